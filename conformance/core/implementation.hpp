@@ -1,0 +1,67 @@
+// lpconform — an implementation under test, as the harness sees it.
+//
+// An Implementation is a name and a table of optional batch entry points. The reference, the fast
+// CPU implementation, the chip model and vendor plugins all present this same signature; the
+// harness takes (oracle, subject) and never knows which is which. A missing entry point means
+// UNSUPPORTED — a status, never a failure and never a pass.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "spec/formats/format.hpp"
+#include "spec/formats/modes.hpp"
+
+namespace lpc {
+
+enum class OpStatus : uint8_t { Ok, Unsupported, Error };
+
+// Convert a batch of values of type `source` (bit patterns, zero-extended to 64 bits) to codes of
+// `format` under `params`.
+struct EncodeBatch {
+  const Format* format = nullptr;
+  EncodeParams params;
+  Source source = Source::F32;
+  std::span<const uint64_t> inputs;
+  std::span<const uint32_t> random;  // one word per input for stochastic rounding, else empty
+  std::span<uint32_t> codes;         // out, one per input
+  std::span<uint8_t> flags;          // out, one per input; empty when the caller ignores flags
+};
+
+// Decode a batch of codes to values. Every value of every format in spec/formats.csv is exactly a
+// float64, so the result is exact; NaN codes give a NaN, Inf codes +-inf.
+struct DecodeBatch {
+  const Format* format = nullptr;
+  std::span<const uint32_t> codes;
+  std::span<double> values;  // out
+};
+
+// Implementation-defined behaviour, declared by the implementation and printed in reports
+// (DESIGN.md rule 5). Free text, one entry per behaviour.
+struct Declaration {
+  std::string behaviour;  // e.g. "nan_into_nanless"
+  std::string choice;     // e.g. "code 0 (+0)"
+};
+
+struct Implementation {
+  std::string name;
+  std::string version;
+  std::string description;
+  bool produces_flags = false;
+  std::vector<Declaration> declarations;
+  // Entry points; an empty std::function means the op is unsupported. On OpStatus::Error the
+  // implementation writes a message into `error`.
+  std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
+  std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
+};
+
+// The registry: every bundled implementation, in a fixed order ("reference" first). One line per
+// implementation in conformance/core/registry.cpp.
+const std::vector<const Implementation*>& implementations();
+const Implementation* find_implementation(std::string_view name);
+
+}  // namespace lpc

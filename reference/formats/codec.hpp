@@ -1,0 +1,67 @@
+// lpconform reference — exact decode and encode for every format, rounding and overflow policy.
+//
+// An independent, readable rendering of spec/formats.md in exact arithmetic: decode applies the
+// formula of §2; encode locates |x| between adjacent grid points (§5.1) with exact rational
+// arithmetic and applies §5.2-5.4 case by case. It shares no code with impls/.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "reference/formats/exact_value.hpp"
+#include "spec/formats/format.hpp"
+#include "spec/formats/modes.hpp"
+
+namespace lpc::ref {
+
+// The exact value of `code` (spec/formats.md §2). Bits of `code` above the format width must be 0.
+ExactValue decode(const Format& format, uint32_t code);
+
+struct EncodeResult {
+  uint32_t code = 0;
+  uint8_t flags = 0;         // kFlag* bits (spec/formats.md §5.4)
+  bool unspecified = false;  // the code is implementation-defined (NaN into a NaN-less format, ...):
+                             // any code is permitted; `flags` is still the expected flags
+  friend bool operator==(const EncodeResult&, const EncodeResult&) = default;
+};
+
+// Encode x (spec/formats.md §5). `random` supplies R (its low params.sr_bits bits) for the
+// stochastic roundings and is ignored otherwise. Throws std::invalid_argument for a combination
+// the spec rejects (e.g. `wrap` on a float format, sr_bits outside 1..24 for a stochastic mode).
+EncodeResult encode(const Format& format, const EncodeParams& params, const ExactValue& x, uint32_t random = 0);
+
+// True when `params` is a valid combination for `format` (the combinations encode accepts).
+bool supports(const Format& format, const EncodeParams& params);
+
+// The exact decision boundaries of encode for one (format, params, R): the map from the extended
+// reals to results is piecewise constant; it changes only at the breakpoints. Built by a second,
+// independent route (all finite values of the format, sorted, with the rounding thresholds between
+// neighbours computed exactly), so lookup() agreeing with encode() is itself a check.
+// Exhaustive sweeps use it to check billions of inputs without exact arithmetic per input.
+struct Breakpoint {
+  ExactValue point;    // finite, strictly ascending across the list; zero appears once (as +0)
+  EncodeResult at;     // result for x == point (for zero: x == +0)
+  EncodeResult above;  // result for point < x < next breakpoint (or < +inf after the last one)
+};
+
+class RoundingMap {
+ public:
+  // Formats of at most 16 bits. `random` as in encode().
+  RoundingMap(const Format& format, const EncodeParams& params, uint32_t random = 0);
+
+  // The result for x (binary search). Equals encode(format, params, x, random) for every x.
+  EncodeResult lookup(const ExactValue& x) const;
+
+  const std::vector<Breakpoint>& breakpoints() const { return points_; }
+  const EncodeResult& below_first() const { return below_first_; }  // -inf < x < first point
+  const EncodeResult& at_negative_zero() const { return negative_zero_; }
+  const EncodeResult& at_negative_inf() const { return negative_inf_; }
+  const EncodeResult& at_positive_inf() const { return positive_inf_; }
+  const EncodeResult& at_nan() const { return nan_; }  // for a NaN input of either sign
+
+ private:
+  std::vector<Breakpoint> points_;
+  EncodeResult below_first_, negative_zero_, negative_inf_, positive_inf_, nan_;
+};
+
+}  // namespace lpc::ref
