@@ -30,6 +30,10 @@ struct EncodeBatch {
   std::span<const uint32_t> random;  // one word per input for stochastic rounding, else empty
   std::span<uint32_t> codes;         // out, one per input
   std::span<uint8_t> flags;          // out, one per input; empty when the caller ignores flags
+  // out, one per input; empty when the caller does not ask. An oracle sets 1 where the spec
+  // permits any code (spec/formats.md §5.3: NaN into a NaN-less format, +-inf into an integer
+  // under wrap), else 0; the harness then accepts any code there. Subjects may leave it empty.
+  std::span<uint8_t> unspecified;
 };
 
 // Decode a batch of codes to values. Every value of every format in spec/formats.csv is exactly a
@@ -54,7 +58,8 @@ struct Implementation {
   bool produces_flags = false;
   std::vector<Declaration> declarations;
   // Entry points; an empty std::function means the op is unsupported. On OpStatus::Error the
-  // implementation writes a message into `error`.
+  // implementation writes a message into `error`. The runner calls them from several threads at
+  // once (different batches), so they must be thread-safe.
   std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
   std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
 };

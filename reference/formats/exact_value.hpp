@@ -6,6 +6,7 @@
 // arithmetic on it happens in the .cpp files, in cpp_int / cpp_rational).
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <string>
 
@@ -32,9 +33,11 @@ struct ExactValue {
   bool is_inf() const { return cls == Class::Inf; }
   bool is_finite() const { return cls == Class::Finite; }
   bool is_zero() const { return cls == Class::Finite && significand == 0; }
+  // floor(log2 |x|) of a finite non-zero value: the position of its top bit.
+  int64_t top_bit_position() const { return int64_t{exponent} + static_cast<int>(std::bit_width(significand)) - 1; }
 
-  // Exact decimal: "448", "-0.001953125", "-0", "inf", "-inf", "nan". Every dyadic rational has a
-  // finite decimal expansion, so this is exact, never rounded.
+  // Exact decimal: "448", "-0.001953125", "-0", "inf", "-inf", "nan", "-nan". Every dyadic
+  // rational has a finite decimal expansion, so this is exact, never rounded.
   std::string to_string() const;
   // The float64 with this value (exact for every value the suite handles; NaN gives a quiet NaN
   // with the sign). Throws std::domain_error if the value is not a float64.

@@ -8,12 +8,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "spec/formats/format.hpp"
 #include "spec/formats/modes.hpp"
 
 namespace lpc::fast {
+namespace detail {
+struct EncoderPlan;  // derived constants (convert.cpp)
+struct DecoderPlan;
+}  // namespace detail
 
 // Instruction-set paths. `Auto` picks the best the CPU supports; tests force each in turn.
 enum class Isa : uint8_t { Auto, Scalar, Avx2, Avx512 };
@@ -51,8 +56,7 @@ class Encoder {
  private:
   const Format* format_;
   EncodeParams params_;
-  Variant variant_;
-  alignas(64) unsigned char state_[512];  // derived constants (see convert.cpp)
+  std::shared_ptr<const detail::EncoderPlan> plan_;  // immutable, so copies share it
 };
 
 class Decoder {
@@ -60,14 +64,15 @@ class Decoder {
   explicit Decoder(const Format& format, Variant variant = {});
   // Codes to float32 / float64 values. Every value of a format of at most 16 bits is a float32;
   // float64 holds every value of every format. NaN codes give a quiet NaN, Inf codes +-inf.
+  // to_f32 needs codes as wide as the format's (throws std::invalid_argument otherwise); code bits
+  // above the format width are ignored. Formats of at most 8 bits decode through a 256-entry table.
   void to_f32(std::span<const uint8_t> codes, std::span<float> out) const;
   void to_f32(std::span<const uint16_t> codes, std::span<float> out) const;
   void to_f64(std::span<const uint32_t> codes, std::span<double> out) const;
 
  private:
   const Format* format_;
-  Variant variant_;
-  alignas(64) unsigned char state_[64];
+  std::shared_ptr<const detail::DecoderPlan> plan_;
 };
 
 }  // namespace lpc::fast

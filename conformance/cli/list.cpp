@@ -1,0 +1,69 @@
+// lpconform list formats|ops|impls|profiles
+#include <cstdio>
+#include <iostream>
+
+#include "conformance/cli/commands.hpp"
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/profile.hpp"
+
+namespace lpc::cli {
+
+namespace {
+
+void list_formats(bool csv) {
+  if (csv) { std::cout << formats_csv_text(); return; }
+  std::printf("%-20s %4s %-6s %3s %3s %5s %5s %-6s %-9s %-3s %-4s\n", "name", "bits", "kind", "E", "M", "radix", "bias", "inf", "nan", "-0",
+              "sub");
+  for (const Format& f : all_formats()) {
+    const bool fl = f.is_float();
+    std::printf("%-20s %4d %-6s %3s %3s %5s %5s %-6s %-9s %-3s %-4s\n", f.name.c_str(), f.bits,
+                fl ? (f.is_signed ? "float" : "ufloat") : (f.is_signed ? "int" : "uint"), fl ? std::to_string(f.exp_bits).c_str() : "-",
+                fl ? std::to_string(f.man_bits).c_str() : "-", fl ? std::to_string(f.radix).c_str() : "-",
+                fl ? std::to_string(f.bias).c_str() : "-", to_string(f.inf), to_string(f.nan), f.neg_zero ? "yes" : "no",
+                fl ? (f.subnormals ? "yes" : "no") : "-");
+  }
+  std::cout << "\nIEEE P3109 formats (binary{K}p{P}{s|u}{e|f}) follow the interim report v4.0, a DRAFT: not a compliance standard.\n"
+               "Full descriptors with sources: lpconform list formats --csv\n";
+}
+
+void list_ops() {
+  for (const OpInfo& op : all_ops()) std::printf("%-8s axes: %-40s %s\n", op.name, op.axes, op.description);
+}
+
+void list_impls() {
+  for (const Implementation* impl : implementations()) {
+    std::printf("%-10s %-8s %s%s\n", impl->name.c_str(), impl->version.c_str(), impl->description.c_str(),
+                impl->produces_flags ? " (produces flags)" : "");
+    for (const Declaration& d : impl->declarations) std::printf("%21s%s: %s\n", "", d.behaviour.c_str(), d.choice.c_str());
+  }
+}
+
+void list_profiles() {
+  for (const EmbeddedProfile& embedded : embedded_profiles()) {
+    const Profile p = parse_profile(embedded.text, std::string(embedded.name), std::string(embedded.name));
+    size_t required = 0;
+    for (const Item& item : p.items) required += item.required;
+    std::printf("%-20s %-6s %5zu items (%zu required)  %s%s\n", p.info.name.c_str(), p.info.version.c_str(), p.items.size(), required,
+                p.info.title.c_str(), p.info.label.empty() ? "" : ("  [" + p.info.label + "]").c_str());
+  }
+  std::cout << "\nDefault: " << kDefaultProfile << ". A profile file of your own: --profile path/to/profile.csv\n";
+}
+
+}  // namespace
+
+Command add_list(CLI::App& app) {
+  auto* sub = app.add_subcommand("list", "List formats, ops, implementations or profiles");
+  auto what = std::make_shared<std::string>();
+  auto csv = std::make_shared<bool>(false);
+  sub->add_option("what", *what, "formats | ops | impls | profiles")->required()->check(CLI::IsMember({"formats", "ops", "impls", "profiles"}));
+  sub->add_flag("--csv", *csv, "formats: print spec/formats.csv as embedded");
+  return {sub, [what, csv] {
+            if (*what == "formats") list_formats(*csv);
+            else if (*what == "ops") list_ops();
+            else if (*what == "impls") list_impls();
+            else list_profiles();
+            return 0;
+          }};
+}
+
+}  // namespace lpc::cli

@@ -1,0 +1,58 @@
+// lpconform — the command line: list, run, eval, explain. See `lpconform --help`.
+#include <iostream>
+
+#include "conformance/cli/commands.hpp"
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/csv.hpp"
+
+namespace lpc::cli {
+
+const Implementation& implementation_by_name(const std::string& name) {
+  if (const Implementation* impl = find_implementation(name)) return *impl;
+  std::string names;
+  for (const Implementation* impl : implementations()) names += (names.empty() ? "" : ", ") + impl->name;
+  throw UsageError("--impl: unknown implementation '" + name + "', expected one of: " + names);
+}
+
+const Format& format_option(const std::string& name) {
+  try {
+    return format_by_name(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--format: ") + e.what());
+  }
+}
+
+}  // namespace lpc::cli
+
+int main(int argc, char** argv) {
+  using namespace lpc::cli;
+  std::string command_line = "lpconform";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+
+  CLI::App app("lpconform: verification and benchmark conformance suite for low-precision ML arithmetic.\n"
+               "Exit status: 0 success; 1 conformance failures; 2 usage or input errors.",
+               "lpconform");
+  app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION);
+  app.require_subcommand(1);
+  const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app)};
+  try {
+    app.parse(argc, argv);
+    for (const Command& c : commands)
+      if (c.app->parsed()) return c.run();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const UsageError& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 2;
+  } catch (const lpc::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "lpconform: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 2;
+}

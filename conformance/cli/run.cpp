@@ -1,0 +1,102 @@
+// lpconform run --impl NAME --profile NAME [--seed N] [--out DIR]
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <iostream>
+#include <thread>
+
+#include "conformance/cli/commands.hpp"
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/runner.hpp"
+#include "reports/writers/report.hpp"
+
+namespace lpc::cli {
+
+namespace {
+
+struct RunArguments {
+  std::string impl, profile = std::string(kDefaultProfile), out = "reports/out", only, waivers;
+  uint64_t seed = kDefaultSeed;
+  unsigned jobs = 0;
+  size_t max_mismatches = 10;
+};
+
+// A progress line on stderr, redrawn four times a second, while the run lasts. Only on a
+// terminal, and never when CI is set (logs would fill with carriage returns).
+class ProgressLine {
+ public:
+  explicit ProgressLine(const RunProgress& progress) : progress_(progress) {
+    if (!isatty(STDERR_FILENO) || std::getenv("CI")) return;
+    thread_ = std::jthread([this](std::stop_token stop) {
+      const auto t0 = std::chrono::steady_clock::now();
+      while (!stop.stop_requested()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const size_t done = progress_.items_done, total = progress_.items_total;
+        const double rate = progress_.inputs_done / std::max(elapsed, 1e-9);
+        const double eta = done ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0;
+        std::fprintf(stderr, "\r  %zu/%zu items  %3.0f%%  %7.1f M inputs/s  ETA %d:%02d ", done, total,
+                     total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0, rate / 1e6,
+                     static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+      }
+      std::fprintf(stderr, "\r%70s\r", "");
+    });
+  }
+
+ private:
+  const RunProgress& progress_;
+  std::jthread thread_;  // declared last: stops and joins first
+};
+
+}  // namespace
+
+Command add_run(CLI::App& app, const std::string& command_line) {
+  auto* sub = app.add_subcommand("run", "Run a conformance profile: the subject (--impl) against the reference oracle.\n"
+                                        "Exit 0 when every required item passes, 1 otherwise, 2 on usage errors.");
+  auto a = std::make_shared<RunArguments>();
+  sub->add_option("--impl", a->impl, "Implementation under test (see `lpconform list impls`)")->required();
+  sub->add_option("--profile", a->profile, "Bundled profile name (see `lpconform list profiles`) or a profile file path")->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")->capture_default_str();
+  sub->add_option("--out", a->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  sub->add_option("--only", a->only, "Run only the items whose signature matches this '*' pattern");
+  sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)");
+  sub->add_option("--waivers", a->waivers, "CSV file 'signature,reason': matching failures are reported WAIVED");
+  sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
+  return {sub, [a, command_line] {
+            const Implementation& subject = implementation_by_name(a->impl);
+            const Implementation& oracle = reference_implementation();
+            const Profile profile = load_profile(a->profile);
+            RunProgress progress;
+            RunOptions options{a->seed, a->jobs, a->max_mismatches, a->only, command_line, &progress, {}};
+            if (!a->waivers.empty()) {
+              std::ifstream in(a->waivers, std::ios::binary);
+              if (!in) throw UsageError("--waivers: cannot read '" + a->waivers + "'");
+              const std::string text(std::istreambuf_iterator<char>(in), {});
+              options.waivers = parse_waivers(text, a->waivers);
+            }
+            RunResult result;
+            {
+              ProgressLine line(progress);
+              result = run_profile(profile, subject, oracle, options);
+            }
+            if (result.items.empty()) throw UsageError("--only '" + a->only + "' matches no item of profile " + profile.info.name);
+            const reports::Document document = reports::report_document(result);
+            std::cout << reports::render_summary_text(document);
+            std::cout << "reports:";
+            std::vector<std::filesystem::path> written;
+            try {
+              written = reports::write_reports(document, a->out);
+            } catch (const std::filesystem::filesystem_error& e) {
+              throw UsageError("--out: cannot write the reports into '" + a->out + "': " + e.code().message());
+            }
+            for (const auto& path : written) std::cout << " " << path.string();
+            std::cout << "\n";
+            return result.required_passed() ? 0 : 1;
+          }};
+}
+
+}  // namespace lpc::cli

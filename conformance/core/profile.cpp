@@ -1,0 +1,246 @@
+#include "conformance/core/profile.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "conformance/core/csv.hpp"
+
+namespace lpc {
+
+namespace {
+
+constexpr const char* kColumns[] = {"op", "format", "rounding", "overflow", "source", "inputs", "requirement"};
+enum Column { kOp, kFormat, kRounding, kOverflow, kSource, kInputs, kRequirement, kColumnCount };
+
+// Formats a profile may name: conversion targets of at most 16 bits, whose every code the
+// reference enumerates (its RoundingMap and exhaustive decode need it).
+bool is_profile_target(const Format& f) { return f.bits <= 16; }
+
+std::vector<std::string_view> alternatives(std::string_view field) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const size_t bar = field.find('|');
+    out.push_back(field.substr(0, bar));
+    if (bar == std::string_view::npos) return out;
+    field = field.substr(bar + 1);
+  }
+}
+
+struct RowExpander {
+  const CsvReader& reader;
+  const CsvRecord& row;
+
+  const CsvField& field(Column c) const { return row.fields[c]; }
+  [[noreturn]] void fail(Column c, const std::string& message) const { reader.fail(row, field(c), message); }
+
+  // Every value of `universe` (named by `name_of`) that some alternative of the field matches;
+  // each alternative must match at least one, so a typo never silently drops a requirement.
+  template <class T, class NameOf>
+  std::vector<T> match(Column c, const std::vector<T>& universe, NameOf name_of, const char* what) const {
+    std::vector<T> out;
+    for (std::string_view alt : alternatives(field(c).text)) {
+      bool any = false;
+      for (const T& v : universe) {
+        if (!glob_match(alt, name_of(v))) continue;
+        any = true;
+        bool dup = false;
+        for (const T& o : out) dup = dup || name_of(o) == name_of(v);
+        if (!dup) out.push_back(v);
+      }
+      if (!any) {
+        std::string names;
+        for (const T& v : universe) names += (names.empty() ? "" : ", ") + std::string(name_of(v));
+        if (names.size() > 200) names = names.substr(0, 200) + ", ...";
+        fail(c, "unknown " + std::string(what) + " '" + std::string(alt) + "', expected one of: " + names + " (or a '*' pattern)");
+      }
+    }
+    return out;
+  }
+
+  std::vector<const Format*> formats() const {
+    std::vector<const Format*> universe;
+    for (const Format& f : all_formats())
+      if (is_profile_target(f)) universe.push_back(&f);
+    return match(kFormat, universe, [](const Format* f) -> std::string_view { return f->name; }, "format (of at most 16 bits)");
+  }
+
+  // Deterministic roundings by name ("rne", "*"); stochastic ones with their random-bit count
+  // ("sr_a:4", "sr_*:8").
+  std::vector<EncodeParams> roundings() const {
+    std::vector<EncodeParams> out;
+    for (std::string_view alt : alternatives(field(kRounding).text)) {
+      const size_t colon = alt.find(':');
+      EncodeParams p;
+      std::vector<Rounding> universe;
+      if (colon == std::string_view::npos) {
+        universe.assign(std::begin(kDeterministicRoundings), std::end(kDeterministicRoundings));
+      } else {
+        const std::string_view bits = alt.substr(colon + 1);
+        auto [ptr, ec] = std::from_chars(bits.data(), bits.data() + bits.size(), p.sr_bits);
+        if (ec != std::errc() || ptr != bits.data() + bits.size() || p.sr_bits < 1 || p.sr_bits > 24)
+          fail(kRounding, "stochastic rounding '" + std::string(alt) + "': expected 1..24 random bits after ':', like sr_a:4");
+        universe.assign(std::begin(kStochasticRoundings), std::end(kStochasticRoundings));
+        alt = alt.substr(0, colon);
+      }
+      bool any = false;
+      for (Rounding r : universe) {
+        if (!glob_match(alt, to_string(r))) continue;
+        any = true;
+        p.rounding = r;
+        out.push_back(p);
+      }
+      if (!any)
+        fail(kRounding, "unknown rounding '" + std::string(alt) +
+                            "', expected rne, rna, rtz, rup, rdn, rto, '*', or sr_a/sr_b/sr_c with ':BITS'");
+    }
+    return out;
+  }
+
+  std::vector<Overflow> overflows() const {
+    const std::vector<Overflow> universe = {Overflow::Sat, Overflow::NonSat, Overflow::SatProp, Overflow::Wrap};
+    return match(kOverflow, universe, [](Overflow o) -> std::string_view { return to_string(o); }, "overflow policy");
+  }
+
+  std::vector<Source> sources() const {
+    const std::vector<Source> universe = {Source::F32, Source::F64, Source::BF16, Source::F16};
+    return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
+  }
+
+  void expect_not_applicable(Column c, const char* why) const {
+    if (field(c).text != "-" && !field(c).text.empty()) fail(c, std::string("expected '-': ") + why);
+  }
+};
+
+bool overflow_applies(const Format& f, Overflow o) {
+  for (Overflow allowed : f.is_integer() ? std::span<const Overflow>(kIntegerOverflows) : std::span<const Overflow>(kFloatOverflows))
+    if (allowed == o) return true;
+  return false;
+}
+
+// `all` enumerates a 16-bit source; boundary and random inputs are generated for float32/float64.
+bool inputs_apply(const InputSpec& inputs, Source s) { return inputs.all == (source_bits(s) == 16); }
+
+}  // namespace
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  const size_t star = pattern.find('*');
+  if (star == std::string_view::npos) return pattern == text;
+  if (!text.starts_with(pattern.substr(0, star))) return false;
+  const std::string_view rest = pattern.substr(star + 1);
+  for (size_t i = star; i <= text.size(); ++i)
+    if (glob_match(rest, text.substr(i))) return true;
+  return false;
+}
+
+Profile parse_profile(std::string_view text, std::string name, std::string origin) {
+  Profile profile;
+  profile.info.name = std::move(name);
+  profile.origin = origin;
+
+  // 1. Directives ("@version 1.0") are whole lines; blank them out so the CSV reader keeps the
+  //    line numbers of everything else.
+  std::string csv_text;
+  size_t line_no = 0;
+  for (size_t pos = 0; pos < text.size();) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.starts_with('@')) { csv_text.append(line).push_back('\n'); continue; }
+    csv_text.push_back('\n');
+    const size_t space = line.find(' ');
+    const std::string_view key = line.substr(1, space == std::string_view::npos ? line.size() : space - 1);
+    const std::string value(space == std::string_view::npos ? std::string_view{} : line.substr(space + 1));
+    if (key == "version") profile.info.version = value;
+    else if (key == "title") profile.info.title = value;
+    else if (key == "label") profile.info.label = value;
+    else throw InputError(origin, line_no, 1, "unknown directive '@" + std::string(key) + "', expected @version, @title or @label");
+  }
+  if (profile.info.version.empty()) throw InputError(origin, 1, 1, "missing '@version VERSION' line");
+
+  // 2. The rows, each expanded over its patterns. A later row replaces an earlier item with the
+  //    same signature (so "optional for every rounding, then required for rne" reads naturally).
+  CsvReader reader(csv_text, origin, true);
+  reader.expect_header({std::vector<std::string>(std::begin(kColumns), std::end(kColumns))});
+  std::map<std::string, size_t> index_of;
+  auto add = [&](Item item) {
+    const std::string sig = item.signature("");
+    if (auto it = index_of.find(sig); it != index_of.end()) profile.items[it->second] = item;
+    else { index_of.emplace(sig, profile.items.size()); profile.items.push_back(item); }
+  };
+  CsvRecord row;
+  while (reader.next(row)) {
+    if (row.fields.size() != kColumnCount)
+      reader.fail(row.line, 1, "expected " + std::to_string(kColumnCount) + " fields (op,format,rounding,overflow,source,inputs,requirement), got " +
+                                   std::to_string(row.fields.size()));
+    RowExpander x{reader, row};
+    Item item;
+    const std::string& requirement = x.field(kRequirement).text;
+    if (requirement != "required" && requirement != "optional") x.fail(kRequirement, "expected required or optional, got '" + requirement + "'");
+    item.required = requirement == "required";
+    const auto inputs = InputSpec::parse(x.field(kInputs).text);
+    if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
+    item.inputs = *inputs;
+    const auto op = parse_op(x.field(kOp).text);
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode or decode");
+    item.op = *op;
+    size_t produced = 0;
+    if (item.op == Op::Decode) {
+      x.expect_not_applicable(kRounding, "decode has no rounding");
+      x.expect_not_applicable(kOverflow, "decode has no overflow policy");
+      x.expect_not_applicable(kSource, "decode has no source type");
+      if (!item.inputs.all) x.fail(kInputs, "decode checks every code: expected all");
+      for (const Format* f : x.formats()) { item.format = f; add(item); ++produced; }
+    } else {
+      const auto formats = x.formats();
+      const auto roundings = x.roundings();
+      const auto overflows = x.overflows();
+      const auto sources = x.sources();
+      for (const Format* f : formats)
+        for (const EncodeParams& p : roundings)
+          for (Overflow o : overflows)
+            for (Source s : sources) {
+              if (!overflow_applies(*f, o) || !inputs_apply(item.inputs, s)) continue;
+              item.format = f;
+              item.params = p;
+              item.params.overflow = o;
+              item.source = s;
+              add(item);
+              ++produced;
+            }
+    }
+    if (produced == 0)
+      reader.fail(row.line, 1, "the row expands to no requirement: no overflow policy applies to these formats, or the inputs do not fit the "
+                               "source (all needs bfloat16/float16; boundary/random need float32/float64)");
+  }
+  if (profile.items.empty()) throw InputError(origin, 1, 1, "the profile has no requirement rows");
+  return profile;
+}
+
+Profile load_profile(std::string_view name_or_path) {
+  const bool is_path = name_or_path.find('/') != std::string_view::npos || name_or_path.ends_with(".csv");
+  if (!is_path) {
+    for (const EmbeddedProfile& p : embedded_profiles())
+      if (p.name == name_or_path)
+        return parse_profile(p.text, std::string(p.name), "spec/profiles/" + std::string(p.name) + ".csv (embedded)");
+    std::string names;
+    for (const EmbeddedProfile& p : embedded_profiles()) names += (names.empty() ? "" : ", ") + std::string(p.name);
+    throw std::invalid_argument("unknown profile '" + std::string(name_or_path) + "', expected one of: " + names +
+                                " (or the path of a profile file)");
+  }
+  const std::string path(name_or_path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("cannot read profile file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  if (name.ends_with(".csv")) name.resize(name.size() - 4);
+  return parse_profile(text.str(), name, path);
+}
+
+}  // namespace lpc

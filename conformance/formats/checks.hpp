@@ -1,0 +1,36 @@
+// lpconform — running one formats-family requirement item: generate its inputs, ask the oracle
+// and the subject, compare under the item's verification mode, record the first mismatches with
+// their repro commands.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "conformance/core/verdict.hpp"
+
+namespace lpc {
+
+struct CheckContext {
+  const Implementation* subject = nullptr;
+  const Implementation* oracle = nullptr;
+  uint64_t seed = 0;                           // this item's seed (derived by the runner)
+  size_t max_mismatches = 10;                  // how many mismatches to record (all are counted)
+  std::atomic<uint64_t>* inputs_done = nullptr;  // progress counter, may be null
+};
+
+// Encode item: inputs per item.inputs (exhaustive 16-bit patterns, or boundary + seeded random
+// float32/float64), compared exactly: the code, and the flags when both implementations produce
+// them; a NaN result matches any NaN code of the format; where the oracle marks the result
+// unspecified, any code matches (the flags still count).
+ItemResult check_encode(const Item& item, const CheckContext& context);
+
+// Decode item: every code, compared as float64 bit patterns; a NaN matches any NaN.
+ItemResult check_decode(const Item& item, const CheckContext& context);
+
+// The exact decimal text of a float64: "448", "-0.001953125", "-0", "inf", "-inf", and "nan" for
+// every NaN.
+std::string exact_decimal(double value);
+
+}  // namespace lpc

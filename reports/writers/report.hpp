@@ -1,0 +1,52 @@
+// lpconform reports — the JSON result document and everything rendered from it.
+//
+// report_document() turns a run (conformance/core/verdict.hpp) into the one JSON document with a
+// versioned schema (documented in reports/README.md). Every other output — JUnit XML, the Markdown
+// summary, the CSV of failures, the terminal summary — is rendered from that document, never
+// computed separately, so they cannot disagree and a stored report.json re-renders them all.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "conformance/core/verdict.hpp"
+
+namespace lpc::reports {
+
+inline constexpr const char* kSchema = "lpconform.report/1";
+
+// The document keeps its keys in the order written ("schema" first), as people read it.
+using Document = nlohmann::ordered_json;
+
+// The JSON document of a run.
+Document report_document(const RunResult& run);
+
+// Throws std::invalid_argument when `document` does not carry schema kSchema.
+void check_schema(const Document& document);
+
+// JUnit XML: one <testcase> per item (op x format x mode x source); FAIL -> <failure> with the
+// first mismatches and their repro lines; UNSUPPORTED and WAIVED -> <skipped>; ERROR, CRASH,
+// TIMEOUT -> <error>.
+std::string render_junit(const Document& document);
+
+// A Markdown summary fit for a pull-request comment: verdict, run facts, a table by op and source,
+// the items that did not pass (first 20) with their repro lines, the subject's declarations.
+std::string render_markdown(const Document& document);
+
+// CSV, one row per recorded mismatch, plus one row per non-passing item that has none (errors,
+// unsupported items). Header: signature,status,requirement,input,random,got,got_flags,want,
+// want_flags,message,repro.
+std::string render_failures_csv(const Document& document);
+
+// The plain-text table `lpconform run` prints: counts by op and source, the items that did not
+// pass (first `max_listed`) with their repro lines, and the verdict.
+std::string render_summary_text(const Document& document, size_t max_listed = 10);
+
+// Writes report.json, junit.xml, summary.md and failures.csv into `directory` (created if
+// missing), each through a temporary file renamed into place; returns the paths written.
+std::vector<std::filesystem::path> write_reports(const Document& document, const std::filesystem::path& directory);
+
+}  // namespace lpc::reports

@@ -1,0 +1,95 @@
+#include "reports/writers/report.hpp"
+
+#include <stdexcept>
+
+namespace lpc::reports {
+
+namespace {
+
+nlohmann::ordered_json implementation_json(const Implementation& impl) {
+  nlohmann::ordered_json j = {{"name", impl.name}, {"version", impl.version}, {"description", impl.description},
+                      {"produces_flags", impl.produces_flags}, {"declarations", nlohmann::ordered_json::array()}};
+  for (const Declaration& d : impl.declarations) j["declarations"].push_back({{"behaviour", d.behaviour}, {"choice", d.choice}});
+  return j;
+}
+
+nlohmann::ordered_json mismatch_json(const Mismatch& m) {
+  nlohmann::ordered_json j = {{"input", m.input}, {"got", m.got}, {"want", m.want}, {"repro", m.repro}};
+  if (!m.random.empty()) j["random"] = m.random;
+  if (!m.got_flags.empty() || !m.want_flags.empty()) {
+    j["got_flags"] = m.got_flags;
+    j["want_flags"] = m.want_flags;
+  }
+  return j;
+}
+
+}  // namespace
+
+Document report_document(const RunResult& run) {
+  Document doc;
+  doc["schema"] = kSchema;
+  doc["suite"] = {{"name", "lpconform"}, {"version", run.suite_version}};
+  doc["command"] = run.command;
+  doc["started"] = run.started;
+  doc["finished"] = run.finished;
+  doc["duration_s"] = run.seconds;
+  doc["threads"] = run.threads;
+  doc["seed"] = run.seed;
+  doc["filter"] = run.filter.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(run.filter);
+  doc["waivers"] = nlohmann::ordered_json::array();
+  for (const Waiver& w : run.waivers) doc["waivers"].push_back({{"pattern", w.pattern}, {"reason", w.reason}});
+  doc["implementation"] = implementation_json(*run.subject);
+  doc["oracle"] = implementation_json(*run.oracle);
+  doc["profile"] = {{"name", run.profile.name}, {"version", run.profile.version}, {"title", run.profile.title}, {"label", run.profile.label}};
+
+  nlohmann::ordered_json status_counts = nlohmann::ordered_json::object();
+  for (Status s : kAllStatuses) status_counts[to_string(s)] = 0;
+  uint64_t required = 0, required_not_passed = 0, inputs = 0, mismatches = 0;
+  auto& items = doc["items"] = nlohmann::ordered_json::array();
+  for (const ItemResult& r : run.items) {
+    const Item& item = r.item;
+    nlohmann::ordered_json j = {{"signature", r.signature}, {"op", op_info(item.op).name}, {"format", item.format->name}};
+    if (item.op == Op::Encode) {
+      j["rounding"] = to_string(item.params.rounding);
+      if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
+      j["overflow"] = to_string(item.params.overflow);
+      j["source"] = to_string(item.source);
+    }
+    j["inputs"] = item.inputs.to_string();
+    j["requirement"] = item.required ? "required" : "optional";
+    j["status"] = to_string(r.status);
+    j["verification"] = r.verification.describe(item.op);
+    j["checked"] = r.checked;
+    j["mismatches"] = r.mismatches;
+    j["unspecified"] = r.unspecified;
+    j["seconds"] = r.seconds;
+    if (r.status != Status::Pass) {
+      j["message"] = r.message;
+      j["rerun"] = "lpconform run --impl " + run.subject->name + " --profile " + run.profile.name + " --seed " +
+                   std::to_string(run.seed) + " --only " + r.signature;
+    }
+    if (!r.first_mismatches.empty()) {
+      auto& first = j["first_mismatches"] = nlohmann::ordered_json::array();
+      for (const Mismatch& m : r.first_mismatches) first.push_back(mismatch_json(m));
+    }
+    items.push_back(std::move(j));
+
+    status_counts[to_string(r.status)] = status_counts[to_string(r.status)].get<uint64_t>() + 1;
+    required += item.required;
+    required_not_passed += item.required && r.status != Status::Pass && r.status != Status::Waived;
+    inputs += r.checked;
+    mismatches += r.mismatches;
+  }
+  doc["counts"] = {{"items", run.items.size()}, {"required", required}, {"optional", run.items.size() - required},
+                   {"status", status_counts}, {"required_not_passed", required_not_passed},
+                   {"inputs_checked", inputs}, {"mismatches", mismatches}};
+  doc["verdict"] = required_not_passed == 0 ? "PASS" : "FAIL";
+  return doc;
+}
+
+void check_schema(const nlohmann::ordered_json& document) {
+  if (!document.is_object() || !document.contains("schema") || document["schema"] != kSchema)
+    throw std::invalid_argument(std::string("not an lpconform report: expected \"schema\": \"") + kSchema + "\"");
+}
+
+}  // namespace lpc::reports

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages lpconform builds with, if any is missing. Idempotent: when all
+# are present it only checks (well under a second). Needs root or sudo for the install.
+set -euo pipefail
+
+packages=(
+  g++ cmake make ccache          # toolchain (ccache is used when present)
+  catch2                         # Catch2 2.13: test framework
+  librapidcheck-dev              # RapidCheck: property tests (+ rapidcheck/catch.h)
+  libboost-dev                   # Boost.Multiprecision: the exact reference
+  libbenchmark-dev               # Google Benchmark
+  libfccp-dev                    # fast-cpp-csv-parser: CSV input
+  libcli11-dev                   # CLI11: the lpconform command line
+  nlohmann-json3-dev             # JSON reports
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "setup: installing missing Debian packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 3; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
