@@ -1,9 +1,15 @@
-// The optimized CPU implementation (impls/fast/formats) as an Implementation: encode through
-// Encoder::encode (the general path: every source type, every rounding, flags) and decode through
-// Decoder::to_f64. The harness checks it against the reference like any vendor's implementation.
+// The optimized CPU implementation (impls/fast/formats) as an Implementation. Both encode paths a
+// user calls are exercised: float32 inputs under a deterministic rounding go through the batch
+// kernel (Encoder::from_f32: AVX-512 / AVX2 / scalar), every other input through the general path
+// (Encoder::encode: every source type and rounding, flags). When the caller wants flags for float32
+// inputs, the general path supplies them and must agree with the kernel on every code, else the
+// batch is an ERROR naming the input. Decode goes through Decoder::to_f64.
+#include <bit>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "conformance/core/bundled.hpp"
 #include "impls/fast/formats/convert.hpp"
@@ -27,7 +33,27 @@ OpStatus encode_batch(const EncodeBatch& batch, std::string& error) {
     return OpStatus::Unsupported;  // a combination spec/formats.md rejects (wrap on a float, ...)
   }
   try {
+    if (batch.source != Source::F32 || is_stochastic(batch.params.rounding)) {
+      encoder->encode(batch.source, batch.inputs, batch.random, batch.codes, batch.flags);
+      return OpStatus::Ok;
+    }
+    std::vector<float> values(batch.inputs.size());
+    for (size_t i = 0; i < values.size(); ++i) values[i] = std::bit_cast<float>(static_cast<uint32_t>(batch.inputs[i]));
+    if (batch.flags.empty()) {
+      encoder->from_f32(values, batch.codes);
+      return OpStatus::Ok;
+    }
+    std::vector<uint32_t> kernel_codes(values.size());
+    encoder->from_f32(values, std::span<uint32_t>(kernel_codes));
     encoder->encode(batch.source, batch.inputs, batch.random, batch.codes, batch.flags);
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (kernel_codes[i] == batch.codes[i]) continue;
+      char detail[160];
+      std::snprintf(detail, sizeof detail, "input 0x%08x: the batch kernel (from_f32) gives 0x%x, the general path 0x%x",
+                    static_cast<unsigned>(batch.inputs[i]), kernel_codes[i], batch.codes[i]);
+      error = std::string("fast encode to '") + format.name + "': " + detail;
+      return OpStatus::Error;
+    }
   } catch (const std::exception& e) {
     error = std::string("fast encode to '") + format.name + "': " + e.what();
     return OpStatus::Error;
