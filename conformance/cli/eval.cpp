@@ -14,7 +14,7 @@
 
 #include "conformance/cli/commands.hpp"
 #include "conformance/core/case.hpp"
-#include "conformance/core/csv.hpp"
+#include "spec/table/csv.hpp"
 #include "conformance/formats/checks.hpp"
 
 namespace lpc::cli {

@@ -3,7 +3,7 @@
 
 #include "conformance/cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
-#include "conformance/core/csv.hpp"
+#include "spec/table/csv.hpp"
 
 namespace lpc::cli {
 

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "conformance/core/csv.hpp"
+#include "spec/table/csv.hpp"
 
 namespace lpc {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <thread>
 
-#include "conformance/core/csv.hpp"
+#include "spec/table/csv.hpp"
 #include "conformance/formats/checks.hpp"
 
 namespace lpc {

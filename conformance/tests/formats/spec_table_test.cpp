@@ -173,7 +173,7 @@ TEST_CASE("P3109 formats match the working group's value tables (reference and f
   CHECK(table_files == formats_checked);  // no table without a generated format
 }
 
-TEST_CASE("a malformed format table is rejected with file:line", "[spec]") {
+TEST_CASE("a malformed format table is rejected with file:line:column", "[spec]") {
   const std::string header = "name,kind,bits,signed,exp_bits,man_bits,radix,bias,inf,nan,neg_zero,zero,subnormals,source\n";
   const std::string good = "f8,float,8,yes,4,3,2,7,none,all_ones,yes,yes,yes,src\n";
   struct Case {
@@ -181,18 +181,18 @@ TEST_CASE("a malformed format table is rejected with file:line", "[spec]") {
     std::string message;
   };
   const Case cases[] = {
-      {"", "bad.csv:0: empty table"},
-      {"name,kind,bits\n" + good, "bad.csv:1: header"},
-      {header + good + "f9,float,eight,yes,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:3: column 'bits'"},
-      {header + "# a comment\n" + "f8,float,8,maybe,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:3: column 'signed'"},
-      {header + "f8,float,8,yes,4,3\n", "bad.csv:2: expected 14 fields"},
-      {header + "f8,fixed,8,yes,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2: column 'kind'"},
-      {header + "f8,float,8,yes,4,4,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2: signed + exp_bits + man_bits"},
-      {header + "f8,float,8,yes,4,3,2,7,both,all_ones,yes,yes,yes,src\n", "bad.csv:2: column 'inf'"},
-      {header + "f8,float,8,yes,4,3,2,7,none,many,yes,yes,yes,src\n", "bad.csv:2: column 'nan'"},
-      {header + "f8,float,8,yes,4,3,3,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2: radix"},
-      {header + "b{K},p3109,three,,,,2,,p3109,p3109,no,yes,yes,src\n", "bad.csv:2: column 'bits' of a p3109 row"},
-      {header + good + good, "duplicate format name 'f8'"},
+      {"", "bad.csv:1:1: empty input, expected the header line"},
+      {"name,kind,bits\n" + good, "bad.csv:1:1: wrong header"},
+      {header + good + "f9,float,eight,yes,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:3:10: column 'bits'"},
+      {header + "# a comment\n" + "f8,float,8,maybe,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:3:12: column 'signed'"},
+      {header + "f8,float,8,yes,4,3\n", "bad.csv:2:1: expected 14 fields"},
+      {header + "f8,fixed,8,yes,4,3,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:4: column 'kind'"},
+      {header + "f8,float,8,yes,4,4,2,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:1: signed + exp_bits + man_bits"},
+      {header + "f8,float,8,yes,4,3,2,7,both,all_ones,yes,yes,yes,src\n", "bad.csv:2:24: column 'inf'"},
+      {header + "f8,float,8,yes,4,3,2,7,none,many,yes,yes,yes,src\n", "bad.csv:2:29: column 'nan'"},
+      {header + "f8,float,8,yes,4,3,3,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:1: radix"},
+      {header + "b{K},p3109,three,,,,2,,p3109,p3109,no,yes,yes,src\n", "bad.csv:2:12: column 'bits' of a p3109 row"},
+      {header + good + good, "bad.csv:3:1: duplicate format name 'f8'"},
   };
   for (const Case& c : cases) {
     INFO("table:\n" << c.text);

@@ -1,4 +1,4 @@
-#include "conformance/core/csv.hpp"
+#include "spec/table/csv.hpp"
 
 namespace lpc {
 

@@ -1,6 +1,6 @@
 // lpconform — a small CSV reader that remembers where every field came from.
 //
-// The CLI and the profile loader both read CSV written by people, so every error names the file,
+// The format table, the profiles and the CLI all read CSV written by people, so every error names the file,
 // line and column (1-based, in characters) and says what was expected: "<stdin>:3:1: ...". Fields
 // may be double-quoted ("" escapes a quote); there are no embedded newlines. Lines that are empty
 // (after trimming) are skipped; with `comments` set, so are lines whose first non-blank is '#'.
