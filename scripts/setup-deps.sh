@@ -12,6 +12,10 @@ packages=(
   libfccp-dev                    # fast-cpp-csv-parser: CSV input
   libcli11-dev                   # CLI11: the lpconform command line
   nlohmann-json3-dev             # JSON reports
+  clang-14 libclang-rt-14-dev    # libFuzzer (fuzz/): the fuzz targets and their campaign
+  python3                        # fuzz/campaign
+  libgemmlowp-dev                # gemmlowp headers: external oracle for requantization (DOUBLE_ROUND)
+  libxml2-utils                  # xmllint: the gating tests validate junit.xml against a schema
 )
 
 missing=()

@@ -1,22 +1,30 @@
 // lpconform CLI — the subcommands. Each registers its options on the CLI11 app and returns the
 // function that runs it; main.cpp maps exceptions to exit statuses:
 //   UsageError, InputError, std::invalid_argument -> message on stderr, exit 2;
+//   InfrastructureError -> message on stderr, exit 3;
 //   anything else escaping -> "internal error", exit 3.
 // A command's own result: 0 success, 1 conformance failures (or an implementation error in eval).
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "conformance/core/implementation.hpp"
+#include "conformance/core/runner.hpp"
 
 namespace lpc::cli {
 
 // A bad command line: unknown names, impossible combinations. Exit 2.
 struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// The suite itself could not do its work (reports not writable, results unreadable mid-run). Exit 3.
+struct InfrastructureError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
@@ -29,10 +37,21 @@ struct Command {
 Command add_list(CLI::App& app);
 Command add_run(CLI::App& app, const std::string& command_line);
 Command add_eval(CLI::App& app);
+// The quantizer ops under `eval` (eval_quantizers.cpp); the runner returns nullopt when none parsed.
+std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval);
 Command add_explain(CLI::App& app);
+Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (conformance/cli/vectors.cpp)
+Command add_report(CLI::App& app, const std::string& command_line);   // report merge (conformance/cli/report_merge.cpp)
 
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);
 const Format& format_option(const std::string& name);
+std::vector<Waiver> waivers_option(const std::string& path);  // --waivers FILE (empty: none)
+Shard shard_option(const std::string& text);                  // --shard I/N (empty: 1/1)
+
+// Runs `profile` on `subject` against the reference, prints the summary, writes the reports into
+// `out` and returns the exit status of the verdict (0, 1 or 3). Shared by `run` and
+// `vectors check`, so both give the same reports and exit statuses. options.progress must be set.
+int run_and_report(const Profile& profile, const Implementation& subject, const RunOptions& options, const std::string& out);
 
 }  // namespace lpc::cli

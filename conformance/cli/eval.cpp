@@ -204,7 +204,11 @@ Command add_eval(CLI::App& app) {
   decode->add_option("--format", a->format, "Format of the codes (see `lpconform list formats`)")->required();
   decode->add_option("--impl", a->impl, "Implementation (see `lpconform list impls`)")->capture_default_str();
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
-  return {sub, [a, encode] { return encode->parsed() ? run_encode(*a) : run_decode(*a); }};
+  auto quantizers = add_eval_quantizers(*sub);
+  return {sub, [a, encode, quantizers] {
+            if (auto status = quantizers()) return *status;
+            return encode->parsed() ? run_encode(*a) : run_decode(*a);
+          }};
 }
 
 }  // namespace lpc::cli

@@ -30,11 +30,12 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
 
   CLI::App app("lpconform: verification and benchmark conformance suite for low-precision ML arithmetic.\n"
-               "Exit status: 0 success; 1 conformance failures; 2 usage or input errors.",
+               "Exit status: 0 success; 1 conformance failures; 2 usage or input errors; 3 infrastructure errors.",
                "lpconform");
   app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION);
   app.require_subcommand(1);
-  const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app)};
+  const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app), add_vectors(app, command_line),
+                              add_report(app, command_line)};
   try {
     app.parse(argc, argv);
     for (const Command& c : commands)
@@ -50,6 +51,9 @@ int main(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     std::cerr << "lpconform: " << e.what() << "\n";
     return 2;
+  } catch (const InfrastructureError& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "lpconform: internal error: " << e.what() << "\n";
     return 3;

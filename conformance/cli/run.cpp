@@ -12,6 +12,7 @@
 #include "conformance/cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
 #include "conformance/core/runner.hpp"
+#include "conformance/plugin/plugin_implementation.hpp"
 #include "reports/writers/report.hpp"
 
 namespace lpc::cli {
@@ -19,10 +20,11 @@ namespace lpc::cli {
 namespace {
 
 struct RunArguments {
-  std::string impl, profile = std::string(kDefaultProfile), out = "reports/out", only, waivers;
+  std::string impl, profile = std::string(kDefaultProfile), out = "reports/out", only, waivers, shard;
   uint64_t seed = kDefaultSeed;
   unsigned jobs = 0;
   size_t max_mismatches = 10;
+  plugin::IsolationOptions isolation;  // --timeout, --memory-limit (plugin:PATH subjects)
 };
 
 // A progress line on stderr, redrawn four times a second, while the run lasts. Only on a
@@ -54,9 +56,46 @@ class ProgressLine {
 
 }  // namespace
 
+std::vector<Waiver> waivers_option(const std::string& path) {
+  if (path.empty()) return {};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--waivers: cannot read '" + path + "'");
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  return parse_waivers(text, path);
+}
+
+Shard shard_option(const std::string& text) {
+  if (text.empty()) return {};
+  if (const auto shard = Shard::parse(text)) return *shard;
+  throw UsageError("--shard: expected I/N with 1 <= I <= N, like 2/4, got '" + text + "'");
+}
+
+int run_and_report(const Profile& profile, const Implementation& subject, const RunOptions& options, const std::string& out) {
+  if (select_items(profile, options.only, subject.name, {}).empty())
+    throw UsageError("--only '" + options.only + "' matches no item of profile " + profile.info.name);
+  RunResult result;
+  {
+    ProgressLine line(*options.progress);
+    result = run_profile(profile, subject, reference_implementation(), options);
+  }
+  const reports::Document document = reports::report_document(result);
+  std::cout << reports::render_summary_text(document);
+  std::cout << "reports:";
+  std::vector<std::filesystem::path> written;
+  try {
+    written = reports::write_reports(document, out);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw InfrastructureError("--out: cannot write the reports into '" + out + "': " + e.code().message());
+  }
+  for (const auto& path : written) std::cout << " " << path.string();
+  std::cout << "\n";
+  return reports::exit_status(document);
+}
+
 Command add_run(CLI::App& app, const std::string& command_line) {
   auto* sub = app.add_subcommand("run", "Run a conformance profile: the subject (--impl) against the reference oracle.\n"
-                                        "Exit 0 when every required item passes, 1 otherwise, 2 on usage errors.");
+                                        "Exit 0 when every required item passes (or is waived), 1 otherwise, 2 on usage errors,\n"
+                                        "3 when the oracle or the harness failed.");
   auto a = std::make_shared<RunArguments>();
   sub->add_option("--impl", a->impl, "Implementation under test (see `lpconform list impls`)")->required();
   sub->add_option("--profile", a->profile, "Bundled profile name (see `lpconform list profiles`) or a profile file path")->capture_default_str();
@@ -64,38 +103,22 @@ Command add_run(CLI::App& app, const std::string& command_line) {
   sub->add_option("--out", a->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
   sub->add_option("--only", a->only, "Run only the items whose signature matches this '*' pattern");
   sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)");
-  sub->add_option("--waivers", a->waivers, "CSV file 'signature,reason': matching failures are reported WAIVED");
+  sub->add_option("--waivers", a->waivers,
+                  "CSV file 'implementation,version,signature,reason,expires': matching failures are reported WAIVED (never PASS)");
+  sub->add_option("--shard", a->shard, "Run only part I of N (I/N, 1 <= I <= N); `lpconform report merge` joins the N reports");
   sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
+  sub->add_option("--timeout", a->isolation.timeout_seconds, "plugin:PATH: seconds one batch may take before it is a TIMEOUT")
+      ->capture_default_str();
+  sub->add_option("--memory-limit", a->isolation.memory_limit_mib, "plugin:PATH: address-space limit of the worker process, MiB (0: none)")
+      ->capture_default_str();
   return {sub, [a, command_line] {
+            plugin::set_isolation_options(a->isolation);
             const Implementation& subject = implementation_by_name(a->impl);
-            const Implementation& oracle = reference_implementation();
             const Profile profile = load_profile(a->profile);
             RunProgress progress;
-            RunOptions options{a->seed, a->jobs, a->max_mismatches, a->only, command_line, &progress, {}};
-            if (!a->waivers.empty()) {
-              std::ifstream in(a->waivers, std::ios::binary);
-              if (!in) throw UsageError("--waivers: cannot read '" + a->waivers + "'");
-              const std::string text(std::istreambuf_iterator<char>(in), {});
-              options.waivers = parse_waivers(text, a->waivers);
-            }
-            RunResult result;
-            {
-              ProgressLine line(progress);
-              result = run_profile(profile, subject, oracle, options);
-            }
-            if (result.items.empty()) throw UsageError("--only '" + a->only + "' matches no item of profile " + profile.info.name);
-            const reports::Document document = reports::report_document(result);
-            std::cout << reports::render_summary_text(document);
-            std::cout << "reports:";
-            std::vector<std::filesystem::path> written;
-            try {
-              written = reports::write_reports(document, a->out);
-            } catch (const std::filesystem::filesystem_error& e) {
-              throw UsageError("--out: cannot write the reports into '" + a->out + "': " + e.code().message());
-            }
-            for (const auto& path : written) std::cout << " " << path.string();
-            std::cout << "\n";
-            return result.required_passed() ? 0 : 1;
+            RunOptions options{a->seed, a->jobs, a->max_mismatches, a->only, command_line, &progress, waivers_option(a->waivers),
+                               shard_option(a->shard)};
+            return run_and_report(profile, subject, options, a->out);
           }};
 }
 

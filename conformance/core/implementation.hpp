@@ -18,7 +18,9 @@
 
 namespace lpc {
 
-enum class OpStatus : uint8_t { Ok, Unsupported, Error };
+// Crash and Timeout come from implementations run out of process (conformance/plugin): the process
+// serving the batch died of a signal, or did not answer within the time limit.
+enum class OpStatus : uint8_t { Ok, Unsupported, Error, Crash, Timeout };
 
 // Convert a batch of values of type `source` (bit patterns, zero-extended to 64 bits) to codes of
 // `format` under `params`.
@@ -34,6 +36,10 @@ struct EncodeBatch {
   // permits any code (spec/formats.md §5.3: NaN into a NaN-less format, +-inf into an integer
   // under wrap), else 0; the harness then accepts any code there. Subjects may leave it empty.
   std::span<uint8_t> unspecified;
+  // out, optional: when the call fails (Error, Crash, Timeout), an implementation that narrows the
+  // failure down (the plugin path bisects) stores the index of the first input that fails on its
+  // own; left untouched when unknown.
+  size_t* failed_at = nullptr;
 };
 
 // Decode a batch of codes to values. Every value of every format in spec/formats.csv is exactly a
@@ -42,6 +48,7 @@ struct DecodeBatch {
   const Format* format = nullptr;
   std::span<const uint32_t> codes;
   std::span<double> values;  // out
+  size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
 // Implementation-defined behaviour, declared by the implementation and printed in reports
@@ -67,6 +74,9 @@ struct Implementation {
 // The registry: every bundled implementation, in a fixed order ("reference" first). One line per
 // implementation in conformance/core/registry.cpp.
 const std::vector<const Implementation*>& implementations();
+// nullptr for an unknown name. "plugin:PATH" loads the vendor plugin at PATH (once) and runs it out
+// of process (conformance/plugin/plugin_implementation.hpp); a plugin that cannot be loaded throws
+// std::invalid_argument with the reason.
 const Implementation* find_implementation(std::string_view name);
 
 }  // namespace lpc

@@ -126,19 +126,33 @@ bool inputs_apply(const InputSpec& inputs, Source s) { return inputs.all == (sou
 }  // namespace
 
 bool glob_match(std::string_view pattern, std::string_view text) {
-  const size_t star = pattern.find('*');
-  if (star == std::string_view::npos) return pattern == text;
-  if (!text.starts_with(pattern.substr(0, star))) return false;
-  const std::string_view rest = pattern.substr(star + 1);
-  for (size_t i = star; i <= text.size(); ++i)
-    if (glob_match(rest, text.substr(i))) return true;
-  return false;
+  // Greedy matching with one backtrack point (the last '*'): when a literal fails, the last star
+  // swallows one more character. Earlier stars never need to move, so the time is at most
+  // O(|pattern| * |text|) whatever the pattern (a user's waiver file cannot make it explode).
+  size_t p = 0, t = 0, star = std::string_view::npos, star_text = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_text = t;
+    } else if (p < pattern.size() && pattern[p] == text[t]) {
+      ++p;
+      ++t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++star_text;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
 }
 
 Profile parse_profile(std::string_view text, std::string name, std::string origin) {
   Profile profile;
   profile.info.name = std::move(name);
   profile.origin = origin;
+  profile.text = text;
 
   // 1. Directives ("@version 1.0") are whole lines; blank them out so the CSV reader keeps the
   //    line numbers of everything else.

@@ -18,6 +18,7 @@ inline constexpr std::string_view kDefaultProfile = "lpconform-formats";
 struct Profile {
   ProfileInfo info;
   std::string origin;       // "spec/profiles/ocp-ofp8-1.0.csv (embedded)" or a path
+  std::string text;         // the file as read, so vector manifests carry the exact profile
   std::vector<Item> items;  // expanded: no wildcards left, one item per signature
 };
 

@@ -1,5 +1,6 @@
 // The registry of bundled implementations: one line per implementation, "reference" first.
 #include "conformance/core/bundled.hpp"
+#include "conformance/plugin/plugin_implementation.hpp"
 
 namespace lpc {
 
@@ -12,6 +13,8 @@ const std::vector<const Implementation*>& implementations() {
 }
 
 const Implementation* find_implementation(std::string_view name) {
+  // "plugin:PATH": a vendor plugin, loaded on first use, run out of process (conformance/plugin).
+  if (name.starts_with(plugin::kImplementationPrefix)) return &plugin::plugin_implementation(name.substr(plugin::kImplementationPrefix.size()));
   for (const Implementation* impl : implementations())
     if (impl->name == name) return impl;
   return nullptr;

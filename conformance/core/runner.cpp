@@ -1,6 +1,7 @@
 #include "conformance/core/runner.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <map>
@@ -12,15 +13,6 @@
 namespace lpc {
 
 namespace {
-
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // splitmix64 finalizer: spreads every input bit over the output.
 uint64_t mix(uint64_t z) {
@@ -39,17 +31,43 @@ uint64_t cost(const Item& item) {
 
 }  // namespace
 
-std::vector<Waiver> parse_waivers(std::string_view text, const std::string& origin) {
-  CsvReader reader(text, origin, true);
-  reader.expect_header({{"signature", "reason"}});
-  std::vector<Waiver> waivers;
-  for (CsvRecord row; reader.next(row);) {
-    if (row.fields.size() != 2) reader.fail(row.line, 1, "expected 2 fields (signature,reason), got " + std::to_string(row.fields.size()));
-    if (row.fields[0].text.empty()) reader.fail(row, row.fields[0], "empty signature pattern");
-    if (row.fields[1].text.empty()) reader.fail(row, row.fields[1], "empty reason: say why the failure is accepted");
-    waivers.push_back({row.fields[0].text, row.fields[1].text});
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::optional<Shard> Shard::parse(std::string_view text) {
+  Shard shard;
+  const size_t slash = text.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  auto [p1, e1] = std::from_chars(text.data(), text.data() + slash, shard.index);
+  auto [p2, e2] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), shard.count);
+  if (e1 != std::errc() || p1 != text.data() + slash || e2 != std::errc() || p2 != text.data() + text.size()) return std::nullopt;
+  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) return std::nullopt;
+  return shard;
+}
+
+std::vector<size_t> select_items(const Profile& profile, const std::string& only, std::string_view subject_name, Shard shard) {
+  std::vector<size_t> selected;
+  for (size_t i = 0; i < profile.items.size(); ++i)
+    if (only.empty() || glob_match(only, profile.items[i].signature(subject_name))) selected.push_back(i);
+  if (shard.count == 1) return selected;
+  // Longest processing time first: heaviest item to the least loaded shard (lowest number on ties).
+  std::vector<size_t> by_cost = selected;
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](size_t a, size_t b) { return cost(profile.items[a]) > cost(profile.items[b]); });
+  std::vector<uint64_t> load(shard.count, 0);
+  std::vector<size_t> mine;
+  for (size_t i : by_cost) {
+    const size_t target = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
+    load[target] += cost(profile.items[i]) + 1;
+    if (target + 1 == shard.index) mine.push_back(i);
   }
-  return waivers;
+  std::sort(mine.begin(), mine.end());
+  return mine;
 }
 
 uint64_t item_seed(uint64_t run_seed, const Item& item) {
@@ -67,15 +85,17 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   run.seed = options.seed;
   run.command = options.command;
   run.filter = options.only;
-  run.waivers = options.waivers;
+  run.shard_index = options.shard.index;
+  run.shard_count = options.shard.count;
+  run.waivers = start_waivers(options.waivers, subject, utc_now().substr(0, 10));
   run.threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   run.started = utc_now();
   const auto t0 = std::chrono::steady_clock::now();
 
   // 1. The selected items, grouped by (op, format, mode): one group is one unit of work.
+  const std::vector<size_t> indexes = select_items(profile, options.only, subject.name, options.shard);
   std::vector<const Item*> selected;
-  for (const Item& item : profile.items)
-    if (options.only.empty() || glob_match(options.only, item.signature(subject.name))) selected.push_back(&item);
+  for (size_t i : indexes) selected.push_back(&profile.items[i]);
   std::map<std::string, std::vector<size_t>> by_mode;
   for (size_t i = 0; i < selected.size(); ++i) {
     const Item& item = *selected[i];
@@ -104,12 +124,10 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
         run.items[i] = item.op == Op::Encode ? check_encode(item, context) : check_decode(item, context);
         run.items[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ItemResult& r = run.items[i];
-        for (const Waiver& w : options.waivers) {
-          if (r.status == Status::Pass || r.status == Status::Unsupported || !glob_match(w.pattern, r.signature)) continue;
-          r.message = "waived (" + w.reason + "); was " + to_string(r.status) + (r.message.empty() ? "" : ": " + r.message);
-          r.status = Status::Waived;
-          break;
-        }
+        r.index = indexes[i];
+        // checks.cpp words every error that is not the subject's "oracle ..." or "harness: ...".
+        r.infrastructure = r.status == Status::Error && !r.message.starts_with("subject");
+        if (const int w = find_waiver(run.waivers, r); w >= 0) waive(r, run.waivers[static_cast<size_t>(w)].waiver);
         if (options.progress) ++options.progress->items_done;
       }
     }
@@ -118,6 +136,13 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   for (unsigned t = 1; t < run.threads; ++t) pool.emplace_back(worker);
   worker();
   pool.clear();  // joins
+
+  // 3. What each waiver did (the states do not change while items run, so find_waiver finds the
+  //    same waiver again).
+  for (const ItemResult& r : run.items)
+    if (const int w = r.status == Status::Waived ? find_waiver(run.waivers, r) : -1; w >= 0) ++run.waivers[static_cast<size_t>(w)].waived;
+  for (WaiverUse& use : run.waivers)
+    if (use.waived) use.state = WaiverState::Used;
 
   run.finished = utc_now();
   run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

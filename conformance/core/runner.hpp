@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,9 +22,16 @@ struct RunProgress {
   std::atomic<uint64_t> inputs_done{0};
 };
 
-// Parses a waiver file: CSV with the header "signature,reason", '#' comment lines. Throws
-// InputError ("origin:line:column: ...") when malformed.
-std::vector<Waiver> parse_waivers(std::string_view text, const std::string& origin);
+// The current time, ISO 8601 UTC: "2026-06-26T12:00:00Z".
+std::string utc_now();
+
+// One of N deterministic parts of a run (`--shard I/N`, I in 1..N): the union of the N shards is
+// the unsharded run, and no item is in two of them.
+struct Shard {
+  unsigned index = 1, count = 1;
+  // "2/4" -> {2, 4}; nullopt unless 1 <= I <= N.
+  static std::optional<Shard> parse(std::string_view text);
+};
 
 struct RunOptions {
   uint64_t seed = kDefaultSeed;
@@ -33,14 +41,22 @@ struct RunOptions {
   std::string command;         // recorded in the report
   RunProgress* progress = nullptr;
   std::vector<Waiver> waivers;
+  Shard shard;
 };
+
+// The profile indexes of the items a run covers: those whose signature for `subject_name` matches
+// `only` (every item when empty), then shard `shard` of them. Items are dealt to shards by
+// longest-processing-time-first on their estimated cost (ties by profile order), so shards take
+// about equally long; the split depends only on the profile, the filter and N. `vectors gen` and
+// the runner both call this, so a generated shard and a run shard hold the same items.
+std::vector<size_t> select_items(const Profile& profile, const std::string& only, std::string_view subject_name, Shard shard);
 
 // The seed of one item: the run's seed mixed with the item's signature (without the
 // implementation name), so an item's inputs never depend on scheduling, on the filter, or on
 // which implementation runs.
 uint64_t item_seed(uint64_t run_seed, const Item& item);
 
-// Runs every item of `profile` (matching options.only). Items that share a format and mode run
+// Runs the items select_items() picks (options.only, options.shard). Items that share a format and mode run
 // on the same thread one after another (the oracle's caches stay warm); the result keeps profile
 // order. Never throws for a subject's misbehaviour: that becomes an item status.
 RunResult run_profile(const Profile& profile, const Implementation& subject, const Implementation& oracle, const RunOptions& options);

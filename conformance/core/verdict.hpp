@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conformance/core/case.hpp"
@@ -51,13 +52,50 @@ struct ItemResult {
   uint64_t unspecified = 0;  // inputs where the oracle permitted any code
   std::vector<Mismatch> first_mismatches;
   double seconds = 0;
+  size_t index = 0;             // the item's position in the expanded profile (stable across shards)
+  bool infrastructure = false;  // ERROR caused by the oracle or the harness, not the subject: exit 3
 };
 
-// A known, accepted failure: items whose signature matches `pattern` ('*' wildcards) and that did
-// not pass (UNSUPPORTED excepted) are reported WAIVED with the reason and what went wrong.
+// A known, accepted failure (Khronos CTS style: keyed to the implementation and its version, with
+// a reason and an expiry date). An item whose subject matches `implementation` and `version`,
+// whose signature matches `signature` ('*' wildcards), and that did not pass (UNSUPPORTED
+// excepted) is reported WAIVED — never PASS — with the reason and what went wrong, until the end
+// of the day `expires` (UTC). An expired waiver waives nothing.
 struct Waiver {
-  std::string pattern, reason;
+  std::string implementation, version, signature, reason;
+  std::string expires;  // YYYY-MM-DD, the last day it applies
+  std::string origin;   // "waivers.csv:3", for messages
 };
+
+// What a waiver did in one run; every waiver given is reported with one of these, so a stale one
+// is noticed. Used: it waived at least one failure. Unmatched: it applies to the subject but
+// waived nothing (the failure is fixed, or the pattern is wrong: remove or correct it). Expired:
+// past its date, it waived nothing. OtherImplementation: it names another implementation or
+// version.
+enum class WaiverState : uint8_t { Used, Unmatched, Expired, OtherImplementation };
+const char* to_string(WaiverState);  // "used", "unmatched", "expired", "other-implementation"
+
+struct WaiverUse {
+  Waiver waiver;
+  WaiverState state = WaiverState::Unmatched;
+  uint64_t waived = 0;  // items it turned into WAIVED
+};
+
+// Parses a waiver file: CSV with the header "implementation,version,signature,reason,expires"
+// ('#' comment lines; patterns use '*'; expires is YYYY-MM-DD). Throws InputError
+// ("origin:line:column: ...") for a missing field, an empty reason or a malformed date.
+std::vector<Waiver> parse_waivers(std::string_view text, const std::string& origin);
+
+// The state of each waiver before any item ran: Expired when `today` (YYYY-MM-DD) is after its
+// date, OtherImplementation when it does not name the subject, else Unmatched.
+std::vector<WaiverUse> start_waivers(const std::vector<Waiver>& waivers, const Implementation& subject, const std::string& today);
+
+// Finds the first active waiver (state Unmatched or Used) whose pattern matches a result that
+// did not pass (UNSUPPORTED and infrastructure errors excepted); returns its index, or -1.
+// Does not modify `uses` (the runner counts after its threads end).
+int find_waiver(const std::vector<WaiverUse>& uses, const ItemResult& result);
+// Turns `result` into WAIVED, its message saying which waiver, why, and what it was.
+void waive(ItemResult& result, const Waiver& waiver);
 
 struct ProfileInfo {
   std::string name, version, title, label;  // label: e.g. "DRAFT - not a compliance claim"
@@ -74,10 +112,11 @@ struct RunResult {
   double seconds = 0;
   unsigned threads = 0;
   std::string filter;              // --only pattern, empty when every item ran
-  std::vector<Waiver> waivers;     // as given
+  unsigned shard_index = 1, shard_count = 1;  // --shard I/N; 1/1 when unsharded
+  std::vector<WaiverUse> waivers;  // as given, with what each did
   std::vector<ItemResult> items;   // in profile order
 
-  // True when every required item passed (or was waived): the exit status of `lpconform run`.
+  // True when every required item passed (or was waived).
   bool required_passed() const;
 };
 

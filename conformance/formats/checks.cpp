@@ -56,28 +56,21 @@ ItemResult start(const Item& item, const CheckContext& context) {
   return r;
 }
 
-// Finishes a result whose entry point did not return Ok.
+// Finishes a result whose entry point did not return Ok. The subject's Crash and Timeout (an
+// out-of-process implementation died or hung) keep their status; anything the oracle does is Error.
 ItemResult& not_ok(ItemResult& r, OpStatus status, const std::string& who, const std::string& error) {
-  r.status = status == OpStatus::Unsupported && who == "subject" ? Status::Unsupported : Status::Error;
-  r.message = who + (status == OpStatus::Unsupported ? " does not support this item" : " failed") + (error.empty() ? "" : ": " + error);
+  const bool subject = who == "subject";
+  r.status = !subject                           ? Status::Error
+             : status == OpStatus::Unsupported ? Status::Unsupported
+             : status == OpStatus::Crash       ? Status::Crash
+             : status == OpStatus::Timeout     ? Status::Timeout
+                                               : Status::Error;
+  const char* what = status == OpStatus::Unsupported ? " does not support this item"
+                     : status == OpStatus::Crash     ? " crashed"
+                     : status == OpStatus::Timeout   ? " timed out"
+                                                     : " failed";
+  r.message = who + what + (error.empty() ? "" : ": " + error);
   return r;
-}
-
-Case make_case(const Item& item, const CheckContext& context) {
-  Case c;
-  c.op = item.op;
-  c.format = item.format;
-  c.params = item.params;
-  c.source = item.source;
-  if (item.op == Op::Decode) { c.inputs = cases::all_codes(*item.format); return c; }
-  if (item.inputs.all) c.inputs = cases::all_source_patterns(item.source);
-  if (item.inputs.boundary) c.inputs = cases::boundary_inputs(*item.format, item.params, item.source);
-  if (item.inputs.random) {
-    const auto random = cases::random_inputs(*item.format, item.source, item.inputs.random, context.seed);
-    c.inputs.insert(c.inputs.end(), random.begin(), random.end());
-  }
-  if (is_stochastic(item.params.rounding)) c.random = cases::random_words(c.inputs.size(), context.seed ^ 0x9e3779b97f4a7c15ull);
-  return c;
 }
 
 // A one-input case for the repro line of input i.
@@ -88,7 +81,36 @@ Case single(const Case& c, size_t i) {
   return one;
 }
 
+// Records input i of `c`, the first that makes the subject fail on its own (EncodeBatch::failed_at),
+// with its repro line, as the item's first mismatch.
+void record_failing_input(ItemResult& r, const Case& c, size_t i, const std::string& subject_name) {
+  Mismatch m;
+  m.input = c.op == Op::Decode ? code_hex(*c.format, static_cast<uint32_t>(c.inputs[i])) : source_bits_hex(c.source, c.inputs[i]);
+  if (!c.random.empty()) m.random = source_bits_hex(Source::F32, c.random[i]);
+  m.got = to_string(r.status);
+  m.want = "a result";
+  m.repro = single(c, i).repro_command(subject_name);
+  r.first_mismatches.push_back(std::move(m));
+}
+
 }  // namespace
+
+Case make_case(const Item& item, uint64_t seed) {
+  Case c;
+  c.op = item.op;
+  c.format = item.format;
+  c.params = item.params;
+  c.source = item.source;
+  if (item.op == Op::Decode) { c.inputs = cases::all_codes(*item.format); return c; }
+  if (item.inputs.all) c.inputs = cases::all_source_patterns(item.source);
+  if (item.inputs.boundary) c.inputs = cases::boundary_inputs(*item.format, item.params, item.source);
+  if (item.inputs.random) {
+    const auto random = cases::random_inputs(*item.format, item.source, item.inputs.random, seed);
+    c.inputs.insert(c.inputs.end(), random.begin(), random.end());
+  }
+  if (is_stochastic(item.params.rounding)) c.random = cases::random_words(c.inputs.size(), seed ^ 0x9e3779b97f4a7c15ull);
+  return c;
+}
 
 std::string exact_decimal(double value) {
   if (std::isnan(value)) return "nan";  // NaN is a class here: its sign and payload are not a value
@@ -102,7 +124,7 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
   if (!subject.encode) return not_ok(r, OpStatus::Unsupported, "subject", "no encode entry point");
   if (!oracle.encode) return not_ok(r, OpStatus::Error, "oracle", "no encode entry point");
   try {
-    const Case c = make_case(item, context);
+    const Case c = make_case(item, context.seed);
     const std::vector<uint8_t>& is_nan = nan_codes(oracle, *item.format);
     const Format& f = *item.format;
     std::vector<uint32_t> want(kChunk), got(kChunk);
@@ -116,9 +138,14 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
       std::fill_n(unspecified.begin(), n, 0);
       EncodeBatch oracle_batch{&f, item.params, item.source, inputs, random, {want.data(), n}, {want_flags.data(), n}, {unspecified.data(), n}};
       if (OpStatus s = call_entry(oracle.encode, oracle_batch, error); s != OpStatus::Ok) return not_ok(r, s, "oracle", error);
+      size_t failed_at = SIZE_MAX;
       EncodeBatch subject_batch{&f, item.params, item.source, inputs, random, {got.data(), n},
-                                r.verification.flags ? std::span<uint8_t>(got_flags.data(), n) : std::span<uint8_t>{}, {}};
-      if (OpStatus s = call_entry(subject.encode, subject_batch, error); s != OpStatus::Ok) return not_ok(r, s, "subject", error);
+                                r.verification.flags ? std::span<uint8_t>(got_flags.data(), n) : std::span<uint8_t>{}, {}, &failed_at};
+      if (OpStatus s = call_entry(subject.encode, subject_batch, error); s != OpStatus::Ok) {
+        not_ok(r, s, "subject", error);
+        if (failed_at < n) record_failing_input(r, c, begin + failed_at, subject.name);
+        return r;
+      }
 
       for (size_t i = 0; i < n; ++i) {
         // Exact, with the spec's two allowances: NaN is a class, unspecified accepts any code.
@@ -157,14 +184,18 @@ ItemResult check_decode(const Item& item, const CheckContext& context) {
   const Implementation& oracle = *context.oracle;
   if (!subject.decode) return not_ok(r, OpStatus::Unsupported, "subject", "no decode entry point");
   if (!oracle.decode) return not_ok(r, OpStatus::Error, "oracle", "no decode entry point");
-  const Case c = make_case(item, context);
+  const Case c = make_case(item, context.seed);
   const std::vector<uint32_t> codes(c.inputs.begin(), c.inputs.end());
   std::vector<double> want(codes.size()), got(codes.size());
   std::string error;
   if (OpStatus s = call_entry(oracle.decode, DecodeBatch{item.format, codes, want}, error); s != OpStatus::Ok)
     return not_ok(r, s, "oracle", error);
-  if (OpStatus s = call_entry(subject.decode, DecodeBatch{item.format, codes, got}, error); s != OpStatus::Ok)
-    return not_ok(r, s, "subject", error);
+  size_t failed_at = SIZE_MAX;
+  if (OpStatus s = call_entry(subject.decode, DecodeBatch{item.format, codes, got, &failed_at}, error); s != OpStatus::Ok) {
+    not_ok(r, s, "subject", error);
+    if (failed_at < codes.size()) record_failing_input(r, c, failed_at, subject.name);
+    return r;
+  }
   for (size_t i = 0; i < codes.size(); ++i) {
     const bool ok = std::isnan(want[i]) ? std::isnan(got[i]) : std::bit_cast<uint64_t>(got[i]) == std::bit_cast<uint64_t>(want[i]);
     if (ok) continue;

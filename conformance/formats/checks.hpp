@@ -20,6 +20,12 @@ struct CheckContext {
   std::atomic<uint64_t>* inputs_done = nullptr;  // progress counter, may be null
 };
 
+// The inputs of `item` in the order the checks below send them: decode, every code; encode, every
+// 16-bit source pattern, or the boundary inputs followed by `inputs.random` seeded random ones,
+// with one random word per input for a stochastic rounding. `seed` is the item's seed
+// (item_seed in conformance/core/runner.hpp). Vector mode writes exactly these.
+Case make_case(const Item& item, uint64_t seed);
+
 // Encode item: inputs per item.inputs (exhaustive 16-bit patterns, or boundary + seeded random
 // float32/float64), compared exactly: the code, and the flags when both implementations produce
 // them; a NaN result matches any NaN code of the format; where the oracle marks the result

@@ -24,6 +24,24 @@ using Document = nlohmann::ordered_json;
 // The JSON document of a run.
 Document report_document(const RunResult& run);
 
+// Recomputes doc["counts"] and doc["verdict"] from doc["items"]: the verdict is ERROR when an
+// item has an infrastructure error (the oracle or the harness failed), else FAIL when a required
+// item is neither PASS nor WAIVED, else PASS.
+void count_items(Document& doc);
+
+// The exit status a verdict gives (README "The command line"): PASS 0, FAIL 1, ERROR 3.
+int exit_status(const Document& doc);
+
+// Combines the reports of the N shards of one run (`--shard I/N`, I = 1..N, each once) into the
+// report of the unsharded run: items in profile order, counts and verdict recomputed, each
+// waiver's `waived` summed and its state recomputed. Equal to the unsharded report except the
+// run-specific keys: command (set to `command`), started (earliest), finished (latest),
+// duration_s and threads (the largest shard's), and each item's seconds. Throws
+// std::invalid_argument, naming the report (by `names`, parallel to `shards`), when the reports
+// are not shards of one run: different suite version, implementation, oracle, profile, seed,
+// filter, waivers or shard count; a shard missing or given twice; an item in two shards.
+Document merge_shards(const std::vector<Document>& shards, const std::vector<std::string>& names, const std::string& command);
+
 // Throws std::invalid_argument when `document` does not carry schema kSchema.
 void check_schema(const Document& document);
 

@@ -25,6 +25,32 @@ nlohmann::ordered_json mismatch_json(const Mismatch& m) {
 
 }  // namespace
 
+void count_items(Document& doc) {
+  nlohmann::ordered_json status_counts = nlohmann::ordered_json::object();
+  for (Status s : kAllStatuses) status_counts[to_string(s)] = 0;
+  uint64_t required = 0, required_not_passed = 0, infrastructure = 0, inputs = 0, mismatches = 0;
+  for (const auto& item : doc["items"]) {
+    const std::string status = item["status"];
+    const bool is_required = item["requirement"] == "required";
+    status_counts[status] = status_counts[status].get<uint64_t>() + 1;
+    required += is_required;
+    required_not_passed += is_required && status != "PASS" && status != "WAIVED";
+    infrastructure += item.value("infrastructure_error", false);
+    inputs += item["checked"].get<uint64_t>();
+    mismatches += item["mismatches"].get<uint64_t>();
+  }
+  const size_t items = doc["items"].size();
+  doc["counts"] = {{"items", items}, {"required", required}, {"optional", items - required}, {"status", status_counts},
+                   {"required_not_passed", required_not_passed}, {"infrastructure_errors", infrastructure},
+                   {"inputs_checked", inputs}, {"mismatches", mismatches}};
+  doc["verdict"] = infrastructure ? "ERROR" : required_not_passed ? "FAIL" : "PASS";
+}
+
+int exit_status(const Document& doc) {
+  const std::string verdict = doc["verdict"];
+  return verdict == "PASS" ? 0 : verdict == "FAIL" ? 1 : 3;
+}
+
 Document report_document(const RunResult& run) {
   Document doc;
   doc["schema"] = kSchema;
@@ -36,19 +62,21 @@ Document report_document(const RunResult& run) {
   doc["threads"] = run.threads;
   doc["seed"] = run.seed;
   doc["filter"] = run.filter.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(run.filter);
+  doc["shard"] = {{"index", run.shard_index}, {"count", run.shard_count}};
   doc["waivers"] = nlohmann::ordered_json::array();
-  for (const Waiver& w : run.waivers) doc["waivers"].push_back({{"pattern", w.pattern}, {"reason", w.reason}});
+  for (const WaiverUse& use : run.waivers) {
+    const Waiver& w = use.waiver;
+    doc["waivers"].push_back({{"implementation", w.implementation}, {"version", w.version}, {"signature", w.signature}, {"reason", w.reason},
+                              {"expires", w.expires}, {"origin", w.origin}, {"state", to_string(use.state)}, {"waived", use.waived}});
+  }
   doc["implementation"] = implementation_json(*run.subject);
   doc["oracle"] = implementation_json(*run.oracle);
   doc["profile"] = {{"name", run.profile.name}, {"version", run.profile.version}, {"title", run.profile.title}, {"label", run.profile.label}};
 
-  nlohmann::ordered_json status_counts = nlohmann::ordered_json::object();
-  for (Status s : kAllStatuses) status_counts[to_string(s)] = 0;
-  uint64_t required = 0, required_not_passed = 0, inputs = 0, mismatches = 0;
   auto& items = doc["items"] = nlohmann::ordered_json::array();
   for (const ItemResult& r : run.items) {
     const Item& item = r.item;
-    nlohmann::ordered_json j = {{"signature", r.signature}, {"op", op_info(item.op).name}, {"format", item.format->name}};
+    nlohmann::ordered_json j = {{"signature", r.signature}, {"index", r.index}, {"op", op_info(item.op).name}, {"format", item.format->name}};
     if (item.op == Op::Encode) {
       j["rounding"] = to_string(item.params.rounding);
       if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
@@ -63,6 +91,7 @@ Document report_document(const RunResult& run) {
     j["mismatches"] = r.mismatches;
     j["unspecified"] = r.unspecified;
     j["seconds"] = r.seconds;
+    if (r.infrastructure) j["infrastructure_error"] = true;
     if (r.status != Status::Pass) {
       j["message"] = r.message;
       j["rerun"] = "lpconform run --impl " + run.subject->name + " --profile " + run.profile.name + " --seed " +
@@ -73,17 +102,8 @@ Document report_document(const RunResult& run) {
       for (const Mismatch& m : r.first_mismatches) first.push_back(mismatch_json(m));
     }
     items.push_back(std::move(j));
-
-    status_counts[to_string(r.status)] = status_counts[to_string(r.status)].get<uint64_t>() + 1;
-    required += item.required;
-    required_not_passed += item.required && r.status != Status::Pass && r.status != Status::Waived;
-    inputs += r.checked;
-    mismatches += r.mismatches;
   }
-  doc["counts"] = {{"items", run.items.size()}, {"required", required}, {"optional", run.items.size() - required},
-                   {"status", status_counts}, {"required_not_passed", required_not_passed},
-                   {"inputs_checked", inputs}, {"mismatches", mismatches}};
-  doc["verdict"] = required_not_passed == 0 ? "PASS" : "FAIL";
+  count_items(doc);
   return doc;
 }
 

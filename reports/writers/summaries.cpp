@@ -1,6 +1,7 @@
 // The Markdown summary and the terminal summary: the same facts, two typographies.
 #include <cstdio>
 #include <sstream>
+#include <utility>
 
 #include "reports/writers/report.hpp"
 #include "reports/writers/tables.hpp"
@@ -79,6 +80,14 @@ std::string render_markdown(const nlohmann::ordered_json& doc) {
     md << "```\n";
   }
 
+  if (!doc["waivers"].empty()) {
+    md << "\n### Waivers\n\n| state | items waived | implementation | version | signature | expires | reason | where |\n|---|--:|---|---|---|---|---|---|\n";
+    for (const auto& w : doc["waivers"])
+      md << "| " << w["state"].get<std::string>() << " | " << w["waived"].get<uint64_t>() << " | " << w["implementation"].get<std::string>()
+         << " | " << w["version"].get<std::string>() << " | `" << w["signature"].get<std::string>() << "` | " << w["expires"].get<std::string>()
+         << " | " << w["reason"].get<std::string>() << " | " << w["origin"].get<std::string>() << " |\n";
+  }
+
   const auto& declarations = doc["implementation"]["declarations"];
   if (!declarations.empty()) {
     md << "\n### Implementation-defined behaviour declared by `" << doc["implementation"]["name"].get<std::string>() << "`\n\n";
@@ -126,6 +135,16 @@ std::string render_summary_text(const nlohmann::ordered_json& doc, size_t max_li
       }
     }
   }
+  bool first_waiver = true;
+  for (const auto& w : doc["waivers"])
+    if (w["state"] != "used")
+      out << (std::exchange(first_waiver, false) ? "\n" : "") << "waiver " << w["origin"].get<std::string>() << " (" << w["signature"].get<std::string>() << "): " << w["state"].get<std::string>()
+          << (w["state"] == "expired" ? " on " + w["expires"].get<std::string>() + ", it waives nothing: renew or remove it"
+              : w["state"] == "unmatched" ? ": it matched no failure, remove it if the bug is fixed"
+                                          : ": names " + w["implementation"].get<std::string>() + " " + w["version"].get<std::string>())
+          << "\n";
+  if (doc["counts"]["infrastructure_errors"].get<uint64_t>())
+    out << "\nERROR: " << doc["counts"]["infrastructure_errors"].get<uint64_t>() << " item(s) could not be checked: the oracle or the harness failed\n";
   const auto& counts = doc["counts"];
   out << "\n" << doc["verdict"].get<std::string>() << ": " << counts["items"].get<uint64_t>() << " items, "
       << counts["required_not_passed"].get<uint64_t>() << " of " << counts["required"].get<uint64_t>()

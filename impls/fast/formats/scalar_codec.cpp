@@ -270,15 +270,18 @@ FormatConstants derive_constants(const Format& f) {
   c.bias = f.bias;
   c.sign_bit = f.is_signed ? (1u << (f.bits - 1)) : 0;
   c.min_normal_log2 = c.zero_less ? -f.bias : (c.radix4 ? 2 : 1) * (1 - f.bias);
-  // The largest finite magnitude: scan down from the top magnitude code past NaN and Inf codes.
+  // The largest finite magnitude: IEEE-style Inf/NaN fill the all-ones exponent binade, so start
+  // just below it; the other encodings take at most the top two codes (all_ones NaN, P3109 +Inf),
+  // so the scan below is at most two steps (float32 would otherwise step past 2^23 NaN codes).
   const uint32_t top_magnitude = f.is_signed ? (c.code_mask >> 1) : c.code_mask;
-  uint32_t max_magnitude = top_magnitude;
+  const uint32_t exponent_ones = ((1u << f.exp_bits) - 1) << f.man_bits;
+  const bool ieee_specials = f.nan == NanEncoding::Ieee || f.inf == InfEncoding::Ieee;
+  uint32_t max_magnitude = ieee_specials ? exponent_ones - 1 : top_magnitude;
   while (is_nan_code(f, max_magnitude) || is_inf_code(f, max_magnitude)) --max_magnitude;
   c.max_magnitude = max_magnitude;
   c.max_code[0] = max_magnitude;
   c.max_code[1] = max_magnitude | c.sign_bit;
   // Canonical encodings (spec/formats.md §5.3): NaN keeps the sign of x where the encoding has one.
-  const uint32_t exponent_ones = ((1u << f.exp_bits) - 1) << f.man_bits;
   for (int negative = 0; negative < 2; ++negative) {
     const uint32_t sign = negative ? c.sign_bit : 0;
     switch (f.nan) {

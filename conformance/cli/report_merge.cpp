@@ -1,0 +1,62 @@
+// lpconform report merge SHARD.json... --out DIR: the reports of `run --shard I/N` (or
+// `vectors check` on sharded vectors) joined into the report of the unsharded run.
+#include <fstream>
+#include <iostream>
+
+#include "conformance/cli/commands.hpp"
+#include "reports/writers/report.hpp"
+
+namespace lpc::cli {
+
+namespace {
+
+struct MergeArguments {
+  std::vector<std::string> reports;
+  std::string out = "reports/out";
+};
+
+reports::Document read_report(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read report '" + path + "'");
+  try {
+    return reports::Document::parse(in);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(path + ": not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace
+
+Command add_report(CLI::App& app, const std::string& command_line) {
+  auto* sub = app.add_subcommand("report", "Work with report.json files");
+  sub->require_subcommand(1);
+  auto a = std::make_shared<MergeArguments>();
+  auto* merge = sub->add_subcommand("merge",
+                                    "Join the reports of the N shards of one run (--shard 1/N .. N/N) into the report of the unsharded run\n"
+                                    "(equal to it but for command, times and thread counts) and write all report files from it.\n"
+                                    "Exit status: the merged verdict's (0 PASS, 1 FAIL, 3 ERROR); 2 when the reports are not the shards of one run.");
+  merge->add_option("reports", a->reports, "report.json of every shard, in any order")->required();
+  merge->add_option("--out", a->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  return {sub, [a, command_line] {
+            std::vector<reports::Document> shards;
+            for (const std::string& path : a->reports) shards.push_back(read_report(path));
+            reports::Document merged;
+            try {
+              merged = reports::merge_shards(shards, a->reports, command_line);
+            } catch (const nlohmann::json::exception& e) {
+              throw UsageError("a report lacks a key this version of lpconform writes (" + std::string(e.what()) + "); rerun the shards");
+            }
+            std::cout << reports::render_summary_text(merged) << "reports:";
+            std::vector<std::filesystem::path> written;
+            try {
+              written = reports::write_reports(merged, a->out);
+            } catch (const std::filesystem::filesystem_error& e) {
+              throw InfrastructureError("--out: cannot write the reports into '" + a->out + "': " + e.code().message());
+            }
+            for (const auto& path : written) std::cout << " " << path.string();
+            std::cout << "\n";
+            return reports::exit_status(merged);
+          }};
+}
+
+}  // namespace lpc::cli

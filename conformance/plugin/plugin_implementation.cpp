@@ -1,0 +1,403 @@
+#include "conformance/plugin/plugin_implementation.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "impls/plugin/include/lpconform/vendor.h"
+#include "impls/plugin/worker_protocol.hpp"
+
+extern char** environ;
+
+namespace lpc::plugin {
+
+namespace {
+
+using namespace plugin_wire;
+using Clock = std::chrono::steady_clock;
+
+std::mutex g_options_mutex;
+IsolationOptions g_options;
+
+IsolationOptions current_options() {
+  std::lock_guard lock(g_options_mutex);
+  return g_options;
+}
+
+std::string hex(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+// lpconform-worker: $LPCONFORM_WORKER, else beside the running executable (build/bin, or the
+// install prefix's bin).
+std::string find_worker() {
+  if (const char* env = std::getenv("LPCONFORM_WORKER"); env && *env) return env;
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  const auto beside = self.parent_path() / "lpconform-worker";
+  if (!ec && access(beside.c_str(), X_OK) == 0) return beside.string();
+  throw std::runtime_error("cannot find lpconform-worker (looked in $LPCONFORM_WORKER and beside " + self.string() +
+                           "): it runs vendor plugins out of process");
+}
+
+std::string describe_wait_status(int status) {
+  if (WIFSIGNALED(status)) {
+    const int s = WTERMSIG(status);
+    const char* abbreviation = sigabbrev_np(s);
+    return std::string("was killed by SIG") + (abbreviation ? abbreviation : std::to_string(s).c_str()) + " (" + strsignal(s) + ")";
+  }
+  if (WIFEXITED(status)) return "exited with status " + std::to_string(WEXITSTATUS(status)) + " in the middle of a batch";
+  return "ended with wait status " + std::to_string(status) + ")";
+}
+
+// One reply, or why there is none.
+struct Exchange {
+  OpStatus status = OpStatus::Ok;  // Ok: tag and payload hold the reply; else `why` says what happened
+  Tag tag{};
+  std::string payload;
+  std::string why;
+};
+
+// One lpconform-worker process with the plugin loaded, and our end of its socket.
+class WorkerProcess {
+ public:
+  WorkerProcess(const std::string& worker, const std::string& plugin, const IsolationOptions& options) {
+    // 1. A socket pair: ours non-blocking for deadlines, the worker's as its fd 3.
+    int ends[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+      throw std::runtime_error(std::string("socketpair: ") + std::strerror(errno));
+    fd_ = ends[0];
+    fcntl(fd_, F_SETFL, fcntl(fd_, F_GETFL) | O_NONBLOCK);
+    for (int end : ends) {  // room for a whole batch each way: fewer wake-ups per request
+      const int bytes = 1 << 20;
+      setsockopt(end, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+      setsockopt(end, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+    }
+    // 2. posix_spawn (vfork-fast, safe in a threaded process); the worker sets its own limits.
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, ends[1], kWorkerSocketFd);  // same fd: glibc clears CLOEXEC
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, STDERR_FILENO, STDOUT_FILENO);  // plugin prints never reach the socket
+    const std::string limit = std::to_string(options.memory_limit_mib);
+    std::vector<char*> argv = {const_cast<char*>(worker.c_str()), const_cast<char*>("--memory-limit-mib"),
+                               const_cast<char*>(limit.c_str()), const_cast<char*>(plugin.c_str()), nullptr};
+    const int error = posix_spawn(&pid_, worker.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(ends[1]);
+    if (error != 0) {
+      close(fd_);
+      throw std::runtime_error("cannot start " + worker + ": " + std::strerror(error));
+    }
+  }
+
+  ~WorkerProcess() {
+    close(fd_);
+    if (pid_ > 0) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  WorkerProcess(const WorkerProcess&) = delete;
+  WorkerProcess& operator=(const WorkerProcess&) = delete;
+
+  // Sends `request` and waits for the reply until `timeout_seconds` have passed. On anything but
+  // OpStatus::Ok the process is gone (dead, or killed for the timeout) and this object is spent.
+  Exchange exchange(const std::vector<char>& request, double timeout_seconds) {
+    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));
+    Exchange x;
+    std::string fault_note;
+    Io io = transfer(true, const_cast<char*>(request.data()), request.size(), deadline);
+    while (io == Io::Ok) {
+      char header[kFrameHeaderBytes];
+      if ((io = transfer(false, header, sizeof header, deadline)) != Io::Ok) break;
+      uint32_t tag;
+      uint64_t size;
+      std::memcpy(&tag, header, sizeof tag);
+      std::memcpy(&size, header + sizeof tag, sizeof size);
+      if (size > (uint64_t{1} << 34)) return spent(x, OpStatus::Error, "malformed reply from the worker (frame of " + std::to_string(size) + " bytes)");
+      x.payload.assign(size, '\0');
+      if ((io = transfer(false, x.payload.data(), size, deadline)) != Io::Ok) break;
+      x.tag = static_cast<Tag>(tag);
+      if (x.tag != Tag::Fault) return x;
+      fault_note = x.payload;  // the worker's last words; the socket closes next
+    }
+    if (io == Io::TimedOut)
+      return spent(x, OpStatus::Timeout, "no answer within " + seconds_text(timeout_seconds) + " s (the worker was killed)");
+    return spent(x, OpStatus::Crash, "the worker process " + reap() + (fault_note.empty() ? "" : ": " + fault_note));
+  }
+
+ private:
+  enum class Io { Ok, Closed, TimedOut };
+
+  static std::string seconds_text(double seconds) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", seconds);
+    return text;
+  }
+
+  Io transfer(bool sending, char* data, size_t n, Clock::time_point deadline) {
+    while (n) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return Io::TimedOut;
+      pollfd p{fd_, static_cast<short>(sending ? POLLOUT : POLLIN), 0};
+      const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) return Io::TimedOut;
+      const ssize_t moved = sending ? send(fd_, data, n, MSG_NOSIGNAL) : recv(fd_, data, n, 0);
+      if (moved < 0 && (errno == EAGAIN || errno == EINTR)) continue;
+      if (moved <= 0) return Io::Closed;
+      data += moved;
+      n -= static_cast<size_t>(moved);
+    }
+    return Io::Ok;
+  }
+
+  // The worker closed its socket: it is dying. Waits for it (a second at most, then kills it) and
+  // says how it ended.
+  std::string reap() {
+    int status = 0;
+    for (int waited_ms = 0; waitpid(pid_, &status, WNOHANG) == 0; waited_ms += 5) {
+      if (waited_ms >= 1000) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return "closed its socket without exiting, and was killed";
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    pid_ = -1;
+    return describe_wait_status(status);
+  }
+
+  Exchange& spent(Exchange& x, OpStatus status, std::string why) {
+    x.status = status;
+    x.why = std::move(why);
+    return x;
+  }
+
+  pid_t pid_ = -1;
+  int fd_ = -1;
+};
+
+// What one attempt at a range of a batch gave.
+struct Attempt {
+  OpStatus status = OpStatus::Ok;
+  std::string error;
+};
+
+bool failed(OpStatus s) { return s != OpStatus::Ok && s != OpStatus::Unsupported; }
+
+// Runs `attempt` on the whole batch; on a failure, bisects to the first input that fails on its
+// own: the left half first, so with independent per-input failures this is the first one. Each
+// step costs one attempt that passes quickly or fails (a hang: one timeout per step, at most
+// log2(count) + 1 of them).
+template <class AttemptFn>
+OpStatus run_bisecting(size_t count, size_t* failed_at, std::string& error, const AttemptFn& attempt) {
+  Attempt whole = attempt(0, count);
+  error = whole.error;
+  if (!failed(whole.status)) return whole.status;
+  size_t begin = 0, length = count;
+  while (length > 1) {
+    const size_t half = length / 2;
+    if (failed(attempt(begin, half).status)) {
+      length = half;
+    } else if (failed(attempt(begin + half, length - half).status)) {
+      begin += half;
+      length -= half;
+    } else {
+      error += "; no single input fails on its own (inputs " + std::to_string(begin) + ".." + std::to_string(begin + length - 1) +
+               " of this batch fail only together)";
+      return whole.status;
+    }
+  }
+  if (failed_at) *failed_at = begin;
+  if (count > 1) error += "; first failing input: #" + std::to_string(begin) + " of this batch of " + std::to_string(count);
+  return whole.status;
+}
+
+// A loaded plugin: its descriptor, and a pool of workers serving it.
+class PluginClient {
+ public:
+  explicit PluginClient(std::string path) : path_(std::move(path)), worker_path_(find_worker()) {
+    auto worker = std::make_unique<WorkerProcess>(worker_path_, path_, current_options());
+    const Exchange x = worker->exchange(Writer().frame(Tag::Describe), current_options().timeout_seconds);
+    const std::string where = std::string(kImplementationPrefix) + path_ + ": ";
+    if (x.status != OpStatus::Ok) throw std::invalid_argument(where + "loading the plugin failed: " + x.why);
+    if (x.tag == Tag::LoadError) throw std::invalid_argument(Reader(x.payload).get_string());
+    if (x.tag != Tag::Describe) throw std::runtime_error(where + "unexpected reply to the descriptor request");
+    Reader in(x.payload);
+    abi_version_ = in.get<uint32_t>();
+    declared_name_ = in.get_string();
+    version_ = in.get_string();
+    description_ = in.get_string();
+    capabilities_ = in.get<uint32_t>();
+    has_encode_ = in.get<uint8_t>() != 0;
+    has_decode_ = in.get<uint8_t>() != 0;
+    for (uint32_t n = in.get<uint32_t>(); n--;) {
+      std::string behaviour = in.get_string();
+      declarations_.push_back({std::move(behaviour), in.get_string()});
+    }
+    give_back(std::move(worker));
+  }
+
+  Implementation implementation(const std::shared_ptr<PluginClient>& self) const {
+    Implementation impl;
+    impl.name = std::string(kImplementationPrefix) + path_;
+    impl.version = version_;
+    impl.description = "vendor plugin '" + declared_name_ + "' " + version_ + (description_.empty() ? "" : ": " + description_) +
+                       " (vendor ABI " + std::to_string(abi_version_) + ", run out of process by lpconform-worker)";
+    impl.produces_flags = (capabilities_ & LPC_CAPABILITY_FLAGS) != 0;
+    impl.declarations = declarations_;
+    if (has_encode_) impl.encode = [self](const EncodeBatch& b, std::string& e) { return self->encode(b, e); };
+    if (has_decode_) impl.decode = [self](const DecodeBatch& b, std::string& e) { return self->decode(b, e); };
+    return impl;
+  }
+
+  OpStatus encode(const EncodeBatch& batch, std::string& error) {
+    const Format& format = *batch.format;
+    const bool want_flags = !batch.flags.empty();
+    return run_bisecting(batch.inputs.size(), batch.failed_at, error, [&](size_t begin, size_t count) {
+      Writer w;
+      w.put_string(format.name);
+      w.put(static_cast<uint32_t>(batch.source));
+      w.put(static_cast<uint32_t>(batch.params.rounding));
+      w.put(static_cast<uint32_t>(batch.params.overflow));
+      w.put(static_cast<int32_t>(batch.params.sr_bits));
+      w.put(static_cast<uint8_t>(want_flags));
+      w.put(static_cast<uint8_t>(!batch.random.empty()));
+      w.put(static_cast<uint64_t>(count));
+      w.put_array(batch.inputs.data() + begin, count);
+      if (!batch.random.empty()) w.put_array(batch.random.data() + begin, count);
+      return call(std::move(w).frame(Tag::Encode), [&](Reader& in) -> std::string {
+        in.get_array(batch.codes.data() + begin, count);
+        if (want_flags) in.get_array(batch.flags.data() + begin, count);
+        // Malformed output: the worker pre-fills codes with 0xFFFFFFFF and flags with 0xFF.
+        constexpr uint8_t kFlagMask = LPC_FLAG_INEXACT | LPC_FLAG_UNDERFLOW | LPC_FLAG_OVERFLOW | LPC_FLAG_INVALID;
+        for (size_t i = begin; i < begin + count; ++i) {
+          if (batch.codes[i] > format.code_mask())
+            return "malformed output: code " + hex(batch.codes[i]) + " for input #" + std::to_string(i) + " does not fit the " +
+                   std::to_string(format.bits) + "-bit format" + (batch.codes[i] == 0xFFFFFFFFu ? " (never written?)" : "");
+          if (want_flags && (batch.flags[i] & ~kFlagMask))
+            return "malformed output: flags " + hex(batch.flags[i]) + " for input #" + std::to_string(i) +
+                   " have bits outside the LPC_FLAG_* mask" + (batch.flags[i] == 0xFF ? " (never written?)" : "");
+        }
+        return "";
+      });
+    });
+  }
+
+  OpStatus decode(const DecodeBatch& batch, std::string& error) {
+    return run_bisecting(batch.codes.size(), batch.failed_at, error, [&](size_t begin, size_t count) {
+      Writer w;
+      w.put_string(batch.format->name);
+      w.put(static_cast<uint64_t>(count));
+      w.put_array(batch.codes.data() + begin, count);
+      return call(std::move(w).frame(Tag::Decode), [&](Reader& in) -> std::string {
+        in.get_array(batch.values.data() + begin, count);
+        return "";
+      });
+    });
+  }
+
+ private:
+  // One request on a pooled worker. `read_outputs` reads the outputs of an OK reply and returns ""
+  // or why they are malformed. A worker that died or timed out is dropped; the next call starts a
+  // fresh one.
+  template <class ReadOutputs>
+  Attempt call(const std::vector<char>& request, const ReadOutputs& read_outputs) {
+    std::unique_ptr<WorkerProcess> worker = take();
+    const Exchange x = worker->exchange(request, current_options().timeout_seconds);
+    if (x.status != OpStatus::Ok) return {x.status, x.why};
+    try {
+      if (x.tag != Tag::Result) throw std::runtime_error("unexpected reply tag " + std::to_string(static_cast<uint32_t>(x.tag)));
+      Reader in(x.payload);
+      const auto status = in.get<uint32_t>();
+      std::string message = in.get_string();
+      Attempt a;
+      if (status == LPC_STATUS_UNSUPPORTED) {
+        a = {OpStatus::Unsupported, message};
+      } else if (status == LPC_STATUS_ERROR) {
+        a = {OpStatus::Error, message.empty() ? "the plugin returned LPC_STATUS_ERROR without a message" : message};
+      } else if (status != LPC_STATUS_OK) {
+        a = {OpStatus::Error, "the plugin returned " + std::to_string(status) + ", not an lpc_status"};
+      } else if (std::string malformed = read_outputs(in); !malformed.empty()) {
+        a = {OpStatus::Error, malformed};
+      } else if (!in.done()) {
+        throw std::runtime_error("reply longer than its outputs");
+      }
+      give_back(std::move(worker));
+      return a;
+    } catch (const std::runtime_error& e) {
+      return {OpStatus::Error, std::string("malformed reply from the worker: ") + e.what()};  // the worker is dropped
+    }
+  }
+
+  std::unique_ptr<WorkerProcess> take() {
+    {
+      std::lock_guard lock(mutex_);
+      if (!idle_.empty()) {
+        auto worker = std::move(idle_.back());
+        idle_.pop_back();
+        return worker;
+      }
+    }
+    return std::make_unique<WorkerProcess>(worker_path_, path_, current_options());
+  }
+
+  void give_back(std::unique_ptr<WorkerProcess> worker) {
+    std::lock_guard lock(mutex_);
+    idle_.push_back(std::move(worker));
+  }
+
+  std::string path_, worker_path_;
+  uint32_t abi_version_ = 0, capabilities_ = 0;
+  std::string declared_name_, version_, description_;
+  bool has_encode_ = false, has_decode_ = false;
+  std::vector<Declaration> declarations_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<WorkerProcess>> idle_;
+};
+
+}  // namespace
+
+void set_isolation_options(const IsolationOptions& options) {
+  if (!(options.timeout_seconds > 0) || !std::isfinite(options.timeout_seconds))
+    throw std::invalid_argument("--timeout: expected a positive number of seconds, got " + std::to_string(options.timeout_seconds));
+  std::lock_guard lock(g_options_mutex);
+  g_options = options;
+}
+
+const Implementation& plugin_implementation(std::string_view path) {
+  static std::mutex mutex;
+  static std::map<std::string, std::unique_ptr<Implementation>, std::less<>> loaded;
+  std::lock_guard lock(mutex);
+  if (auto it = loaded.find(path); it != loaded.end()) return *it->second;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw std::invalid_argument("--impl " + std::string(kImplementationPrefix) + std::string(path) + ": no such file");
+  auto client = std::make_shared<PluginClient>(std::string(path));
+  auto impl = std::make_unique<Implementation>(client->implementation(client));
+  return *loaded.emplace(std::string(path), std::move(impl)).first->second;
+}
+
+}  // namespace lpc::plugin

@@ -1,0 +1,108 @@
+// The faulty-plugin catalogue: each plugin is the correct example plugin
+// (impls/plugin/examples/minimal, included below) plus exactly one defect, chosen at build time by
+// LPC_FAULT_<NAME> (conformance/tests/plugins/CMakeLists.txt builds one MODULE per fault). The
+// fatal defects fire on the input 1.0 only, so the runner's bisection must find that input.
+//
+//   none                the example, unchanged (the control: must pass)
+//   wrong_tie           encode: ties away from zero instead of to even                   -> FAIL
+//   nan_for_sat         encode: NaN where saturation must give +-max                      -> FAIL
+//   flushed_subnormals  encode: subnormal results flushed to +-0                          -> FAIL
+//   bias_off_by_one     decode: exponent bias one too small (every value doubled)         -> FAIL
+//   negative_zero       encode -0 -> +0 code, decode of the -0 code -> +0                 -> FAIL
+//   segfault            encode: a null-pointer write                                      -> CRASH
+//   abort               encode: abort()                                                   -> CRASH
+//   hang                encode: an endless loop                                           -> TIMEOUT
+//   overrun             encode: writes one code past the end of the output buffer          -> CRASH
+//   error_status        encode: returns LPC_STATUS_ERROR with a message                   -> ERROR
+//   exception           encode: a C++ exception thrown across the C boundary              -> ERROR
+//   memory_blowup       encode: allocates and touches memory until it runs out            -> CRASH
+//   malformed_output    encode: a code wider than the 8-bit format                        -> ERROR
+#include <lpconform/vendor.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+// The example plugin's codec (static functions) in this translation unit, its entry symbol renamed.
+#define lpc_vendor_get_descriptor minimal_example_get_descriptor
+#include "impls/plugin/examples/minimal/minimal_plugin.c"
+#undef lpc_vendor_get_descriptor
+
+namespace {
+
+bool is_trigger(double x) { return x == 1.0; }
+
+[[maybe_unused]] volatile int* volatile g_null_pointer = nullptr;
+[[maybe_unused]] volatile unsigned long g_spins = 0;
+
+lpc_status faulty_encode(const lpc_encode_args* args) {
+  const lpc_status status = minimal_encode(args);
+  if (status != LPC_STATUS_OK) return status;
+  [[maybe_unused]] const minimal_format* f = find_minimal_format(args->format);
+  for (size_t i = 0; i < args->count; ++i) {
+    [[maybe_unused]] const double x = source_value(args->source, args->inputs[i]);
+    [[maybe_unused]] uint32_t& code = args->codes[i];
+#if defined(LPC_FAULT_WRONG_TIE)
+    const double a = fabs(x);
+    if (isfinite(a) && a != 0) {
+      const double spacing = value_spacing(f, a), n = a / spacing;
+      if (n - floor(n) == 0.5) code = encode_one(f, copysign((floor(n) + 1) * spacing, x), args->overflow);
+    }
+#elif defined(LPC_FAULT_NAN_FOR_SAT)
+    if (args->overflow == LPC_OVERFLOW_SAT && fabs(x) > f->max_finite && !isnan(x)) code = (code & 0x80u) | f->nan_code;
+#elif defined(LPC_FAULT_FLUSHED_SUBNORMALS)
+    if (((code & 0x7fu) >> f->mantissa_bits) == 0) code &= 0x80u;
+#elif defined(LPC_FAULT_NEGATIVE_ZERO)
+    if (code == 0x80u) code = 0;
+#elif defined(LPC_FAULT_SEGFAULT)
+    if (is_trigger(x)) *g_null_pointer = 1;
+#elif defined(LPC_FAULT_ABORT)
+    if (is_trigger(x)) std::abort();
+#elif defined(LPC_FAULT_HANG)
+    while (is_trigger(x)) g_spins = g_spins + 1;
+#elif defined(LPC_FAULT_OVERRUN)
+    if (is_trigger(x)) args->codes[args->count] = code;
+#elif defined(LPC_FAULT_ERROR_STATUS)
+    if (is_trigger(x)) return LPC_STATUS_ERROR;
+#elif defined(LPC_FAULT_EXCEPTION)
+    if (is_trigger(x)) throw std::runtime_error("simulated driver failure on input 1.0");
+#elif defined(LPC_FAULT_MEMORY_BLOWUP)
+    for (size_t chunk = 64u << 20; is_trigger(x);) std::memset(std::malloc(chunk), 1, chunk);  // until malloc gives NULL
+#elif defined(LPC_FAULT_MALFORMED_OUTPUT)
+    if (is_trigger(x)) code = 0x100;
+#endif
+  }
+  return LPC_STATUS_OK;
+}
+
+lpc_status faulty_decode(const lpc_decode_args* args) {
+  const lpc_status status = minimal_decode(args);
+  for (size_t i = 0; status == LPC_STATUS_OK && i < args->count; ++i) {
+#if defined(LPC_FAULT_BIAS_OFF_BY_ONE)
+    args->values[i] *= 2;
+#elif defined(LPC_FAULT_NEGATIVE_ZERO)
+    if ((args->codes[i] & 0xffu) == 0x80u) args->values[i] = 0.0;
+#endif
+  }
+  return status;
+}
+
+const char* faulty_last_error() { return "simulated device error: the accelerator reported status 0x2a on input 1.0"; }
+
+const lpc_vendor_descriptor kFaultyDescriptor = {
+    sizeof(lpc_vendor_descriptor),
+    LPC_VENDOR_ABI_VERSION,
+    "faulty-" LPC_FAULT_NAME,
+    "1.0.0",
+    "the example plugin with one injected defect (conformance/tests/plugins)",
+    0,
+    kMinimalDeclarations,
+    sizeof kMinimalDeclarations / sizeof kMinimalDeclarations[0],
+    faulty_encode,
+    faulty_decode,
+    faulty_last_error,
+};
+
+}  // namespace
+
+extern "C" LPC_VENDOR_EXPORT const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void) { return &kFaultyDescriptor; }

@@ -1,0 +1,112 @@
+// The vendor-plugin path end to end (issue 3 §9): the correct example plugin passes ocp-ofp8-1.0
+// out of process, and every plugin of the faulty catalogue (faulty_plugin.cpp) is caught with the
+// right status — FAIL for wrong values, CRASH / TIMEOUT / ERROR for misbehaviour, with the first
+// failing input found by bisection — while this process, the runner, carries on.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/runner.hpp"
+#include "conformance/plugin/plugin_implementation.hpp"
+
+namespace lpc {
+namespace {
+
+constexpr const char* kBfloat16Item = "*-encode-float8_e4m3fn-rne-sat-bfloat16";
+constexpr const char* kOne = "0x3f80";  // bfloat16 1.0: the input the fatal faults fire on
+
+RunResult run(const char* plugin_path, const std::string& only, plugin::IsolationOptions isolation = {}) {
+  plugin::set_isolation_options(isolation);
+  const Implementation& subject = plugin::plugin_implementation(plugin_path);
+  RunOptions options;
+  options.only = only;
+  options.threads = 2;
+  options.max_mismatches = 1 << 20;  // every mismatch recorded, so a test can look for a particular one
+  return run_profile(load_profile("ocp-ofp8-1.0"), subject, reference_implementation(), options);
+}
+
+// Runs one item and checks its status, a fragment of its message, and (when given) the first
+// failing input the bisection reported.
+void expect_caught(const char* plugin_path, const char* only, Status status, const std::string& message_part,
+                   const char* failing_input = nullptr, plugin::IsolationOptions isolation = {}) {
+  const RunResult result = run(plugin_path, only, isolation);
+  REQUIRE(result.items.size() == 1);
+  const ItemResult& item = result.items[0];
+  INFO(item.signature << ": " << to_string(item.status) << ": " << item.message);
+  CHECK(item.status == status);
+  CHECK(item.message.find(message_part) != std::string::npos);
+  if (failing_input) {
+    REQUIRE_FALSE(item.first_mismatches.empty());
+    CHECK(item.first_mismatches[0].input == failing_input);
+    CHECK(item.first_mismatches[0].repro.find(std::string("--impl plugin:") + plugin_path) != std::string::npos);
+  }
+}
+
+TEST_CASE("the example plugin passes ocp-ofp8-1.0 out of process", "[plugin]") {
+  const RunResult result = run(LPC_FAULTY_NONE, "");
+  CHECK(result.required_passed());
+  for (const ItemResult& item : result.items) {
+    INFO(item.signature << ": " << item.message);
+    CHECK(item.status == (item.item.required ? Status::Pass : Status::Unsupported));  // the example does RNE only
+  }
+  CHECK(result.subject->description.find("faulty-none") != std::string::npos);
+}
+
+TEST_CASE("wrong values are FAIL with the mismatching inputs", "[plugin]") {
+  expect_caught(LPC_FAULTY_WRONG_TIE, kBfloat16Item, Status::Fail, "disagree");
+  expect_caught(LPC_FAULTY_NAN_FOR_SAT, kBfloat16Item, Status::Fail, "disagree");
+  expect_caught(LPC_FAULTY_FLUSHED_SUBNORMALS, kBfloat16Item, Status::Fail, "disagree");
+  expect_caught(LPC_FAULTY_BIAS_OFF_BY_ONE, "*-decode-float8_e4m3fn", Status::Fail, "decode differently");
+  expect_caught(LPC_FAULTY_NEGATIVE_ZERO, "*-decode-float8_e5m2", Status::Fail, "decode differently");
+  expect_caught(LPC_FAULTY_NEGATIVE_ZERO, kBfloat16Item, Status::Fail, "disagree");
+}
+
+TEST_CASE("a tie rule error shows on a tie", "[plugin]") {
+  const RunResult result = run(LPC_FAULTY_WRONG_TIE, kBfloat16Item);
+  REQUIRE(result.items.size() == 1);
+  REQUIRE_FALSE(result.items[0].first_mismatches.empty());
+  // bfloat16 0x3f88 = 1.0625, halfway between the float8_e4m3fn values 1 (0x38) and 1.125 (0x39).
+  bool seen = false;
+  for (const Mismatch& m : result.items[0].first_mismatches) seen |= m.input == "0x3f88" && m.got == "0x39" && m.want == "0x38";
+  CHECK(seen);
+}
+
+TEST_CASE("a dying plugin is CRASH, bisected to the input that kills it", "[plugin]") {
+  expect_caught(LPC_FAULTY_SEGFAULT, kBfloat16Item, Status::Crash, "SIGSEGV", kOne);
+  expect_caught(LPC_FAULTY_ABORT, kBfloat16Item, Status::Crash, "SIGABRT", kOne);
+  expect_caught(LPC_FAULTY_OVERRUN, kBfloat16Item, Status::Crash, "0 bytes past the end of the codes output buffer", kOne);
+  expect_caught(LPC_FAULTY_MEMORY_BLOWUP, kBfloat16Item, Status::Crash, "SIGSEGV", kOne, {10, 256});
+}
+
+TEST_CASE("a hanging plugin is TIMEOUT, bisected, and the worker replaced", "[plugin]") {
+  expect_caught(LPC_FAULTY_HANG, kBfloat16Item, Status::Timeout, "no answer within 0.25 s", kOne, {0.25, 4096});
+}
+
+TEST_CASE("error status, exception and malformed output are ERROR, bisected", "[plugin]") {
+  expect_caught(LPC_FAULTY_ERROR_STATUS, kBfloat16Item, Status::Error, "simulated device error", kOne);
+  expect_caught(LPC_FAULTY_EXCEPTION, kBfloat16Item, Status::Error, "exception escaped the C ABI boundary: simulated driver failure", kOne);
+  expect_caught(LPC_FAULTY_MALFORMED_OUTPUT, kBfloat16Item, Status::Error, "malformed output: code 0x100", kOne);
+}
+
+TEST_CASE("a crashing plugin still gets a complete report", "[plugin]") {
+  const RunResult all = run(LPC_FAULTY_NONE, "");
+  const RunResult result = run(LPC_FAULTY_SEGFAULT, "");
+  REQUIRE(result.items.size() == all.items.size());
+  size_t crashed = 0, passed = 0;
+  for (const ItemResult& item : result.items) {
+    crashed += item.status == Status::Crash;
+    passed += item.status == Status::Pass;
+  }
+  CHECK(crashed > 0);
+  CHECK(passed > 0);  // the decode items and the encode items without 1.0 ran on fresh workers
+  CHECK_FALSE(result.required_passed());
+}
+
+TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {
+  CHECK_THROWS_WITH(plugin::plugin_implementation("/nonexistent/libnothing.so"), Catch::Contains("no such file"));
+  CHECK_THROWS_WITH(plugin::plugin_implementation(LPC_NOT_A_PLUGIN), Catch::Contains("dlopen failed"));  // an executable
+}
+
+}  // namespace
+}  // namespace lpc

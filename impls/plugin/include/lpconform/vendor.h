@@ -1,0 +1,153 @@
+/* lpconform vendor ABI — the pure-C interface through which `lpconform run --impl plugin:PATH`
+ * tests an implementation it cannot link at build time.
+ *
+ * A plugin is a shared library that exports one symbol, lpc_vendor_get_descriptor(), returning a
+ * descriptor: its name and version, the ABI version it was built against, what it declares about
+ * implementation-defined behaviour, and a table of optional batch entry points (NULL means
+ * "unsupported", which the suite reports as UNSUPPORTED, never as a failure nor a pass).
+ *
+ * The suite loads the plugin inside a separate worker process (lpconform-worker), one batch at a
+ * time: a crash, abort, hang or memory blow-up in the plugin becomes a CRASH / TIMEOUT / ERROR
+ * status for the affected item, never the end of the run. Output buffers are bounded by
+ * inaccessible guard pages, so a write past the end is caught as a crash.
+ *
+ * Semantics of every entry point: spec/formats.md (normative). Documentation, a complete minimal
+ * plugin and the evolution rules: spec/vendor-abi.md.
+ *
+ * Versioning. LPC_VENDOR_ABI_VERSION changes only for incompatible changes. Compatible growth
+ * (new entry points, new argument fields, one family at a time) appends fields at the end of a
+ * struct; every struct starts with `struct_size`, set by whoever fills it to sizeof() as it was
+ * compiled, so either side can tell which trailing fields the other knows. */
+#ifndef LPCONFORM_VENDOR_H
+#define LPCONFORM_VENDOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LPC_VENDOR_ABI_VERSION 1
+#define LPC_VENDOR_ENTRY_SYMBOL "lpc_vendor_get_descriptor"
+
+#if defined(_WIN32)
+#define LPC_VENDOR_EXPORT __declspec(dllexport)
+#else
+#define LPC_VENDOR_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* What an entry point returns. Anything other than LPC_STATUS_OK leaves the outputs unread. */
+typedef enum lpc_status {
+  LPC_STATUS_OK = 0,
+  LPC_STATUS_UNSUPPORTED = 1, /* this format / rounding / overflow / source is not implemented */
+  LPC_STATUS_ERROR = 2        /* a failure; last_error() says what */
+} lpc_status;
+
+/* The type of the values being encoded; their bit patterns travel zero-extended in a uint64_t. */
+typedef enum lpc_source {
+  LPC_SOURCE_FLOAT32 = 0,
+  LPC_SOURCE_FLOAT64 = 1,
+  LPC_SOURCE_BFLOAT16 = 2,
+  LPC_SOURCE_FLOAT16 = 3
+} lpc_source;
+
+/* Rounding, spec/formats.md §5.1. The stochastic modes use the low sr_bits of one random word per
+ * input (IEEE P3109 StochasticA/B/C). */
+typedef enum lpc_rounding {
+  LPC_ROUNDING_RNE = 0, /* nearest, ties to even */
+  LPC_ROUNDING_RNA = 1, /* nearest, ties away from zero */
+  LPC_ROUNDING_RTZ = 2, /* toward zero */
+  LPC_ROUNDING_RUP = 3, /* toward +infinity */
+  LPC_ROUNDING_RDN = 4, /* toward -infinity */
+  LPC_ROUNDING_RTO = 5, /* to odd */
+  LPC_ROUNDING_SR_A = 6,
+  LPC_ROUNDING_SR_B = 7,
+  LPC_ROUNDING_SR_C = 8
+} lpc_rounding;
+
+/* Overflow policy, spec/formats.md §5.2. */
+typedef enum lpc_overflow {
+  LPC_OVERFLOW_SAT = 0,     /* OCP saturating = P3109 SatFinite */
+  LPC_OVERFLOW_NONSAT = 1,  /* OCP non-saturating */
+  LPC_OVERFLOW_SATPROP = 2, /* P3109 SatPropagate */
+  LPC_OVERFLOW_WRAP = 3     /* integers only */
+} lpc_overflow;
+
+/* Exception flags, spec/formats.md §5.4 (TestFloat's bit order). */
+#define LPC_FLAG_INEXACT 0x01u
+#define LPC_FLAG_UNDERFLOW 0x02u
+#define LPC_FLAG_OVERFLOW 0x04u
+#define LPC_FLAG_INVALID 0x10u
+
+/* Descriptor capability bits. */
+#define LPC_CAPABILITY_FLAGS 0x01u /* encode writes exception flags when `flags` is not NULL */
+
+/* Encode `count` values to codes of `format` (a name from spec/formats.csv, e.g.
+ * "float8_e4m3fn"). Inputs, random words, codes and flags are arrays of `count` elements; `random`
+ * is NULL unless the rounding is stochastic, `flags` is NULL when the caller does not want them.
+ * Codes are right-aligned in a uint32_t; bits above the format's width must be 0. */
+typedef struct lpc_encode_args {
+  uint32_t struct_size; /* sizeof(lpc_encode_args) as the suite was compiled */
+  const char* format;
+  lpc_source source;
+  lpc_rounding rounding;
+  lpc_overflow overflow;
+  int32_t sr_bits; /* stochastic roundings: random bits used, 1..24; else 0 */
+  size_t count;
+  const uint64_t* inputs;
+  const uint32_t* random;
+  uint32_t* codes;
+  uint8_t* flags;
+} lpc_encode_args;
+
+/* Decode `count` codes of `format` to float64 values (every value of every format is exactly a
+ * float64): NaN codes give a NaN, infinity codes +-inf. */
+typedef struct lpc_decode_args {
+  uint32_t struct_size; /* sizeof(lpc_decode_args) as the suite was compiled */
+  const char* format;
+  size_t count;
+  const uint32_t* codes;
+  double* values;
+} lpc_decode_args;
+
+/* One declared implementation-defined choice (DESIGN.md rule 5), printed in every report, e.g.
+ * {"nan_into_nanless", "code 0 (+0) with the invalid flag"}. */
+typedef struct lpc_declaration {
+  const char* behaviour;
+  const char* choice;
+} lpc_declaration;
+
+typedef lpc_status (*lpc_encode_fn)(const lpc_encode_args* args);
+typedef lpc_status (*lpc_decode_fn)(const lpc_decode_args* args);
+
+/* The table a plugin returns. Static storage: the suite reads it for the life of the process.
+ * Entry points may be called with any format name; an unknown one gets LPC_STATUS_UNSUPPORTED.
+ * The suite calls entry points one at a time per process. */
+typedef struct lpc_vendor_descriptor {
+  uint32_t struct_size; /* sizeof(lpc_vendor_descriptor) as the plugin was compiled */
+  uint32_t abi_version; /* LPC_VENDOR_ABI_VERSION */
+  const char* name;        /* e.g. "acme-npu-fp8" */
+  const char* version;     /* e.g. "2.4.1" */
+  const char* description; /* one line, may be NULL */
+  uint32_t capabilities;   /* LPC_CAPABILITY_* bits */
+  const lpc_declaration* declarations;
+  size_t declaration_count;
+  /* Format family (spec/formats.md). NULL = unsupported. */
+  lpc_encode_fn encode;
+  lpc_decode_fn decode;
+  /* The message for the last non-OK status returned on this thread; NULL or "" when none. The
+   * string stays valid until the next entry-point call. */
+  const char* (*last_error)(void);
+  /* Later families append their entry points here (struct_size tells which exist). */
+} lpc_vendor_descriptor;
+
+/* The one exported symbol (LPC_VENDOR_ENTRY_SYMBOL). */
+typedef const lpc_vendor_descriptor* (*lpc_vendor_get_descriptor_fn)(void);
+LPC_VENDOR_EXPORT const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LPCONFORM_VENDOR_H */

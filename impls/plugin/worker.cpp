@@ -1,0 +1,350 @@
+// lpconform-worker [--memory-limit-mib N] PLUGIN.so — loads one vendor plugin (lpconform/vendor.h) and serves batches
+// from the runner over the socket on fd 3 (impls/plugin/worker_protocol.hpp), one at a time.
+//
+// The worker is the part that may die: the runner starts it with resource limits, times every
+// batch, and starts a fresh one after a crash. What the worker adds to make deaths informative:
+//   - every output buffer sits between two inaccessible guard pages, and is pre-filled with an
+//     out-of-range value, so a write past the end faults at once and an unwritten output shows;
+//   - a SIGSEGV / SIGBUS handler sends a Fault frame saying where: on a guard page (which buffer,
+//     how far past its end), a null pointer, or elsewhere;
+//   - a C++ exception escaping an entry point is caught and returned as an error status.
+#include <dlfcn.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "impls/plugin/include/lpconform/vendor.h"
+#include "impls/plugin/worker_protocol.hpp"
+
+namespace {
+
+using namespace lpc::plugin_wire;
+
+// ---- blocking socket I/O: the worker has nothing else to do while it waits ----------------------
+bool read_exact(void* out, size_t n) {
+  auto* p = static_cast<char*>(out);
+  while (n) {
+    const ssize_t got = read(kWorkerSocketFd, p, n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return false;
+    p += got;
+    n -= static_cast<size_t>(got);
+  }
+  return true;
+}
+
+bool write_exact(const void* data, size_t n) {
+  const auto* p = static_cast<const char*>(data);
+  while (n) {
+    const ssize_t put = write(kWorkerSocketFd, p, n);
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) return false;
+    p += put;
+    n -= static_cast<size_t>(put);
+  }
+  return true;
+}
+
+void send(Writer&& payload, Tag tag) {
+  const std::vector<char> frame = std::move(payload).frame(tag);
+  if (!write_exact(frame.data(), frame.size())) std::_Exit(0);  // the runner went away
+}
+
+// ---- guarded buffers ---------------------------------------------------------------------------------
+// One mapping per buffer role, kept across batches and grown when a batch needs more:
+// [guard page][capacity][guard page]. A batch's data ends exactly where the trailing guard page
+// begins, so an access one byte past the end faults. (Before the start, the leading guard page
+// catches an underrun only when the batch fills the capacity.)
+struct GuardRange {
+  const char* name = nullptr;
+  uintptr_t data_begin = 0, data_end = 0, map_begin = 0, map_end = 0;
+};
+
+class GuardedBuffer {
+ public:
+  explicit GuardedBuffer(const char* name) { range_.name = name; }
+  GuardedBuffer(const GuardedBuffer&) = delete;
+  GuardedBuffer& operator=(const GuardedBuffer&) = delete;
+
+  // `bytes` bytes, each set to `fill`, ending at the trailing guard page.
+  template <class T>
+  T* prepare(size_t bytes, int fill) {
+    if (bytes > capacity_) grow(bytes);
+    char* data = map_ + page_ + capacity_ - bytes;
+    std::memset(data, fill, bytes);
+    range_.data_begin = reinterpret_cast<uintptr_t>(data);
+    range_.data_end = range_.data_begin + bytes;
+    return reinterpret_cast<T*>(data);
+  }
+  const GuardRange& range() const { return range_; }
+
+ private:
+  void grow(size_t bytes) {
+    if (map_) munmap(map_, capacity_ + 2 * page_);
+    range_.map_begin = range_.map_end = 0;
+    capacity_ = (bytes + page_ - 1) / page_ * page_;
+    void* map = mmap(nullptr, capacity_ + 2 * page_, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED || mprotect(static_cast<char*>(map) + page_, capacity_, PROT_READ | PROT_WRITE) != 0) {
+      map_ = nullptr;
+      capacity_ = 0;
+      throw std::bad_alloc();
+    }
+    map_ = static_cast<char*>(map);
+    range_.map_begin = reinterpret_cast<uintptr_t>(map_);
+    range_.map_end = range_.map_begin + capacity_ + 2 * page_;
+  }
+
+  GuardRange range_;
+  size_t page_ = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t capacity_ = 0;
+  char* map_ = nullptr;
+};
+
+// Inputs (encode: source values; decode: codes), codes out (encode), flags / values out.
+GuardedBuffer g_inputs("input"), g_codes("codes output"), g_second_output("flags output (encode) / values output (decode)");
+const GuardedBuffer* const g_guarded[] = {&g_inputs, &g_codes, &g_second_output};
+
+// ---- the memory-fault handler: async-signal-safe formatting into a static buffer ----------------
+char g_note[512];
+size_t g_note_length = 0;
+
+void note(const char* text) {
+  while (*text && g_note_length < sizeof g_note) g_note[g_note_length++] = *text++;
+}
+void note_number(uintptr_t value) {
+  char digits[24];
+  int n = 0;
+  do digits[n++] = static_cast<char>('0' + value % 10); while (value /= 10);
+  while (n && g_note_length < sizeof g_note) g_note[g_note_length++] = digits[--n];
+}
+
+// A memory fault: says where, when the address is on a guard page of an output buffer (an
+// overrun), or whether it was a null pointer, then dies of the same signal so the runner sees it
+// in the exit status.
+void on_memory_fault(int signal_number, siginfo_t* info, void*) {
+  const auto address = reinterpret_cast<uintptr_t>(info->si_addr);
+  g_note_length = 0;
+  for (const GuardedBuffer* buffer : g_guarded) {
+    const GuardRange& g = buffer->range();
+    if (!g.name || address < g.map_begin || address >= g.map_end) continue;
+    note("an access ");
+    note_number(address >= g.data_end ? address - g.data_end : g.data_begin - address);
+    note(address >= g.data_end ? " bytes past the end of the " : " bytes before the start of the ");
+    note(g.name);
+    note(" buffer (guard page)");
+  }
+  if (!g_note_length) note(address < 4096 ? "null pointer access" : "invalid memory access");
+  char header[kFrameHeaderBytes];
+  const uint32_t tag = static_cast<uint32_t>(Tag::Fault);
+  const uint64_t size = g_note_length;
+  std::memcpy(header, &tag, sizeof tag);
+  std::memcpy(header + sizeof tag, &size, sizeof size);
+  write_exact(header, sizeof header);
+  write_exact(g_note, g_note_length);
+  signal(signal_number, SIG_DFL);
+  raise(signal_number);
+}
+
+// On its own stack, so a stack overflow is reported too.
+void install_memory_fault_handler() {
+  static char alternate_stack[64 * 1024];
+  stack_t stack{};
+  stack.ss_sp = alternate_stack;
+  stack.ss_size = sizeof alternate_stack;
+  sigaltstack(&stack, nullptr);
+  struct sigaction action{};
+  action.sa_sigaction = on_memory_fault;
+  action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
+  sigaction(SIGSEGV, &action, nullptr);
+  sigaction(SIGBUS, &action, nullptr);
+}
+
+// ---- serving ------------------------------------------------------------------------------------
+const lpc_vendor_descriptor* g_plugin = nullptr;
+
+std::string last_error() {
+  const char* message = g_plugin->last_error ? g_plugin->last_error() : nullptr;
+  return message ? message : "";
+}
+
+// Calls an entry point; a C++ exception escaping it (undefined behaviour in C, caught here because
+// C++ plugins do it) becomes an error status naming it.
+template <class Fn, class Args>
+lpc_status call_plugin(Fn fn, const Args& args, std::string& error) {
+  try {
+    const lpc_status status = fn(&args);
+    if (status != LPC_STATUS_OK) error = last_error();
+    return status;
+  } catch (const std::exception& e) {
+    error = std::string("a C++ exception escaped the C ABI boundary: ") + e.what();
+  } catch (...) {
+    error = "a C++ exception of unknown type escaped the C ABI boundary";
+  }
+  return LPC_STATUS_ERROR;
+}
+
+void serve_describe() {
+  Writer w;
+  w.put(g_plugin->abi_version);
+  w.put_string(g_plugin->name ? g_plugin->name : "");
+  w.put_string(g_plugin->version ? g_plugin->version : "");
+  w.put_string(g_plugin->description ? g_plugin->description : "");
+  w.put(g_plugin->capabilities);
+  w.put(static_cast<uint8_t>(g_plugin->encode != nullptr));
+  w.put(static_cast<uint8_t>(g_plugin->decode != nullptr));
+  const size_t n = g_plugin->declarations ? g_plugin->declaration_count : 0;
+  w.put(static_cast<uint32_t>(n));
+  for (size_t i = 0; i < n; ++i) {
+    const lpc_declaration& d = g_plugin->declarations[i];
+    w.put_string(d.behaviour ? d.behaviour : "");
+    w.put_string(d.choice ? d.choice : "");
+  }
+  send(std::move(w), Tag::Describe);
+}
+
+void send_status(lpc_status status, const std::string& error) {
+  Writer w;
+  w.put(static_cast<uint32_t>(status));
+  w.put_string(error);
+  send(std::move(w), Tag::Result);
+}
+
+void serve_encode(Reader& in) {
+  const std::string format = in.get_string();
+  lpc_encode_args args{};
+  args.struct_size = sizeof args;
+  args.format = format.c_str();
+  args.source = static_cast<lpc_source>(in.get<uint32_t>());
+  args.rounding = static_cast<lpc_rounding>(in.get<uint32_t>());
+  args.overflow = static_cast<lpc_overflow>(in.get<uint32_t>());
+  args.sr_bits = in.get<int32_t>();
+  const bool want_flags = in.get<uint8_t>() != 0;
+  const bool has_random = in.get<uint8_t>() != 0;
+  args.count = in.get<uint64_t>();
+  // Inputs are guarded too: a plugin that reads past them faults instead of reading garbage.
+  uint64_t* inputs = g_inputs.prepare<uint64_t>(args.count * sizeof(uint64_t), 0);
+  in.get_array(inputs, args.count);
+  args.inputs = inputs;
+  std::vector<uint32_t> random(has_random ? args.count : 0);
+  in.get_array(random.data(), random.size());
+  args.random = has_random ? random.data() : nullptr;
+  // Codes pre-filled with 0xFFFFFFFF and flags with 0xFF: out of range for every format below 32
+  // bits and for the flag mask, so the runner sees an output the plugin never wrote.
+  args.codes = g_codes.prepare<uint32_t>(args.count * sizeof(uint32_t), 0xFF);
+  args.flags = want_flags ? g_second_output.prepare<uint8_t>(args.count, 0xFF) : nullptr;
+  std::string error;
+  const lpc_status status = call_plugin(g_plugin->encode, args, error);
+  Writer w;
+  w.put(static_cast<uint32_t>(status));
+  w.put_string(error);
+  if (status == LPC_STATUS_OK) {
+    w.put_array(args.codes, args.count);
+    if (want_flags) w.put_array(args.flags, args.count);
+  }
+  send(std::move(w), Tag::Result);
+}
+
+void serve_decode(Reader& in) {
+  const std::string format = in.get_string();
+  lpc_decode_args args{};
+  args.struct_size = sizeof args;
+  args.format = format.c_str();
+  args.count = in.get<uint64_t>();
+  uint32_t* codes = g_inputs.prepare<uint32_t>(args.count * sizeof(uint32_t), 0);
+  in.get_array(codes, args.count);
+  args.codes = codes;
+  args.values = g_second_output.prepare<double>(args.count * sizeof(double), 0);
+  std::string error;
+  const lpc_status status = call_plugin(g_plugin->decode, args, error);
+  Writer w;
+  w.put(static_cast<uint32_t>(status));
+  w.put_string(error);
+  if (status == LPC_STATUS_OK) w.put_array(args.values, args.count);
+  send(std::move(w), Tag::Result);
+}
+
+// Loads the plugin; returns "" or why it cannot be used.
+std::string load(const char* path) {
+  void* library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!library) return std::string("dlopen failed: ") + dlerror();
+  auto entry = reinterpret_cast<lpc_vendor_get_descriptor_fn>(dlsym(library, LPC_VENDOR_ENTRY_SYMBOL));
+  if (!entry) return std::string("the library exports no '") + LPC_VENDOR_ENTRY_SYMBOL + "' (see spec/vendor-abi.md)";
+  g_plugin = entry();
+  if (!g_plugin) return std::string(LPC_VENDOR_ENTRY_SYMBOL) + "() returned NULL";
+  if (g_plugin->abi_version != LPC_VENDOR_ABI_VERSION)
+    return "the plugin was built for vendor ABI version " + std::to_string(g_plugin->abi_version) +
+           ", this lpconform speaks version " + std::to_string(LPC_VENDOR_ABI_VERSION);
+  if (g_plugin->struct_size < offsetof(lpc_vendor_descriptor, last_error) + sizeof g_plugin->last_error)
+    return "descriptor struct_size " + std::to_string(g_plugin->struct_size) + " is smaller than ABI version 1's";
+  if (!g_plugin->name || !*g_plugin->name) return "the descriptor has no name";
+  return "";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // 1. Arguments: [--memory-limit-mib N] PLUGIN.so.
+  size_t memory_limit_mib = 0;
+  if (argc == 4 && std::strcmp(argv[1], "--memory-limit-mib") == 0) {
+    memory_limit_mib = std::strtoull(argv[2], nullptr, 10);
+    argv += 2;
+    argc -= 2;
+  }
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: lpconform-worker [--memory-limit-mib N] PLUGIN.so (started by `lpconform run --impl "
+                         "plugin:PATH`; it serves requests on fd 3)\n");
+    return 2;
+  }
+  // 2. Limits before the plugin runs any code: address space (a memory blow-up fails its
+  //    allocations instead of the machine), and no core files from deliberate crashes.
+  if (memory_limit_mib) {
+    const rlim_t bytes = static_cast<rlim_t>(memory_limit_mib) << 20;
+    const rlimit limit{bytes, bytes};
+    setrlimit(RLIMIT_AS, &limit);
+  }
+  const rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  install_memory_fault_handler();
+  const std::string load_error = load(argv[1]);
+  for (;;) {
+    uint32_t tag = 0;
+    uint64_t size = 0;
+    if (!read_exact(&tag, sizeof tag) || !read_exact(&size, sizeof size)) return 0;  // the runner closed the socket
+    std::string payload(size, '\0');
+    if (!read_exact(payload.data(), size)) return 0;
+    if (!load_error.empty()) {
+      Writer w;
+      w.put_string(std::string(argv[1]) + ": " + load_error);
+      send(std::move(w), Tag::LoadError);
+      return 2;
+    }
+    Reader in(payload);
+    try {
+      switch (static_cast<Tag>(tag)) {
+        case Tag::Describe: serve_describe(); break;
+        case Tag::Encode:
+          if (!g_plugin->encode) send_status(LPC_STATUS_UNSUPPORTED, "no encode entry point");
+          else serve_encode(in);
+          break;
+        case Tag::Decode:
+          if (!g_plugin->decode) send_status(LPC_STATUS_UNSUPPORTED, "no decode entry point");
+          else serve_decode(in);
+          break;
+        default: send_status(LPC_STATUS_ERROR, "worker: unknown request tag " + std::to_string(tag));
+      }
+    } catch (const std::exception& e) {  // a malformed request or no memory for the buffers
+      send_status(LPC_STATUS_ERROR, std::string("worker: ") + e.what());
+    }
+  }
+}
