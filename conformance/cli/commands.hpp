@@ -46,6 +46,10 @@ Command add_report(CLI::App& app, const std::string& command_line);   // report 
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);
 const Format& format_option(const std::string& name);
+
+// The whole text of `path`, or of stdin when it is "-"; `origin` gets the name for messages
+// ("<stdin>" or the path). Throws UsageError when the file cannot be read.
+std::string read_input(const std::string& path, std::string& origin);
 std::vector<Waiver> waivers_option(const std::string& path);  // --waivers FILE (empty: none)
 Shard shard_option(const std::string& text);                  // --shard I/N (empty: 1/1)
 

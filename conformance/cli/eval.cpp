@@ -26,19 +26,6 @@ struct EvalArguments {
   int sr_bits = 0;
 };
 
-std::string read_input(const std::string& path, std::string& origin) {
-  if (path == "-") {
-    origin = "<stdin>";
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  }
-  origin = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("--input: cannot read '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 // "0x..." with at most `bits` significant bits; nullopt when the field is not hex at all.
 std::optional<uint64_t> parse_hex(const CsvReader& reader, const CsvRecord& row, const CsvField& field, int bits, const char* what) {
   const std::string& s = field.text;

@@ -36,19 +36,6 @@ struct QuantizerArguments {
   bool scale16 = false;
 };
 
-std::string read_all(const std::string& path, std::string& origin) {
-  if (path == "-") {
-    origin = "<stdin>";
-    return std::string(std::istreambuf_iterator<char>(std::cin), {});
-  }
-  origin = path;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw UsageError("--input: cannot read '" + path + "'");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 bool use_fast(const std::string& impl) {
   if (impl != "reference" && impl != "fast") throw UsageError("--impl: quantizer ops are implemented by 'reference' and 'fast', got '" + impl + "'");
   return impl == "fast";
@@ -111,7 +98,7 @@ int run_lsq(const QuantizerArguments& a) {
 
   // 2. The whole input, validated (NaN x and non-finite dy are errors, §1.5).
   std::string origin;
-  const std::string text = read_all(a.input, origin);
+  const std::string text = read_input(a.input, origin);
   CsvReader reader(text, origin, false);
   reader.expect_header({{"x", "dy"}});
   const char* expected = "a float32 as a decimal or as bits like 0x3f800000";
@@ -176,7 +163,7 @@ int run_requantize(const QuantizerArguments& a) {
 
   // 2. The whole input, validated; an element the spec rejects is reported at its row.
   std::string origin;
-  const std::string text = read_all(a.input, origin);
+  const std::string text = read_input(a.input, origin);
   CsvReader reader(text, origin, false);
   reader.expect_header({{"value"}});
   const std::string range = "[" + std::to_string(int_type_min(p.input_type)) + ", " + std::to_string(int_type_max(p.input_type)) + "]";

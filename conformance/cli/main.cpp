@@ -1,5 +1,8 @@
 // lpconform — the command line: list, run, eval, explain. See `lpconform --help`.
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <sstream>
 
 #include "conformance/cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
@@ -20,6 +23,19 @@ const Format& format_option(const std::string& name) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--format: ") + e.what());
   }
+}
+
+std::string read_input(const std::string& path, std::string& origin) {
+  if (path == "-") {
+    origin = "<stdin>";
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  origin = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--input: cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 }  // namespace lpc::cli
