@@ -115,6 +115,9 @@ void check_consistency(const RowReader& r, const Format& f) {
       r.fail_row("signed + exp_bits + man_bits must equal bits");
     if (f.radix != 2 && f.radix != 4) r.fail_row("radix must be 2 or 4");
     if (f.radix == 4 && f.man_bits != 0) r.fail_row("a radix-4 format must have no mantissa bits");
+    if ((f.inf == InfEncoding::Ieee) != (f.nan == NanEncoding::Ieee))
+      r.fail_row("inf and nan must both be 'ieee' or neither: the IEEE encoding reserves the whole all-ones exponent "
+                 "binade (fraction 0 = Inf, else NaN), so Inf stays above every finite value");
     if (!f.has_zero && f.subnormals) r.fail_row("a format without zero cannot have subnormals");
     if (!f.subnormals && f.has_zero && f.man_bits != 0)
       r.fail_row("flush-to-zero formats with mantissa bits are not supported");

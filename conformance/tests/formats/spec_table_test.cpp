@@ -191,6 +191,9 @@ TEST_CASE("a malformed format table is rejected with file:line:column", "[spec]"
       {header + "f8,float,8,yes,4,3,2,7,both,all_ones,yes,yes,yes,src\n", "bad.csv:2:24: column 'inf'"},
       {header + "f8,float,8,yes,4,3,2,7,none,many,yes,yes,yes,src\n", "bad.csv:2:29: column 'nan'"},
       {header + "f8,float,8,yes,4,3,3,7,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:1: radix"},
+      // Found by the fuzz campaign: +Inf at 0x6 below the finite 0x7 (fuzz/regressions/formats_table_fuzzer).
+      {header + "t,float,4,yes,2,1,2,1,ieee,none,yes,yes,yes,src\n", "bad.csv:2:1: inf and nan must both be 'ieee' or neither"},
+      {header + "t,float,4,yes,2,1,2,1,none,ieee,yes,yes,yes,src\n", "bad.csv:2:1: inf and nan must both be 'ieee' or neither"},
       {header + "b{K},p3109,three,,,,2,,p3109,p3109,no,yes,yes,src\n", "bad.csv:2:12: column 'bits' of a p3109 row"},
       {header + good + good, "bad.csv:3:1: duplicate format name 'f8'"},
   };
