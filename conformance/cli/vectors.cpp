@@ -67,15 +67,8 @@ void write_text(const fs::path& path, const std::string& text) {
 // ---- gen ----------------------------------------------------------------------------------------
 
 ordered_json manifest_item(const Item& item, size_t index, uint64_t seed, const Case& c) {
-  ordered_json j = {{"id", item_id(item)}, {"index", index}, {"op", op_info(item.op).name}, {"format", item.format->name}};
-  if (item.op == Op::Encode) {
-    j["rounding"] = to_string(item.params.rounding);
-    if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
-    j["overflow"] = to_string(item.params.overflow);
-    j["source"] = to_string(item.source);
-  }
-  j["inputs"] = item.inputs.to_string();
-  j["requirement"] = item.required ? "required" : "optional";
+  ordered_json j = {{"id", item_id(item)}, {"index", index}};
+  append_item_fields(item, j);
   j["seed"] = seed;
   j["file"] = "inputs/" + item_id(item) + ".csv";
   j["rows"] = c.inputs.size();

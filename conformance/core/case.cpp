@@ -126,6 +126,19 @@ std::string Case::repro_command(std::string_view impl) const {
   return cmd + " --impl " + std::string(impl);
 }
 
+void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
+  j["op"] = op_info(item.op).name;
+  j["format"] = item.format->name;
+  if (item.op == Op::Encode) {
+    j["rounding"] = to_string(item.params.rounding);
+    if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
+    j["overflow"] = to_string(item.params.overflow);
+    j["source"] = to_string(item.source);
+  }
+  j["inputs"] = item.inputs.to_string();
+  j["requirement"] = item.required ? "required" : "optional";
+}
+
 void to_json(nlohmann::json& j, const Case& c) {
   j = nlohmann::json::object();
   j["op"] = op_info(c.op).name;

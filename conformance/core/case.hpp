@@ -65,6 +65,11 @@ struct Item {
   std::string signature(std::string_view impl) const;
 };
 
+// Appends the item's description to a JSON object, in this order: op, format, then for encode
+// rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
+// and the vector-mode manifest both describe items this way.
+void append_item_fields(const Item& item, nlohmann::ordered_json& j);
+
 struct Case {
   Op op = Op::Encode;
   const Format* format = nullptr;

@@ -76,15 +76,8 @@ Document report_document(const RunResult& run) {
   auto& items = doc["items"] = nlohmann::ordered_json::array();
   for (const ItemResult& r : run.items) {
     const Item& item = r.item;
-    nlohmann::ordered_json j = {{"signature", r.signature}, {"index", r.index}, {"op", op_info(item.op).name}, {"format", item.format->name}};
-    if (item.op == Op::Encode) {
-      j["rounding"] = to_string(item.params.rounding);
-      if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
-      j["overflow"] = to_string(item.params.overflow);
-      j["source"] = to_string(item.source);
-    }
-    j["inputs"] = item.inputs.to_string();
-    j["requirement"] = item.required ? "required" : "optional";
+    nlohmann::ordered_json j = {{"signature", r.signature}, {"index", r.index}};
+    append_item_fields(item, j);
     j["status"] = to_string(r.status);
     j["verification"] = r.verification.describe(item.op);
     j["checked"] = r.checked;
