@@ -51,7 +51,7 @@ test-sanitize: setup
 # A fuzz campaign (fuzz/README.md): every target FUZZ_MINUTES under ASan+UBSan, then FUZZ_PERF
 # seconds each without sanitizers for exec/s (0: skip that build); report in reports/out/fuzz/.
 fuzz: setup
-	fuzz/campaign --minutes $(FUZZ_MINUTES) --perf-seconds $(FUZZ_PERF)
+	fuzz/campaign --minutes $(FUZZ_MINUTES) --perf-seconds $(FUZZ_PERF) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 exhaustive: build
 	cd $(BUILD) && ctest -L exhaustive --output-on-failure

@@ -119,6 +119,19 @@ void check_consistency(const RowReader& r, const Format& f) {
       r.fail_row("inf and nan must both be 'ieee' or neither: the IEEE encoding reserves the whole all-ones exponent "
                  "binade (fraction 0 = Inf, else NaN), so Inf stays above every finite value");
     if (!f.has_zero && f.subnormals) r.fail_row("a format without zero cannot have subnormals");
+    // Every value must be exactly a float64, and a float32 for formats of at most 16 bits (the
+    // harness and the fast decoders promise exact values in those types). With radix 2^k the
+    // smallest positive value is 2^(k(z - B) - M), z = 1 with a zero (the subnormal quantum) and
+    // 0 without (E8M0); every value lies below 2^(k(T - B) + 1), T the top exponent field that
+    // holds a number (2^E - 2 when the all-ones binade is all Inf/NaN: IEEE, or E8M0's lone NaN).
+    const long k = f.radix == 4 ? 2 : 1;
+    const bool top_binade_special = f.inf == InfEncoding::Ieee || (f.man_bits == 0 && f.nan == NanEncoding::AllOnes);
+    const long top = k * (((1L << f.exp_bits) - (top_binade_special ? 2 : 1)) - f.bias) + 1;
+    const long bottom = k * ((f.has_zero ? 1L : 0L) - f.bias) - f.man_bits;
+    const bool narrow = f.bits <= 16;
+    if (top > (narrow ? 128 : 1024) || bottom < (narrow ? -149 : -1074))
+      r.fail(7, std::string("column 'bias': the values must be ") + (narrow ? "float32" : "float64") +
+                    " numbers (2^" + std::to_string(bottom) + " .. 2^" + std::to_string(top) + " is out of range)");
     if (!f.subnormals && f.has_zero && f.man_bits != 0)
       r.fail_row("flush-to-zero formats with mantissa bits are not supported");
     if (f.nan == NanEncoding::NegZero && f.neg_zero) r.fail_row("NaN at the -0 code excludes neg_zero");

@@ -194,6 +194,8 @@ TEST_CASE("a malformed format table is rejected with file:line:column", "[spec]"
       // Found by the fuzz campaign: +Inf at 0x6 below the finite 0x7 (fuzz/regressions/formats_table_fuzzer).
       {header + "t,float,4,yes,2,1,2,1,ieee,none,yes,yes,yes,src\n", "bad.csv:2:1: inf and nan must both be 'ieee' or neither"},
       {header + "t,float,4,yes,2,1,2,1,none,ieee,yes,yes,yes,src\n", "bad.csv:2:1: inf and nan must both be 'ieee' or neither"},
+      // Found by the CI fuzz smoke: bias 7202 gives values far below any float64.
+      {header + "f,float,8,yes,4,3,2,7202,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:21: column 'bias': the values must be float32"},
       {header + "b{K},p3109,three,,,,2,,p3109,p3109,no,yes,yes,src\n", "bad.csv:2:12: column 'bits' of a p3109 row"},
       {header + good + good, "bad.csv:3:1: duplicate format name 'f8'"},
   };
