@@ -39,9 +39,25 @@ Command add_run(CLI::App& app, const std::string& command_line);
 Command add_eval(CLI::App& app);
 // The quantizer ops under `eval` (eval_quantizers.cpp); the runner returns nullopt when none parsed.
 std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval);
+// `eval ulq` (eval_ulq.cpp, spec/quantizers.md §5); nullopt when it did not parse.
+std::function<std::optional<int>()> add_eval_ulq(CLI::App& eval);
+// `eval sr-fixed | tpr | dynbits` (eval_sr.cpp, spec/quantizers.md §3 and §6); nullopt when none parsed.
+std::function<std::optional<int>()> add_eval_sr(CLI::App& eval);
+// `eval mx` (eval_mx.cpp, spec/quantizers.md §4); nullopt when it did not parse.
+std::function<std::optional<int>()> add_eval_mx(CLI::App& eval);
+// Shared by the quantizer eval ops (eval_quantizers.cpp): --impl reference|fast (true: fast); a
+// float32 as a decimal (RNE) or bits "0x3f800000"; the same for an option (UsageError when
+// malformed); the shortest decimal that reads back as the same float32.
+bool use_fast(const std::string& impl);
+std::optional<float> parse_float32(const std::string& s);
+float float_option(const std::string& option, const std::string& text);
+std::string shortest(float v);
+// `eval gemm` on the bundled chip (eval_gemm.cpp); the runner returns nullopt when it did not parse.
+std::function<std::optional<int>()> add_eval_gemm(CLI::App& eval);
 Command add_explain(CLI::App& app);
 Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (conformance/cli/vectors.cpp)
 Command add_report(CLI::App& app, const std::string& command_line);   // report merge (conformance/cli/report_merge.cpp)
+Command add_chip(CLI::App& app);                                       // chip run (conformance/cli/chip.cpp)
 
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);

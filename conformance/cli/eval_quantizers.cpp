@@ -36,6 +36,8 @@ struct QuantizerArguments {
   bool scale16 = false;
 };
 
+}  // namespace
+
 bool use_fast(const std::string& impl) {
   if (impl != "reference" && impl != "fast") throw UsageError("--impl: quantizer ops are implemented by 'reference' and 'fast', got '" + impl + "'");
   return impl == "fast";
@@ -66,6 +68,8 @@ std::string shortest(float v) {
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
   return std::string(buffer, end);
 }
+
+namespace {
 
 template <class T>
 std::vector<T> list_option(const std::string& option, const std::string& text) {

@@ -1,5 +1,6 @@
 #include "conformance/core/case.hpp"
 
+#include <bit>
 #include <charconv>
 #include <stdexcept>
 
@@ -13,7 +14,23 @@ constexpr OpInfo kOps[] = {
     {Op::Encode, "encode", "format x rounding x overflow x source",
      "value of a source type (float32/float64/bfloat16/float16) -> code (spec/formats.md §5)"},
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
+    {Op::Lsq, "lsq", "grid (integer format) x variant",
+     "LSQ forward and backward: x, dy -> y, dx, ds (spec/quantizers.md §1.1-1.3); exact"},
+    {Op::LsqInit, "lsq-init", "grid (integer format)", "LSQ initial step 2·mean|v|/sqrt(Q_P) (spec/quantizers.md §1.4); within 1 ulp"},
+    {Op::Requantize, "requantize", "mode x input type x output type",
+     "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
 };
+
+constexpr RequantMode kRequantModes[] = {
+    {"tosa_single", RequantScheme::TosaSingleRound, true, false},
+    {"tosa_single16", RequantScheme::TosaSingleRound, false, false},
+    {"tosa_double", RequantScheme::TosaDoubleRound, true, false},
+    {"tosa_inexact", RequantScheme::TosaSingleRound, true, true},
+    {"gemmlowp", RequantScheme::Gemmlowp, true, false},
+    {"xnnpack_fp32", RequantScheme::XnnpackFp32, true, false},
+    {"xnnpack_rndnu", RequantScheme::XnnpackRndnu, true, false},
+};
+
 
 // "0x" and at least `digits` lower-case hex digits.
 std::string hex(uint64_t value, int digits) {
@@ -22,6 +39,9 @@ std::string hex(uint64_t value, int digits) {
   const int n = static_cast<int>(end - buf);
   return "0x" + std::string(n < digits ? digits - n : 0, '0') + std::string(buf, end);
 }
+
+// A float32 as its bit pattern, "0x3f800000": exact, and what `lpconform eval lsq` reads.
+std::string float_hex(float value) { return hex(std::bit_cast<uint32_t>(value), 8); }
 
 uint64_t parse_hex_field(const nlohmann::json& j, const char* field) {
   const std::string s = j.get<std::string>();
@@ -47,6 +67,40 @@ std::optional<Op> parse_op(std::string_view name) {
   for (const OpInfo& info : kOps)
     if (name == info.name) return info.op;
   return std::nullopt;
+}
+
+std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
+
+const RequantMode& requant_mode(const QuantizerParams& params) {
+  for (const RequantMode& m : kRequantModes)
+    if (m.scheme == params.requant.scheme && m.scale32 == params.requant.scale32 && m.inexact == params.inexact) return m;
+  throw std::invalid_argument("no requantize mode has scheme " + std::string(to_string(params.requant.scheme)) +
+                              (params.requant.scale32 ? "" : " with scale16") + (params.inexact ? " with INEXACT_ROUND" : ""));
+}
+
+RequantParams requant_params(const RequantMode& mode, IntType input, IntType output) {
+  RequantParams p;
+  p.scheme = mode.scheme;
+  p.scale32 = mode.scale32;
+  p.input_type = input;
+  p.output_type = output;
+  if (mode.scheme == RequantScheme::XnnpackFp32 || mode.scheme == RequantScheme::XnnpackRndnu) {
+    p.multipliers.clear();
+    p.shifts.clear();
+    p.scales = {0.5f};
+  } else {
+    p.multipliers = {mode.scale32 ? 1 << 30 : 1 << 14};
+    p.shifts = {mode.scale32 ? 31 : 15};
+  }
+  return p;
+}
+
+LsqParams lsq_grid(const Format& f) {
+  if (!f.is_integer() || f.bits > 16) throw std::invalid_argument("lsq grid '" + f.name + "': expected an integer format of at most 16 bits");
+  LsqParams p;
+  p.qmin = f.is_signed ? -(1 << (f.bits - 1)) : 0;
+  p.qmax = f.is_signed ? (1 << (f.bits - 1)) - 1 : (1 << f.bits) - 1;
+  return p;
 }
 
 std::string InputSpec::to_string() const {
@@ -84,7 +138,11 @@ std::string Item::rounding_name() const {
 }
 
 std::string Item::signature(std::string_view impl) const {
-  std::string s = std::string(impl) + "-" + op_info(op).name + "-" + format->name;
+  std::string s = std::string(impl) + "-" + op_info(op).name + "-";
+  if (op == Op::Requantize)
+    return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
+  s += format->name;
+  if (op == Op::Lsq) s += quant.lsq.variant == LsqVariant::Paper ? "-paper" : "-torch";
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
   return s;
@@ -105,8 +163,44 @@ std::string source_bits_hex(Source source, uint64_t bits) { return hex(bits, sou
 std::string code_hex(const Format& format, uint32_t code) { return hex(code, (format.bits + 3) / 4); }
 
 std::string Case::repro_command(std::string_view impl) const {
-  // printf's format string holds only hex digits, 'x', commas and "\n": safe in single quotes.
+  // printf's format string holds only hex digits, 'x', '-', decimal digits, commas and "\n": safe
+  // in single quotes.
   std::string body;
+  if (op == Op::Lsq) {
+    const LsqParams& p = quant.lsq;
+    body = "x,dy\\n";
+    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + "," + hex(i < dy.size() ? dy[i] : 0, 8) + "\\n";
+    return "printf '" + body + "' | lpconform eval lsq --variant " + (p.variant == LsqVariant::Paper ? "paper" : "torch") + " --qmin " +
+           std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --scale " + float_hex(p.scale) + " --grad-scale " +
+           float_hex(p.grad_scale) + " --impl " + std::string(impl);
+  }
+  if (op == Op::LsqInit) {
+    std::string tensor;
+    for (uint64_t v : inputs) tensor += (tensor.empty() ? "" : ",") + hex(v, 8);
+    return "# lsq-init has no eval op yet: qmax " + std::to_string(quant.lsq.qmax) + ", float32 tensor " + tensor;
+  }
+  if (op == Op::Requantize) {
+    const RequantParams& p = quant.requant;
+    auto list = [](const auto& values, auto text) {
+      std::string out;
+      for (const auto& v : values) out += (out.empty() ? "" : ",") + text(v);
+      return out;
+    };
+    body = "value\\n";
+    for (uint64_t v : inputs) body += std::to_string(static_cast<int64_t>(v)) + "\\n";
+    std::string cmd = "printf '" + body + "' | lpconform eval requantize --scheme " + std::string(to_string(p.scheme)) + " --input-type " +
+                      std::string(to_string(p.input_type)) + " --output-type " + std::string(to_string(p.output_type));
+    if (p.scales.empty()) {
+      cmd += " --multiplier " + list(p.multipliers, [](int32_t m) { return std::to_string(m); });
+      cmd += " --shift " + list(p.shifts, [](int32_t s) { return std::to_string(s); });
+    } else {
+      cmd += " --scale " + list(p.scales, float_hex);
+    }
+    if (p.input_zp) cmd += " --input-zp " + std::to_string(p.input_zp);
+    if (p.output_zp) cmd += " --output-zp " + std::to_string(p.output_zp);
+    if (!p.scale32) cmd += " --scale16";
+    return cmd + " --impl " + std::string(impl);
+  }
   if (op == Op::Decode) {
     body = "code\\n";
     for (uint64_t code : inputs) body += code_hex(*format, static_cast<uint32_t>(code)) + "\\n";
@@ -128,7 +222,21 @@ std::string Case::repro_command(std::string_view impl) const {
 
 void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
   j["op"] = op_info(item.op).name;
-  j["format"] = item.format->name;
+  if (item.op == Op::Requantize) {
+    j["format"] = to_string(item.quant.requant.output_type);
+    j["scheme"] = requant_mode(item.quant).name;
+    j["source"] = to_string(item.quant.requant.input_type);
+  } else if (is_quantizer(item.op)) {
+    j["format"] = item.format->name;
+    if (item.op == Op::Lsq) {
+      j["variant"] = item.quant.lsq.variant == LsqVariant::Paper ? "paper" : "torch";
+      j["qmin"] = item.quant.lsq.qmin;
+    }
+    j["qmax"] = item.quant.lsq.qmax;
+    j["source"] = "float32";
+  } else {
+    j["format"] = item.format->name;
+  }
   if (item.op == Op::Encode) {
     j["rounding"] = to_string(item.params.rounding);
     if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
@@ -142,6 +250,37 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
 void to_json(nlohmann::json& j, const Case& c) {
   j = nlohmann::json::object();
   j["op"] = op_info(c.op).name;
+  if (is_quantizer(c.op)) {
+    auto& inputs = j["inputs"] = nlohmann::json::array();
+    if (c.op == Op::Requantize) {
+      const RequantParams& p = c.quant.requant;
+      j["scheme"] = to_string(p.scheme);
+      j["scale16"] = !p.scale32;
+      j["inexact"] = c.quant.inexact;
+      j["input_type"] = to_string(p.input_type);
+      j["output_type"] = to_string(p.output_type);
+      j["input_zp"] = p.input_zp;
+      j["output_zp"] = p.output_zp;
+      j["multipliers"] = p.multipliers;
+      j["shifts"] = p.shifts;
+      auto& scales = j["scales"] = nlohmann::json::array();
+      for (float s : p.scales) scales.push_back(float_hex(s));
+      for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
+      return;
+    }
+    const LsqParams& p = c.quant.lsq;
+    if (c.op == Op::Lsq) {
+      j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
+      j["qmin"] = p.qmin;
+      j["scale"] = float_hex(p.scale);
+      j["grad_scale"] = float_hex(p.grad_scale);
+      auto& dy = j["dy"] = nlohmann::json::array();
+      for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
+    }
+    j["qmax"] = p.qmax;
+    for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
+    return;
+  }
   j["format"] = c.format->name;
   auto& inputs = j["inputs"] = nlohmann::json::array();
   if (c.op == Op::Decode) {
@@ -165,9 +304,52 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode or decode");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init or requantize");
   c = Case{};
   c.op = *parse_op(op);
+  auto float_field = [&](const nlohmann::json& v, const char* name) {
+    return std::bit_cast<float>(static_cast<uint32_t>(parse_hex_field(v, name)));
+  };
+  if (c.op == Op::Requantize) {
+    RequantParams& p = c.quant.requant;
+    const std::string scheme = field("scheme").get<std::string>(), in = field("input_type").get<std::string>(),
+                      out = field("output_type").get<std::string>();
+    if (!parse_requant_scheme(scheme)) throw std::invalid_argument("case field 'scheme': unknown scheme '" + scheme + "'");
+    if (!parse_int_type(in)) throw std::invalid_argument("case field 'input_type': unknown type '" + in + "'");
+    if (!parse_int_type(out)) throw std::invalid_argument("case field 'output_type': unknown type '" + out + "'");
+    p.scheme = *parse_requant_scheme(scheme);
+    p.input_type = *parse_int_type(in);
+    p.output_type = *parse_int_type(out);
+    p.scale32 = !field("scale16").get<bool>();
+    c.quant.inexact = field("inexact").get<bool>();
+    p.input_zp = field("input_zp").get<int32_t>();
+    p.output_zp = field("output_zp").get<int32_t>();
+    p.multipliers = field("multipliers").get<std::vector<int32_t>>();
+    p.shifts = field("shifts").get<std::vector<int32_t>>();
+    p.scales.clear();
+    for (const auto& s : field("scales")) p.scales.push_back(float_field(s, "scales"));
+    if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
+    if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
+    for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
+    return;
+  }
+  if (c.op == Op::Lsq || c.op == Op::LsqInit) {
+    LsqParams& p = c.quant.lsq;
+    p.qmax = field("qmax").get<int32_t>();
+    if (c.op == Op::Lsq) {
+      const std::string variant = field("variant").get<std::string>();
+      if (variant != "paper" && variant != "torch") throw std::invalid_argument("case field 'variant': expected paper or torch, got '" + variant + "'");
+      p.variant = variant == "paper" ? LsqVariant::Paper : LsqVariant::Torch;
+      p.qmin = field("qmin").get<int32_t>();
+      p.scale = float_field(field("scale"), "scale");
+      p.grad_scale = float_field(field("grad_scale"), "grad_scale");
+      for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
+    }
+    if (auto e = lsq_params_error(p)) throw std::invalid_argument("case: lsq parameters: " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
+    if (c.op == Op::Lsq && c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' must have one word per input");
+    return;
+  }
   c.format = &format_by_name(field("format").get<std::string>());
   if (c.op == Op::Encode) {
     const std::string rounding = field("rounding").get<std::string>(), overflow = field("overflow").get<std::string>(),

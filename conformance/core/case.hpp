@@ -16,12 +16,11 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "conformance/core/implementation.hpp"
 #include "spec/formats/format.hpp"
 #include "spec/formats/modes.hpp"
 
 namespace lpc {
-
-enum class Op : uint8_t { Encode, Decode };
 
 struct OpInfo {
   Op op;
@@ -34,6 +33,28 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
+// Lsq, LsqInit, Requantize: checked through Implementation::quantize (conformance/quantizers).
+constexpr bool is_quantizer(Op op) { return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize; }
+
+// The requantization modes a profile names (its `rounding` column for requantize rows) and
+// signatures carry: a scheme, TOSA's multiplier width and INEXACT_ROUND. One line per mode in
+// case.cpp. Names use '_' so that signatures split on '-'.
+struct RequantMode {
+  const char* name;  // "tosa_double"
+  RequantScheme scheme;
+  bool scale32;
+  bool inexact;
+};
+std::span<const RequantMode> all_requant_modes();
+// The mode of a requantize item's or case's parameters.
+const RequantMode& requant_mode(const QuantizerParams& params);
+// The mode's parameters for `input` -> `output` with the neutral scale 0.5 ((2^30, 31), scale16
+// (2^14, 15), or the float 0.5): what a profile item holds; its cases set their own scales and
+// zero points.
+RequantParams requant_params(const RequantMode& mode, IntType input, IntType output);
+// LSQ's grid from an integer format of spec/formats.csv (spec/quantizers.md §1.1 ranges): signed b
+// bits [-2^(b-1), 2^(b-1) - 1], unsigned [0, 2^b - 1]; scale and grad scale 1.
+LsqParams lsq_grid(const Format& integer_format);
 
 // Which inputs an item checks. `all`: every bit pattern of a 16-bit source (encode) or every code
 // of the format (decode). `boundary`: the reference's rounding breakpoints and their float32/
@@ -48,7 +69,11 @@ struct InputSpec {
 };
 
 // One concrete requirement of a profile. Encode items use every field; decode items use op,
-// format, inputs and required only.
+// format, inputs and required only. Quantizer items: lsq and lsq-init use format (the integer
+// format whose codes are the grid: qmin/qmax), quant.lsq (variant, qmin, qmax), inputs; requantize
+// uses quant.requant (scheme, scale32, input and output types), quant.inexact and inputs, and
+// leaves format null. The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
+// each case (conformance/quantizers/cases.hpp).
 struct Item {
   Op op = Op::Encode;
   const Format* format = nullptr;
@@ -56,33 +81,47 @@ struct Item {
   Source source = Source::F32;
   InputSpec inputs;
   bool required = true;
+  QuantizerParams quant;
 
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`:
-  // impl-op-format-rounding-overflow-source (encode) or impl-decode-format (decode). Format names
-  // contain no '-', so the signature splits back unambiguously.
+  // impl-op-format-rounding-overflow-source (encode), impl-decode-format (decode),
+  // impl-lsq-format-variant ("fast-lsq-int4-paper"), impl-lsq-init-format, and
+  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"). Format, mode and type
+  // names contain no '-'; op names are matched longest first, so the signature splits back
+  // unambiguously.
   std::string signature(std::string_view impl) const;
 };
 
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
-// and the vector-mode manifest both describe items this way.
+// and the vector-mode manifest both describe items this way. Quantizer items: lsq gives format
+// (the grid), variant, qmin, qmax, source "float32"; lsq-init format, qmax, source "float32";
+// requantize format (the output type), scheme (the mode), source (the input type).
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
   Op op = Op::Encode;
-  const Format* format = nullptr;
+  const Format* format = nullptr;  // encode, decode; lsq and lsq-init: the grid (informative)
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  std::vector<uint64_t> inputs;  // source bit patterns (encode) or codes (decode)
+  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq) or of the tensor
+  // (lsq-init), or integers as two's complement (requantize).
+  std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
+  QuantizerParams quant;         // quantizer ops: every parameter of the op
+  std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
+  // lsq-init has no eval op yet: its line is a comment holding the tensor.
   std::string repro_command(std::string_view impl) const;
 };
 
-// {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]}.
+// {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
+// lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
+// lsq-init: {"op","qmax","inputs"}; requantize: {"op","scheme","scale16","inexact","input_type",
+// "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]}.
 void to_json(nlohmann::json&, const Case&);
 // Throws std::invalid_argument naming the field that is wrong.
 void from_json(const nlohmann::json&, Case&);

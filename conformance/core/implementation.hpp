@@ -15,8 +15,14 @@
 
 #include "spec/formats/format.hpp"
 #include "spec/formats/modes.hpp"
+#include "spec/quantizers/params.hpp"
 
 namespace lpc {
+
+// The operation families the harness checks (their registry, with names and axes: case.hpp).
+// Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit and Requantize the
+// quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2).
+enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -51,6 +57,36 @@ struct DecodeBatch {
   size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
+// The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq (all of it) and
+// LsqInit (qmax only), `requant` for Requantize. `inexact`: Requantize under TOSA INEXACT_ROUND
+// (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
+// of the permitted range.
+struct QuantizerParams {
+  LsqParams lsq;
+  RequantParams requant;
+  bool inexact = false;
+};
+
+// One batch of a quantizer op. The spans an op does not use are empty.
+//   Lsq:        x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (spec/quantizers.md §1.1-1.3).
+//   LsqInit:    the tensor x -> y[0] = s0 (§1.4), one output per batch.
+//   Requantize: values[i] (of requant.input_type, channel i % channels) -> out[i] (§2).
+// Inputs are inside the op's domain (no element a REQUIRE of §1.5/§2.6 rejects) when the harness
+// builds the batch; an implementation that rejects an element returns Error and, when it knows,
+// stores the element's index in *failed_at.
+struct QuantizeBatch {
+  Op op = Op::Lsq;
+  const QuantizerParams* params = nullptr;
+  std::span<const float> x, dy;
+  std::span<float> y, dx, ds;
+  std::span<const int64_t> values;
+  std::span<int64_t> out;
+  // out, oracle only, Requantize with params->inexact: the permitted range of input i is
+  // [out[i], out_high[i]]. Subjects leave it empty.
+  std::span<int64_t> out_high;
+  size_t* failed_at = nullptr;
+};
+
 // Implementation-defined behaviour, declared by the implementation and printed in reports
 // (DESIGN.md rule 5). Free text, one entry per behaviour.
 struct Declaration {
@@ -69,6 +105,7 @@ struct Implementation {
   // once (different batches), so they must be thread-safe.
   std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
   std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
+  std::function<OpStatus(const QuantizeBatch&, std::string& error)> quantize;  // Lsq, LsqInit, Requantize
 };
 
 // The registry: every bundled implementation, in a fixed order ("reference" first). One line per

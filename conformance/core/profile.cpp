@@ -109,6 +109,34 @@ struct RowExpander {
     return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
   }
 
+  // Integer formats of the table, the grids of lsq and lsq-init (qmin/qmax from the format).
+  std::vector<const Format*> grids() const {
+    std::vector<const Format*> universe;
+    for (const Format& f : all_formats())
+      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) universe.push_back(&f);
+    return match(kFormat, universe, [](const Format* f) -> std::string_view { return f->name; }, "integer format (the lsq grid)");
+  }
+
+  std::vector<IntType> int_types(Column c) const {
+    const std::vector<IntType> universe = {IntType::I8, IntType::U8, IntType::I16, IntType::U16, IntType::I32, IntType::I48};
+    return match(c, universe, [](IntType t) { return to_string(t); }, c == kFormat ? "output integer type" : "input integer type");
+  }
+
+  std::vector<const RequantMode*> requant_modes() const {
+    std::vector<const RequantMode*> universe;
+    for (const RequantMode& m : all_requant_modes()) universe.push_back(&m);
+    return match(kRounding, universe, [](const RequantMode* m) -> std::string_view { return m->name; }, "requantize mode");
+  }
+
+  std::vector<LsqVariant> lsq_variants() const {
+    return match(kRounding, std::vector<LsqVariant>{LsqVariant::Paper, LsqVariant::Torch},
+                 [](LsqVariant v) -> std::string_view { return v == LsqVariant::Paper ? "paper" : "torch"; }, "lsq variant");
+  }
+
+  void expect_text(Column c, std::string_view expected, const char* why) const {
+    if (field(c).text != expected) fail(c, "expected '" + std::string(expected) + "': " + why);
+  }
+
   void expect_not_applicable(Column c, const char* why) const {
     if (field(c).text != "-" && !field(c).text.empty()) fail(c, std::string("expected '-': ") + why);
   }
@@ -201,10 +229,36 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
     item.inputs = *inputs;
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode or decode");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init or requantize");
     item.op = *op;
     size_t produced = 0;
-    if (item.op == Op::Decode) {
+    if (is_quantizer(item.op)) {
+      // Quantizer rows (spec/profiles/README.md): the columns keep their place with the op's meaning.
+      if (item.inputs.all) x.fail(kInputs, "quantizer items take boundary, random:N or boundary+random:N");
+      x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
+      if (item.op == Op::Requantize) {
+        for (const RequantMode* mode : x.requant_modes())
+          for (IntType in : x.int_types(kSource))
+            for (IntType out : x.int_types(kFormat)) {
+              item.quant = QuantizerParams{{}, requant_params(*mode, in, out), mode->inexact};
+              if (requant_params_error(item.quant.requant)) continue;  // a combination §2.6 rejects
+              add(item);
+              ++produced;
+            }
+      } else {
+        x.expect_text(kSource, "float32", "LSQ's inputs are float32");
+        const std::vector<LsqVariant> variants = item.op == Op::Lsq ? x.lsq_variants() : std::vector<LsqVariant>{LsqVariant::Paper};
+        if (item.op == Op::LsqInit) x.expect_not_applicable(kRounding, "lsq-init has no variant");
+        for (const Format* grid : x.grids())
+          for (LsqVariant variant : variants) {
+            item.format = grid;
+            item.quant.lsq = lsq_grid(*grid);
+            item.quant.lsq.variant = variant;
+            add(item);
+            ++produced;
+          }
+      }
+    } else if (item.op == Op::Decode) {
       x.expect_not_applicable(kRounding, "decode has no rounding");
       x.expect_not_applicable(kOverflow, "decode has no overflow policy");
       x.expect_not_applicable(kSource, "decode has no source type");
@@ -228,6 +282,8 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
               ++produced;
             }
     }
+    if (produced == 0 && item.op == Op::Requantize)
+      reader.fail(row.line, 1, "the row expands to no requirement: spec/quantizers.md §2.6 rejects every combination of these modes and types");
     if (produced == 0)
       reader.fail(row.line, 1, "the row expands to no requirement: no overflow policy applies to these formats, or the inputs do not fit the "
                                "source (all needs bfloat16/float16; boundary/random need float32/float64)");

@@ -9,6 +9,7 @@
 
 #include "spec/table/csv.hpp"
 #include "conformance/formats/checks.hpp"
+#include "conformance/quantizers/checks.hpp"
 
 namespace lpc {
 
@@ -23,6 +24,7 @@ uint64_t mix(uint64_t z) {
 
 // A rough cost, to start the heaviest groups first.
 uint64_t cost(const Item& item) {
+  if (is_quantizer(item.op)) return quantizer_cases::cost(item);
   if (item.op == Op::Decode) return item.format->code_count();
   uint64_t n = item.inputs.all ? 65536 : item.inputs.random;
   if (item.inputs.boundary) n += 10 * uint64_t{item.format->code_count()};
@@ -99,7 +101,9 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   std::map<std::string, std::vector<size_t>> by_mode;
   for (size_t i = 0; i < selected.size(); ++i) {
     const Item& item = *selected[i];
-    by_mode[std::string(op_info(item.op).name) + item.format->name + item.rounding_name() + to_string(item.params.overflow)].push_back(i);
+    by_mode[is_quantizer(item.op) ? item.signature("")
+                                  : std::string(op_info(item.op).name) + item.format->name + item.rounding_name() + to_string(item.params.overflow)]
+        .push_back(i);
   }
   std::vector<std::vector<size_t>> groups;
   for (auto& [key, members] : by_mode) groups.push_back(std::move(members));
@@ -121,7 +125,9 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
         const CheckContext context{&subject, &oracle, item_seed(options.seed, item), options.max_mismatches,
                                    options.progress ? &options.progress->inputs_done : nullptr};
         const auto start = std::chrono::steady_clock::now();
-        run.items[i] = item.op == Op::Encode ? check_encode(item, context) : check_decode(item, context);
+        run.items[i] = is_quantizer(item.op) ? check_quantizer(item, context)
+                       : item.op == Op::Encode ? check_encode(item, context)
+                                               : check_decode(item, context);
         run.items[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         ItemResult& r = run.items[i];
         r.index = indexes[i];

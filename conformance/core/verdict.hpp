@@ -22,9 +22,12 @@ inline constexpr Status kAllStatuses[] = {Status::Pass,  Status::Fail,    Status
 const char* to_string(Status);  // "PASS", "FAIL", ...
 
 // How a subject's result is compared with the oracle's: explicit data, printed next to every
-// verdict (DESIGN.md "Verification mode"). Only Exact exists for the formats family.
+// verdict (DESIGN.md "Verification mode"). The formats family is Exact; of the quantizers, lsq and
+// requantize are Exact, requantize under TOSA INEXACT_ROUND PermittedSet (the oracle gives the
+// allowed range per input), lsq-init Ulp with ulps = 1 (spec/quantizers.md §1.4).
 struct Verification {
-  enum class Kind : uint8_t { Exact } kind = Kind::Exact;
+  enum class Kind : uint8_t { Exact, PermittedSet, Ulp } kind = Kind::Exact;
+  int ulps = 0;              // Ulp: the largest distance in float32 ulps that passes
   bool flags = false;        // encode: flags compared too (both implementations produce them)
   bool nan_as_class = true;  // any NaN code (encode) / any NaN value (decode) matches a NaN
   bool unspecified_any = true;  // encode: where the oracle says "unspecified", any code matches

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "conformance/core/bundled.hpp"
+#include "conformance/quantizers/entry_points.hpp"
 #include "impls/fast/formats/convert.hpp"
 
 #ifndef LPC_VERSION  // set by the lpc_root_include target; a bare compile still builds
@@ -89,6 +90,7 @@ Implementation make_fast() {
   };
   impl.encode = encode_batch;
   impl.decode = decode_batch;
+  impl.quantize = [](const QuantizeBatch& batch, std::string& error) { return fast_quantize(batch, error); };  // conformance/quantizers
   return impl;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conformance/core/bundled.hpp"
+#include "conformance/quantizers/entry_points.hpp"
 #include "reference/formats/codec.hpp"
 
 #ifndef LPC_VERSION  // set by the lpc_root_include target; a bare compile still builds
@@ -136,6 +137,7 @@ Implementation make_reference() {
   };
   impl.encode = encode_batch;
   impl.decode = decode_batch;
+  impl.quantize = reference_quantize;  // the quantizer family (conformance/quantizers)
   return impl;
 }
 

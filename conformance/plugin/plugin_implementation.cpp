@@ -23,6 +23,7 @@
 
 #include "impls/plugin/include/lpconform/vendor.h"
 #include "impls/plugin/worker_protocol.hpp"
+#include "conformance/plugin/replies.hpp"
 
 extern char** environ;
 
@@ -39,12 +40,6 @@ IsolationOptions g_options;
 IsolationOptions current_options() {
   std::lock_guard lock(g_options_mutex);
   return g_options;
-}
-
-std::string hex(uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
 }
 
 // lpconform-worker: $LPCONFORM_WORKER, else beside the running executable (build/bin, or the
@@ -199,12 +194,6 @@ class WorkerProcess {
   int fd_ = -1;
 };
 
-// What one attempt at a range of a batch gave.
-struct Attempt {
-  OpStatus status = OpStatus::Ok;
-  std::string error;
-};
-
 bool failed(OpStatus s) { return s != OpStatus::Ok && s != OpStatus::Unsupported; }
 
 // Runs `attempt` on the whole batch; on a failure, bisects to the first input that fails on its
@@ -243,20 +232,15 @@ class PluginClient {
     const Exchange x = worker->exchange(Writer().frame(Tag::Describe), current_options().timeout_seconds);
     const std::string where = std::string(kImplementationPrefix) + path_ + ": ";
     if (x.status != OpStatus::Ok) throw std::invalid_argument(where + "loading the plugin failed: " + x.why);
-    if (x.tag == Tag::LoadError) throw std::invalid_argument(Reader(x.payload).get_string());
-    if (x.tag != Tag::Describe) throw std::runtime_error(where + "unexpected reply to the descriptor request");
-    Reader in(x.payload);
-    abi_version_ = in.get<uint32_t>();
-    declared_name_ = in.get_string();
-    version_ = in.get_string();
-    description_ = in.get_string();
-    capabilities_ = in.get<uint32_t>();
-    has_encode_ = in.get<uint8_t>() != 0;
-    has_decode_ = in.get<uint8_t>() != 0;
-    for (uint32_t n = in.get<uint32_t>(); n--;) {
-      std::string behaviour = in.get_string();
-      declarations_.push_back({std::move(behaviour), in.get_string()});
-    }
+    Description d = parse_description(x.tag, x.payload, where);
+    abi_version_ = d.abi_version;
+    declared_name_ = std::move(d.name);
+    version_ = std::move(d.version);
+    description_ = std::move(d.description);
+    capabilities_ = d.capabilities;
+    has_encode_ = d.has_encode;
+    has_decode_ = d.has_decode;
+    declarations_ = std::move(d.declarations);
     give_back(std::move(worker));
   }
 
@@ -288,20 +272,8 @@ class PluginClient {
       w.put(static_cast<uint64_t>(count));
       w.put_array(batch.inputs.data() + begin, count);
       if (!batch.random.empty()) w.put_array(batch.random.data() + begin, count);
-      return call(std::move(w).frame(Tag::Encode), [&](Reader& in) -> std::string {
-        in.get_array(batch.codes.data() + begin, count);
-        if (want_flags) in.get_array(batch.flags.data() + begin, count);
-        // Malformed output: the worker pre-fills codes with 0xFFFFFFFF and flags with 0xFF.
-        constexpr uint8_t kFlagMask = LPC_FLAG_INEXACT | LPC_FLAG_UNDERFLOW | LPC_FLAG_OVERFLOW | LPC_FLAG_INVALID;
-        for (size_t i = begin; i < begin + count; ++i) {
-          if (batch.codes[i] > format.code_mask())
-            return "malformed output: code " + hex(batch.codes[i]) + " for input #" + std::to_string(i) + " does not fit the " +
-                   std::to_string(format.bits) + "-bit format" + (batch.codes[i] == 0xFFFFFFFFu ? " (never written?)" : "");
-          if (want_flags && (batch.flags[i] & ~kFlagMask))
-            return "malformed output: flags " + hex(batch.flags[i]) + " for input #" + std::to_string(i) +
-                   " have bits outside the LPC_FLAG_* mask" + (batch.flags[i] == 0xFF ? " (never written?)" : "");
-        }
-        return "";
+      return call(std::move(w).frame(Tag::Encode), [&](Reader& in) {
+        return read_encode_outputs(in, format, batch.codes, batch.flags, begin, count, want_flags);
       });
     });
   }
@@ -328,28 +300,9 @@ class PluginClient {
     std::unique_ptr<WorkerProcess> worker = take();
     const Exchange x = worker->exchange(request, current_options().timeout_seconds);
     if (x.status != OpStatus::Ok) return {x.status, x.why};
-    try {
-      if (x.tag != Tag::Result) throw std::runtime_error("unexpected reply tag " + std::to_string(static_cast<uint32_t>(x.tag)));
-      Reader in(x.payload);
-      const auto status = in.get<uint32_t>();
-      std::string message = in.get_string();
-      Attempt a;
-      if (status == LPC_STATUS_UNSUPPORTED) {
-        a = {OpStatus::Unsupported, message};
-      } else if (status == LPC_STATUS_ERROR) {
-        a = {OpStatus::Error, message.empty() ? "the plugin returned LPC_STATUS_ERROR without a message" : message};
-      } else if (status != LPC_STATUS_OK) {
-        a = {OpStatus::Error, "the plugin returned " + std::to_string(status) + ", not an lpc_status"};
-      } else if (std::string malformed = read_outputs(in); !malformed.empty()) {
-        a = {OpStatus::Error, malformed};
-      } else if (!in.done()) {
-        throw std::runtime_error("reply longer than its outputs");
-      }
-      give_back(std::move(worker));
-      return a;
-    } catch (const std::runtime_error& e) {
-      return {OpStatus::Error, std::string("malformed reply from the worker: ") + e.what()};  // the worker is dropped
-    }
+    Attempt a = parse_result(x.tag, x.payload, read_outputs);
+    if (!a.malformed_reply) give_back(std::move(worker));  // else dropped: its state is unknown
+    return a;
   }
 
   std::unique_ptr<WorkerProcess> take() {

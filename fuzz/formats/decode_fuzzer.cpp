@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::vector<Format>& formats = all_formats();
   const size_t format_index = provider.ConsumeIntegralInRange<size_t>(0, formats.size() - 1);
   const Format& format = formats[format_index];
-  const fast::Variant variant = consume_variant(provider, format);
+  const fast::Variant variant = consume_variant(provider, format, data, size);
   Path path = static_cast<Path>(provider.ConsumeIntegralInRange<int>(0, 2));
   if (path == Path::F32FromU8 && format.bits > 8) path = Path::F32FromU16;
   if (path == Path::F32FromU16 && format.bits > 16) path = Path::F64;

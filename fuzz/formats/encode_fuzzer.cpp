@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Item item{Op::Encode, c.format, c.params, c.source, {}, true};
 
   // 2. How fast runs it.
-  const fast::Variant variant = consume_variant(provider, *c.format);
+  const fast::Variant variant = consume_variant(provider, *c.format, data, size);
   const bool kernel_allowed = c.source == Source::F32 && !is_stochastic(c.params.rounding);
   Path path = static_cast<Path>(provider.ConsumeIntegralInRange<int>(0, 3));
   if (!kernel_allowed) path = Path::General;

@@ -35,8 +35,10 @@ std::string testcase_name(const nlohmann::ordered_json& item) {
     name = item["rounding"].get<std::string>();
     if (item.contains("sr_bits")) name.append("_n").append(std::to_string(item["sr_bits"].get<int>()));
     name.append("-").append(item["overflow"].get<std::string>()).append("-from-").append(item["source"].get<std::string>());
-  } else {
+  } else if (item["op"] == "decode") {
     name = "all-codes";
+  } else {  // a quantizer op: its variant or scheme (conformance/core/case.hpp append_item_fields)
+    name = item.value("variant", item.value("scheme", std::string("initial-step"))) + "-from-" + item["source"].get<std::string>();
   }
   return name.append(" [").append(item["requirement"].get<std::string>()).append("]");
 }

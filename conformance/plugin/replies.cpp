@@ -1,0 +1,75 @@
+#include "conformance/plugin/replies.hpp"
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "impls/plugin/include/lpconform/vendor.h"
+
+namespace lpc::plugin {
+
+using namespace plugin_wire;
+
+namespace {
+
+std::string hex(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+}  // namespace
+
+Description parse_description(Tag tag, std::string_view payload, const std::string& where) {
+  if (tag == Tag::LoadError) throw std::invalid_argument(Reader(payload).get_string());
+  if (tag != Tag::Describe) throw std::runtime_error(where + "unexpected reply to the descriptor request");
+  Reader in(payload);
+  Description d;
+  d.abi_version = in.get<uint32_t>();
+  d.name = in.get_string();
+  d.version = in.get_string();
+  d.description = in.get_string();
+  d.capabilities = in.get<uint32_t>();
+  d.has_encode = in.get<uint8_t>() != 0;
+  d.has_decode = in.get<uint8_t>() != 0;
+  for (uint32_t n = in.get<uint32_t>(); n--;) {
+    std::string behaviour = in.get_string();
+    d.declarations.push_back({std::move(behaviour), in.get_string()});
+  }
+  if (!in.done()) throw std::runtime_error(where + "descriptor reply longer than its fields");
+  return d;
+}
+
+bool read_result_status(Tag tag, Reader& in, Attempt& a) {
+  if (tag != Tag::Result) throw std::runtime_error("unexpected reply tag " + std::to_string(static_cast<uint32_t>(tag)));
+  const auto status = in.get<uint32_t>();
+  std::string message = in.get_string();
+  if (status == LPC_STATUS_UNSUPPORTED) {
+    a = {OpStatus::Unsupported, message};
+  } else if (status == LPC_STATUS_ERROR) {
+    a = {OpStatus::Error, message.empty() ? "the plugin returned LPC_STATUS_ERROR without a message" : message};
+  } else if (status != LPC_STATUS_OK) {
+    a = {OpStatus::Error, "the plugin returned " + std::to_string(status) + ", not an lpc_status"};
+  } else {
+    return true;
+  }
+  return false;
+}
+
+std::string read_encode_outputs(Reader& in, const Format& format, std::span<uint32_t> codes, std::span<uint8_t> flags,
+                                size_t begin, size_t count, bool want_flags) {
+  in.get_array(codes.data() + begin, count);
+  if (want_flags) in.get_array(flags.data() + begin, count);
+  // Malformed output: the worker pre-fills codes with 0xFFFFFFFF and flags with 0xFF.
+  constexpr uint8_t kFlagMask = LPC_FLAG_INEXACT | LPC_FLAG_UNDERFLOW | LPC_FLAG_OVERFLOW | LPC_FLAG_INVALID;
+  for (size_t i = begin; i < begin + count; ++i) {
+    if (codes[i] > format.code_mask())
+      return "malformed output: code " + hex(codes[i]) + " for input #" + std::to_string(i) + " does not fit the " +
+             std::to_string(format.bits) + "-bit format" + (codes[i] == 0xFFFFFFFFu ? " (never written?)" : "");
+    if (want_flags && (flags[i] & ~kFlagMask))
+      return "malformed output: flags " + hex(flags[i]) + " for input #" + std::to_string(i) + " have bits outside the LPC_FLAG_* mask" +
+             (flags[i] == 0xFF ? " (never written?)" : "");
+  }
+  return "";
+}
+
+}  // namespace lpc::plugin

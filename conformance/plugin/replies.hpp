@@ -1,0 +1,67 @@
+// lpconform — reading a vendor plugin's replies (the worker relays what the plugin returned:
+// impls/plugin/worker_protocol.hpp). The plugin is outside code, so its replies are outside input:
+// every check on them lives here, apart from the process plumbing, so that
+// fuzz/parsers/plugin_replies_fuzzer.cpp can hold these functions to their contract on any bytes.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conformance/core/implementation.hpp"
+#include "impls/plugin/worker_protocol.hpp"
+
+namespace lpc::plugin {
+
+// The plugin's descriptor, as the worker's Describe reply carries it.
+struct Description {
+  uint32_t abi_version = 0, capabilities = 0;
+  std::string name, version, description;
+  bool has_encode = false, has_decode = false;
+  std::vector<Declaration> declarations;
+};
+
+// Reads a reply to the Describe request. `where` ("plugin:PATH: ") starts every message. Throws
+// std::invalid_argument for a LoadError reply (the worker's message) and std::runtime_error for
+// anything malformed: another tag, a payload too short or too long.
+Description parse_description(plugin_wire::Tag tag, std::string_view payload, const std::string& where);
+
+// The outcome of one request: a status and, unless Ok, why.
+struct Attempt {
+  OpStatus status = OpStatus::Ok;
+  std::string error;
+  bool malformed_reply = false;  // the reply itself broke the wire format: the worker's state is unknown
+};
+
+// Reads a Result reply: the plugin's lpc_status and message, then on LPC_STATUS_OK its outputs
+// through `read_outputs(reader)`, which returns "" or why they are malformed. Never throws: a
+// malformed reply is OpStatus::Error with the reason, like a malformed output.
+template <class ReadOutputs>
+Attempt parse_result(plugin_wire::Tag tag, std::string_view payload, const ReadOutputs& read_outputs);
+
+// The outputs of an encode reply for inputs [begin, begin + count) of the batch: codes, then flags
+// when `want_flags`; "" or why they are malformed (a code wider than the format, flag bits outside
+// the LPC_FLAG_* mask, an output the worker's pre-fill shows was never written).
+std::string read_encode_outputs(plugin_wire::Reader& in, const Format& format, std::span<uint32_t> codes,
+                                std::span<uint8_t> flags, size_t begin, size_t count, bool want_flags);
+
+// Implementation detail of parse_result: the status and message, or an Attempt that ends it.
+bool read_result_status(plugin_wire::Tag tag, plugin_wire::Reader& in, Attempt& attempt);
+
+template <class ReadOutputs>
+Attempt parse_result(plugin_wire::Tag tag, std::string_view payload, const ReadOutputs& read_outputs) {
+  Attempt a;
+  try {
+    plugin_wire::Reader in(payload);
+    if (!read_result_status(tag, in, a)) return a;
+    if (std::string malformed = read_outputs(in); !malformed.empty()) return {OpStatus::Error, malformed, false};
+    if (!in.done()) throw std::runtime_error("reply longer than its outputs");
+  } catch (const std::runtime_error& e) {
+    return {OpStatus::Error, std::string("malformed reply from the worker: ") + e.what(), true};
+  }
+  return a;
+}
+
+}  // namespace lpc::plugin

@@ -1,0 +1,95 @@
+// The fast implementation's quantizer entry point (entry_points.hpp): impls/fast/quantizers, in
+// chunks of the variant's size.
+#include <algorithm>
+#include <stdexcept>
+
+#include "conformance/core/case.hpp"
+#include "conformance/quantizers/entry_points.hpp"
+#include "impls/fast/quantizers/lsq.hpp"
+#include "impls/fast/quantizers/requantize.hpp"
+
+namespace lpc {
+
+namespace {
+
+OpStatus element_error(const QuantizeBatch& b, size_t i, const std::string& why, std::string& error) {
+  error = std::string("fast ") + op_info(b.op).name + ": element " + std::to_string(i) + ": " + why;
+  if (b.failed_at) *b.failed_at = i;
+  return OpStatus::Error;
+}
+
+// Elements per kernel call: the whole batch, or the variant's chunk rounded up to `multiple_of`.
+size_t chunk_size(const FastQuantizeVariant& v, size_t n, size_t multiple_of) {
+  if (v.chunk == 0 || n == 0) return std::max<size_t>(n, 1);
+  return (v.chunk + multiple_of - 1) / multiple_of * multiple_of;
+}
+
+OpStatus lsq(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
+  const LsqParams& p = b.params->lsq;
+  if (auto e = lsq_params_error(p)) { error = "fast lsq: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  if (b.dy.size() != n || b.y.size() != n || b.dx.size() != n || b.ds.size() != n) {
+    error = "fast lsq: x, dy, y, dx and ds need one entry per element";
+    return OpStatus::Error;
+  }
+  const size_t step = chunk_size(v, n, 1);
+  for (size_t begin = 0; begin < n; begin += step) {
+    const size_t len = std::min(step, n - begin);
+    if (auto e = fast::lsq_forward_backward(p, b.x.subspan(begin, len), b.dy.subspan(begin, len), b.y.subspan(begin, len),
+                                            b.dx.subspan(begin, len), b.ds.subspan(begin, len)))
+      return element_error(b, begin + e->index, e->message, error);
+  }
+  return OpStatus::Ok;
+}
+
+OpStatus lsq_init(const QuantizeBatch& b, std::string& error) {
+  if (b.y.size() != 1) { error = "fast lsq-init: y must hold exactly one output (s0)"; return OpStatus::Error; }
+  const auto s0 = fast::lsq_initial_scale(b.x, b.params->lsq.qmax);
+  if (!s0) { error = "fast lsq-init: the tensor is rejected (empty, not finite, or a zero or overflowing result)"; return OpStatus::Error; }
+  b.y[0] = *s0;
+  return OpStatus::Ok;
+}
+
+OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
+  const RequantParams& p = b.params->requant;
+  if (auto e = requant_params_error(p)) { error = "fast requantize: " + *e; return OpStatus::Error; }
+  const size_t n = b.values.size();
+  if (b.out.size() != n) { error = "fast requantize: out needs one entry per value"; return OpStatus::Error; }
+  const size_t step = chunk_size(v, n, p.channels());  // chunks start at channel 0
+  // The int32 -> int8 kernel where it applies (the hot path), else the int64 general path.
+  const bool kernel = !v.general_path && p.output_type == IntType::I8 && p.input_type != IntType::I48;
+  std::vector<int32_t> in32;
+  std::vector<int8_t> out8;
+  for (size_t begin = 0; begin < n; begin += step) {
+    const size_t len = std::min(step, n - begin);
+    if (!kernel) {
+      if (auto e = fast::requantize(p, b.values.subspan(begin, len), b.out.subspan(begin, len)))
+        return element_error(b, begin + e->index, e->message, error);
+      continue;
+    }
+    in32.assign(b.values.begin() + begin, b.values.begin() + begin + len);
+    out8.resize(len);
+    if (auto e = fast::requantize_to_int8(p, in32, out8)) return element_error(b, begin + e->index, e->message, error);
+    std::copy(out8.begin(), out8.end(), b.out.begin() + begin);
+  }
+  return OpStatus::Ok;
+}
+
+}  // namespace
+
+OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const FastQuantizeVariant& variant) {
+  if (!batch.params) { error = "fast quantize: no parameters"; return OpStatus::Error; }
+  try {
+    switch (batch.op) {
+      case Op::Lsq: return lsq(batch, error, variant);
+      case Op::LsqInit: return lsq_init(batch, error);
+      case Op::Requantize: return requantize(batch, error, variant);
+      default: return OpStatus::Unsupported;
+    }
+  } catch (const std::exception& e) {
+    error = std::string("fast ") + op_info(batch.op).name + ": " + e.what();
+    return OpStatus::Error;
+  }
+}
+
+}  // namespace lpc

@@ -1,0 +1,86 @@
+// The exact reference's quantizer entry point (entry_points.hpp): reference/quantizers per element.
+#include <cmath>
+#include <stdexcept>
+
+#include "conformance/core/case.hpp"
+#include "conformance/quantizers/entry_points.hpp"
+#include "reference/quantizers/lsq.hpp"
+#include "reference/quantizers/requantize.hpp"
+
+namespace lpc {
+
+namespace {
+
+OpStatus element_error(const QuantizeBatch& batch, size_t i, const std::string& why, std::string& error) {
+  error = std::string("reference ") + op_info(batch.op).name + ": element " + std::to_string(i) + ": " + why;
+  if (batch.failed_at) *batch.failed_at = i;
+  return OpStatus::Error;
+}
+
+OpStatus lsq(const QuantizeBatch& b, std::string& error) {
+  const LsqParams& p = b.params->lsq;
+  if (auto e = lsq_params_error(p)) { error = "reference lsq: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  if (b.dy.size() != n || b.y.size() != n || b.dx.size() != n || b.ds.size() != n) {
+    error = "reference lsq: x, dy, y, dx and ds need one entry per element";
+    return OpStatus::Error;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const ref::LsqOutcome r = ref::lsq(p, b.x[i], b.dy[i]);
+    if (!r.ok) return element_error(b, i, r.error, error);
+    b.y[i] = r.element.y;
+    b.dx[i] = r.element.dx;
+    b.ds[i] = r.element.ds;
+  }
+  return OpStatus::Ok;
+}
+
+OpStatus lsq_init(const QuantizeBatch& b, std::string& error) {
+  if (b.y.size() != 1) { error = "reference lsq-init: y must hold exactly one output (s0)"; return OpStatus::Error; }
+  const ref::FloatOutcome r = ref::lsq_initial_scale(b.x, b.params->lsq.qmax);
+  if (!r.ok) { error = "reference lsq-init: " + r.error; return OpStatus::Error; }
+  b.y[0] = r.value;
+  return OpStatus::Ok;
+}
+
+OpStatus requantize(const QuantizeBatch& b, std::string& error) {
+  const RequantParams& p = b.params->requant;
+  if (auto e = requant_params_error(p)) { error = "reference requantize: " + *e; return OpStatus::Error; }
+  const size_t n = b.values.size();
+  const bool range = b.params->inexact && !b.out_high.empty();
+  if (b.out.size() != n || (!b.out_high.empty() && b.out_high.size() != n)) {
+    error = "reference requantize: out (and out_high when given) need one entry per value";
+    return OpStatus::Error;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const size_t channel = i % p.channels();
+    const ref::RequantOutcome r = ref::requantize(p, b.values[i], channel);
+    if (!r.ok) return element_error(b, i, r.error, error);
+    b.out[i] = r.value;
+    if (!range) continue;
+    // TOSA INEXACT_ROUND (§2.2): any value of [lo, hi]; SINGLE_ROUND (r) lies inside.
+    const ref::InexactRange allowed = ref::rescale_inexact_range(p, b.values[i], channel);
+    b.out[i] = allowed.lo;
+    b.out_high[i] = allowed.hi;
+  }
+  return OpStatus::Ok;
+}
+
+}  // namespace
+
+OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
+  if (!batch.params) { error = "reference quantize: no parameters"; return OpStatus::Error; }
+  try {
+    switch (batch.op) {
+      case Op::Lsq: return lsq(batch, error);
+      case Op::LsqInit: return lsq_init(batch, error);
+      case Op::Requantize: return requantize(batch, error);
+      default: return OpStatus::Unsupported;
+    }
+  } catch (const std::exception& e) {
+    error = std::string("reference ") + op_info(batch.op).name + ": " + e.what();
+    return OpStatus::Error;
+  }
+}
+
+}  // namespace lpc

@@ -1,0 +1,179 @@
+// The quantizer family inside the conformance harness (conformance/quantizers): the bundled
+// profile expands to the stated items, the fast implementation passes it against the exact
+// reference, and mutated implementations are caught with the right signature and a repro line
+// that reruns the input through `lpconform eval`.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/runner.hpp"
+#include "conformance/quantizers/cases.hpp"
+#include "conformance/quantizers/entry_points.hpp"
+
+namespace {
+
+using namespace lpc;
+
+RunResult run(const Profile& profile, const Implementation& subject, const std::string& only = "") {
+  RunOptions options;
+  options.threads = 2;
+  options.only = only;
+  return run_profile(profile, subject, reference_implementation(), options);
+}
+
+std::map<std::string, size_t> count_ops(const Profile& profile) {
+  std::map<std::string, size_t> n;
+  for (const Item& item : profile.items) ++n[op_info(item.op).name];
+  return n;
+}
+
+// A test-only implementation: fast, with one rule changed in `mutate`.
+Implementation mutant(std::function<OpStatus(const QuantizeBatch&, std::string&)> quantize) {
+  return Implementation{.name = "mutant", .version = "test", .description = "fast with one rule changed", .quantize = std::move(quantize)};
+}
+
+// Runs a repro line with `lpconform` replaced by the built binary and returns its stdout.
+std::string run_repro(const std::string& repro, const std::string& impl) {
+  const size_t binary = repro.find("lpconform eval"), subject = repro.rfind("--impl mutant");
+  const std::string line = repro.substr(0, binary) + LPC_LPCONFORM + repro.substr(binary + 9, subject - binary - 9) + "--impl " + impl;
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(line.c_str(), "r"), pclose);
+  std::string out;
+  std::array<char, 256> buffer;
+  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe.get())) out += buffer.data();
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("lpconform-quantizers expands to the stated items", "[harness]") {
+  const Profile profile = load_profile("lpconform-quantizers");
+  const auto n = count_ops(profile);
+  CHECK(profile.items.size() == 133);
+  CHECK(n.at("lsq") == 12);         // int2/4/8, uint2/4/8 x paper/torch
+  CHECK(n.at("lsq-init") == 6);     // the six grids
+  CHECK(n.at("requantize") == 115);  // modes x types that spec/quantizers.md §2.6 accepts
+  for (const Item& item : profile.items) CHECK(item.required);
+  CHECK(profile.items.front().signature("fast") == "fast-lsq-int2-paper");
+  bool found = false;
+  for (const Item& item : profile.items) found = found || item.signature("fast") == "fast-requantize-tosa_double-i32-i8";
+  CHECK(found);
+}
+
+TEST_CASE("quantizer rows: alternatives, rejected combinations and errors", "[harness]") {
+  const std::string head = "@version 1\nop,format,rounding,overflow,source,inputs,requirement\n";
+  // u8 -> u8 is rejected by §2.6 (both unsigned): three items remain.
+  const Profile p = parse_profile(head + "requantize,i8|u8,tosa_double,-,i32|u8,random:8,required\n", "t", "t.csv");
+  REQUIRE(p.items.size() == 3);
+  CHECK(p.items[0].signature("x") == "x-requantize-tosa_double-i32-i8");
+  CHECK(parse_profile(head + "lsq,uint*,*,-,float32,boundary,optional\n", "t", "t.csv").items.size() == 6);
+  CHECK_THROWS_WITH(parse_profile(head + "lsq,float8_e4m3fn,paper,-,float32,boundary,required\n", "t", "t.csv"),
+                    Catch::Contains("unknown integer format (the lsq grid) 'float8_e4m3fn'"));
+  CHECK_THROWS_WITH(parse_profile(head + "requantize,u8,xnnpack_fp32,-,u8,random:4,required\n", "t", "t.csv"),
+                    Catch::Contains("spec/quantizers.md §2.6 rejects every combination"));
+  CHECK_THROWS_WITH(parse_profile(head + "lsq,int4,paper,sat,float32,boundary,required\n", "t", "t.csv"), Catch::Contains("expected '-'"));
+  CHECK_THROWS_WITH(parse_profile(head + "lsq,int4,paper,-,float32,all,required\n", "t", "t.csv"), Catch::Contains("quantizer items take"));
+}
+
+TEST_CASE("fast passes the quantizer profile against the reference", "[harness]") {
+  const RunResult r = run(load_profile("lpconform-quantizers"), fast_implementation());
+  for (const ItemResult& item : r.items) {
+    INFO(item.signature << ": " << item.message);
+    CHECK(item.status == Status::Pass);
+    CHECK(item.checked > 0);
+  }
+  CHECK(r.required_passed());
+}
+
+TEST_CASE("reference against itself: a smoke of the plumbing only", "[harness]") {
+  const RunResult lsq = run(load_profile("lpconform-quantizers"), reference_implementation(), "*-lsq-int4-*");
+  const RunResult inexact = run(load_profile("lpconform-quantizers"), reference_implementation(), "*-tosa_inexact-i32-i8");
+  REQUIRE(lsq.items.size() == 2);
+  REQUIRE(inexact.items.size() == 1);
+  CHECK(lsq.required_passed());
+  CHECK(inexact.required_passed());
+}
+
+TEST_CASE("an implementation without a quantizer entry point is UNSUPPORTED, never PASS", "[harness]") {
+  Implementation none;
+  none.name = "none";
+  const RunResult r = run(load_profile("lpconform-quantizers"), none, "*-lsq-int8-torch");
+  REQUIRE(r.items.size() == 1);
+  CHECK(r.items[0].status == Status::Unsupported);
+  CHECK_FALSE(r.required_passed());
+}
+
+TEST_CASE("a mutant that rounds LSQ ties away from zero is caught with signature and repro", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s != OpStatus::Ok || b.op != Op::Lsq) return s;
+    const LsqParams& p = b.params->lsq;
+    for (size_t i = 0; i < b.x.size(); ++i) {
+      const double q = static_cast<double>(b.x[i]) / p.scale;  // exact at a tie k + 1/2
+      if (q != std::floor(q) + 0.5 || q < p.qmin || q > p.qmax) continue;
+      b.y[i] = static_cast<float>(std::round(q) * p.scale);  // std::round: ties away from zero
+    }
+    return s;
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-lsq-int4-paper");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-lsq-int4-paper");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,dy\\n0x") && Catch::Contains("| lpconform eval lsq --variant paper --qmin -8 --qmax 7") &&
+                              Catch::EndsWith("--impl mutant"));
+  // The repro reruns the input: the reference prints the expected y.
+  const std::string out = run_repro(first.repro, "reference");
+  const std::string want_y = first.want.substr(2, first.want.find(',') - 2);  // "y 2, dx ..." -> "2"
+  INFO(first.repro << "\n" << out);
+  CHECK(out.find("," + want_y + ",") != std::string::npos);
+}
+
+TEST_CASE("a mutant that answers DOUBLE_ROUND for SINGLE_ROUND and INEXACT_ROUND is caught", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::Requantize) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    if (changed.requant.scheme == RequantScheme::TosaSingleRound && changed.requant.scale32) changed.requant.scheme = RequantScheme::TosaDoubleRound;
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const Profile profile = load_profile("lpconform-quantizers");
+  const RunResult single = run(profile, m, "*-tosa_single-i32-i32");
+  REQUIRE(single.items.size() == 1);
+  CHECK(single.items[0].status == Status::Fail);
+  // INEXACT_ROUND permits a range: DOUBLE_ROUND leaves it only rarely (value 27, 437450373 / 2^33
+  // gives range [1, 1] and DOUBLE_ROUND 2, spec/quantizers.md §2.2), and the boundary inputs hold it.
+  const RunResult inexact = run(profile, m, "*-tosa_inexact-i32-i32");
+  REQUIRE(inexact.items.size() == 1);
+  const ItemResult& item = inexact.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-requantize-tosa_inexact-i32-i32");
+  CHECK(item.mismatches < single.items[0].mismatches);
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  CHECK_THAT(item.first_mismatches[0].want, Catch::StartsWith("any of ["));
+  CHECK_THAT(item.first_mismatches[0].repro, Catch::Contains("eval requantize --scheme tosa-single --input-type i32 --output-type i32 --multiplier"));
+}
+
+TEST_CASE("quantizer cases round-trip through JSON", "[harness]") {
+  const Profile profile = load_profile("lpconform-quantizers");
+  for (const Item& item : profile.items) {
+    for (const Case& c : quantizer_cases::make_cases(item, 7)) {
+      nlohmann::json j = c;
+      Case back;
+      from_json(j, back);
+      nlohmann::json again = back;
+      CHECK(j == again);
+      CHECK(back.repro_command("fast") == c.repro_command("fast"));
+    }
+  }
+}

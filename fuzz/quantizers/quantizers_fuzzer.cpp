@@ -1,0 +1,156 @@
+// lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
+// reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
+// lsq, lsq-init and requantize on whatever parameters and inputs the fuzzer builds.
+//
+// Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
+// op; the fast variant (elements per kernel call 0..17, and for requantize to i8 the general path
+// instead of the int32 -> int8 kernel: results must not change); the op's parameters (lsq: variant,
+// a grid of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f); requantize: a
+// mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
+// parameters spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
+// float32 bits, a NaN x or non-finite dy replaced; lsq-init: the tensor; requantize: int64 values
+// clipped to the domain the REQUIRE clauses accept). A disagreement, or fast failing where the
+// reference answers, is a finding with the item's stable signature and the first input's repro.
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "conformance/core/bundled.hpp"
+#include "conformance/quantizers/checks.hpp"
+#include "conformance/quantizers/entry_points.hpp"
+#include "fuzz/support/fuzz_support.hpp"
+
+namespace {
+
+using namespace lpc;
+
+constexpr size_t kMaxInputs = 64;
+
+float consume_scale(FuzzedDataProvider& provider, int lowest_exponent, int highest_exponent) {
+  const uint32_t fraction = provider.ConsumeIntegral<uint32_t>() & 0x7fffff;
+  const int exponent = provider.ConsumeIntegralInRange<int>(lowest_exponent, highest_exponent);
+  return std::ldexp(1.0f + static_cast<float>(fraction) * 0x1p-23f, exponent);
+}
+
+// The table's integer formats (the grids a profile names), for the signature.
+const Format* grid_of(const LsqParams& p) {
+  for (const Format& f : all_formats())
+    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f)) && lsq_grid(f).qmin == p.qmin && lsq_grid(f).qmax == p.qmax) return &f;
+  return nullptr;
+}
+
+std::string signature(const Case& c) {
+  if (c.op == Op::Requantize) {
+    Item item;
+    item.op = c.op;
+    item.quant = c.quant;
+    return item.signature("fast");
+  }
+  const Format* grid = grid_of(c.quant.lsq);
+  std::string s = std::string("fast-") + op_info(c.op).name + "-" + (grid ? grid->name : "custom");
+  if (c.op == Op::Lsq) s += c.quant.lsq.variant == LsqVariant::Paper ? "-paper" : "-torch";
+  return s;
+}
+
+// Builds the case; false when the bytes name parameters the spec rejects.
+bool consume_case(FuzzedDataProvider& provider, Case& c) {
+  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize});
+  if (c.op == Op::Requantize) {
+    const auto modes = all_requant_modes();
+    const RequantMode& mode = modes[provider.ConsumeIntegralInRange<size_t>(0, modes.size() - 1)];
+    constexpr IntType kTypes[] = {IntType::I8, IntType::U8, IntType::I16, IntType::U16, IntType::I32, IntType::I48};
+    RequantParams p = requant_params(mode, provider.PickValueInArray(kTypes), provider.PickValueInArray(kTypes));
+    auto zero_point = [&](IntType t) {
+      return t == IntType::I8 || t == IntType::U8 ? provider.ConsumeIntegralInRange<int32_t>(static_cast<int32_t>(int_type_min(t)), static_cast<int32_t>(int_type_max(t))) : 0;
+    };
+    p.input_zp = zero_point(p.input_type);
+    p.output_zp = zero_point(p.output_type);
+    const size_t channels = provider.ConsumeIntegralInRange<size_t>(1, 3);
+    const bool xnnpack = !p.scales.empty();
+    p.scales.clear();
+    p.multipliers.clear();
+    p.shifts.clear();
+    for (size_t ch = 0; ch < channels; ++ch) {
+      if (xnnpack) {
+        p.scales.push_back(consume_scale(provider, -32, -1));
+        continue;
+      }
+      p.multipliers.push_back(static_cast<int32_t>(provider.ConsumeIntegral<uint32_t>() & (p.scale32 ? 0x7fffffffu : 0x7fffu)));
+      p.shifts.push_back(provider.ConsumeIntegralInRange<int32_t>(p.scheme == RequantScheme::Gemmlowp ? 31 : 2, 62));
+    }
+    if (requant_params_error(p)) return false;
+    c.quant.requant = p;
+    c.quant.inexact = mode.inexact;
+    std::pair<int64_t, int64_t> domain;
+    try {
+      domain = quantizer_cases::domain(p);
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8)
+      c.inputs.push_back(static_cast<uint64_t>(std::clamp(provider.ConsumeIntegral<int64_t>(), domain.first, domain.second)));
+    return true;
+  }
+  LsqParams& p = c.quant.lsq;
+  p.variant = provider.ConsumeBool() ? LsqVariant::Paper : LsqVariant::Torch;
+  if (provider.ConsumeBool()) {
+    p.qmin = -provider.ConsumeIntegralInRange<int32_t>(0, 32768);
+    p.qmax = provider.ConsumeIntegralInRange<int32_t>(1, 32767);
+  } else {
+    const int bits = provider.ConsumeIntegralInRange<int>(2, 8);
+    const bool is_signed = provider.ConsumeBool();
+    p.qmin = is_signed ? -(1 << (bits - 1)) : 0;
+    p.qmax = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+  }
+  p.scale = consume_scale(provider, -40, 40);
+  p.grad_scale = consume_scale(provider, -20, 2);
+  if (lsq_params_error(p)) return false;
+  const size_t per_input = c.op == Op::Lsq ? 8 : 4;
+  while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= per_input) {
+    float x = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+    if (std::isnan(x)) x = 0;
+    c.inputs.push_back(std::bit_cast<uint32_t>(x));
+    if (c.op == Op::LsqInit) continue;
+    float dy = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+    c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(dy) ? dy : 1.0f));
+  }
+  return !c.inputs.empty();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace lpc::fuzz;
+  FuzzedDataProvider provider(data, size);
+
+  // 1. Variant and case.
+  FastQuantizeVariant variant;
+  variant.chunk = provider.ConsumeIntegralInRange<size_t>(0, 17);
+  variant.general_path = provider.ConsumeBool();
+  Case c;
+  if (!consume_case(provider, c)) return 0;
+
+  // 2. The runner's comparison, the variant as the subject.
+  Implementation subject;
+  subject.name = "fast";
+  subject.quantize = [&](const QuantizeBatch& batch, std::string& error) { return fast_quantize(batch, error, variant); };
+  Item item;
+  item.op = c.op;
+  item.quant = c.quant;
+  ItemResult result;
+  result.verification = quantizer_verification(item);
+  const std::string variant_text = "fast variant: chunk " + std::to_string(variant.chunk) + (variant.general_path ? ", general path" : "");
+  if (!check_quantizer_case(c, subject, reference_implementation(), 1, result)) {
+    if (result.message.starts_with("oracle")) return 0;  // the spec rejects these inputs (lsq-init: a zero s0, ...)
+    report_finding(signature(c) + "-error", result.message + "\n" + variant_text,
+                   result.first_mismatches.empty() ? c.repro_command("fast") : result.first_mismatches[0].repro);
+  }
+  if (result.mismatches == 0) return 0;
+  const Mismatch& m = result.first_mismatches[0];
+  report_finding(signature(c), "input " + m.input + ": fast gives " + m.got + ", the reference " + m.want + "\n" + variant_text,
+                 m.repro);
+}
