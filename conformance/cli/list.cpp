@@ -1,5 +1,7 @@
 // lpconform list formats|ops|impls|profiles
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 
 #include "conformance/cli/commands.hpp"
@@ -27,7 +29,9 @@ void list_formats(bool csv) {
 }
 
 void list_ops() {
-  for (const OpInfo& op : all_ops()) std::printf("%-8s axes: %-40s %s\n", op.name, op.axes, op.description);
+  int name_width = 0;
+  for (const OpInfo& op : all_ops()) name_width = std::max(name_width, static_cast<int>(std::strlen(op.name)));
+  for (const OpInfo& op : all_ops()) std::printf("%-*s axes: %-40s %s\n", name_width, op.name, op.axes, op.description);
 }
 
 void list_impls() {

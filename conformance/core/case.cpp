@@ -19,6 +19,12 @@ constexpr OpInfo kOps[] = {
     {Op::LsqInit, "lsq-init", "grid (integer format)", "LSQ initial step 2·mean|v|/sqrt(Q_P) (spec/quantizers.md §1.4); within 1 ulp"},
     {Op::Requantize, "requantize", "mode x input type x output type",
      "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
+    {Op::Mx, "mx", "element format x scale rule x element rounding (block 32)",
+     "OCP MX block quantization: float32 -> E8M0 scale codes and element codes (spec/quantizers.md §4.2-4.4); exact"},
+    {Op::Tpr, "tpr", "phase x rounding",
+     "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.3-3.4); exact"},
+    {Op::SrFixed, "sr-fixed", "grid (integer format) x sign convention x random bits",
+     "fixed-point stochastic rounding: x, random word -> code, y (spec/quantizers.md §3.1); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -39,6 +45,17 @@ std::string hex(uint64_t value, int digits) {
   const int n = static_cast<int>(end - buf);
   return "0x" + std::string(n < digits ? digits - n : 0, '0') + std::string(buf, end);
 }
+
+const char* phase_name(TprPhase phase) { return phase == TprPhase::Even ? "even" : "odd"; }
+
+// "rne", or "sr_a_n8" for a stochastic rounding with 8 random bits (as Item::rounding_name).
+std::string tpr_rounding_name(const TprParams& p) {
+  std::string name = to_string(p.rounding);
+  if (is_stochastic(p.rounding)) name += "_n" + std::to_string(p.sr_bits);
+  return name;
+}
+
+const char* sign_name(SrSign sign) { return sign == SrSign::Floor ? "floor" : "magnitude"; }
 
 // A float32 as its bit pattern, "0x3f800000": exact, and what `lpconform eval lsq` reads.
 std::string float_hex(float value) { return hex(std::bit_cast<uint32_t>(value), 8); }
@@ -141,7 +158,11 @@ std::string Item::signature(std::string_view impl) const {
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
   if (op == Op::Requantize)
     return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
+  if (op == Op::Tpr) return s + phase_name(quant.tpr.phase) + "-" + tpr_rounding_name(quant.tpr);
+  if (op == Op::SrFixed) return s + format->name + "-" + sign_name(quant.sr_fixed.sign) + "_n" + std::to_string(quant.sr_fixed.sr_bits);
   s += format->name;
+  if (op == Op::Mx)
+    return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
   if (op == Op::Lsq) s += quant.lsq.variant == LsqVariant::Paper ? "-paper" : "-torch";
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -178,6 +199,29 @@ std::string Case::repro_command(std::string_view impl) const {
     std::string tensor;
     for (uint64_t v : inputs) tensor += (tensor.empty() ? "" : ",") + hex(v, 8);
     return "# lsq-init has no eval op yet: qmax " + std::to_string(quant.lsq.qmax) + ", float32 tensor " + tensor;
+  }
+  if (op == Op::Mx) {
+    const MxParams& p = quant.mx;
+    body = "x\\n";
+    for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
+    return "printf '" + body + "' | lpconform eval mx --elem " + p.element->name + " --block " + std::to_string(p.block) + " --scale-rule " +
+           to_string(p.scale_rule) + " --rounding " + lpc::to_string(p.rounding) + " --impl " + std::string(impl);
+  }
+  if (op == Op::SrFixed) {
+    const SrFixedParams& p = quant.sr_fixed;
+    body = "x,random\\n";
+    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + "," + hex(i < random.size() ? random[i] : 0, 8) + "\\n";
+    return "printf '" + body + "' | lpconform eval sr-fixed --scale " + float_hex(p.scale) + " --sign " + sign_name(p.sign) + " --qmin " +
+           std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --sr-bits " + std::to_string(p.sr_bits) + " --impl " + std::string(impl);
+  }
+  if (op == Op::Tpr) {
+    const TprParams& p = quant.tpr;
+    const bool stochastic = is_stochastic(p.rounding);
+    body = stochastic ? "g,random\\n" : "g\\n";
+    for (size_t i = 0; i < inputs.size(); ++i)
+      body += hex(inputs[i], 8) + (stochastic ? "," + hex(i < random.size() ? random[i] : 0, 8) : "") + "\\n";
+    return "printf '" + body + "' | lpconform eval tpr --phase " + phase_name(p.phase) + " --rounding " + to_string(p.rounding) +
+           (stochastic ? " --sr-bits " + std::to_string(p.sr_bits) : "") + " --impl " + std::string(impl);
   }
   if (op == Op::Requantize) {
     const RequantParams& p = quant.requant;
@@ -226,6 +270,25 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = to_string(item.quant.requant.output_type);
     j["scheme"] = requant_mode(item.quant).name;
     j["source"] = to_string(item.quant.requant.input_type);
+  } else if (item.op == Op::SrFixed) {
+    j["format"] = item.format->name;
+    j["sign"] = sign_name(item.quant.sr_fixed.sign);
+    j["sr_bits"] = item.quant.sr_fixed.sr_bits;
+    j["qmin"] = item.quant.sr_fixed.qmin;
+    j["qmax"] = item.quant.sr_fixed.qmax;
+    j["source"] = "float32";
+  } else if (item.op == Op::Tpr) {
+    j["format"] = item.format->name;
+    j["phase"] = phase_name(item.quant.tpr.phase);
+    j["rounding"] = to_string(item.quant.tpr.rounding);
+    if (is_stochastic(item.quant.tpr.rounding)) j["sr_bits"] = item.quant.tpr.sr_bits;
+    j["source"] = "float32";
+  } else if (item.op == Op::Mx) {
+    j["format"] = item.format->name;
+    j["scale_rule"] = to_string(item.quant.mx.scale_rule);
+    j["rounding"] = to_string(item.quant.mx.rounding);
+    j["block"] = item.quant.mx.block;
+    j["source"] = "float32";
   } else if (is_quantizer(item.op)) {
     j["format"] = item.format->name;
     if (item.op == Op::Lsq) {
@@ -268,6 +331,36 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
       return;
     }
+    if (c.op == Op::SrFixed) {
+      const SrFixedParams& p = c.quant.sr_fixed;
+      j["format"] = c.format->name;
+      j["sign"] = sign_name(p.sign);
+      j["scale"] = float_hex(p.scale);
+      j["qmin"] = p.qmin;
+      j["qmax"] = p.qmax;
+      j["sr_bits"] = p.sr_bits;
+      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
+      auto& random = j["random"] = nlohmann::json::array();
+      for (uint32_t r : c.random) random.push_back(hex(r, 8));
+      return;
+    }
+    if (c.op == Op::Tpr) {
+      j["phase"] = phase_name(c.quant.tpr.phase);
+      j["rounding"] = to_string(c.quant.tpr.rounding);
+      j["sr_bits"] = c.quant.tpr.sr_bits;
+      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
+      auto& random = j["random"] = nlohmann::json::array();
+      for (uint32_t r : c.random) random.push_back(hex(r, 8));
+      return;
+    }
+    if (c.op == Op::Mx) {
+      j["format"] = c.format->name;
+      j["block"] = c.quant.mx.block;
+      j["scale_rule"] = to_string(c.quant.mx.scale_rule);
+      j["rounding"] = to_string(c.quant.mx.rounding);
+      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
+      return;
+    }
     const LsqParams& p = c.quant.lsq;
     if (c.op == Op::Lsq) {
       j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
@@ -304,7 +397,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init or requantize");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr or sr-fixed");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -331,6 +424,50 @@ void from_json(const nlohmann::json& j, Case& c) {
     if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
     if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
+    return;
+  }
+  if (c.op == Op::SrFixed) {
+    SrFixedParams& p = c.quant.sr_fixed;
+    c.format = &format_by_name(field("format").get<std::string>());
+    const std::string sign = field("sign").get<std::string>();
+    if (sign != "floor" && sign != "magnitude") throw std::invalid_argument("case field 'sign': expected floor or magnitude, got '" + sign + "'");
+    p.sign = sign == "floor" ? SrSign::Floor : SrSign::Magnitude;
+    p.scale = float_field(field("scale"), "scale");
+    p.qmin = field("qmin").get<int32_t>();
+    p.qmax = field("qmax").get<int32_t>();
+    p.sr_bits = field("sr_bits").get<int>();
+    if (auto e = sr_fixed_params_error(p)) throw std::invalid_argument("case: sr-fixed parameters: " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
+    for (const auto& r : field("random")) c.random.push_back(static_cast<uint32_t>(parse_hex_field(r, "random")));
+    if (c.random.size() != c.inputs.size()) throw std::invalid_argument("case: 'random' must have one word per input");
+    return;
+  }
+  if (c.op == Op::Tpr) {
+    TprParams& p = c.quant.tpr;
+    c.format = &format_by_name("float4_e3m0_radix4");
+    const std::string phase = field("phase").get<std::string>(), rounding = field("rounding").get<std::string>();
+    if (phase != "even" && phase != "odd") throw std::invalid_argument("case field 'phase': expected even or odd, got '" + phase + "'");
+    if (!parse_rounding(rounding)) throw std::invalid_argument("case field 'rounding': unknown rounding '" + rounding + "'");
+    p.phase = phase == "even" ? TprPhase::Even : TprPhase::Odd;
+    p.rounding = *parse_rounding(rounding);
+    p.sr_bits = field("sr_bits").get<int>();
+    if (auto e = tpr_params_error(p)) throw std::invalid_argument("case: tpr parameters: " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
+    for (const auto& r : field("random")) c.random.push_back(static_cast<uint32_t>(parse_hex_field(r, "random")));
+    if (is_stochastic(p.rounding) && c.random.size() != c.inputs.size()) throw std::invalid_argument("case: 'random' must have one word per input");
+    return;
+  }
+  if (c.op == Op::Mx) {
+    MxParams& p = c.quant.mx;
+    c.format = p.element = &format_by_name(field("format").get<std::string>());
+    p.block = field("block").get<int>();
+    const std::string rule = field("scale_rule").get<std::string>(), rounding = field("rounding").get<std::string>();
+    if (!parse_mx_scale_rule(rule)) throw std::invalid_argument("case field 'scale_rule': expected ocp, tosa, ceil or nosat, got '" + rule + "'");
+    if (!parse_rounding(rounding)) throw std::invalid_argument("case field 'rounding': unknown rounding '" + rounding + "'");
+    p.scale_rule = *parse_mx_scale_rule(rule);
+    p.rounding = *parse_rounding(rounding);
+    if (auto e = mx_params_error(p)) throw std::invalid_argument("case: mx parameters: " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
     return;
   }
   if (c.op == Op::Lsq || c.op == Op::LsqInit) {

@@ -33,8 +33,11 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, LsqInit, Requantize: checked through Implementation::quantize (conformance/quantizers).
-constexpr bool is_quantizer(Op op) { return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize; }
+// Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed: checked through Implementation::quantize
+// (conformance/quantizers).
+constexpr bool is_quantizer(Op op) {
+  return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed;
+}
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
 // signatures carry: a scheme, TOSA's multiplier width and INEXACT_ROUND. One line per mode in
@@ -72,7 +75,10 @@ struct InputSpec {
 // format, inputs and required only. Quantizer items: lsq and lsq-init use format (the integer
 // format whose codes are the grid: qmin/qmax), quant.lsq (variant, qmin, qmax), inputs; requantize
 // uses quant.requant (scheme, scale32, input and output types), quant.inexact and inputs, and
-// leaves format null. The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
+// leaves format null; mx uses format (the element format) and quant.mx (element, block, scale
+// rule, element rounding); tpr uses format (float4_e3m0_radix4, informative) and quant.tpr (phase,
+// rounding, random bits); sr-fixed uses format (the integer grid: qmin/qmax) and quant.sr_fixed
+// (sign convention, qmin, qmax, random bits; the scale belongs to each case). The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
 // each case (conformance/quantizers/cases.hpp).
 struct Item {
   Op op = Op::Encode;
@@ -88,7 +94,10 @@ struct Item {
   // The stable signature of this item for implementation `impl`:
   // impl-op-format-rounding-overflow-source (encode), impl-decode-format (decode),
   // impl-lsq-format-variant ("fast-lsq-int4-paper"), impl-lsq-init-format, and
-  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"). Format, mode and type
+  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8") and
+// impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32") and
+// impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8") and impl-sr-fixed-grid-sign_nN
+// ("fast-sr-fixed-int8-floor_n8"). Format, mode and type
   // names contain no '-'; op names are matched longest first, so the signature splits back
   // unambiguously.
   std::string signature(std::string_view impl) const;
@@ -98,18 +107,21 @@ struct Item {
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
 // and the vector-mode manifest both describe items this way. Quantizer items: lsq gives format
 // (the grid), variant, qmin, qmax, source "float32"; lsq-init format, qmax, source "float32";
-// requantize format (the output type), scheme (the mode), source (the input type).
+// requantize format (the output type), scheme (the mode), source (the input type); mx format (the
+// element format), scale_rule, rounding, block, source "float32"; tpr format, phase, rounding,
+// sr_bits (stochastic only), source "float32"; sr-fixed format (the grid), sign, sr_bits, qmin, qmax,
+// source "float32".
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
   Op op = Op::Encode;
-  const Format* format = nullptr;  // encode, decode; lsq and lsq-init: the grid (informative)
+  const Format* format = nullptr;  // encode, decode; lsq and lsq-init: the grid (informative); mx: the element
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq) or of the tensor
-  // (lsq-init), or integers as two's complement (requantize).
+  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx) or of the
+  // tensor (lsq-init), or integers as two's complement (requantize).
   std::vector<uint64_t> inputs;
-  std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
+  std::vector<uint32_t> random;  // encode, tpr under a stochastic rounding, sr-fixed: one word per input
   QuantizerParams quant;         // quantizer ops: every parameter of the op
   std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input
 
@@ -119,6 +131,9 @@ struct Case {
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
+// mx: {"op","format","block","scale_rule","rounding","inputs":[hex float32...]};
+// tpr: {"op","phase","rounding","sr_bits","inputs":[hex float32...],"random":[hex...]};
+// sr-fixed: {"op","format","sign","scale","qmin","qmax","sr_bits","inputs","random"} (hex).
 // lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
 // lsq-init: {"op","qmax","inputs"}; requantize: {"op","scheme","scale16","inexact","input_type",
 // "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]}.

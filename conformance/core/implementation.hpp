@@ -15,14 +15,16 @@
 
 #include "spec/formats/format.hpp"
 #include "spec/formats/modes.hpp"
+#include "spec/quantizers/mx_params.hpp"
 #include "spec/quantizers/params.hpp"
+#include "spec/quantizers/params_sr_dynbits.hpp"
 
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit and Requantize the
-// quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2).
-enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize };
+// Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit, Requantize, Mx, Tpr and
+// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2, §4.2-4.4, §3.3-3.4, §3.1).
+enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -58,19 +60,29 @@ struct DecodeBatch {
 };
 
 // The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq (all of it) and
-// LsqInit (qmax only), `requant` for Requantize. `inexact`: Requantize under TOSA INEXACT_ROUND
+// LsqInit (qmax only), `requant` for Requantize, `mx` for Mx, `tpr` for Tpr, `sr_fixed` for
+// SrFixed. `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
 // of the permitted range.
 struct QuantizerParams {
   LsqParams lsq;
   RequantParams requant;
   bool inexact = false;
+  MxParams mx;
+  TprParams tpr;
+  SrFixedParams sr_fixed;
 };
 
 // One batch of a quantizer op. The spans an op does not use are empty.
 //   Lsq:        x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (spec/quantizers.md §1.1-1.3).
 //   LsqInit:    the tensor x -> y[0] = s0 (§1.4), one output per batch.
 //   Requantize: values[i] (of requant.input_type, channel i % channels) -> out[i] (§2).
+//   Mx:         x[i] (float32) -> scale_codes[b] (E8M0, block b = i / mx.block), elem_codes[i]
+//               (§4.2-4.4); where a block's scale is NaN its element codes are unspecified (§4.4).
+//   Tpr:        the gradient tensor x (float32, finite), random[i] (stochastic roundings) ->
+//               out[0] = the GradScale exponent e (§3.4), elem_codes[i] (float4_e3m0_radix4) and
+//               y[i] (§3.3).
+//   SrFixed:    x[i] (float32, not NaN), random[i] -> out[i] = the clamped code, y[i] (§3.1).
 // Inputs are inside the op's domain (no element a REQUIRE of §1.5/§2.6 rejects) when the harness
 // builds the batch; an implementation that rejects an element returns Error and, when it knows,
 // stores the element's index in *failed_at.
@@ -84,6 +96,8 @@ struct QuantizeBatch {
   // out, oracle only, Requantize with params->inexact: the permitted range of input i is
   // [out[i], out_high[i]]. Subjects leave it empty.
   std::span<int64_t> out_high;
+  std::span<const uint32_t> random;  // Tpr under a stochastic rounding, SrFixed: one word per element
+  std::span<uint8_t> scale_codes, elem_codes;
   size_t* failed_at = nullptr;
 };
 
@@ -105,7 +119,7 @@ struct Implementation {
   // once (different batches), so they must be thread-safe.
   std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
   std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
-  std::function<OpStatus(const QuantizeBatch&, std::string& error)> quantize;  // Lsq, LsqInit, Requantize
+  std::function<OpStatus(const QuantizeBatch&, std::string& error)> quantize;  // the quantizer ops (is_quantizer)
 };
 
 // The registry: every bundled implementation, in a fixed order ("reference" first). One line per

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <fstream>
 #include <map>
+#include <utility>
 #include <sstream>
 #include <stdexcept>
 
@@ -128,6 +129,47 @@ struct RowExpander {
     return match(kRounding, universe, [](const RequantMode* m) -> std::string_view { return m->name; }, "requantize mode");
   }
 
+  // The OCP MX element formats (mx_params.hpp kMxElementFormats), in the format column of mx rows.
+  std::vector<const Format*> mx_elements() const {
+    std::vector<const Format*> universe;
+    for (std::string_view name : kMxElementFormats) universe.push_back(&format_by_name(std::string(name)));
+    return match(kFormat, universe, [](const Format* f) -> std::string_view { return f->name; }, "MX element format");
+  }
+
+  std::vector<MxScaleRule> mx_scale_rules() const {
+    return match(kOverflow, std::vector<MxScaleRule>{MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat},
+                 [](MxScaleRule r) -> std::string_view { return to_string(r); }, "MX scale rule");
+  }
+
+  // sr-fixed's rounding column: sign conventions with their random-bit count ("floor:8", "*:0").
+  std::vector<std::pair<SrSign, int>> sr_fixed_modes() const {
+    std::vector<std::pair<SrSign, int>> out;
+    for (std::string_view alt : alternatives(field(kRounding).text)) {
+      const size_t colon = alt.find(':');
+      int sr_bits = -1;
+      if (colon != std::string_view::npos) {
+        const std::string_view digits = alt.substr(colon + 1);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sr_bits);
+        if (ec != std::errc() || ptr != digits.data() + digits.size()) sr_bits = -1;
+      }
+      if (sr_bits < 0 || sr_bits > 24)
+        fail(kRounding, "sr-fixed mode '" + std::string(alt) + "': expected floor or magnitude with 0..24 random bits after ':', like floor:8");
+      bool any = false;
+      for (SrSign sign : {SrSign::Floor, SrSign::Magnitude})
+        if (glob_match(alt.substr(0, colon), sign == SrSign::Floor ? "floor" : "magnitude")) {
+          any = true;
+          out.emplace_back(sign, sr_bits);
+        }
+      if (!any) fail(kRounding, "unknown sr-fixed sign convention '" + std::string(alt.substr(0, colon)) + "', expected floor, magnitude or '*'");
+    }
+    return out;
+  }
+
+  std::vector<TprPhase> tpr_phases() const {
+    return match(kOverflow, std::vector<TprPhase>{TprPhase::Even, TprPhase::Odd},
+                 [](TprPhase p) -> std::string_view { return p == TprPhase::Even ? "even" : "odd"; }, "tpr phase");
+  }
+
   std::vector<LsqVariant> lsq_variants() const {
     return match(kRounding, std::vector<LsqVariant>{LsqVariant::Paper, LsqVariant::Torch},
                  [](LsqVariant v) -> std::string_view { return v == LsqVariant::Paper ? "paper" : "torch"; }, "lsq variant");
@@ -229,12 +271,65 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
     item.inputs = *inputs;
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init or requantize");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr or sr-fixed");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
       // Quantizer rows (spec/profiles/README.md): the columns keep their place with the op's meaning.
       if (item.inputs.all) x.fail(kInputs, "quantizer items take boundary, random:N or boundary+random:N");
+      if (item.op == Op::Mx) {
+        // format: element format; rounding: element rounding (deterministic); overflow: the scale
+        // rule (it decides which block maxima clip, §4.2); block size 32 (OCP MX v1.0).
+        x.expect_text(kSource, "float32", "MX quantization reads float32");
+        const auto elements = x.mx_elements();
+        const auto rules = x.mx_scale_rules();
+        const auto roundings = x.roundings();
+        for (const EncodeParams& r : roundings)
+          if (is_stochastic(r.rounding)) x.fail(kRounding, "MX element rounding is deterministic (spec/quantizers.md §4.4): rne, rna, rtz, rup, rdn, rto");
+        for (const Format* element : elements)
+          for (MxScaleRule rule : rules)
+            for (const EncodeParams& r : roundings) {
+              item.format = element;
+              item.quant.mx = MxParams{element, 32, rule, r.rounding};
+              add(item);
+              ++produced;
+            }
+        continue;
+      }
+      if (item.op == Op::SrFixed) {
+        // format: the integer grid (qmin/qmax from the format, as lsq); rounding: sign convention
+        // with its random bits (floor:8); the scale belongs to each case.
+        x.expect_not_applicable(kOverflow, "sr-fixed clamps to the grid; it has no overflow column");
+        x.expect_text(kSource, "float32", "fixed-point stochastic rounding reads float32");
+        const auto grids = x.grids();
+        for (const auto& [sign, sr_bits] : x.sr_fixed_modes())
+          for (const Format* grid : grids) {
+            const LsqParams range = lsq_grid(*grid);
+            item.format = grid;
+            item.quant.sr_fixed = SrFixedParams{sign, 1.0f, range.qmin, range.qmax, sr_bits};
+            add(item);
+            ++produced;
+          }
+        continue;
+      }
+      if (item.op == Op::Tpr) {
+        // format: the code format float4_e3m0_radix4; rounding: rne or sr_a/sr_b/sr_c:N; overflow:
+        // the phase (even|odd, §3.3); the GradScale exponent comes from each tensor (§3.4).
+        x.expect_text(kFormat, "float4_e3m0_radix4", "two-phase rounding produces radix-4 FP4 codes");
+        x.expect_text(kSource, "float32", "two-phase rounding reads float32 gradients");
+        const auto phases = x.tpr_phases();
+        const auto roundings = x.roundings();
+        for (const EncodeParams& r : roundings)
+          if (r.rounding != Rounding::Rne && !is_stochastic(r.rounding)) x.fail(kRounding, "two-phase rounding takes rne or sr_a/sr_b/sr_c:N (spec/quantizers.md §3.3)");
+        for (TprPhase phase : phases)
+          for (const EncodeParams& r : roundings) {
+            item.format = &format_by_name("float4_e3m0_radix4");
+            item.quant.tpr = TprParams{phase, r.rounding, is_stochastic(r.rounding) ? r.sr_bits : 0};
+            add(item);
+            ++produced;
+          }
+        continue;
+      }
       x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
       if (item.op == Op::Requantize) {
         for (const RequantMode* mode : x.requant_modes())

@@ -23,6 +23,9 @@ std::string Verification::describe(Op op) const {
   if (kind == Kind::PermittedSet) return "permitted set: output within the range the oracle allows (TOSA INEXACT_ROUND)";
   if (op == Op::Lsq) return "exact: y bits; dx, ds as values (the sign of a zero is free)";
   if (op == Op::Requantize) return "exact: output";
+  if (op == Op::Mx) return "exact: scale and element codes (element codes free where the scale is NaN)";
+  if (op == Op::Tpr) return "exact: GradScale exponent, codes, y bits";
+  if (op == Op::SrFixed) return "exact: code, y bits";
   if (op == Op::Decode) return std::string("exact: value") + (nan_as_class ? "; NaN as a class" : "");
   std::string s = flags ? "exact: code+flags" : "exact: code (flags not compared)";
   if (nan_as_class) s += "; NaN as a class";

@@ -7,6 +7,8 @@
 #include <random>
 #include <stdexcept>
 
+#include "reference/formats/codec.hpp"
+
 namespace lpc::quantizer_cases {
 
 namespace {
@@ -28,11 +30,11 @@ float random_float(std::mt19937_64& rng, int lo, int hi) {
   return std::ldexp(1.0f + static_cast<float>(significand) * 0x1p-23f, exponent);
 }
 
-// x and its float32 neighbours 1 and 2 ulps away on both sides (finite ones).
-void add_with_neighbours(std::vector<uint64_t>& out, float x) {
+// x and its float32 neighbours 1 to `ulps` ulps away on both sides (finite ones).
+void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps = 2) {
   float down = x, up = x;
   out.push_back(bits(x));
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < ulps; ++i) {
     down = std::nextafter(down, -std::numeric_limits<float>::infinity());
     up = std::nextafter(up, std::numeric_limits<float>::infinity());
     if (std::isfinite(down)) out.push_back(bits(down));
@@ -252,6 +254,273 @@ std::vector<Case> requantize_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
+// ---- mx (§4.2-4.4) ----------------------------------------------------------------------------------
+
+// The block-max binades the boundary blocks visit: both E8M0 clamps (§4.2), float32 subnormals
+// (§4.3 tiny maxima), ordinary binades and the top of float32.
+constexpr int kMxBinades[] = {-149, -140, -133, -128, -127, -126, -120, -100, -64, -10, -1, 0, 1, 10, 64, 100, 120, 126, 127};
+// The binades whose boundary blocks sweep every element decision point of the grid.
+constexpr int kMxGridBinades[] = {-126, 0, 120};
+
+// The non-negative finite values of an MX element format, ascending (MXINT8: code · 2^-6, §4.1).
+std::vector<double> mx_element_grid(const Format& element) {
+  std::vector<double> grid;
+  for (uint32_t code = 0; code < element.code_count(); ++code) {
+    const ref::ExactValue v = ref::decode(element, code);
+    if (!v.is_finite()) continue;
+    const double d = v.to_double() * (element.is_integer() ? std::ldexp(1.0, -kMxInt8FractionBits) : 1.0);
+    if (d >= 0) grid.push_back(d);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  return grid;
+}
+
+// The element decision points of §4.4 at unit scale: every grid value and every midpoint between
+// neighbours (the ties of the nearest roundings; the directed roundings decide on grid values).
+std::vector<double> mx_element_points(const std::vector<double>& grid) {
+  std::vector<double> points(grid);
+  for (size_t i = 0; i + 1 < grid.size(); ++i) points.push_back((grid[i] + grid[i + 1]) / 2);
+  return points;
+}
+
+float random_sign(std::mt19937_64& rng, float v) { return rng() & 1 ? -v : v; }
+
+// Appends one block of `block` elements: `head` first, then the rest drawn from `fill` in order
+// starting at *next (cycling), each with a random sign, skipping values above |head| so that head
+// stays the block maximum.
+void add_mx_block(std::vector<uint64_t>& out, int block, float head, const std::vector<float>& fill, size_t& next, std::mt19937_64& rng) {
+  out.push_back(bits(head));
+  for (int i = 1, tries = 0; i < block && tries < 4 * block && !fill.empty(); ++tries) {
+    const float v = fill[next++ % fill.size()];
+    if (std::fabs(v) > std::fabs(head)) continue;
+    out.push_back(bits(random_sign(rng, v)));
+    ++i;
+  }
+  while (out.size() % block) out.push_back(bits(0.0f));
+}
+
+std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
+  const MxParams& p = item.quant.mx;
+  const int k = p.block;
+  const std::vector<double> grid = mx_element_grid(*p.element);
+  const double max_elem = grid.back(), top_ulp = grid.back() - grid[grid.size() - 2];
+  const int emax = std::ilogb(max_elem);
+  const std::vector<double> points = mx_element_points(grid);
+  // Element points at scale 2^e and at twice it (every rule picks floor(log2 amax) - emax_elem or
+  // one more, §4.2), with their float32 neighbours.
+  auto scaled_points = [&](int e) {
+    std::vector<uint64_t> raw;
+    for (double pt : points)
+      for (int twice = 0; twice < 2; ++twice) {
+        const float v = static_cast<float>(std::ldexp(pt, e + twice));
+        if (std::isfinite(v)) add_with_neighbours(raw, v, 1);
+      }
+    std::vector<float> out;
+    for (uint64_t r : raw) out.push_back(std::bit_cast<float>(static_cast<uint32_t>(r)));
+    std::shuffle(out.begin(), out.end(), rng);
+    return out;
+  };
+  std::vector<Case> cases;
+  auto add_case = [&](std::vector<uint64_t> inputs) {
+    Case c;
+    c.op = Op::Mx;
+    c.format = item.format;
+    c.quant = item.quant;
+    c.inputs = std::move(inputs);
+    cases.push_back(std::move(c));
+  };
+  if (item.inputs.boundary) {
+    std::vector<uint64_t> x;
+    // 1. Scale decisions (§4.2): block maxima at 2^E (ocp's floor), max_elem·2^(E-emax) (ceil's and
+    //    tosa's power-of-two quotient) and (max_elem + ulp/2)·2^(E-emax) (nosat's rounding of the
+    //    max past max_elem), each with its float32 neighbours 1 ulp away; the rest of the block sampled from
+    //    the element points at that scale.
+    for (int binade : kMxBinades) {
+      const std::vector<float> fill = scaled_points(binade - emax);
+      size_t next = 0;
+      for (double head : {std::ldexp(1.0, binade), std::ldexp(max_elem, binade - emax), std::ldexp(max_elem + top_ulp / 2, binade - emax)}) {
+        const float h = static_cast<float>(head);
+        if (!std::isfinite(h) || h == 0) continue;
+        std::vector<uint64_t> around;
+        add_with_neighbours(around, h, 1);
+        for (uint64_t a : around) add_mx_block(x, k, random_sign(rng, std::bit_cast<float>(static_cast<uint32_t>(a))), fill, next, rng);
+      }
+    }
+    // 2. Every element decision point (§4.4) at a few scales, under the block maximum max_elem·X.
+    for (int binade : kMxGridBinades) {
+      const std::vector<float> fill = scaled_points(binade - emax);
+      const float head = static_cast<float>(std::ldexp(max_elem, binade - emax));
+      for (size_t next = 0; next < fill.size();) add_mx_block(x, k, head, fill, next, rng);
+    }
+    // 3. Specials (§4.3, §4.4): all-zero blocks (signed zeros), a block of float32 subnormals, the
+    //    largest float, and ±inf and NaN among finite values (NaN scale: element codes unspecified).
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    const float nan = std::numeric_limits<float>::quiet_NaN(), tiny = std::numeric_limits<float>::denorm_min();
+    const std::vector<std::vector<float>> specials = {
+        {0.0f}, {-0.0f, 0.0f, -0.0f}, {tiny, -tiny, 2 * tiny, 3 * tiny, std::numeric_limits<float>::min()},
+        {std::numeric_limits<float>::max(), -1.0f, 0x1p100f}, {kInf, 1.0f, -2.0f}, {1.0f, -kInf}, {0.5f, nan, 3.0f}, {-nan}};
+    for (const auto& block : specials) {
+      for (float v : block) x.push_back(bits(v));
+      while (x.size() % k) x.push_back(bits(x.size() % 2 ? -0.0f : 0.0f));
+    }
+    // 4. A ragged last block (§4.1): seven elements.
+    for (float v : {1.0f, 6.5f, -7.0f, 0.25f, -0.0f, 448.0f, 100.0f}) x.push_back(bits(v));
+    add_case(std::move(x));
+  }
+  if (item.inputs.random) {
+    // Blocks of mixed magnitudes around a random binade (any of float32's), one in sixteen holding a
+    // zero, an infinity or a NaN; the length is not a multiple of the block, so the last is ragged.
+    std::vector<uint64_t> x;
+    constexpr float kSpecials[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+    while (x.size() < item.inputs.random) {
+      const int centre = std::uniform_int_distribution<int>(-140, 127)(rng);
+      const int spread = std::uniform_int_distribution<int>(0, 12)(rng);
+      const size_t special_at = rng() % (16 * static_cast<size_t>(k));
+      for (int i = 0; i < k && x.size() < item.inputs.random; ++i) {
+        float v = random_sign(rng, random_float(rng, std::max(centre - spread, -149), centre));
+        if (static_cast<size_t>(i) == special_at) v = kSpecials[rng() % 4];
+        x.push_back(bits(v));
+      }
+    }
+    add_case(std::move(x));
+  }
+  return cases;
+}
+
+// ---- tpr (§3.3-3.4) ---------------------------------------------------------------------------------
+
+// The GradScale exponents the boundary tensors take: float32's smallest subnormal, the normal
+// boundary, ordinary ones, and 128 (a maximum above 2^127).
+constexpr int kTprScaleExponents[] = {-149, -140, -126, -125, -20, -1, 0, 1, 20, 100, 127, 128};
+constexpr int kTprRandomTensorSize = 256;
+
+// The random words of `n` elements for a rounding that reads R from the low `sr_bits` (0..24) bits:
+// R cycles through its decision points 0, 2^(N-1) - 1, 2^(N-1), 2^N - 1 (against the dyadic
+// fractions 0, 1/4, 1/2, 3/4 the inputs hold) and random values; the high bits are random (an
+// implementation must ignore them).
+std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng) {
+  const uint32_t mask = (1u << sr_bits) - 1, half = sr_bits ? 1u << (sr_bits - 1) : 0;
+  const uint32_t points[] = {0, half ? half - 1 : 0, half, mask};
+  std::vector<uint32_t> words(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t high = static_cast<uint32_t>(rng()) & ~mask;
+    words[i] = high | (i % 6 < 4 ? points[i % 6] : static_cast<uint32_t>(rng()) & mask);
+  }
+  return words;
+}
+
+std::vector<Case> tpr_cases(const Item& item, std::mt19937_64& rng) {
+  std::vector<std::vector<float>> tensors;
+  if (item.inputs.boundary) {
+    // Per GradScale exponent E, one tensor whose maximum fixes e = E (§3.4: 2^E itself, or the
+    // largest float below it, or just above 2^(E-1)), then for both phases' scales 2^E and 2^(E+1)
+    // the §3.3 decision points of each grid step [4^k, 4^(k+1)]: the grid values, the midpoint
+    // 2.5·4^k (the RNE switch) and the quarter points (stochastic fractions 1/4, 3/4), the
+    // underflow step [0, 4^-6] likewise, each with its float32 neighbours and both signs.
+    for (size_t t = 0; t < std::size(kTprScaleExponents); ++t) {
+      const int e = kTprScaleExponents[t];
+      std::vector<uint64_t> raw;
+      for (int phase = 0; phase < 2; ++phase) {
+        double low = 0;
+        for (int k = -6; k <= 0; ++k) {
+          const double high = std::ldexp(1.0, 2 * k);
+          for (double f : {0.0, 0.25, 0.5, 0.75}) {
+            const float v = static_cast<float>(std::ldexp(low + f * (high - low), e + phase));
+            if (std::isfinite(v)) add_with_neighbours(raw, v);
+          }
+          low = high;
+        }
+      }
+      const float max_float = std::numeric_limits<float>::max();
+      const float head = e == 128 ? max_float : t % 3 == 0 ? static_cast<float>(std::ldexp(1.0, e))
+                         : t % 3 == 1 ? std::nextafter(static_cast<float>(std::ldexp(1.0, e)), 0.0f)
+                                      : std::nextafter(static_cast<float>(std::ldexp(1.0, e - 1)), max_float);
+      std::vector<float> tensor = {rng() & 1 ? -head : head};
+      for (uint64_t r : raw) {
+        const float v = std::bit_cast<float>(static_cast<uint32_t>(r));
+        if (std::fabs(v) <= head) tensor.push_back(random_sign(rng, v));
+      }
+      tensors.push_back(std::move(tensor));
+    }
+    tensors.push_back({0.0f, -0.0f});                                       // all zeros: e = 0
+    tensors.push_back({1.0f, 0.3125f, -0.625f, 0.09375f});                  // §3.3 known answers
+  }
+  for (uint32_t done = 0; done < item.inputs.random; done += kTprRandomTensorSize) {
+    // Mixed magnitudes below a random binade, signed zeros among them.
+    const int centre = std::uniform_int_distribution<int>(-130, 127)(rng);
+    std::vector<float> tensor(std::min<uint32_t>(kTprRandomTensorSize, item.inputs.random - done));
+    for (float& v : tensor) v = rng() % 32 == 0 ? random_sign(rng, 0.0f) : random_sign(rng, random_float(rng, std::max(centre - 16, -149), centre));
+    tensors.push_back(std::move(tensor));
+  }
+  std::vector<Case> cases;
+  for (const auto& tensor : tensors) {
+    Case c;
+    c.op = Op::Tpr;
+    c.format = item.format;
+    c.quant = item.quant;
+    for (float v : tensor) c.inputs.push_back(bits(v));
+    if (is_stochastic(c.quant.tpr.rounding)) c.random = random_words(c.quant.tpr.sr_bits, c.inputs.size(), rng);
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// ---- sr-fixed (§3.1) -----------------------------------------------------------------------------
+
+constexpr int kSrFixedSets = 4;
+
+std::vector<Case> sr_fixed_cases(const Item& item, std::mt19937_64& rng) {
+  const float fixed_scales[kSrFixedSets - 1] = {1.0f, 0.25f, 0.1f};
+  std::vector<Case> cases;
+  for (int set = 0; set < kSrFixedSets; ++set) {
+    Case c;
+    c.op = Op::SrFixed;
+    c.format = item.format;
+    c.quant = item.quant;
+    SrFixedParams& p = c.quant.sr_fixed;
+    p.scale = set < kSrFixedSets - 1 ? fixed_scales[set] : random_float(rng, -12, 4);
+    if (item.inputs.boundary) {
+      // 1. The decision points of §3.1: t = x/s = k + f for every code k of the grid and two beyond
+      //    each end, f in {0, 1/4, 1/2, 3/4}, as the nearest float32 (each paired with every R
+      //    decision point, where R's threshold floor(f·2^N) switches) and its neighbours 1 and 2
+      //    ulps away (with random words); negative k gives the negative side.
+      const std::vector<uint32_t> r_points = random_words(p.sr_bits, 4, rng);
+      for (int64_t k = int64_t{p.qmin} - 2; k <= int64_t{p.qmax} + 2; ++k)
+        for (double f : {0.0, 0.25, 0.5, 0.75}) {
+          std::vector<uint64_t> around;
+          add_with_neighbours(around, static_cast<float>((static_cast<double>(k) + f) * p.scale));
+          for (uint32_t r : r_points) {
+            c.inputs.push_back(around[0]);
+            c.random.push_back(r);
+          }
+          for (size_t j = 1; j < around.size(); ++j) {
+            c.inputs.push_back(around[j]);
+            c.random.push_back(static_cast<uint32_t>(rng()));
+          }
+        }
+      // 2. Specials: ±0, ±inf (clamp to qmax / qmin), the smallest subnormal and the largest float.
+      constexpr float kInf = std::numeric_limits<float>::infinity();
+      for (float v : {0.0f, kInf, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max()})
+        for (float signed_v : {v, -v}) {
+          c.inputs.push_back(bits(signed_v));
+          c.random.push_back(static_cast<uint32_t>(rng()));
+        }
+    }
+    // 3. Random: half uniform over the grid's range widened by three steps, half any non-NaN float32.
+    const double low = (static_cast<double>(p.qmin) - 3) * p.scale, high = (static_cast<double>(p.qmax) + 3) * p.scale;
+    for (uint32_t i = 0; i < item.inputs.random; ++i) {
+      float v;
+      if (i % 2 == 0) v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
+      else do v = std::bit_cast<float>(static_cast<uint32_t>(rng())); while (std::isnan(v));
+      c.inputs.push_back(bits(v));
+      c.random.push_back(static_cast<uint32_t>(rng()));
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> domain(const RequantParams& p) {
@@ -274,6 +543,9 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::Lsq: return lsq_cases(item, rng);
     case Op::LsqInit: return lsq_init_cases(item, rng);
     case Op::Requantize: return requantize_cases(item, rng);
+    case Op::Mx: return mx_cases(item, rng);
+    case Op::Tpr: return tpr_cases(item, rng);
+    case Op::SrFixed: return sr_fixed_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
@@ -283,6 +555,10 @@ uint64_t cost(const Item& item) {
   switch (item.op) {
     case Op::Lsq: return kLsqSets * ((item.inputs.boundary ? 25 * uint64_t(item.quant.lsq.qmax - item.quant.lsq.qmin + 5) : 0) + random);
     case Op::LsqInit: return (item.inputs.boundary ? kLsqInitBoundaryTensors : 0) * 8 + random * 256;
+    case Op::Mx: return (item.inputs.boundary ? 12000 : 0) + random;
+    case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
+    case Op::SrFixed:
+      return kSrFixedSets * ((item.inputs.boundary ? 32 * uint64_t(item.quant.sr_fixed.qmax - item.quant.sr_fixed.qmin + 5) : 0) + random);
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);
   }
 }

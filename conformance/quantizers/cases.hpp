@@ -15,7 +15,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, lsq-init, requantize), in a fixed order:
+// The cases of a quantizer item (lsq, lsq-init, requantize, mx, tpr, sr-fixed), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -31,6 +31,22 @@ namespace lpc::quantizer_cases {
 //     (both DOUBLE_ROUND stages) for k in -3..3 and at the output type's clamp edges, each with
 //     neighbours ±2, and the ends of the input domain; random inputs half uniform over the domain,
 //     half of random magnitude. Every input lies in the domain (domain() below).
+//   mx: boundary, one case of whole blocks: block maxima at the scale rules' decision points
+//     (§4.2: 2^E, max_elem·2^(E-emax) and the nosat tie (max_elem + ulp/2)·2^(E-emax), with their
+//     float32 neighbours 1 ulp away, over binades from the float32 subnormals past both E8M0 clamps to 2^127),
+//     the other elements drawn from the element grid's values and midpoints at the scales X and 2X;
+//     every element decision point at three scales; all-zero, subnormal, largest-float, ±inf and
+//     NaN blocks; a ragged last block. random:N, one case of N elements in blocks around random
+//     binades, one block in sixteen holding a zero, an infinity or a NaN.
+//   tpr: boundary, one tensor per GradScale exponent in -149..128 whose maximum fixes it (2^e, just
+//     below, just above 2^(e-1)) holding both phases' grid values, RNE switches 2.5·4^k and quarter
+//     points with neighbours, plus an all-zero tensor and §3.3's known answers; random:N, tensors
+//     of 256 around random binades. Stochastic random words: R at its decision points 0,
+//     2^(N-1) - 1, 2^(N-1), 2^N - 1 and random, the high bits random.
+//   sr-fixed: scales {1, 0.25, 0.1, seeded}; per scale, boundary inputs x/s = k + {0, 1/4, 1/2,
+//     3/4} for every code k and two beyond each end, each with every R decision point, and their
+//     neighbours 1 and 2 ulps away, ±0, ±inf, the smallest subnormal and largest float; random
+//     inputs as lsq's (NaN excluded), each with a random word.
 std::vector<Case> make_cases(const Item& item, uint64_t seed);
 
 // The inputs a requantization accepts (spec/quantizers.md §2.2 REQUIRE, §2.4): the closed range of

@@ -1,5 +1,6 @@
 #include "conformance/quantizers/checks.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -34,12 +35,33 @@ uint64_t ulp_distance(float a, float b) {
 
 bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-// The one-element case of input i (requantize: the element's channel alone, so row 0 is it).
+// The one-element case of input i (requantize: the element's channel alone, so row 0 is it; mx:
+// the element's whole block, since the block decides its scale; tpr: the tensor's first largest
+// element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
   if (c.op == Op::LsqInit) return one;  // the tensor is one input
+  if (c.op == Op::Tpr) {
+    auto magnitude = [&](size_t j) { return std::fabs(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[j]))); };
+    size_t largest = 0;
+    for (size_t j = 1; j < c.inputs.size(); ++j)
+      if (magnitude(j) > magnitude(largest)) largest = j;
+    one.inputs = {c.inputs[largest]};
+    if (!c.random.empty()) one.random = {c.random[largest]};
+    if (largest != i) {
+      one.inputs.push_back(c.inputs[i]);
+      if (!c.random.empty()) one.random.push_back(c.random[i]);
+    }
+    return one;
+  }
+  if (c.op == Op::Mx) {
+    const size_t k = static_cast<size_t>(c.quant.mx.block), begin = i / k * k;
+    one.inputs.assign(c.inputs.begin() + begin, c.inputs.begin() + std::min(begin + k, c.inputs.size()));
+    return one;
+  }
   one.inputs = {c.inputs[i]};
   if (!c.dy.empty()) one.dy = {c.dy[i]};
+  if (!c.random.empty()) one.random = {c.random[i]};
   if (c.op == Op::Requantize) {
     RequantParams& p = one.quant.requant;
     const size_t channel = i % p.channels();
@@ -54,6 +76,17 @@ std::string input_text(const Case& c, size_t i) {
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " +
            float_text(std::bit_cast<float>(c.dy[i]));
   if (c.op == Op::LsqInit) return "tensor of " + std::to_string(c.inputs.size()) + " float32 values";
+  if (c.op == Op::SrFixed)
+    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", random " + std::to_string(c.random[i]);
+  if (c.op == Op::Tpr)
+    return "g " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) +
+           (c.random.empty() ? "" : ", random " + std::to_string(c.random[i])) + " (element " + std::to_string(i) + " of " +
+           std::to_string(c.inputs.size()) + "; the repro keeps the tensor's largest element)";
+  if (c.op == Op::Mx) {
+    const size_t k = static_cast<size_t>(c.quant.mx.block);
+    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + " (element " + std::to_string(i % k) +
+           " of block " + std::to_string(i / k) + "; the repro runs that block)";
+  }
   const size_t channels = c.quant.requant.channels();
   return std::to_string(static_cast<int64_t>(c.inputs[i])) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : "");
 }
@@ -87,6 +120,7 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
 struct Outputs {
   std::vector<float> y, dx, ds;
   std::vector<int64_t> out, out_high;
+  std::vector<uint8_t> scale_codes, elem_codes;
 };
 
 QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
@@ -103,6 +137,35 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
       o.out_high.assign(values.size(), 0);
       b.out_high = o.out_high;
     }
+    return b;
+  }
+  if (c.op == Op::SrFixed) {
+    o.out.assign(x.size(), 0);
+    o.y.assign(x.size(), 0);
+    b.x = x;
+    b.random = c.random;
+    b.out = o.out;
+    b.y = o.y;
+    return b;
+  }
+  if (c.op == Op::Tpr) {
+    o.out.assign(1, 0);
+    o.elem_codes.assign(x.size(), 0);
+    o.y.assign(x.size(), 0);
+    b.x = x;
+    b.random = c.random;
+    b.out = o.out;
+    b.elem_codes = o.elem_codes;
+    b.y = o.y;
+    return b;
+  }
+  if (c.op == Op::Mx) {
+    const size_t k = static_cast<size_t>(c.quant.mx.block);
+    o.scale_codes.assign((x.size() + k - 1) / k, 0);
+    o.elem_codes.assign(x.size(), 0);
+    b.x = x;
+    b.scale_codes = o.scale_codes;
+    b.elem_codes = o.elem_codes;
     return b;
   }
   const size_t n = c.op == Op::Lsq ? x.size() : 1;
@@ -178,6 +241,28 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         ok = std::isfinite(got.y[0]) && ulp_distance(got.y[0], want.y[0]) <= static_cast<uint64_t>(r.verification.ulps);
         m.got = "s0 " + float_text(got.y[0]);
         m.want = "s0 " + float_text(want.y[0]) + " within " + std::to_string(r.verification.ulps) + " ulp";
+        break;
+      case Op::Mx: {
+        // Element codes of a block whose scale is NaN are unspecified (§4.4): only the scale counts.
+        const size_t block = i / static_cast<size_t>(c.quant.mx.block);
+        const uint8_t want_scale = want.scale_codes[block], got_scale = got.scale_codes[block];
+        ok = got_scale == want_scale && (want_scale == kMxScaleNan || got.elem_codes[i] == want.elem_codes[i]);
+        static const Format& e8m0 = format_by_name("float8_e8m0fnu");
+        auto codes = [&](uint8_t scale, uint8_t elem) { return "scale " + code_hex(e8m0, scale) + ", element " + code_hex(*c.quant.mx.element, elem); };
+        m.got = codes(got_scale, got.elem_codes[i]);
+        m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
+        break;
+      }
+      case Op::SrFixed:
+        ok = got.out[i] == want.out[i] && std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);
+        m.got = "code " + std::to_string(got.out[i]) + ", y " + float_text(got.y[i]);
+        m.want = "code " + std::to_string(want.out[i]) + ", y " + float_text(want.y[i]);
+        break;
+      case Op::Tpr:
+        ok = got.out[0] == want.out[0] && got.elem_codes[i] == want.elem_codes[i] &&
+             std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);
+        m.got = "scale_exp " + std::to_string(got.out[0]) + ", code " + code_hex(*c.format, got.elem_codes[i]) + ", y " + float_text(got.y[i]);
+        m.want = "scale_exp " + std::to_string(want.out[0]) + ", code " + code_hex(*c.format, want.elem_codes[i]) + ", y " + float_text(want.y[i]);
         break;
       default:
         if (c.quant.inexact) {

@@ -19,7 +19,7 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error);
 
 // The fast implementation's internal variants; results must not depend on them (the fuzzer picks
 // them from its bytes). chunk: elements per kernel call (0: the whole batch; for per-channel
-// requantization rounded up to a multiple of the channel count). general_path: requantize to i8
+// requantization rounded up to a multiple of the channel count, for mx to a multiple of the block). general_path: requantize to i8
 // through the int64 general path instead of the int32 -> int8 kernel (requantize_to_int8).
 struct FastQuantizeVariant {
   size_t chunk = 0;

@@ -6,6 +6,9 @@
 #include "conformance/core/case.hpp"
 #include "conformance/quantizers/entry_points.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
+#include "impls/fast/quantizers/mx.hpp"
+#include "impls/fast/quantizers/stochastic.hpp"
+#include "impls/fast/quantizers/two_phase.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
 
 namespace lpc {
@@ -75,6 +78,67 @@ OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuanti
   return OpStatus::Ok;
 }
 
+// §4.2-4.4 in chunks of whole blocks (the variant's chunk rounded up to the block size).
+OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
+  const MxParams& p = b.params->mx;
+  if (auto e = mx_params_error(p)) { error = "fast mx: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size(), k = static_cast<size_t>(p.block);
+  if (b.scale_codes.size() != (n + k - 1) / k || b.elem_codes.size() != n) {
+    error = "fast mx: scale_codes needs one entry per block and elem_codes one per element";
+    return OpStatus::Error;
+  }
+  const fast::MxQuantizer quantizer(p);
+  const size_t step = chunk_size(v, n, k);
+  for (size_t begin = 0; begin < n; begin += step) {
+    const size_t len = std::min(step, n - begin);
+    quantizer.quantize(b.x.subspan(begin, len), b.scale_codes.subspan(begin / k, (len + k - 1) / k), b.elem_codes.subspan(begin, len));
+  }
+  return OpStatus::Ok;
+}
+
+// §3.1 in chunks; the int32 codes widen into out.
+OpStatus sr_fixed(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
+  const SrFixedParams& p = b.params->sr_fixed;
+  if (auto e = sr_fixed_params_error(p)) { error = "fast sr-fixed: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  if (b.random.size() != n || b.out.size() != n || b.y.size() != n) {
+    error = "fast sr-fixed: random, out and y need one entry per element";
+    return OpStatus::Error;
+  }
+  const size_t step = chunk_size(v, n, 1);
+  std::vector<int32_t> codes;
+  for (size_t begin = 0; begin < n; begin += step) {
+    const size_t len = std::min(step, n - begin);
+    codes.resize(len);
+    if (auto e = fast::sr_fixed(p, b.x.subspan(begin, len), b.random.subspan(begin, len), codes, b.y.subspan(begin, len)))
+      return element_error(b, begin + e->index, e->message, error);
+    std::copy(codes.begin(), codes.end(), b.out.begin() + begin);
+  }
+  return OpStatus::Ok;
+}
+
+// §3.3-3.4: GradScale over the whole tensor, then the elements in chunks.
+OpStatus tpr(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
+  const TprParams& p = b.params->tpr;
+  if (auto e = tpr_params_error(p)) { error = "fast tpr: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  const bool stochastic = is_stochastic(p.rounding);
+  if (b.out.size() != 1 || b.elem_codes.size() != n || b.y.size() != n || (stochastic && b.random.size() != n)) {
+    error = "fast tpr: out needs one entry (the scale exponent), elem_codes and y (and random for sr_*) one per element";
+    return OpStatus::Error;
+  }
+  const fast::GradScale scale = fast::tpr_grad_scale(b.x);
+  if (scale.error) return element_error(b, scale.error->index, scale.error->message, error);
+  b.out[0] = scale.scale_exp;
+  const size_t step = chunk_size(v, n, 1);
+  for (size_t begin = 0; begin < n; begin += step) {
+    const size_t len = std::min(step, n - begin);
+    fast::tpr_quantize(p, scale.scale_exp, b.x.subspan(begin, len), stochastic ? b.random.subspan(begin, len) : b.random,
+                       b.elem_codes.subspan(begin, len), b.y.subspan(begin, len));
+  }
+  return OpStatus::Ok;
+}
+
 }  // namespace
 
 OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const FastQuantizeVariant& variant) {
@@ -84,6 +148,9 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::Lsq: return lsq(batch, error, variant);
       case Op::LsqInit: return lsq_init(batch, error);
       case Op::Requantize: return requantize(batch, error, variant);
+      case Op::Mx: return mx(batch, error, variant);
+      case Op::Tpr: return tpr(batch, error, variant);
+      case Op::SrFixed: return sr_fixed(batch, error, variant);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

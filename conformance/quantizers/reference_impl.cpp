@@ -5,6 +5,9 @@
 #include "conformance/core/case.hpp"
 #include "conformance/quantizers/entry_points.hpp"
 #include "reference/quantizers/lsq.hpp"
+#include "reference/quantizers/mx.hpp"
+#include "reference/quantizers/stochastic.hpp"
+#include "reference/quantizers/two_phase.hpp"
 #include "reference/quantizers/requantize.hpp"
 
 namespace lpc {
@@ -66,6 +69,57 @@ OpStatus requantize(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
+// §4.2-4.4 over the whole batch: blocks are consecutive elements, so the batch is one MX vector.
+OpStatus mx(const QuantizeBatch& b, std::string& error) {
+  const MxParams& p = b.params->mx;
+  if (auto e = mx_params_error(p)) { error = "reference mx: " + *e; return OpStatus::Error; }
+  const size_t blocks = (b.x.size() + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
+  if (b.scale_codes.size() != blocks || b.elem_codes.size() != b.x.size()) {
+    error = "reference mx: scale_codes needs one entry per block and elem_codes one per element";
+    return OpStatus::Error;
+  }
+  ref::mx_quantize(p, b.x, b.scale_codes, b.elem_codes);
+  return OpStatus::Ok;
+}
+
+// §3.1 per element with its random word.
+OpStatus sr_fixed(const QuantizeBatch& b, std::string& error) {
+  const SrFixedParams& p = b.params->sr_fixed;
+  if (auto e = sr_fixed_params_error(p)) { error = "reference sr-fixed: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  if (b.random.size() != n || b.out.size() != n || b.y.size() != n) {
+    error = "reference sr-fixed: random, out and y need one entry per element";
+    return OpStatus::Error;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const ref::SrFixedOutcome r = ref::sr_fixed(p, b.x[i], b.random[i]);
+    if (!r.ok) return element_error(b, i, r.error, error);
+    b.out[i] = r.code;
+    b.y[i] = r.y;
+  }
+  return OpStatus::Ok;
+}
+
+// §3.3-3.4 over the whole tensor (GradScale takes its maximum).
+OpStatus tpr(const QuantizeBatch& b, std::string& error) {
+  const TprParams& p = b.params->tpr;
+  if (auto e = tpr_params_error(p)) { error = "reference tpr: " + *e; return OpStatus::Error; }
+  const size_t n = b.x.size();
+  if (b.out.size() != 1 || b.elem_codes.size() != n || b.y.size() != n || (is_stochastic(p.rounding) && b.random.size() != n)) {
+    error = "reference tpr: out needs one entry (the scale exponent), elem_codes and y (and random for sr_*) one per element";
+    return OpStatus::Error;
+  }
+  const ref::GradScaleOutcome scale = ref::tpr_grad_scale(b.x);
+  if (!scale.ok) return element_error(b, scale.bad_index, scale.error, error);
+  b.out[0] = scale.scale_exp;
+  for (size_t i = 0; i < n; ++i) {
+    const ref::TprElement r = ref::tpr_element(p, scale.scale_exp, b.x[i], b.random.empty() ? 0 : b.random[i]);
+    b.elem_codes[i] = r.code;
+    b.y[i] = r.y;
+  }
+  return OpStatus::Ok;
+}
+
 }  // namespace
 
 OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
@@ -75,6 +129,9 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::Lsq: return lsq(batch, error);
       case Op::LsqInit: return lsq_init(batch, error);
       case Op::Requantize: return requantize(batch, error);
+      case Op::Mx: return mx(batch, error);
+      case Op::Tpr: return tpr(batch, error);
+      case Op::SrFixed: return sr_fixed(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

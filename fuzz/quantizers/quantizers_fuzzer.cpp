@@ -1,15 +1,20 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq, lsq-init and requantize on whatever parameters and inputs the fuzzer builds.
+// lsq, lsq-init, requantize, mx, tpr and sr-fixed on whatever parameters and inputs the fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
 // op; the fast variant (elements per kernel call 0..17, and for requantize to i8 the general path
 // instead of the int32 -> int8 kernel: results must not change); the op's parameters (lsq: variant,
 // a grid of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f); requantize: a
 // mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
-// parameters spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
+// mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; tpr: a
+// phase, rne or a stochastic rounding with 1..24 bits; sr-fixed: a sign convention, a grid as for
+// lsq, one of the table's integer grids, a scale as for lsq, 0..24 random bits; parameters
+// spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
 // float32 bits, a NaN x or non-finite dy replaced; lsq-init: the tensor; requantize: int64 values
-// clipped to the domain the REQUIRE clauses accept). A disagreement, or fast failing where the
+// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; tpr:
+// float32 bits, a NaN or ±inf replaced by 0, and a random word each; sr-fixed: float32 bits, a NaN
+// replaced by 0, and a random word each). A disagreement, or fast failing where the
 // reference answers, is a finding with the item's stable signature and the first input's repro.
 #include <algorithm>
 #include <bit>
@@ -44,9 +49,10 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize) {
+  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed) {
     Item item;
     item.op = c.op;
+    item.format = c.format;
     item.quant = c.quant;
     return item.signature("fast");
   }
@@ -58,7 +64,30 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed});
+  if (c.op == Op::Tpr) {
+    TprParams& p = c.quant.tpr;
+    c.format = &format_by_name("float4_e3m0_radix4");
+    p.phase = provider.ConsumeBool() ? TprPhase::Even : TprPhase::Odd;
+    p.rounding = provider.PickValueInArray({Rounding::Rne, Rounding::SrA, Rounding::SrB, Rounding::SrC});
+    p.sr_bits = is_stochastic(p.rounding) ? provider.ConsumeIntegralInRange<int>(1, 24) : 0;
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8) {
+      const float g = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+      c.inputs.push_back(std::bit_cast<uint32_t>(std::isfinite(g) ? g : 0.0f));
+      const uint32_t random = provider.ConsumeIntegral<uint32_t>();
+      if (is_stochastic(p.rounding)) c.random.push_back(random);
+    }
+    return !c.inputs.empty();
+  }
+  if (c.op == Op::Mx) {
+    MxParams& p = c.quant.mx;
+    c.format = p.element = &format_by_name(provider.PickValueInArray(kMxElementFormats));
+    p.block = provider.ConsumeIntegralInRange<int>(1, 40);
+    p.scale_rule = provider.PickValueInArray({MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat});
+    p.rounding = provider.PickValueInArray(kDeterministicRoundings);
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 4) c.inputs.push_back(provider.ConsumeIntegral<uint32_t>());
+    return !c.inputs.empty();
+  }
   if (c.op == Op::Requantize) {
     const auto modes = all_requant_modes();
     const RequantMode& mode = modes[provider.ConsumeIntegralInRange<size_t>(0, modes.size() - 1)];
@@ -94,6 +123,25 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8)
       c.inputs.push_back(static_cast<uint64_t>(std::clamp(provider.ConsumeIntegral<int64_t>(), domain.first, domain.second)));
     return true;
+  }
+  if (c.op == Op::SrFixed) {
+    SrFixedParams& p = c.quant.sr_fixed;
+    p.sign = provider.ConsumeBool() ? SrSign::Floor : SrSign::Magnitude;
+    std::vector<const Format*> grids;
+    for (const Format& f : all_formats())
+      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) grids.push_back(&f);
+    c.format = grids[provider.ConsumeIntegralInRange<size_t>(0, grids.size() - 1)];
+    p.qmin = lsq_grid(*c.format).qmin;
+    p.qmax = lsq_grid(*c.format).qmax;
+    p.scale = consume_scale(provider, -40, 40);
+    p.sr_bits = provider.ConsumeIntegralInRange<int>(0, 24);
+    if (sr_fixed_params_error(p)) return false;
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8) {
+      const float x = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+      c.inputs.push_back(std::bit_cast<uint32_t>(std::isnan(x) ? 0.0f : x));
+      c.random.push_back(provider.ConsumeIntegral<uint32_t>());
+    }
+    return !c.inputs.empty();
   }
   LsqParams& p = c.quant.lsq;
   p.variant = provider.ConsumeBool() ? LsqVariant::Paper : LsqVariant::Torch;

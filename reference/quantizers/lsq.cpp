@@ -5,56 +5,15 @@
 #include <cmath>
 #include <limits>
 
-#include <boost/multiprecision/cpp_int.hpp>
+#include "reference/quantizers/exact_math.hpp"
 
 namespace lpc::ref {
 
 namespace {
 
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
+using namespace exact_math;
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
-
-cpp_rational pow2(int e) { return e >= 0 ? cpp_rational(cpp_int(1) << e) : cpp_rational(cpp_int(1), cpp_int(1) << -e); }
-
-cpp_int floor_of(const cpp_rational& x) {
-  cpp_int q = numerator(x) / denominator(x);
-  if (x < 0 && q * denominator(x) != numerator(x)) --q;
-  return q;
-}
-cpp_int round_half_even(const cpp_rational& x) {
-  const cpp_int down = floor_of(x);
-  const cpp_rational frac = x - cpp_rational(down);
-  if (frac != cpp_rational(1, 2)) return frac > cpp_rational(1, 2) ? down + 1 : down;
-  return (down % 2 == 0) ? down : down + 1;
-}
-
-// The exact value of a finite float32: its bit fields, read directly.
-cpp_rational exact(float x) {
-  const uint32_t bits = std::bit_cast<uint32_t>(x);
-  const int biased = static_cast<int>((bits >> 23) & 0xff);
-  const uint32_t fraction = bits & 0x7fffff;
-  const cpp_rational magnitude = biased == 0 ? cpp_rational(fraction) * pow2(-149) : cpp_rational(fraction | 0x800000) * pow2(biased - 150);
-  return (bits >> 31) ? cpp_rational(-magnitude) : magnitude;
-}
-
-// RN32: round an exact value to float32, ties to even, gradual underflow, overflow to infinity.
-float to_float32(const cpp_rational& x) {
-  if (x == 0) return 0.0f;
-  const bool negative = x < 0;
-  const cpp_rational a = negative ? cpp_rational(-x) : x;
-  // floor(log2 a): start from the bit lengths of numerator and denominator, then correct by one.
-  int top = static_cast<int>(msb(numerator(a))) - static_cast<int>(msb(denominator(a)));
-  while (a >= pow2(top + 1)) ++top;
-  while (a < pow2(top)) --top;
-  const int quantum = std::max(top, -126) - 23;  // spacing of float32 numbers around a
-  const cpp_int units = round_half_even(a / pow2(quantum));
-  const cpp_rational rounded = cpp_rational(units) * pow2(quantum);
-  if (rounded >= pow2(128)) return negative ? -kInf : kInf;
-  const float magnitude = std::ldexp(static_cast<float>(static_cast<uint32_t>(units)), quantum);
-  return negative ? -magnitude : magnitude;
-}
 
 // fl32(a·b) for float32 operands, infinities included (IEEE: inf·0 is NaN).
 float multiply32(float a, float b) {

@@ -3,75 +3,37 @@
 
 #include <algorithm>
 #include <bit>
-#include <boost/multiprecision/cpp_int.hpp>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <vector>
 
 #include "reference/formats/codec.hpp"
+#include "reference/quantizers/exact_math.hpp"
 
 namespace lpc::ref {
 
 namespace {
 
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
-
-cpp_rational pow2(int e) { return e >= 0 ? cpp_rational(cpp_int(1) << e) : cpp_rational(cpp_int(1), cpp_int(1) << -e); }
-
-cpp_rational rational(const ExactValue& v) {
-  const cpp_rational magnitude = cpp_rational(cpp_int(v.significand)) * pow2(v.exponent);
-  return v.negative ? cpp_rational(-magnitude) : magnitude;
-}
-
-cpp_rational rational(float x) { return rational(ExactValue::from_source(Source::F32, std::bit_cast<uint32_t>(x))); }
-
-// floor(log2 r) of a positive rational n/d: the bit lengths give it to within one.
-int floor_log2(const cpp_rational& r) {
-  const cpp_int n = numerator(r), d = denominator(r);
-  int k = static_cast<int>(msb(n)) - static_cast<int>(msb(d));
-  if (k >= 0 ? n < (d << k) : (n << -k) < d) --k;
-  return k;
-}
+using namespace exact_math;
 
 int ceil_log2(const cpp_rational& r) {
   const int k = floor_log2(r);
   return r == pow2(k) ? k : k + 1;
 }
 
-// RN32 of an exact non-zero rational: ties to even, gradual underflow (quantum 2^-149), ±inf at
-// 2^128 (IEEE 754 binary32). A zero result keeps the sign of x.
-float to_float32(const cpp_rational& x) {
-  const bool negative = x < 0;
-  const cpp_rational a = negative ? cpp_rational(-x) : x;
-  // 1. The quantum of a's binade: 2^(e-23) for normal e >= -126, else the subnormal 2^-149.
-  const int quantum = std::max(floor_log2(a) - 23, -149);
-  // 2. a / quantum rounded to an integer, ties to even; a carry to 2^24 is the next binade's
-  //    first value, still exact with this quantum.
-  const cpp_rational scaled = a / pow2(quantum);
-  cpp_int units = numerator(scaled) / denominator(scaled);
-  const cpp_rational fraction = scaled - cpp_rational(units);
-  if (fraction > cpp_rational(1, 2) || (fraction == cpp_rational(1, 2) && (units & 1) != 0)) ++units;
-  // 3. Overflow once the rounded value reaches 2^128.
-  const cpp_rational rounded = cpp_rational(units) * pow2(quantum);
-  if (rounded >= pow2(128)) return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-  const float magnitude = std::ldexp(static_cast<float>(static_cast<uint32_t>(units)), quantum);  // exact: units < 2^24
-  return negative ? -magnitude : magnitude;
-}
-
 // fl32(a + b) and fl32(a · b): IEEE 754 binary32 with RNE. Infinities and NaNs follow IEEE's
 // exact rules (no rounding happens); finite operands go through the exact result.
 float add32(float a, float b) {
   if (!std::isfinite(a) || !std::isfinite(b)) return a + b;
-  const cpp_rational r = rational(a) + rational(b);
+  const cpp_rational r = exact(a) + exact(b);
   if (r == 0) return std::signbit(a) && std::signbit(b) ? -0.0f : 0.0f;  // x + (-x) = +0 under RNE
   return to_float32(r);
 }
 
 float multiply32(float a, float b) {
   if (!std::isfinite(a) || !std::isfinite(b)) return a * b;
-  const cpp_rational r = rational(a) * rational(b);
+  const cpp_rational r = exact(a) * exact(b);
   if (r == 0) return std::signbit(a) != std::signbit(b) ? -0.0f : 0.0f;
   return to_float32(r);
 }
@@ -105,7 +67,7 @@ ExactValue element_value(const Format& element, uint32_t code) {
 // The E8M0 exponent of a block with finite non-zero maximum magnitude `amax` (§4.2), clamped to
 // the E8M0 range [-127, 127] (§4.3).
 int scale_exponent(const MxParams& p, const MxElementRange& range, const ExactValue& amax) {
-  const cpp_rational ratio = rational(amax) / rational(range.max);  // amax / max_elem
+  const cpp_rational ratio = exact(amax) / exact(range.max);  // amax / max_elem
   int e = 0;
   switch (p.scale_rule) {
     case MxScaleRule::Ocp:
@@ -212,7 +174,7 @@ float mx_dot(const MxVector& a, const MxVector& b) {
 MxDotCheck mx_dot_check(const MxVector& a, const MxVector& b, float got) {
   MxDotCheck check;
   const size_t block = static_cast<size_t>(a.block);
-  cpp_rational exact = 0, magnitude_sum = 0;
+  cpp_rational exact_sum = 0, magnitude_sum = 0;
   size_t blocks = 0;
   for (size_t k = 0, first = 0; first < a.codes.size(); ++k, first += block, ++blocks) {
     const size_t last = std::min(first + block, a.codes.size());
@@ -222,24 +184,24 @@ MxDotCheck mx_dot_check(const MxVector& a, const MxVector& b, float got) {
         check.exact = "nan";
         return check;
       }
-      const cpp_rational product = rational(va) * rational(vb);
-      exact += product;
+      const cpp_rational product = exact(va) * exact(vb);
+      exact_sum += product;
       magnitude_sum += product < 0 ? cpp_rational(-product) : product;
     }
   }
-  // |got - exact| <= gamma_m · Σ|X_a X_b P_a P_b| + 2B · 2^-149 with m = block + B - 1 roundings on
+  // |got - exact_sum| <= gamma_m · Σ|X_a X_b P_a P_b| + 2B · 2^-149 with m = block + B - 1 roundings on
   // any one product's path and gamma_m = m·u / (1 - m·u), u = 2^-24 (Higham, Accuracy and
   // Stability, §3.1), the second term for the underflow of the scaled block sums (§4.6).
   const cpp_rational u = pow2(-24);
   const cpp_rational m = cpp_rational(static_cast<long long>(std::min(block, a.codes.size()) + blocks - 1));
   const cpp_rational bound = m * u / (1 - m * u) * magnitude_sum + cpp_rational(static_cast<long long>(2 * blocks)) * pow2(-149);
   check.applicable = true;
-  check.exact = decimal(exact);
+  check.exact = decimal(exact_sum);
   char text[32];
   std::snprintf(text, sizeof text, "%.9g", static_cast<double>(bound));
   check.bound = text;
   if (std::isfinite(got)) {
-    const cpp_rational error = rational(got) - exact;
+    const cpp_rational error = exact(got) - exact_sum;
     check.within_bound = (error < 0 ? cpp_rational(-error) : error) <= bound;
   }
   return check;

@@ -3,53 +3,24 @@
 
 #include <cmath>
 
-#include <boost/multiprecision/cpp_int.hpp>
+#include "reference/quantizers/exact_math.hpp"
 
 namespace lpc::ref {
 
 namespace {
 
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
+using namespace exact_math;
 
-cpp_int floor_of(const cpp_rational& x) {
-  // cpp_int division truncates toward zero; step down once for negative non-integers.
-  cpp_int q = numerator(x) / denominator(x);
-  if (x < 0 && q * denominator(x) != numerator(x)) --q;
-  return q;
-}
-cpp_int ceil_of(const cpp_rational& x) { return -floor_of(-x); }
 const cpp_rational kHalf(1, 2);
 // Round half up (toward +inf): floor(x + 1/2).
 cpp_int round_half_up(const cpp_rational& x) { return floor_of(x + kHalf); }
 cpp_int round_half_away(const cpp_rational& x) { return x < 0 ? -round_half_up(-x) : round_half_up(x); }
-cpp_int round_half_even(const cpp_rational& x) {
-  const cpp_int down = floor_of(x);
-  const cpp_rational frac = x - cpp_rational(down);
-  if (frac > kHalf) return down + 1;
-  if (frac < kHalf) return down;
-  return (down % 2 == 0) ? down : down + 1;
-}
-cpp_rational pow2(int e) { return e >= 0 ? cpp_rational(cpp_int(1) << e) : cpp_rational(cpp_int(1), cpp_int(1) << -e); }
-
-// The exact value of a finite float (every float is a dyadic rational).
-cpp_rational exact(double x) {
-  int e = 0;
-  const double m = std::frexp(x, &e);  // x = m·2^e, |m| in [0.5, 1)
-  const auto significand = static_cast<int64_t>(std::ldexp(m, 53));
-  return cpp_rational(significand) * pow2(e - 53);
-}
-
 // float32 round-to-nearest-even of an exact value in the float32 range (the XNNPACK fp32 scheme
 // only ever rounds values of magnitude < 2^32, so neither overflow nor subnormals arise).
 cpp_rational round_to_float32(const cpp_rational& x) {
   if (x == 0) return x;
   const cpp_rational a = x < 0 ? cpp_rational(-x) : x;
-  // floor(log2 a): start from the bit lengths of numerator and denominator, then correct by one.
-  int top = static_cast<int>(msb(numerator(a))) - static_cast<int>(msb(denominator(a)));
-  while (a >= pow2(top + 1)) ++top;
-  while (a < pow2(top)) --top;
-  const cpp_rational ulp = pow2(top - 23);
+  const cpp_rational ulp = pow2(floor_log2(a) - 23);
   const cpp_rational r = cpp_rational(round_half_even(a / ulp)) * ulp;
   return x < 0 ? cpp_rational(-r) : r;
 }

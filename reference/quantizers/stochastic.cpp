@@ -4,30 +4,12 @@
 #include <bit>
 #include <cmath>
 
-#include <boost/multiprecision/cpp_int.hpp>
-
 #include "reference/formats/codec.hpp"
+#include "reference/quantizers/exact_math.hpp"
 
 namespace lpc::ref {
 
-namespace {
-
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
-
-cpp_rational as_rational(const ExactValue& v) {
-  cpp_rational r = v.exponent >= 0 ? cpp_rational(cpp_int(v.significand) << v.exponent)
-                                   : cpp_rational(cpp_int(v.significand), cpp_int(1) << -v.exponent);
-  return v.negative ? cpp_rational(-r) : r;
-}
-
-cpp_int floor_of(const cpp_rational& x) {
-  cpp_int q = numerator(x) / denominator(x);  // truncates toward zero
-  if (x < 0 && q * denominator(x) != numerator(x)) --q;
-  return q;
-}
-
-}  // namespace
+using namespace exact_math;
 
 SrFixedOutcome sr_fixed(const SrFixedParams& p, float x, uint32_t random) {
   SrFixedOutcome out;
@@ -42,7 +24,7 @@ SrFixedOutcome sr_fixed(const SrFixedParams& p, float x, uint32_t random) {
     q = xe.negative ? p.qmin : p.qmax;  // ±inf saturates on its side
   } else {
     // 1. The definition, on exact rationals: t = x/s, offset R/2^N with R the low N bits.
-    const cpp_rational t = as_rational(xe) / as_rational(se);
+    const cpp_rational t = exact(xe) / exact(se);
     const uint32_t r = random & ((uint32_t{1} << p.sr_bits) - 1);  // N <= 24
     const cpp_rational offset(cpp_int(r), cpp_int(1) << p.sr_bits);
     // 2. floor: floor(t + R/2^N); magnitude: sign(t)·floor(|t| + R/2^N).

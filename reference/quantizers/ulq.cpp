@@ -7,49 +7,15 @@
 #include <numeric>
 #include <string>
 
-#include <boost/multiprecision/cpp_int.hpp>
+#include "reference/quantizers/exact_math.hpp"
 
 namespace lpc::ref {
 
 namespace {
 
-using boost::multiprecision::cpp_int;
-using boost::multiprecision::cpp_rational;
-
-cpp_rational pow2(int e) { return e >= 0 ? cpp_rational(cpp_int(1) << e) : cpp_rational(cpp_int(1), cpp_int(1) << -e); }
-
-cpp_int floor_of(const cpp_rational& x) {
-  cpp_int q = numerator(x) / denominator(x);
-  if (x < 0 && q * denominator(x) != numerator(x)) --q;
-  return q;
-}
-
-cpp_int round_half_even(const cpp_rational& x) {
-  const cpp_int down = floor_of(x);
-  const cpp_rational frac = x - cpp_rational(down);
-  if (frac != cpp_rational(1, 2)) return frac > cpp_rational(1, 2) ? down + 1 : down;
-  return (down % 2 == 0) ? down : down + 1;
-}
-
-// The exact value of a finite double, read from its bit fields.
-cpp_rational exact(double x) {
-  const uint64_t bits = std::bit_cast<uint64_t>(x);
-  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
-  const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
-  const cpp_rational magnitude =
-      biased == 0 ? cpp_rational(cpp_int(fraction)) * pow2(-1074) : cpp_rational(cpp_int(fraction | (uint64_t{1} << 52))) * pow2(biased - 1075);
-  return (bits >> 63) ? cpp_rational(-magnitude) : magnitude;
-}
+using namespace exact_math;
 
 cpp_rational magnitude(double x) { return abs(exact(x)); }
-
-// floor(log2 a) for a > 0.
-int floor_log2(const cpp_rational& a) {
-  int top = static_cast<int>(msb(numerator(a))) - static_cast<int>(msb(denominator(a)));
-  while (a >= pow2(top + 1)) ++top;
-  while (a < pow2(top)) --top;
-  return top;
-}
 
 // §5.1 R_p: the exact value x rounded to the precision (float32: 24 bits, quantum >= 2^-149;
 // float64: 53 bits, quantum >= 2^-1074), ties to even. Callers never pass a value that overflows.

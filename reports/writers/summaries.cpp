@@ -1,4 +1,5 @@
 // The Markdown summary and the terminal summary: the same facts, two typographies.
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 #include <utility>
@@ -105,11 +106,15 @@ std::string render_summary_text(const nlohmann::ordered_json& doc, size_t max_li
       << name_version(doc["oracle"]) << ", profile " << doc["profile"]["name"].get<std::string>() << " "
       << doc["profile"]["version"].get<std::string>() << ", seed " << doc["seed"].get<uint64_t>() << "\n";
   if (!doc["profile"]["label"].get<std::string>().empty()) out << doc["profile"]["label"].get<std::string>() << "\n";
-  std::snprintf(line, sizeof line, "%-7s %-9s %6s %6s %6s %11s %6s %6s %6s %16s\n", "op", "source", "items", "PASS", "FAIL",
+  // The op column is as wide as the longest op name present ("requantize"), at least "encode"'s.
+  const std::vector<GroupRow> rows = rows_by_op_and_source(doc);
+  int op_width = 7;
+  for (const GroupRow& row : rows) op_width = std::max(op_width, static_cast<int>(row.op.size()));
+  std::snprintf(line, sizeof line, "%-*s %-9s %6s %6s %6s %11s %6s %6s %6s %16s\n", op_width, "op", "source", "items", "PASS", "FAIL",
                 "UNSUPPORTED", "WAIVED", "ERROR", "other", "inputs");
   out << "\n" << line;
-  for (const GroupRow& row : rows_by_op_and_source(doc)) {
-    std::snprintf(line, sizeof line, "%-7s %-9s %6llu %6llu %6llu %11llu %6llu %6llu %6llu %16s\n", row.op.c_str(), row.source.c_str(),
+  for (const GroupRow& row : rows) {
+    std::snprintf(line, sizeof line, "%-*s %-9s %6llu %6llu %6llu %11llu %6llu %6llu %6llu %16s\n", op_width, row.op.c_str(), row.source.c_str(),
                   static_cast<unsigned long long>(row.items), static_cast<unsigned long long>(count(row, "PASS")),
                   static_cast<unsigned long long>(count(row, "FAIL")), static_cast<unsigned long long>(count(row, "UNSUPPORTED")),
                   static_cast<unsigned long long>(count(row, "WAIVED")), static_cast<unsigned long long>(count(row, "ERROR")),

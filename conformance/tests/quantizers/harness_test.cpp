@@ -56,10 +56,13 @@ std::string run_repro(const std::string& repro, const std::string& impl) {
 TEST_CASE("lpconform-quantizers expands to the stated items", "[harness]") {
   const Profile profile = load_profile("lpconform-quantizers");
   const auto n = count_ops(profile);
-  CHECK(profile.items.size() == 133);
+  CHECK(profile.items.size() == 261);
   CHECK(n.at("lsq") == 12);         // int2/4/8, uint2/4/8 x paper/torch
   CHECK(n.at("lsq-init") == 6);     // the six grids
   CHECK(n.at("requantize") == 115);  // modes x types that spec/quantizers.md §2.6 accepts
+  CHECK(n.at("mx") == 84);           // 6 elements x (4 rules under rne + ocp/nosat x 5 other roundings)
+  CHECK(n.at("tpr") == 20);          // 2 phases x (rne + sr_a/b/c:8 + sr_a/b/c:1 and :24)
+  CHECK(n.at("sr-fixed") == 24);     // 2 sign conventions x (6 grids with N = 8 + int4/uint4 with N = 0, 1, 24)
   for (const Item& item : profile.items) CHECK(item.required);
   CHECK(profile.items.front().signature("fast") == "fast-lsq-int2-paper");
   bool found = false;
@@ -162,6 +165,113 @@ TEST_CASE("a mutant that answers DOUBLE_ROUND for SINGLE_ROUND and INEXACT_ROUND
   REQUIRE_FALSE(item.first_mismatches.empty());
   CHECK_THAT(item.first_mismatches[0].want, Catch::StartsWith("any of ["));
   CHECK_THAT(item.first_mismatches[0].repro, Catch::Contains("eval requantize --scheme tosa-single --input-type i32 --output-type i32 --multiplier"));
+}
+
+TEST_CASE("the standards' profiles carry their mx and tpr items", "[harness]") {
+  const Profile mx = load_profile("ocp-mx-1.0");
+  size_t mx_items = 0, mx_required = 0;
+  for (const Item& item : mx.items) {
+    if (item.op != Op::Mx) continue;
+    ++mx_items;
+    CHECK(item.quant.mx.scale_rule == MxScaleRule::Ocp);
+    if (item.required) { ++mx_required; CHECK(item.quant.mx.rounding == Rounding::Rne); }
+  }
+  CHECK(mx_items == 36);    // six element formats x six roundings
+  CHECK(mx_required == 6);  // rne for each element format
+  const Profile ibm = load_profile("ibm-fp4-training");
+  size_t tpr_items = 0, tpr_required = 0;
+  for (const Item& item : ibm.items) {
+    if (item.op != Op::Tpr) continue;
+    ++tpr_items;
+    if (item.required) { ++tpr_required; CHECK(item.quant.tpr.rounding == Rounding::Rne); }
+  }
+  CHECK(tpr_items == 8);     // even/odd x rne, sr_a/b/c:8
+  CHECK(tpr_required == 2);  // even/odd under rne
+}
+
+TEST_CASE("a mutant that picks MX scales by the ceil rule for ocp is caught; NaN-scale elements are free", "[harness]") {
+  const Implementation ceil_for_ocp = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::Mx) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    changed.mx.scale_rule = MxScaleRule::Ceil;
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const Profile profile = load_profile("lpconform-quantizers");
+  const RunResult r = run(profile, ceil_for_ocp, "*-mx-float4_e2m1fn-ocp-rne-k32");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x\\n0x") &&
+                              Catch::Contains("| lpconform eval mx --elem float4_e2m1fn --block 32 --scale-rule ocp --rounding rne"));
+  // The repro reruns the element's block: the reference prints the expected scale code.
+  const std::string out = run_repro(first.repro, "reference");
+  INFO(first.repro << "\n" << out);
+  CHECK(out.find("," + first.want.substr(6, 4) + ",") != std::string::npos);  // "scale 0x7f, element ..." -> "0x7f"
+
+  // §4.4: any element code passes in a block whose scale is NaN.
+  const Implementation nan_blocks_garbled = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s != OpStatus::Ok || b.op != Op::Mx) return s;
+    const size_t k = static_cast<size_t>(b.params->mx.block);
+    for (size_t i = 0; i < b.elem_codes.size(); ++i)
+      if (b.scale_codes[i / k] == kMxScaleNan) b.elem_codes[i] = 0x5;
+    return s;
+  });
+  const RunResult garbled = run(profile, nan_blocks_garbled, "*-mx-float8_e4m3fn-*-rne-k32");
+  CHECK(garbled.items.size() == 4);
+  CHECK(garbled.required_passed());
+}
+
+TEST_CASE("a mutant that rounds the odd TPR phase on the even grid is caught", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::Tpr) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    changed.tpr.phase = TprPhase::Even;
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-tpr-*-sr_b_n8");
+  REQUIRE(r.items.size() == 2);
+  for (const ItemResult& item : r.items) {
+    INFO(item.signature);
+    CHECK(item.status == (item.signature == "mutant-tpr-even-sr_b_n8" ? Status::Pass : Status::Fail));
+  }
+  const ItemResult& odd = r.items[0].signature == "mutant-tpr-odd-sr_b_n8" ? r.items[0] : r.items[1];
+  REQUIRE_FALSE(odd.first_mismatches.empty());
+  CHECK_THAT(odd.first_mismatches[0].repro, Catch::StartsWith("printf 'g,random\\n0x") &&
+                                                Catch::Contains("| lpconform eval tpr --phase odd --rounding sr_b --sr-bits 8"));
+  // The two-element repro keeps the GradScale exponent and reproduces the reference's answer.
+  const std::string out = run_repro(odd.first_mismatches[0].repro, "reference");
+  INFO(odd.first_mismatches[0].repro << "\n" << out);
+  CHECK(out.find("," + odd.first_mismatches[0].want.substr(10, odd.first_mismatches[0].want.find(',') - 10) + ",") != std::string::npos);
+}
+
+TEST_CASE("a mutant that rounds sr-fixed magnitude like floor is caught with a one-element repro", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::SrFixed) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    changed.sr_fixed.sign = SrSign::Floor;
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-sr-fixed-int4-magnitude_n8");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-sr-fixed-int4-magnitude_n8");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,random\\n0x") && Catch::Contains("| lpconform eval sr-fixed --scale 0x") &&
+                              Catch::Contains("--sign magnitude --qmin -8 --qmax 7 --sr-bits 8"));
+  const std::string out = run_repro(first.repro, "reference");
+  INFO(first.repro << "\n" << out);
+  CHECK(out.find("," + first.want.substr(5, first.want.find(',') - 5) + ",") != std::string::npos);  // "code -3, y ..." -> "-3"
 }
 
 TEST_CASE("quantizer cases round-trip through JSON", "[harness]") {

@@ -331,10 +331,12 @@ void gemm_integer(const GemmParams& params, chip::GemmShape shape, std::span<con
   std::transform(b.begin(), b.end(), b8.begin(), [&](uint8_t code) { return static_cast<int8_t>(vb[code]); });
   using Prepare = Int8Prepared (*)(const int8_t*, const int8_t*, uint64_t, uint64_t, uint64_t);
   using Run = void (*)(const Int8Prepared&, uint64_t, uint64_t, int32_t*);
-  const auto [prepare, run] = isa == GemmIsa::Avx512 ? std::pair<Prepare, Run>{detail::prepare_int8_avx512, detail::run_int8_avx512}
+  // A pair, not a structured binding: clang 14 (the fuzz build) cannot capture a binding in a lambda.
+  const std::pair<Prepare, Run> kernel = isa == GemmIsa::Avx512 ? std::pair<Prepare, Run>{detail::prepare_int8_avx512, detail::run_int8_avx512}
                               : isa == GemmIsa::Avx2 ? std::pair<Prepare, Run>{detail::prepare_int8_avx2, detail::run_int8_avx2}
                                                      : std::pair<Prepare, Run>{detail::prepare_int8_scalar, detail::run_int8_scalar};
-  const Int8Prepared prepared = prepare(a8.data(), b8.data(), shape.m, shape.n, shape.k);
+  const Run run = kernel.second;
+  const Int8Prepared prepared = kernel.first(a8.data(), b8.data(), shape.m, shape.n, shape.k);
   std::vector<int32_t> sums(shape.m * prepared.n_padded);
   const IntegerStep step{acc.width, false};
   for_row_ranges(shape.m, params.max_threads, [&](uint64_t m0, uint64_t m1) {

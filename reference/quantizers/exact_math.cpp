@@ -1,0 +1,74 @@
+// lpconform reference — the shared exact-rational helpers (exact_math.hpp).
+#include "reference/quantizers/exact_math.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+
+namespace lpc::ref::exact_math {
+
+cpp_rational pow2(int e) { return e >= 0 ? cpp_rational(cpp_int(1) << e) : cpp_rational(cpp_int(1), cpp_int(1) << -e); }
+
+cpp_int floor_of(const cpp_rational& x) {
+  // cpp_int division truncates toward zero; step down once for negative non-integers.
+  cpp_int q = numerator(x) / denominator(x);
+  if (x < 0 && q * denominator(x) != numerator(x)) --q;
+  return q;
+}
+
+cpp_int ceil_of(const cpp_rational& x) { return -floor_of(-x); }
+
+cpp_int round_half_even(const cpp_rational& x) {
+  const cpp_int down = floor_of(x);
+  const cpp_rational frac = x - cpp_rational(down);
+  if (frac != cpp_rational(1, 2)) return frac > cpp_rational(1, 2) ? down + 1 : down;
+  return (down % 2 == 0) ? down : down + 1;
+}
+
+int floor_log2(const cpp_rational& a) {
+  // The bit lengths of numerator and denominator give it to within one; correct by comparison.
+  int top = static_cast<int>(msb(numerator(a))) - static_cast<int>(msb(denominator(a)));
+  while (a >= pow2(top + 1)) ++top;
+  while (a < pow2(top)) --top;
+  return top;
+}
+
+cpp_rational exact(float x) {
+  const uint32_t bits = std::bit_cast<uint32_t>(x);
+  const int biased = static_cast<int>((bits >> 23) & 0xff);
+  const uint32_t fraction = bits & 0x7fffff;
+  const cpp_rational magnitude = biased == 0 ? cpp_rational(fraction) * pow2(-149) : cpp_rational(fraction | 0x800000) * pow2(biased - 150);
+  return (bits >> 31) ? cpp_rational(-magnitude) : magnitude;
+}
+
+cpp_rational exact(double x) {
+  const uint64_t bits = std::bit_cast<uint64_t>(x);
+  const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+  const uint64_t fraction = bits & ((uint64_t{1} << 52) - 1);
+  const cpp_rational magnitude =
+      biased == 0 ? cpp_rational(cpp_int(fraction)) * pow2(-1074) : cpp_rational(cpp_int(fraction | (uint64_t{1} << 52))) * pow2(biased - 1075);
+  return (bits >> 63) ? cpp_rational(-magnitude) : magnitude;
+}
+
+cpp_rational exact(const ExactValue& v) {
+  const cpp_rational magnitude = cpp_rational(cpp_int(v.significand)) * pow2(v.exponent);
+  return v.negative ? cpp_rational(-magnitude) : magnitude;
+}
+
+float to_float32(const cpp_rational& x) {
+  if (x == 0) return 0.0f;
+  const bool negative = x < 0;
+  const cpp_rational a = negative ? cpp_rational(-x) : x;
+  // 1. The quantum of a's binade: 2^(e-23) for normal e >= -126, else the subnormal 2^-149.
+  const int quantum = std::max(floor_log2(a), -126) - 23;
+  // 2. a / quantum rounded to an integer, ties to even; a carry to 2^24 is the next binade's
+  //    first value, still exact with this quantum.
+  const cpp_int units = round_half_even(a / pow2(quantum));
+  // 3. Overflow once the rounded value reaches 2^128.
+  if (cpp_rational(units) * pow2(quantum) >= pow2(128)) return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
+  const float magnitude = std::ldexp(static_cast<float>(static_cast<uint32_t>(units)), quantum);  // exact: units <= 2^24
+  return negative ? -magnitude : magnitude;
+}
+
+}  // namespace lpc::ref::exact_math
