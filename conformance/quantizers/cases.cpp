@@ -194,7 +194,10 @@ std::vector<int64_t> requant_ties(const RequantParams& p, size_t c) {
   };
   for (int64_t k : ks) {
     if (is_xnnpack(p.scheme)) {
-      around(static_cast<int64_t>(std::floor((static_cast<double>(k) + 0.5) / p.scales[c])));
+      // A tiny scale puts the tie beyond 2^63: clamp to +-2^62 like floor_div (the caller clips
+      // to the domain, which is narrower) before converting.
+      const double centre = std::floor((static_cast<double>(k) + 0.5) / p.scales[c]);
+      around(static_cast<int64_t>(std::clamp(centre, -0x1p62, 0x1p62)));
       continue;
     }
     const int128 m = p.multipliers[c];

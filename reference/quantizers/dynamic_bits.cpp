@@ -47,6 +47,10 @@ int32_t low_value(const DynBitsParams& p, int32_t x) {
 
 DynBitsOutcome dynbits(const DynBitsParams& p, std::span<const int32_t> x) {
   DynBitsOutcome out;
+  if (const auto error = dynbits_params_error(p)) {
+    out.error = *error;
+    return out;
+  }
   const auto [C, H, W] = p.shape;
   if (static_cast<int64_t>(x.size()) != C * H * W) {
     out.error = "expected " + std::to_string(C * H * W) + " elements (C·H·W), got " + std::to_string(x.size());

@@ -82,7 +82,9 @@ TEST_CASE("dynbits: invariants of §6.5", "[dynbits][property]") {
     if (*rc::gen::arbitrary<bool>()) {  // one-element groups: both bounds are exactly reachable
       p.group = {1, 1};
       p.block[0] = 1;
+      if (p.thresholds.size() != 1) p.thresholds.assign(static_cast<size_t>(p.block_count()), p.thresholds[0]);  // more blocks now
     }
+    RC_ASSERT(!dynbits_params_error(p));
     const ref::DynBitsOutcome r = ref::dynbits(p, x);
     RC_ASSERT(r.ok);
     const std::vector<int64_t> sizes = block_sizes(p);
@@ -181,6 +183,7 @@ TEST_CASE("dynbits: parameter and input errors", "[dynbits]") {
   DynBitsParams thresholds = p;
   thresholds.thresholds = {1.0f, 2.0f};
   CHECK(dynbits_params_error(thresholds));
+  CHECK_FALSE(ref::dynbits(thresholds, std::vector<int32_t>(16, 0)).ok);  // the reference checks too
   DynBitsParams budget = p;
   budget.budget_256 = 9 * 256;
   CHECK(dynbits_params_error(budget));
