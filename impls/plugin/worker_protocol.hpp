@@ -81,6 +81,7 @@ class Reader {
   template <class T>
   void get_array(T* out, size_t count) {
     if (count > rest_.size() / sizeof(T)) throw std::runtime_error("malformed message: array runs past the end");
+    if (count == 0) return;  // `out` may be null (an empty batch); memcpy with a null pointer is undefined
     std::memcpy(out, take(count * sizeof(T)), count * sizeof(T));
   }
   std::string get_string() {
