@@ -111,4 +111,19 @@ bool RunResult::required_passed() const {
   return true;
 }
 
+ItemResult& not_ok(ItemResult& r, OpStatus status, const std::string& who, const std::string& error) {
+  const bool subject = who == "subject";
+  r.status = !subject                           ? Status::Error
+             : status == OpStatus::Unsupported ? Status::Unsupported
+             : status == OpStatus::Crash       ? Status::Crash
+             : status == OpStatus::Timeout     ? Status::Timeout
+                                               : Status::Error;
+  const char* what = status == OpStatus::Unsupported ? " does not support this item"
+                     : status == OpStatus::Crash     ? " crashed"
+                     : status == OpStatus::Timeout   ? " timed out"
+                                                     : " failed";
+  r.message = who + what + (error.empty() ? "" : ": " + error);
+  return r;
+}
+
 }  // namespace lpc

@@ -123,4 +123,9 @@ struct RunResult {
   bool required_passed() const;
 };
 
+// Finishes a result whose entry point did not return Ok: status and message. `who` is "subject"
+// or "oracle". The subject's Unsupported, Crash and Timeout (an out-of-process implementation died
+// or hung) keep their status; anything else, and anything the oracle does, is Error.
+ItemResult& not_ok(ItemResult& r, OpStatus status, const std::string& who, const std::string& error);
+
 }  // namespace lpc

@@ -56,23 +56,6 @@ ItemResult start(const Item& item, const CheckContext& context) {
   return r;
 }
 
-// Finishes a result whose entry point did not return Ok. The subject's Crash and Timeout (an
-// out-of-process implementation died or hung) keep their status; anything the oracle does is Error.
-ItemResult& not_ok(ItemResult& r, OpStatus status, const std::string& who, const std::string& error) {
-  const bool subject = who == "subject";
-  r.status = !subject                           ? Status::Error
-             : status == OpStatus::Unsupported ? Status::Unsupported
-             : status == OpStatus::Crash       ? Status::Crash
-             : status == OpStatus::Timeout     ? Status::Timeout
-                                               : Status::Error;
-  const char* what = status == OpStatus::Unsupported ? " does not support this item"
-                     : status == OpStatus::Crash     ? " crashed"
-                     : status == OpStatus::Timeout   ? " timed out"
-                                                     : " failed";
-  r.message = who + what + (error.empty() ? "" : ": " + error);
-  return r;
-}
-
 // A one-input case for the repro line of input i.
 Case single(const Case& c, size_t i) {
   Case one = c;

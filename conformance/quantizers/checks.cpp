@@ -91,20 +91,6 @@ std::string input_text(const Case& c, size_t i) {
   return std::to_string(static_cast<int64_t>(c.inputs[i])) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : "");
 }
 
-ItemResult& not_ok(ItemResult& r, OpStatus status, bool subject, const std::string& error) {
-  r.status = !subject                           ? Status::Error
-             : status == OpStatus::Unsupported ? Status::Unsupported
-             : status == OpStatus::Crash       ? Status::Crash
-             : status == OpStatus::Timeout     ? Status::Timeout
-                                               : Status::Error;
-  const char* what = status == OpStatus::Unsupported ? " does not support this item"
-                     : status == OpStatus::Crash     ? " crashed"
-                     : status == OpStatus::Timeout   ? " timed out"
-                                                     : " failed";
-  r.message = std::string(subject ? "subject" : "oracle") + what + (error.empty() ? "" : ": " + error);
-  return r;
-}
-
 OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::string& error) {
   try {
     return impl.quantize(batch, error);
@@ -208,12 +194,12 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   Outputs want, got;
   std::string error;
   if (OpStatus s = call(oracle, batch_for(c, x, dy, values, want, true, nullptr), error); s != OpStatus::Ok) {
-    not_ok(r, s, false, error);
+    not_ok(r, s, "oracle", error);
     return false;
   }
   size_t failed_at = SIZE_MAX;
   if (OpStatus s = call(subject, batch_for(c, x, dy, values, got, false, &failed_at), error); s != OpStatus::Ok) {
-    not_ok(r, s, true, error);
+    not_ok(r, s, "subject", error);
     if (failed_at < c.inputs.size()) {
       Mismatch m;
       m.input = input_text(c, failed_at);
@@ -289,8 +275,8 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   r.item = item;
   r.signature = item.signature(context.subject->name);
   r.verification = quantizer_verification(item);
-  if (!context.subject->quantize) return not_ok(r, OpStatus::Unsupported, true, "no quantizer entry point");
-  if (!context.oracle->quantize) return not_ok(r, OpStatus::Error, false, "no quantizer entry point");
+  if (!context.subject->quantize) return not_ok(r, OpStatus::Unsupported, "subject", "no quantizer entry point");
+  if (!context.oracle->quantize) return not_ok(r, OpStatus::Error, "oracle", "no quantizer entry point");
   try {
     for (const Case& c : quantizer_cases::make_cases(item, context.seed)) {
       const uint64_t before = r.checked;
