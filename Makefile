@@ -40,7 +40,7 @@ test: build
 
 # The quick tier (fuzz regressions included) built with g++ -fsanitize=address,undefined.
 test-sanitize: setup
-	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DLPC_SANITIZE=ON
+	@[ -f $(ASAN_BUILD)/CMakeCache.txt ] || cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Release -DLPC_SANITIZE=ON -DLPC_BENCH=OFF
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	# Left out here, run by `make test` in the normal build: the plugin tests (the worker limits its
 	# address space with RLIMIT_AS, which ASan's terabytes of shadow memory cannot live with, and the

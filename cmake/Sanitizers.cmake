@@ -23,6 +23,15 @@ if(LPC_FUZZ)
   if(NOT CMAKE_CXX_FLAGS MATCHES "fuzzer-no-link")
     string(APPEND CMAKE_CXX_FLAGS " -fsanitize=fuzzer-no-link")
   endif()
-  # Coverage feedback from the subjects and parsers, not from Boost or the reference's lookups.
-  string(APPEND CMAKE_CXX_FLAGS " -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/fuzz/coverage-ignorelist.txt")
+  # Coverage feedback from the subjects and parsers, not from library code or the reference's
+  # lookups. Neither make nor ccache reads the list's contents (ccache hashes the flag's text), so
+  # the build uses a copy named by the contents' hash: editing the list reconfigures
+  # (CMAKE_CONFIGURE_DEPENDS), changes the flag, and so rebuilds everything.
+  set(lpc_ignorelist "${PROJECT_SOURCE_DIR}/fuzz/coverage-ignorelist.txt")
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${lpc_ignorelist}")
+  file(SHA1 "${lpc_ignorelist}" lpc_ignorelist_sha1)
+  string(SUBSTRING "${lpc_ignorelist_sha1}" 0 12 lpc_ignorelist_sha1)
+  set(lpc_ignorelist_copy "${PROJECT_BINARY_DIR}/coverage-ignorelist-${lpc_ignorelist_sha1}.txt")
+  configure_file("${lpc_ignorelist}" "${lpc_ignorelist_copy}" COPYONLY)
+  string(APPEND CMAKE_CXX_FLAGS " -fsanitize-coverage-ignorelist=${lpc_ignorelist_copy}")
 endif()

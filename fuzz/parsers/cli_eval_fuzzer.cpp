@@ -1,7 +1,6 @@
 // lpconform fuzz — `lpconform eval encode|decode`, the CSV reader and value parsing behind it, run
-// through the shipped command line unchanged: conformance/cli/main.cpp is compiled into this
-// target with its main() renamed lpc_cli_main (fuzz/CMakeLists.txt), stdin and stdout are string
-// buffers.
+// through the shipped command line unchanged (lpc::cli::run_command_line, which lpconform's main()
+// calls); stdin and stdout are string buffers.
 //
 // Bytes: control values from the end choose the command line — encode or decode, the format, and
 // for encode a rounding, an overflow policy of the format's kind, sr_bits for a stochastic
@@ -14,10 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "conformance/cli/app.hpp"
 #include "conformance/core/case.hpp"
 #include "fuzz/support/fuzz_support.hpp"
-
-int lpc_cli_main(int argc, char** argv);  // conformance/cli/main.cpp, renamed for this target
 
 namespace {
 
@@ -56,7 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const StreamRedirect redirect_in(std::cin, &in), redirect_out(std::cout, &out), redirect_err(std::cerr, &err);
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
-    status = lpc_cli_main(static_cast<int>(argv.size()), argv.data());
+    status = lpc::cli::run_command_line(static_cast<int>(argv.size()), argv.data());
   }
 
   // 3. The contract.

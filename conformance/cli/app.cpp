@@ -1,0 +1,80 @@
+// lpconform — the command line: list, run, eval, explain, vectors, report, chip. See `lpconform --help`.
+// The whole program is lpc::cli::run_command_line (library lpc_cli); main.cpp only calls it, so the
+// fuzz targets drive the command line as shipped.
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "conformance/cli/app.hpp"
+#include "conformance/cli/commands.hpp"
+#include "conformance/core/bundled.hpp"
+#include "spec/table/csv.hpp"
+
+namespace lpc::cli {
+
+const Implementation& implementation_by_name(const std::string& name) {
+  if (const Implementation* impl = find_implementation(name)) return *impl;
+  std::string names;
+  for (const Implementation* impl : implementations()) names += (names.empty() ? "" : ", ") + impl->name;
+  throw UsageError("--impl: unknown implementation '" + name + "', expected one of: " + names);
+}
+
+const Format& format_option(const std::string& name) {
+  try {
+    return format_by_name(name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--format: ") + e.what());
+  }
+}
+
+std::string read_input(const std::string& path, std::string& origin) {
+  if (path == "-") {
+    origin = "<stdin>";
+    return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  }
+  origin = path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--input: cannot read '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int run_command_line(int argc, char** argv) {
+  std::string command_line = "lpconform";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+
+  CLI::App app("lpconform: verification and benchmark conformance suite for low-precision ML arithmetic.\n"
+               "Exit status: 0 success; 1 conformance failures; 2 usage or input errors; 3 infrastructure errors.",
+               "lpconform");
+  app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION);
+  app.require_subcommand(1);
+  const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app), add_vectors(app, command_line),
+                              add_report(app, command_line), add_chip(app)};
+  try {
+    app.parse(argc, argv);
+    for (const Command& c : commands)
+      if (c.app->parsed()) return c.run();
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const UsageError& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 2;
+  } catch (const lpc::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return 2;
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 2;
+  } catch (const InfrastructureError& e) {
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 3;
+  } catch (const std::exception& e) {
+    std::cerr << "lpconform: internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 2;
+}
+
+}  // namespace lpc::cli
