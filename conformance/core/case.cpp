@@ -1,5 +1,6 @@
 #include "conformance/core/case.hpp"
 
+#include <array>
 #include <bit>
 #include <charconv>
 #include <stdexcept>
@@ -25,6 +26,14 @@ constexpr OpInfo kOps[] = {
      "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.3-3.4); exact"},
     {Op::SrFixed, "sr-fixed", "grid (integer format) x sign convention x random bits",
      "fixed-point stochastic rounding: x, random word -> code, y (spec/quantizers.md §3.1); exact"},
+    {Op::MxDequantize, "mx-dequantize", "element format (block 32)",
+     "MX dequantization: E8M0 scale codes and element codes -> X·P exactly (spec/quantizers.md §4.5); exact"},
+    {Op::MxDot, "mx-dot", "element format (block 32)",
+     "MX dot product of two MX vectors in the declared float32 order (spec/quantizers.md §4.6); exact bits and the error bound"},
+    {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
+     "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
+    {Op::DynBits, "dynbits", "group statistic x low value",
+     "dynamic per-block bit width: integer feature map -> per-element low flags and values, per-block bits (spec/quantizers.md §6); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -57,6 +66,17 @@ std::string tpr_rounding_name(const TprParams& p) {
 
 const char* sign_name(SrSign sign) { return sign == SrSign::Floor ? "floor" : "magnitude"; }
 
+// `values` joined by ',' after `text` turns each into a string.
+template <class Values, class Text>
+std::string joined(const Values& values, Text text) {
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ',';
+    out += text(v);
+  }
+  return out;
+}
+
 // A float32 as its bit pattern, "0x3f800000": exact, and what `lpconform eval lsq` reads.
 std::string float_hex(float value) { return hex(std::bit_cast<uint32_t>(value), 8); }
 
@@ -87,6 +107,31 @@ std::optional<Op> parse_op(std::string_view name) {
 }
 
 std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
+
+std::string ulq_variant(const QuantizerParams& params) {
+  const UlqParams& p = params.ulq;
+  if (!params.ulq_partition.empty()) return "partition";
+  if (p.method == UlqMethod::Pow2) return "pow2_b" + std::to_string(p.bits);
+  if (p.method == UlqMethod::Activation)
+    return (p.criterion == UlqCriterion::LossProxy ? "activation_proxy_k" : "activation_k") + std::to_string(p.bits);
+  return p.method == UlqMethod::TernaryTwn ? "ternary_twn" : std::string(to_string(p.method));
+}
+
+const char* dynbits_stat_name(DynStat stat) { return stat == DynStat::Max ? "max" : stat == DynStat::Mean ? "mean" : "sum"; }
+
+const char* dynbits_low_value_name(DynLowValue v) { return v == DynLowValue::Truncate ? "truncate" : "rne"; }
+
+std::optional<DynStat> parse_dynbits_stat(std::string_view name) {
+  for (DynStat s : {DynStat::Max, DynStat::Mean, DynStat::Sum})
+    if (name == dynbits_stat_name(s)) return s;
+  return std::nullopt;
+}
+
+std::optional<DynLowValue> parse_dynbits_low_value(std::string_view name) {
+  for (DynLowValue v : {DynLowValue::Truncate, DynLowValue::Rne})
+    if (name == dynbits_low_value_name(v)) return v;
+  return std::nullopt;
+}
 
 const RequantMode& requant_mode(const QuantizerParams& params) {
   for (const RequantMode& m : kRequantModes)
@@ -160,9 +205,12 @@ std::string Item::signature(std::string_view impl) const {
     return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
   if (op == Op::Tpr) return s + phase_name(quant.tpr.phase) + "-" + tpr_rounding_name(quant.tpr);
   if (op == Op::SrFixed) return s + format->name + "-" + sign_name(quant.sr_fixed.sign) + "_n" + std::to_string(quant.sr_fixed.sr_bits);
+  if (op == Op::Ulq) return s + ulq_variant(quant);
+  if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
   if (op == Op::Mx)
     return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
+  if (op == Op::MxDequantize || op == Op::MxDot) return s + "-k" + std::to_string(quant.mx.block);
   if (op == Op::Lsq) s += quant.lsq.variant == LsqVariant::Paper ? "-paper" : "-torch";
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -196,9 +244,9 @@ std::string Case::repro_command(std::string_view impl) const {
            float_hex(p.grad_scale) + " --impl " + std::string(impl);
   }
   if (op == Op::LsqInit) {
-    std::string tensor;
-    for (uint64_t v : inputs) tensor += (tensor.empty() ? "" : ",") + hex(v, 8);
-    return "# lsq-init has no eval op yet: qmax " + std::to_string(quant.lsq.qmax) + ", float32 tensor " + tensor;
+    body = "x\\n";
+    for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
+    return "printf '" + body + "' | lpconform eval lsq-init --qmax " + std::to_string(quant.lsq.qmax) + " --impl " + std::string(impl);
   }
   if (op == Op::Mx) {
     const MxParams& p = quant.mx;
@@ -206,6 +254,47 @@ std::string Case::repro_command(std::string_view impl) const {
     for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
     return "printf '" + body + "' | lpconform eval mx --elem " + p.element->name + " --block " + std::to_string(p.block) + " --scale-rule " +
            to_string(p.scale_rule) + " --rounding " + lpc::to_string(p.rounding) + " --impl " + std::string(impl);
+  }
+  if (op == Op::MxDequantize || op == Op::MxDot) {
+    // The packed codes of Case::inputs, one row per element; eval mx reads the codes in hex.
+    static const Format& e8m0 = format_by_name("float8_e8m0fnu");
+    const Format& element = *quant.mx.element;
+    const bool dot = op == Op::MxDot;
+    body = dot ? "a_scale,a_elem,b_scale,b_elem\\n" : "scale_code,elem_code\\n";
+    for (uint64_t v : inputs) {
+      if (dot) body += code_hex(e8m0, (v >> 24) & 0xff) + "," + code_hex(element, (v >> 16) & 0xff) + ",";
+      body += code_hex(e8m0, (v >> 8) & 0xff) + "," + code_hex(element, v & 0xff) + "\\n";
+    }
+    return "printf '" + body + "' | lpconform eval mx --op " + (dot ? "dot" : "dequantize") + " --elem " + element.name + " --block " +
+           std::to_string(quant.mx.block) + " --impl " + std::string(impl);
+  }
+  if (op == Op::Ulq) {
+    const UlqParams& p = quant.ulq;
+    const bool activation = p.method == UlqMethod::Activation, proxy = activation && p.criterion == UlqCriterion::LossProxy;
+    const bool second = ulq_needs_curvature(p.method) || proxy;
+    body = ulq_needs_curvature(p.method) ? "w,d\\n" : proxy ? "w,grad\\n" : "w\\n";
+    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + (second ? "," + hex(i < dy.size() ? dy[i] : 0, 8) : "") + "\\n";
+    std::string cmd = "printf '" + body + "' | lpconform eval ulq --method " + std::string(to_string(p.method));
+    if (activation || p.method == UlqMethod::Pow2) cmd += " --bits " + std::to_string(p.bits);
+    if (activation)
+      cmd += " --betas " + joined(p.betas, [](double b) { return float_hex(static_cast<float>(b)); }) + " --criterion " + (proxy ? "proxy" : "mse");
+    if (!quant.ulq_partition.empty())
+      cmd += " --partition " + joined(quant.ulq_partition, [](double r) { return hex(std::bit_cast<uint64_t>(r), 16); });
+    return cmd + " --impl " + std::string(impl);
+  }
+  if (op == Op::DynBits) {
+    const DynBitsParams& p = quant.dynbits;
+    body = "x\\n";
+    for (uint64_t v : inputs) body += std::to_string(static_cast<int64_t>(v)) + "\\n";
+    auto number = [](int64_t v) { return std::to_string(v); };
+    auto bits = [](int64_t units) {  // a multiple of 1/256: its shortest decimal is exact
+      char buffer[32];
+      return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, static_cast<double>(units) / kDynBitsBudgetUnit).ptr);
+    };
+    return "printf '" + body + "' | lpconform eval dynbits --shape " + joined(p.shape, number) + " --block " + joined(p.block, number) +
+           " --group " + joined(p.group, number) + " --high-bits " + std::to_string(p.high_bits) + " --low-bits " + std::to_string(p.low_bits) +
+           " --budget " + bits(p.budget_256) + " --min-bits " + bits(p.min_bits_256) + " --threshold " + joined(p.thresholds, float_hex) +
+           " --stat " + dynbits_stat_name(p.stat) + " --low-value " + dynbits_low_value_name(p.low_value) + " --impl " + std::string(impl);
   }
   if (op == Op::SrFixed) {
     const SrFixedParams& p = quant.sr_fixed;
@@ -225,20 +314,15 @@ std::string Case::repro_command(std::string_view impl) const {
   }
   if (op == Op::Requantize) {
     const RequantParams& p = quant.requant;
-    auto list = [](const auto& values, auto text) {
-      std::string out;
-      for (const auto& v : values) out += (out.empty() ? "" : ",") + text(v);
-      return out;
-    };
     body = "value\\n";
     for (uint64_t v : inputs) body += std::to_string(static_cast<int64_t>(v)) + "\\n";
     std::string cmd = "printf '" + body + "' | lpconform eval requantize --scheme " + std::string(to_string(p.scheme)) + " --input-type " +
                       std::string(to_string(p.input_type)) + " --output-type " + std::string(to_string(p.output_type));
     if (p.scales.empty()) {
-      cmd += " --multiplier " + list(p.multipliers, [](int32_t m) { return std::to_string(m); });
-      cmd += " --shift " + list(p.shifts, [](int32_t s) { return std::to_string(s); });
+      cmd += " --multiplier " + joined(p.multipliers, [](int32_t m) { return std::to_string(m); });
+      cmd += " --shift " + joined(p.shifts, [](int32_t s) { return std::to_string(s); });
     } else {
-      cmd += " --scale " + list(p.scales, float_hex);
+      cmd += " --scale " + joined(p.scales, float_hex);
     }
     if (p.input_zp) cmd += " --input-zp " + std::to_string(p.input_zp);
     if (p.output_zp) cmd += " --output-zp " + std::to_string(p.output_zp);
@@ -289,6 +373,18 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["rounding"] = to_string(item.quant.mx.rounding);
     j["block"] = item.quant.mx.block;
     j["source"] = "float32";
+  } else if (item.op == Op::MxDequantize || item.op == Op::MxDot) {
+    j["format"] = item.format->name;
+    j["block"] = item.quant.mx.block;
+    j["source"] = "codes";
+  } else if (item.op == Op::Ulq) {
+    j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
+    j["variant"] = ulq_variant(item.quant);
+    j["source"] = "float32";
+  } else if (item.op == Op::DynBits) {
+    j["format"] = "int";  // signed b_h-bit feature maps; the bit widths belong to each case
+    j["variant"] = std::string(dynbits_stat_name(item.quant.dynbits.stat)) + "-" + dynbits_low_value_name(item.quant.dynbits.low_value);
+    j["source"] = "int";
   } else if (is_quantizer(item.op)) {
     j["format"] = item.format->name;
     if (item.op == Op::Lsq) {
@@ -361,6 +457,42 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
       return;
     }
+    if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
+      j["format"] = c.format->name;
+      j["block"] = c.quant.mx.block;
+      for (uint64_t v : c.inputs) inputs.push_back(hex(v, c.op == Op::MxDot ? 8 : 4));
+      return;
+    }
+    if (c.op == Op::Ulq) {
+      const UlqParams& p = c.quant.ulq;
+      j["method"] = to_string(p.method);
+      j["bits"] = p.bits;
+      j["criterion"] = p.criterion == UlqCriterion::Mse ? "mse" : "proxy";
+      auto& betas = j["betas"] = nlohmann::json::array();
+      for (double b : p.betas) betas.push_back(float_hex(static_cast<float>(b)));
+      auto& partition = j["partition"] = nlohmann::json::array();
+      for (double r : c.quant.ulq_partition) partition.push_back(hex(std::bit_cast<uint64_t>(r), 16));
+      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
+      auto& dy = j["dy"] = nlohmann::json::array();
+      for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
+      return;
+    }
+    if (c.op == Op::DynBits) {
+      const DynBitsParams& p = c.quant.dynbits;
+      j["shape"] = p.shape;
+      j["block"] = p.block;
+      j["group"] = p.group;
+      j["high_bits"] = p.high_bits;
+      j["low_bits"] = p.low_bits;
+      j["budget_256"] = p.budget_256;
+      j["min_bits_256"] = p.min_bits_256;
+      j["stat"] = dynbits_stat_name(p.stat);
+      j["low_value"] = dynbits_low_value_name(p.low_value);
+      auto& thresholds = j["thresholds"] = nlohmann::json::array();
+      for (float t : p.thresholds) thresholds.push_back(float_hex(t));
+      for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
+      return;
+    }
     const LsqParams& p = c.quant.lsq;
     if (c.op == Op::Lsq) {
       j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
@@ -397,7 +529,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr or sr-fixed");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -468,6 +600,57 @@ void from_json(const nlohmann::json& j, Case& c) {
     p.rounding = *parse_rounding(rounding);
     if (auto e = mx_params_error(p)) throw std::invalid_argument("case: mx parameters: " + *e);
     for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
+    return;
+  }
+  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
+    MxParams& p = c.quant.mx;
+    c.format = p.element = &format_by_name(field("format").get<std::string>());
+    p.block = field("block").get<int>();
+    if (auto e = mx_params_error(p)) throw std::invalid_argument("case: " + op + " parameters: " + *e);
+    const uint64_t limit = c.op == Op::MxDot ? uint64_t{1} << 32 : uint64_t{1} << 16;
+    for (const auto& v : field("inputs")) {
+      c.inputs.push_back(parse_hex_field(v, "inputs"));
+      if (c.inputs.back() >= limit) throw std::invalid_argument("case field 'inputs': packed codes " + v.get<std::string>() + " wider than the op's " + (c.op == Op::MxDot ? "32" : "16") + " bits");
+    }
+    return;
+  }
+  if (c.op == Op::Ulq) {
+    UlqParams& p = c.quant.ulq;
+    const std::string method = field("method").get<std::string>(), criterion = field("criterion").get<std::string>();
+    if (!parse_ulq_method(method)) throw std::invalid_argument("case field 'method': unknown ULQ method '" + method + "'");
+    if (criterion != "mse" && criterion != "proxy") throw std::invalid_argument("case field 'criterion': expected mse or proxy, got '" + criterion + "'");
+    p.method = *parse_ulq_method(method);
+    p.bits = field("bits").get<int>();
+    p.criterion = criterion == "mse" ? UlqCriterion::Mse : UlqCriterion::LossProxy;
+    for (const auto& b : field("betas")) p.betas.push_back(float_field(b, "betas"));
+    if (auto e = ulq_params_error(p)) throw std::invalid_argument("case: ulq parameters: " + *e);
+    for (const auto& r : field("partition")) c.quant.ulq_partition.push_back(std::bit_cast<double>(parse_hex_field(r, "partition")));
+    if (!c.quant.ulq_partition.empty())
+      if (auto e = ulq_ratios_error(c.quant.ulq_partition)) throw std::invalid_argument("case field 'partition': " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
+    for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
+    if (!c.dy.empty() && c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' (d or grad) must be empty or have one word per input");
+    return;
+  }
+  if (c.op == Op::DynBits) {
+    DynBitsParams& p = c.quant.dynbits;
+    p.shape = field("shape").get<std::array<int64_t, 3>>();
+    p.block = field("block").get<std::array<int64_t, 3>>();
+    p.group = field("group").get<std::array<int64_t, 2>>();
+    p.high_bits = field("high_bits").get<int>();
+    p.low_bits = field("low_bits").get<int>();
+    p.budget_256 = field("budget_256").get<int64_t>();
+    p.min_bits_256 = field("min_bits_256").get<int64_t>();
+    const std::string stat = field("stat").get<std::string>(), low_value = field("low_value").get<std::string>();
+    if (!parse_dynbits_stat(stat)) throw std::invalid_argument("case field 'stat': expected max, mean or sum, got '" + stat + "'");
+    if (!parse_dynbits_low_value(low_value)) throw std::invalid_argument("case field 'low_value': expected truncate or rne, got '" + low_value + "'");
+    p.stat = *parse_dynbits_stat(stat);
+    p.low_value = *parse_dynbits_low_value(low_value);
+    for (const auto& t : field("thresholds")) p.thresholds.push_back(float_field(t, "thresholds"));
+    if (auto e = dynbits_params_error(p)) throw std::invalid_argument("case: dynbits parameters: " + *e);
+    for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
+    if (static_cast<int64_t>(c.inputs.size()) != p.element_count())
+      throw std::invalid_argument("case field 'inputs': expected C·H·W = " + std::to_string(p.element_count()) + " values, got " + std::to_string(c.inputs.size()));
     return;
   }
   if (c.op == Op::Lsq || c.op == Op::LsqInit) {

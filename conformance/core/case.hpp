@@ -33,10 +33,11 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed: checked through Implementation::quantize
+// Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed;
+  return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed ||
+         op == Op::MxDequantize || op == Op::MxDot || op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -59,6 +60,16 @@ RequantParams requant_params(const RequantMode& mode, IntType input, IntType out
 // bits [-2^(b-1), 2^(b-1) - 1], unsigned [0, 2^b - 1]; scale and grad scale 1.
 LsqParams lsq_grid(const Format& integer_format);
 
+// A ulq item's or case's variant, as profiles name it and signatures carry: binary, ternary,
+// ternary_twn, lab, laq, pow2_bB, activation_kK (mse), activation_proxy_kK, or partition (ternary
+// with the §5.7 schedule of ulq_partition).
+std::string ulq_variant(const QuantizerParams& params);
+// dynbits' statistic (max, mean, sum) and low value (truncate, rne) by name, both ways.
+const char* dynbits_stat_name(DynStat stat);
+const char* dynbits_low_value_name(DynLowValue value);
+std::optional<DynStat> parse_dynbits_stat(std::string_view name);
+std::optional<DynLowValue> parse_dynbits_low_value(std::string_view name);
+
 // Which inputs an item checks. `all`: every bit pattern of a 16-bit source (encode) or every code
 // of the format (decode). `boundary`: the reference's rounding breakpoints and their float32/
 // float64 neighbours plus specials (conformance/formats/cases.hpp). `random`: that many seeded
@@ -78,7 +89,10 @@ struct InputSpec {
 // leaves format null; mx uses format (the element format) and quant.mx (element, block, scale
 // rule, element rounding); tpr uses format (float4_e3m0_radix4, informative) and quant.tpr (phase,
 // rounding, random bits); sr-fixed uses format (the integer grid: qmin/qmax) and quant.sr_fixed
-// (sign convention, qmin, qmax, random bits; the scale belongs to each case). The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
+// (sign convention, qmin, qmax, random bits; the scale belongs to each case); ulq leaves format null
+// and uses quant.ulq (method, bits, criterion; betas per case) and quant.ulq_partition (the
+// partition variant); dynbits leaves format null and uses quant.dynbits.stat and low_value (the
+// layout, widths, budgets and thresholds belong to each case). The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
 // each case (conformance/quantizers/cases.hpp).
 struct Item {
   Op op = Op::Encode;
@@ -97,7 +111,9 @@ struct Item {
   // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8") and
 // impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32") and
 // impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8") and impl-sr-fixed-grid-sign_nN
-// ("fast-sr-fixed-int8-floor_n8"). Format, mode and type
+// ("fast-sr-fixed-int8-floor_n8") and impl-mx-dequantize-element-kBLOCK and impl-mx-dot-element-kBLOCK
+// ("fast-mx-dot-float8_e5m2-k32") and impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition")
+// and impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format, mode and type
   // names contain no '-'; op names are matched longest first, so the signature splits back
   // unambiguously.
   std::string signature(std::string_view impl) const;
@@ -110,7 +126,9 @@ struct Item {
 // requantize format (the output type), scheme (the mode), source (the input type); mx format (the
 // element format), scale_rule, rounding, block, source "float32"; tpr format, phase, rounding,
 // sr_bits (stochastic only), source "float32"; sr-fixed format (the grid), sign, sr_bits, qmin, qmax,
-// source "float32".
+// source "float32"; mx-dequantize and mx-dot format (the element format), block, source "codes";
+// ulq format "float32", variant (method with bits and criterion), source "float32"; dynbits format
+// "int", variant (statistic-low value, "max-truncate"), source "int".
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
@@ -119,14 +137,17 @@ struct Case {
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
   // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx) or of the
-  // tensor (lsq-init), or integers as two's complement (requantize).
+  // tensor (lsq-init), or integers as two's complement (requantize); mx-dequantize: per element
+  // scale_code << 8 | elem_code; mx-dot: per element a_scale << 24 | a_elem << 16 | b_scale << 8 |
+  // b_elem (the scale codes repeat along each block); ulq: the tensor w's float32 bits; dynbits: the
+  // map's integers as two's complement.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode, tpr under a stochastic rounding, sr-fixed: one word per input
   QuantizerParams quant;         // quantizer ops: every parameter of the op
-  std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input
+  std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input; ulq: d or the gradient
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
-  // lsq-init has no eval op yet: its line is a comment holding the tensor.
+  // lsq-init, ulq and dynbits rerun the whole tensor or map.
   std::string repro_command(std::string_view impl) const;
 };
 
@@ -134,9 +155,13 @@ struct Case {
 // mx: {"op","format","block","scale_rule","rounding","inputs":[hex float32...]};
 // tpr: {"op","phase","rounding","sr_bits","inputs":[hex float32...],"random":[hex...]};
 // sr-fixed: {"op","format","sign","scale","qmin","qmax","sr_bits","inputs","random"} (hex).
+// mx-dequantize, mx-dot: {"op","format","block","inputs":[hex packed codes...]} (Case::inputs).
 // lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
 // lsq-init: {"op","qmax","inputs"}; requantize: {"op","scheme","scale16","inexact","input_type",
-// "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]}.
+// "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};
+// ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"};
+// dynbits: {"op","shape","block","group","high_bits","low_bits","budget_256","min_bits_256","stat",
+// "low_value","thresholds":[hex float32...],"inputs":[decimal...]}.
 void to_json(nlohmann::json&, const Case&);
 // Throws std::invalid_argument naming the field that is wrong.
 void from_json(const nlohmann::json&, Case&);

@@ -18,13 +18,16 @@
 #include "spec/quantizers/mx_params.hpp"
 #include "spec/quantizers/params.hpp"
 #include "spec/quantizers/params_sr_dynbits.hpp"
+#include "spec/quantizers/ulq_params.hpp"
 
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
 // Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit, Requantize, Mx, Tpr and
-// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2, §4.2-4.4, §3.3-3.4, §3.1).
-enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed };
+// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2, §4.2-4.4, §3.3-3.4, §3.1);
+// MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
+// quantizers (§5) and DynBits dynamic per-block bit width (§6).
+enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -60,8 +63,9 @@ struct DecodeBatch {
 };
 
 // The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq (all of it) and
-// LsqInit (qmax only), `requant` for Requantize, `mx` for Mx, `tpr` for Tpr, `sr_fixed` for
-// SrFixed. `inexact`: Requantize under TOSA INEXACT_ROUND
+// LsqInit (qmax only), `requant` for Requantize, `mx` for Mx (MxDequantize, MxDot: element and block only), `tpr` for Tpr, `sr_fixed` for
+// SrFixed, `ulq` and `ulq_partition` for Ulq, `dynbits` for DynBits (the per-case fields too: map
+// shape, blocks, groups, bit widths, budgets, thresholds). `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
 // of the permitted range.
 struct QuantizerParams {
@@ -71,6 +75,9 @@ struct QuantizerParams {
   MxParams mx;
   TprParams tpr;
   SrFixedParams sr_fixed;
+  UlqParams ulq;                      // Ulq (precision float32)
+  std::vector<double> ulq_partition;  // Ulq: §5.7 partition ratios; non-empty adds each element's step
+  DynBitsParams dynbits;              // DynBits
 };
 
 // One batch of a quantizer op. The spans an op does not use are empty.
@@ -83,6 +90,16 @@ struct QuantizerParams {
 //               out[0] = the GradScale exponent e (§3.4), elem_codes[i] (float4_e3m0_radix4) and
 //               y[i] (§3.3).
 //   SrFixed:    x[i] (float32, not NaN), random[i] -> out[i] = the clamped code, y[i] (§3.1).
+//   Ulq:        the tensor w = x (float32), dy = d (lab, laq) or the gradient (activation under
+//               proxy), else empty -> for n = |x|: out[i] = code i, out[n..n+3] = support, n1,
+//               iterations, converged (0/1), and with ulq_partition out[n+4+i] = step i (§5.7);
+//               y[i] = value i, y[n] = scale (§5.1-5.8).
+//   DynBits:    the map values[i] (C·H·W, row-major, signed b_h-bit) -> out[i] = y_i, out[n+b] =
+//               block b's bits, elem_codes[i] = 1 where element i runs low (§6).
+//   MxDequantize: mx_scales[b], mx_codes[i] (mx.element, block b = i / mx.block) -> mx_values[i] =
+//               X_b · P_i exactly (§4.5; NaN for a NaN scale or element code).
+//   MxDot:      vectors A (mx_scales, mx_codes) and B (mx_scales_b, mx_codes_b), both of element
+//               mx.element and block mx.block -> y[0] = the dot product in the declared float32 order (§4.6).
 // Inputs are inside the op's domain (no element a REQUIRE of §1.5/§2.6 rejects) when the harness
 // builds the batch; an implementation that rejects an element returns Error and, when it knows,
 // stores the element's index in *failed_at.
@@ -98,6 +115,9 @@ struct QuantizeBatch {
   std::span<int64_t> out_high;
   std::span<const uint32_t> random;  // Tpr under a stochastic rounding, SrFixed: one word per element
   std::span<uint8_t> scale_codes, elem_codes;
+  // MxDequantize, MxDot: MX vectors as codes, one E8M0 scale per block and one element code per element.
+  std::span<const uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
+  std::span<double> mx_values;  // out, MxDequantize: one per element
   size_t* failed_at = nullptr;
 };
 

@@ -165,6 +165,63 @@ struct RowExpander {
     return out;
   }
 
+  // ulq's rounding column: variants by name (spec/profiles/README.md), pow2 and the activation
+  // quantizers with their bits after ':' ("pow2:4", "activation_proxy:2"), the others without; a
+  // pattern matches the variants of its kind ("*" the bitless ones, "*:4" pow2 and activation).
+  std::vector<QuantizerParams> ulq_variants() const {
+    struct Variant {
+      const char* name;
+      UlqMethod method;
+      UlqCriterion criterion;
+      bool partition;
+    };
+    static constexpr Variant kVariants[] = {
+        {"binary", UlqMethod::Binary, UlqCriterion::Mse, false},          {"ternary", UlqMethod::Ternary, UlqCriterion::Mse, false},
+        {"ternary_twn", UlqMethod::TernaryTwn, UlqCriterion::Mse, false}, {"lab", UlqMethod::Lab, UlqCriterion::Mse, false},
+        {"laq", UlqMethod::Laq, UlqCriterion::Mse, false},                {"partition", UlqMethod::Ternary, UlqCriterion::Mse, true},
+        {"pow2", UlqMethod::Pow2, UlqCriterion::Mse, false},              {"activation", UlqMethod::Activation, UlqCriterion::Mse, false},
+        {"activation_proxy", UlqMethod::Activation, UlqCriterion::LossProxy, false},
+    };
+    std::vector<QuantizerParams> out;
+    for (std::string_view alt : alternatives(field(kRounding).text)) {
+      const size_t colon = alt.find(':');
+      int bits = 0;
+      if (colon != std::string_view::npos) {
+        const std::string_view digits = alt.substr(colon + 1);
+        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
+        if (ec != std::errc() || ptr != digits.data() + digits.size() || bits < 1 || bits > 16)
+          fail(kRounding, "ulq variant '" + std::string(alt) + "': expected 1..16 bits after ':', like pow2:4 or activation:2");
+      }
+      bool any = false;
+      for (const Variant& v : kVariants) {
+        const bool takes_bits = v.method == UlqMethod::Pow2 || v.method == UlqMethod::Activation;
+        if (takes_bits != (colon != std::string_view::npos) || !glob_match(alt.substr(0, colon), v.name)) continue;
+        any = true;
+        QuantizerParams q;
+        q.ulq.method = v.method;
+        q.ulq.criterion = v.criterion;
+        if (takes_bits) q.ulq.bits = bits;
+        if (v.method == UlqMethod::Pow2 && (bits < 2 || bits > 8)) fail(kRounding, "ulq pow2 takes 2..8 bits (spec/quantizers.md §5.6), got " + std::to_string(bits));
+        if (v.partition) q.ulq_partition = {0.5, 0.75, 0.875, 1.0};  // INQ's schedule (§5.7)
+        out.push_back(q);
+      }
+      if (!any)
+        fail(kRounding, "unknown ulq variant '" + std::string(alt) +
+                            "', expected binary, ternary, ternary_twn, lab, laq, partition, pow2:B, activation:K or activation_proxy:K (or a '*' pattern)");
+    }
+    return out;
+  }
+
+  std::vector<DynStat> dynbits_stats() const {
+    return match(kRounding, std::vector<DynStat>{DynStat::Max, DynStat::Mean, DynStat::Sum}, [](DynStat s) -> std::string_view { return dynbits_stat_name(s); },
+                 "dynbits group statistic");
+  }
+
+  std::vector<DynLowValue> dynbits_low_values() const {
+    return match(kOverflow, std::vector<DynLowValue>{DynLowValue::Truncate, DynLowValue::Rne},
+                 [](DynLowValue v) -> std::string_view { return dynbits_low_value_name(v); }, "dynbits low value");
+  }
+
   std::vector<TprPhase> tpr_phases() const {
     return match(kOverflow, std::vector<TprPhase>{TprPhase::Even, TprPhase::Odd},
                  [](TprPhase p) -> std::string_view { return p == TprPhase::Even ? "even" : "odd"; }, "tpr phase");
@@ -271,7 +328,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
     item.inputs = *inputs;
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr or sr-fixed");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq or dynbits");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -294,6 +351,48 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
               add(item);
               ++produced;
             }
+        continue;
+      }
+      if (item.op == Op::MxDequantize || item.op == Op::MxDot) {
+        // format: the element format; the inputs are codes (§4.5, §4.6), so no rounding, overflow or
+        // source; block size 32 (OCP MX v1.0).
+        x.expect_not_applicable(kRounding, "MX dequantization and the MX dot product take codes: no rounding");
+        x.expect_not_applicable(kOverflow, "MX dequantization and the MX dot product have no overflow policy");
+        x.expect_not_applicable(kSource, "MX dequantization and the MX dot product read codes, not a source type");
+        for (const Format* element : x.mx_elements()) {
+          item.format = element;
+          item.quant.mx = MxParams{element, 32, MxScaleRule::Ocp, Rounding::Rne};
+          add(item);
+          ++produced;
+        }
+        continue;
+      }
+      if (item.op == Op::Ulq) {
+        // format: none (the precision is the source, float32); rounding: the variant (method with
+        // its bits and criterion, or the partition); the betas and d/gradient belong to each case.
+        x.expect_not_applicable(kFormat, "ulq names its variant in the rounding column");
+        x.expect_not_applicable(kOverflow, "ulq has no overflow column");
+        x.expect_text(kSource, "float32", "ulq items check float32 tensors");
+        for (const QuantizerParams& variant : x.ulq_variants()) {
+          item.quant = variant;
+          add(item);
+          ++produced;
+        }
+        continue;
+      }
+      if (item.op == Op::DynBits) {
+        // rounding: the group statistic; overflow: the low value (§6.2, §6.4); shapes, blocks,
+        // groups, bit widths, budgets and thresholds belong to each case.
+        x.expect_not_applicable(kFormat, "dynbits maps are signed integers of each case's b_h bits");
+        x.expect_not_applicable(kSource, "dynbits reads integer maps");
+        const auto stats = x.dynbits_stats();
+        for (DynStat stat : stats)
+          for (DynLowValue low_value : x.dynbits_low_values()) {
+            item.quant.dynbits.stat = stat;
+            item.quant.dynbits.low_value = low_value;
+            add(item);
+            ++produced;
+          }
         continue;
       }
       if (item.op == Op::SrFixed) {

@@ -1,6 +1,7 @@
 #include "conformance/quantizers/cases.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -391,6 +392,176 @@ std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
+// ---- mx-dequantize, mx-dot (§4.5, §4.6) ---------------------------------------------------------------
+
+// The codes of an MX element format by role, found by decoding every code (reference codec).
+struct MxElementCodes {
+  std::vector<uint8_t> finite, special;  // finite codes ascending by value; NaN and ±inf codes
+  uint8_t zero = 0, negative_zero = 0, max = 0, negative_max = 0, smallest = 0;  // smallest: least positive
+  bool has_negative_zero = false;
+};
+
+MxElementCodes mx_element_codes(const Format& element) {
+  MxElementCodes r;
+  std::vector<std::pair<double, uint8_t>> finite;
+  for (uint32_t code = 0; code < element.code_count(); ++code) {
+    const ref::ExactValue v = ref::decode(element, code);
+    const uint8_t c = static_cast<uint8_t>(code);
+    if (!v.is_finite()) { r.special.push_back(c); continue; }
+    if (v.is_zero() && v.negative) { r.negative_zero = c; r.has_negative_zero = true; }
+    finite.emplace_back(v.to_double(), c);
+  }
+  std::sort(finite.begin(), finite.end());
+  for (const auto& [value, code] : finite) {
+    r.finite.push_back(code);
+    if (value == 0 && !(r.has_negative_zero && code == r.negative_zero)) r.zero = code;
+  }
+  r.negative_max = finite.front().second;
+  r.max = finite.back().second;
+  r.smallest = std::upper_bound(finite.begin(), finite.end(), std::make_pair(0.0, uint8_t{255}))->second;
+  return r;
+}
+
+// One MX vector as codes: scale code per block, element code per element.
+struct MxCodeVector {
+  std::vector<uint8_t> scales, codes;
+};
+
+// The packed Case::inputs of one element (case.hpp): mx-dot a_scale,a_elem,b_scale,b_elem.
+Case mx_dot_case(const Item& item, const MxCodeVector& a, const MxCodeVector& b) {
+  Case c;
+  c.op = Op::MxDot;
+  c.format = item.format;
+  c.quant = item.quant;
+  const size_t k = static_cast<size_t>(item.quant.mx.block);
+  for (size_t i = 0; i < a.codes.size(); ++i)
+    c.inputs.push_back(uint64_t{a.scales[i / k]} << 24 | uint64_t{a.codes[i]} << 16 | uint64_t{b.scales[i / k]} << 8 | b.codes[i]);
+  return c;
+}
+
+uint8_t pick(const std::vector<uint8_t>& codes, std::mt19937_64& rng) { return codes[rng() % codes.size()]; }
+
+// `n` elements in blocks of k, scale codes from `scale_of(block)`, element codes from `code_of(i)`.
+template <class ScaleOf, class CodeOf>
+MxCodeVector mx_vector(size_t n, size_t k, ScaleOf scale_of, CodeOf code_of) {
+  MxCodeVector v;
+  for (size_t i = 0; i < n; ++i) {
+    if (i % k == 0) v.scales.push_back(scale_of(i / k));
+    v.codes.push_back(code_of(i));
+  }
+  return v;
+}
+
+std::vector<Case> mx_dequantize_cases(const Item& item, std::mt19937_64& rng) {
+  const size_t k = static_cast<size_t>(item.quant.mx.block), count = item.format->code_count();
+  std::vector<Case> cases;
+  // Case::inputs per element: scale_code << 8 | elem_code, the scale repeated along its block.
+  auto add_case = [&](std::vector<uint64_t> packed) {
+    Case c;
+    c.op = Op::MxDequantize;
+    c.format = item.format;
+    c.quant = item.quant;
+    c.inputs = std::move(packed);
+    cases.push_back(std::move(c));
+  };
+  if (item.inputs.boundary) {
+    // Every element code (zeros, subnormals, the max, NaN and ±inf codes) under every E8M0 scale
+    // code, 0xFF (NaN) included, in whole blocks per scale; then a ragged last block of seven.
+    std::vector<uint64_t> packed;
+    const size_t per_scale = (count + k - 1) / k * k;
+    for (uint64_t scale = 0; scale <= 0xff; ++scale)
+      for (size_t i = 0; i < per_scale; ++i) packed.push_back(scale << 8 | (i % count));
+    for (size_t code : {size_t{0}, size_t{1}, size_t{2}, count - 1, count / 2, size_t{3}, count / 2 - 1}) packed.push_back(uint64_t{0x7f} << 8 | code);
+    add_case(std::move(packed));
+  }
+  if (item.inputs.random) {
+    // Random codes in blocks under random scales; the length need not be a multiple of the block.
+    std::vector<uint64_t> packed;
+    uint64_t scale = 0;
+    for (uint32_t i = 0; i < item.inputs.random; ++i) {
+      if (i % k == 0) scale = rng() & 0xff;
+      packed.push_back(scale << 8 | rng() % count);
+    }
+    add_case(std::move(packed));
+  }
+  return cases;
+}
+
+// Scale-code pairs around the §4.6 limits of fl32(X_A·X_B): e_A + e_B = -150, -149, -148 (0, the
+// least subnormal, twice it), 127 and 128 (the top, +inf), both E8M0 ends and NaN.
+constexpr std::pair<uint8_t, uint8_t> kMxDotScalePairs[] = {
+    {0x00, 0x68}, {0x00, 0x69}, {0x00, 0x6a}, {0x7f, 0x7f}, {0xfe, 0x7f}, {0xfe, 0x80}, {0x00, 0x00}, {0xfe, 0xfe},
+    {0x01, 0xfe}, {0x70, 0x90}, {0xff, 0x7f}, {0x7f, 0xff}, {0x60, 0x7f}};
+
+std::vector<Case> mx_dot_cases(const Item& item, std::mt19937_64& rng) {
+  const size_t k = static_cast<size_t>(item.quant.mx.block);
+  const MxElementCodes e = mx_element_codes(*item.format);
+  std::vector<Case> cases;
+  auto add = [&](const MxCodeVector& a, const MxCodeVector& b) { cases.push_back(mx_dot_case(item, a, b)); };
+  auto constant = [&](size_t n, uint8_t scale, uint8_t code) { return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return code; }); };
+  auto random_finite = [&](size_t n, uint8_t scale) {
+    return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return pick(e.finite, rng); });
+  };
+  if (item.inputs.boundary) {
+    // 1. The scale product's limits (§4.6) on one block of every finite code against the reversed
+    //    order, and on max × max.
+    for (const auto& [sa, sb] : kMxDotScalePairs) {
+      const size_t n = e.finite.size();
+      add(mx_vector(k, k, [&](size_t) { return sa; }, [&](size_t i) { return e.finite[i % n]; }),
+          mx_vector(k, k, [&](size_t) { return sb; }, [&](size_t i) { return e.finite[n - 1 - i % n]; }));
+      add(constant(k, sa, e.max), constant(k, sb, e.max));
+    }
+    // 2. Zeros: all-zero blocks (signed zeros: -0 · +0 products, +0 start), zero against the max.
+    add(constant(k, 0x7f, e.zero), constant(k, 0x7f, e.zero));
+    if (e.has_negative_zero) add(constant(k, 0x7f, e.negative_zero), constant(k, 0x7f, e.max));
+    add(constant(k, 0x00, e.zero), constant(k, 0xfe, e.max));
+    add(constant(k, 0xfe, e.zero), constant(k, 0xfe, e.max));  // 0 · fl32(X_A·X_B) = 0 · inf: NaN
+    // 3. Max magnitude: cancellation max·max - max·max, and a sum that overflows float32.
+    add(mx_vector(2 * k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i % 2 ? e.negative_max : e.max; }), constant(2 * k, 0x7f, e.max));
+    add(constant(4 * k, 0xf8, e.max), constant(4 * k, 0xf8, e.max));
+    // 4. Subnormal (least positive) elements at the smallest and the unit scale.
+    for (uint8_t s : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0x90}}) add(constant(k, s, e.smallest), constant(k, 0x7f, e.smallest));
+    // 5. Order: one large product then many tiny ones (each lost to rounding in the declared order,
+    //    kept by the exact sum), and the reverse; block results of very different scales.
+    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.smallest; }),
+        mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.max; }));
+    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i + 1 == k ? e.max : e.smallest; }), constant(k, 0x7f, e.max));
+    add(mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f + 30 - 30 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }),
+        mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f - 10 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }));
+    // 6. NaN scale in one block of two; NaN and ±inf element codes (where the format has them)
+    //    against the max, zero and each other (inf·0 and inf - inf are NaN).
+    add(mx_vector(2 * k, k, [](size_t b) { return b ? kMxScaleNan : uint8_t{0x7f}; }, [&](size_t) { return e.max; }), constant(2 * k, 0x7f, e.max));
+    for (uint8_t special : e.special)
+      for (uint8_t other : {e.max, e.zero, e.negative_max}) {
+        add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.max; }), constant(k, 0x7f, other));
+        for (uint8_t special_b : e.special)
+          add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.zero; }),
+              mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special_b : other; }));
+      }
+    // 7. Ragged last block: 3 blocks and 7 elements, and a vector shorter than one block.
+    add(random_finite(3 * k + 7, 0x7f), random_finite(3 * k + 7, 0x80));
+    add(random_finite(5, 0x7e), random_finite(5, 0x81));
+  }
+  for (uint32_t t = 0; t < item.inputs.random; ++t) {
+    // 8. Random vectors of 1..4.5 blocks; scales near a random base (one in sixteen near an E8M0
+    //    end); one vector in sixteen may hold NaN or ±inf codes and a NaN scale.
+    const size_t n = std::uniform_int_distribution<size_t>(1, 4 * k + k / 2)(rng);
+    const int base = t % 16 == 1 ? static_cast<int>(rng() % 16) : t % 16 == 2 ? 0xee + static_cast<int>(rng() % 16) : 0x60 + static_cast<int>(rng() % 64);
+    const bool specials = t % 16 == 3;
+    auto vector = [&] {
+      return mx_vector(n, k,
+                       [&](size_t) {
+                         if (specials && rng() % 8 == 0) return kMxScaleNan;
+                         return static_cast<uint8_t>(std::clamp(base + static_cast<int>(rng() % 17) - 8, 0, 0xfe));
+                       },
+                       [&](size_t) { return specials && !e.special.empty() && rng() % 32 == 0 ? pick(e.special, rng) : pick(e.finite, rng); });
+    };
+    const MxCodeVector a = vector(), b = vector();
+    add(a, b);
+  }
+  return cases;
+}
+
 // ---- tpr (§3.3-3.4) ---------------------------------------------------------------------------------
 
 // The GradScale exponents the boundary tensors take: float32's smallest subnormal, the normal
@@ -524,6 +695,200 @@ std::vector<Case> sr_fixed_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
+// ---- ulq (§5) -------------------------------------------------------------------------------------
+
+constexpr float kUlqBetas[] = {1.0f, 0.5f, 2.0f, 6.0f};  // the activation grid, plus one seeded β per case
+
+// The weight methods' boundary tensors: zeros of both signs, all-equal, §5.11's known answers
+// ([3, 1, 1], [1, 0, 0], LAQ's [4, 2, 1]), exact magnitude ties, subnormals, the largest float, huge
+// ranges; INQ's level midpoints 1.5·2^e and 2^(n2-1) with neighbours, and tensors whose maximum
+// sits on n1's breakpoint 0.75·2^k (4·max/3 = 2^k) with its neighbours (§5.6).
+std::vector<std::vector<float>> ulq_weight_tensors() {
+  const float tiny = std::numeric_limits<float>::denorm_min(), huge = std::numeric_limits<float>::max();
+  std::vector<std::vector<float>> out = {
+      {0.0f}, {-0.0f}, {1.5f}, {-2.0f}, {0, 0, -0.0f, 0}, {1, 1, 1, 1, 1}, {-3, 3, -3, 3}, {3, 1, 1}, {1, 0, 0}, {4, 2, 1},
+      {2, -1, 1, 0, -1, 1}, {tiny}, {tiny, -tiny, 3 * tiny, 0}, {huge, -huge, huge}, {huge, tiny, -1, 0},
+      {1e30f, 1e-30f, -1e20f, 3e-38f, 7}, {0.75f, 0.25f, 0.375f, -1.5f, 0.5f, 1}, {5, 4, 4, 4, 3, 3, 1, 0, 0},
+  };
+  std::vector<uint64_t> levels;
+  for (int e = -12; e <= 0; ++e) {
+    add_with_neighbours(levels, std::ldexp(1.5f, e), 1);
+    add_with_neighbours(levels, std::ldexp(1.0f, e), 1);
+  }
+  std::vector<float> midpoints = {1.0f};  // max 1: n1 = 0, so every bits' n2 - 1 is among the 2^e
+  for (uint64_t b : levels)
+    if (std::bit_cast<float>(static_cast<uint32_t>(b)) <= 1.0f) midpoints.push_back(-std::bit_cast<float>(static_cast<uint32_t>(b)));
+  out.push_back(midpoints);
+  for (int k : {-140, -1, 0, 1, 100, 128}) {
+    std::vector<uint64_t> top;
+    add_with_neighbours(top, std::ldexp(0.75f, k), 1);
+    for (uint64_t b : top) out.push_back({std::bit_cast<float>(static_cast<uint32_t>(b)), std::ldexp(0.75f, k - 3), -std::ldexp(0.75f, k - 1)});
+  }
+  return out;
+}
+
+// N seeded tensors of 1..256 elements in turn: normal-like values of a random scale, small
+// multiples of 1/8 (many exact ties), and magnitudes spread over float32's whole range (at most 64).
+std::vector<std::vector<float>> ulq_random_tensors(uint32_t count, std::mt19937_64& rng) {
+  std::vector<std::vector<float>> out;
+  for (uint32_t t = 0; t < count; ++t) {
+    const size_t n = std::uniform_int_distribution<size_t>(1, t % 3 == 2 ? 64 : 256)(rng);
+    const int centre = std::uniform_int_distribution<int>(-30, 30)(rng);
+    std::vector<float> v(n);
+    for (float& e : v) {
+      if (t % 3 == 0) e = random_sign(rng, random_float(rng, centre - 4, centre + 2));
+      else if (t % 3 == 1) e = static_cast<float>(std::uniform_int_distribution<int>(-4, 4)(rng)) * 0.125f;
+      else e = random_sign(rng, random_float(rng, -149, 127));
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+// The activation quantizer's boundary tensors for one β (§5.8): the clip edges β and 0 with their
+// neighbours, ±0, negative values, values far above β, and the grid points j·β/L and the RNE ties
+// (j + 1/2)·β/L with neighbours (every j for L <= 64, else 64 spread over 0..L).
+std::vector<float> ulq_activation_points(float beta, int bits) {
+  const int levels = (1 << bits) - 1;
+  std::vector<uint64_t> points;
+  for (float v : {beta, 0.0f, -0.0f, -1.0f, 4 * beta, std::numeric_limits<float>::max()}) add_with_neighbours(points, v, 1);
+  const int step = std::max(1, levels / 64);
+  for (int j = 0; j <= levels; j += step)
+    for (double f : {0.0, 0.5}) add_with_neighbours(points, static_cast<float>((j + f) * beta / levels), 1);
+  std::vector<float> out;
+  for (uint64_t b : points) out.push_back(std::bit_cast<float>(static_cast<uint32_t>(b)));
+  return out;
+}
+
+std::vector<Case> ulq_cases(const Item& item, std::mt19937_64& rng) {
+  const UlqParams& p = item.quant.ulq;
+  const bool activation = p.method == UlqMethod::Activation, proxy = activation && p.criterion == UlqCriterion::LossProxy;
+  // 1. The betas: the fixed grid and a seeded β (activation only).
+  std::vector<double> betas;
+  if (activation) {
+    for (float b : kUlqBetas) betas.push_back(b);
+    betas.push_back(random_float(rng, -3, 3));
+  }
+  // 2. The tensors.
+  std::vector<std::vector<float>> tensors;
+  if (item.inputs.boundary && activation) {
+    for (double b : betas) tensors.push_back(ulq_activation_points(static_cast<float>(b), p.bits));
+    tensors.push_back({-1.0f, -0.0f, 0.0f, -5.0f});  // every β gives x̂ = 0: the tie goes to the smallest β
+  } else if (item.inputs.boundary) {
+    tensors = ulq_weight_tensors();
+  }
+  for (auto& t : ulq_random_tensors(item.inputs.random, rng)) {
+    if (activation)  // around the grid: clipped below 0, inside, clipped above
+      for (float& e : t) e = static_cast<float>(std::uniform_real_distribution<double>(-1.0, 8.0)(rng));
+    tensors.push_back(std::move(t));
+  }
+  // 3. One case per tensor: d > 0 (LAB, LAQ; 1 on every other boundary tensor, so the known answers
+  //    hold), the gradient (proxy), and for the partition a seeded schedule on every other tensor.
+  std::vector<Case> cases;
+  for (size_t t = 0; t < tensors.size(); ++t) {
+    Case c;
+    c.op = Op::Ulq;
+    c.quant = item.quant;
+    c.quant.ulq.betas = betas;
+    for (float e : tensors[t]) {
+      c.inputs.push_back(bits(e));
+      if (ulq_needs_curvature(p.method)) c.dy.push_back(static_cast<uint32_t>(bits(t % 2 == 0 ? 1.0f : random_float(rng, -20, 20))));
+      if (proxy) c.dy.push_back(static_cast<uint32_t>(bits(rng() % 8 == 0 ? 0.0f : random_sign(rng, random_float(rng, -8, 4)))));
+    }
+    if (!c.quant.ulq_partition.empty() && t % 2 == 1) {
+      std::vector<double> ratios(std::uniform_int_distribution<size_t>(1, 5)(rng));
+      for (double& r : ratios) r = std::uniform_int_distribution<int>(1, 1000)(rng) / 1000.0;
+      std::sort(ratios.begin(), ratios.end());
+      c.quant.ulq_partition = ratios;
+    }
+    cases.push_back(std::move(c));
+  }
+  return cases;
+}
+
+// ---- dynbits (§6) ---------------------------------------------------------------------------------
+
+// A dynbits case: the item's statistic and low value with these layout, widths, budgets (in bits)
+// and thresholds, on the map x.
+Case dynbits_case(const Item& item, std::array<int64_t, 3> shape, std::array<int64_t, 3> block, std::array<int64_t, 2> group, int high_bits,
+                  int low_bits, int64_t budget_256, int64_t min_bits_256, std::vector<float> thresholds, const std::vector<int64_t>& x) {
+  Case c;
+  c.op = Op::DynBits;
+  c.quant = item.quant;
+  DynBitsParams& p = c.quant.dynbits;
+  p.shape = shape;
+  p.block = block;
+  p.group = group;
+  p.high_bits = high_bits;
+  p.low_bits = low_bits;
+  p.budget_256 = budget_256;
+  p.min_bits_256 = min_bits_256;
+  p.thresholds = std::move(thresholds);
+  if (auto e = dynbits_params_error(p)) throw std::logic_error("dynbits case: " + *e);
+  for (int64_t v : x) c.inputs.push_back(static_cast<uint64_t>(v));
+  return c;
+}
+
+// `n` values of the signed `high_bits`-bit range: half small (|x| < 2^(b_h/2)), half anywhere.
+std::vector<int64_t> dynbits_map(size_t n, int high_bits, std::mt19937_64& rng) {
+  const int64_t top = (int64_t{1} << (high_bits - 1)) - 1, small = int64_t{1} << (high_bits / 2);
+  std::vector<int64_t> x(n);
+  for (int64_t& v : x)
+    v = rng() & 1 ? std::uniform_int_distribution<int64_t>(-small, small - 1)(rng) : std::uniform_int_distribution<int64_t>(-top - 1, top)(rng);
+  return x;
+}
+
+std::vector<Case> dynbits_cases(const Item& item, std::mt19937_64& rng) {
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  constexpr int64_t U = kDynBitsBudgetUnit;
+  std::vector<Case> cases;
+  if (item.inputs.boundary) {
+    // 1. §6.5: a 1×5×5 map in 1×4×4 blocks of 2×2 groups (ragged edges), all low (τ = +inf, B_min =
+    //    b_l), all high (τ = -inf, B* = b_h), thresholds in between; an all-zero map with τ = 0.
+    const std::vector<int64_t> ragged = dynbits_map(25, 8, rng);
+    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 4 * U, 4 * U, {kInf}, ragged));
+    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 8 * U, 4 * U, {-kInf}, ragged));
+    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 6 * U, 5 * U, {8, -kInf, 40.5f, kInf}, ragged));
+    cases.push_back(dynbits_case(item, {2, 4, 6}, {1, 2, 3}, {1, 1}, 8, 4, 6 * U, 4 * U, {0}, std::vector<int64_t>(48, 0)));
+    // 2. §6.4's examples, one element per group and everything low.
+    const std::vector<int64_t> examples = {127, 24, 40, -8, -24, -128, 8, 7, -7, 15, -16, 0};
+    cases.push_back(dynbits_case(item, {1, 1, 12}, {1, 1, 12}, {1, 1}, 8, 4, 4 * U, 4 * U, {kInf}, examples));
+    // 3. Thresholds on the statistics themselves (strict <), per block, and the budgets' edges:
+    //    B* and B_min off the integers by 1/256, B_min = B*, and the extreme widths 16/1, 16/15, 2/1.
+    const std::vector<int64_t> steps = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1};
+    for (float tau : {0.0f, 1.0f, 2.5f, 8.0f, 16.0f, 30.0f, 7.5f})
+      cases.push_back(dynbits_case(item, {2, 4, 4}, {2, 4, 4}, {2, 2}, 8, 4, 6 * U, 4 * U, {tau}, steps));
+    cases.push_back(dynbits_case(item, {2, 4, 4}, {1, 2, 4}, {1, 2}, 8, 4, 5 * U + 1, 4 * U + 1, {3, 8, -kInf, kInf}, steps));
+    cases.push_back(dynbits_case(item, {2, 4, 4}, {2, 2, 2}, {1, 1}, 8, 4, 6 * U, 6 * U, {4.5f}, steps));
+    cases.push_back(dynbits_case(item, {1, 6, 6}, {1, 4, 4}, {2, 2}, 16, 1, 9 * U, 3 * U, {1000}, dynbits_map(36, 16, rng)));
+    cases.push_back(dynbits_case(item, {1, 6, 6}, {1, 4, 4}, {2, 2}, 16, 15, 16 * U - 1, 15 * U, {kInf}, dynbits_map(36, 16, rng)));
+    cases.push_back(dynbits_case(item, {3, 3, 3}, {2, 2, 2}, {1, 1}, 2, 1, U + U / 2, U, {1}, dynbits_map(27, 2, rng)));
+  }
+  // 4. Random maps: shapes up to 4×12×12, blocks (possibly larger than the map) of whole groups,
+  //    random widths and budgets, one threshold for all blocks or one each (±inf among them).
+  for (uint32_t t = 0; t < item.inputs.random; ++t) {
+    auto extent = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
+    const std::array<int64_t, 3> shape = {extent(1, 4), extent(1, 12), extent(1, 12)};
+    const std::array<int64_t, 2> group = {extent(1, 3), extent(1, 3)};
+    const std::array<int64_t, 3> block = {extent(1, 5), group[0] * extent(1, 4), group[1] * extent(1, 4)};
+    const int high_bits = static_cast<int>(extent(2, 16)), low_bits = static_cast<int>(extent(1, high_bits - 1));
+    const int64_t budget = extent(low_bits * U, high_bits * U), min_bits = extent(low_bits * U, budget);
+    DynBitsParams layout;
+    layout.shape = shape;
+    layout.block = block;
+    const size_t blocks = rng() & 1 ? 1 : static_cast<size_t>(layout.block_count());
+    const int64_t top = int64_t{1} << (high_bits - 1);
+    std::vector<float> thresholds(blocks);
+    for (float& tau : thresholds) {
+      const uint64_t kind = rng() % 8;
+      tau = kind == 0 ? -kInf : kind == 1 ? kInf : static_cast<float>(extent(0, 2 * top)) / (kind == 2 ? 2.0f : 1.0f);
+    }
+    cases.push_back(dynbits_case(item, shape, block, group, high_bits, low_bits, budget, min_bits, thresholds,
+                                 dynbits_map(static_cast<size_t>(shape[0] * shape[1] * shape[2]), high_bits, rng)));
+  }
+  return cases;
+}
+
 }  // namespace
 
 std::pair<int64_t, int64_t> domain(const RequantParams& p) {
@@ -549,6 +914,10 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::Mx: return mx_cases(item, rng);
     case Op::Tpr: return tpr_cases(item, rng);
     case Op::SrFixed: return sr_fixed_cases(item, rng);
+    case Op::Ulq: return ulq_cases(item, rng);
+    case Op::DynBits: return dynbits_cases(item, rng);
+    case Op::MxDequantize: return mx_dequantize_cases(item, rng);
+    case Op::MxDot: return mx_dot_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
@@ -560,6 +929,10 @@ uint64_t cost(const Item& item) {
     case Op::LsqInit: return (item.inputs.boundary ? kLsqInitBoundaryTensors : 0) * 8 + random * 256;
     case Op::Mx: return (item.inputs.boundary ? 12000 : 0) + random;
     case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
+    case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
+    case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
+    case Op::MxDequantize: return (item.inputs.boundary ? 256 * uint64_t{item.format->code_count()} : 0) + random;
+    case Op::MxDot: return 64 * ((item.inputs.boundary ? 100 : 0) + random);
     case Op::SrFixed:
       return kSrFixedSets * ((item.inputs.boundary ? 32 * uint64_t(item.quant.sr_fixed.qmax - item.quant.sr_fixed.qmin + 5) : 0) + random);
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

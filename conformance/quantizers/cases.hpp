@@ -15,7 +15,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, lsq-init, requantize, mx, tpr, sr-fixed), in a fixed order:
+// The cases of a quantizer item (lsq, lsq-init, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -47,6 +47,18 @@ namespace lpc::quantizer_cases {
 //     3/4} for every code k and two beyond each end, each with every R decision point, and their
 //     neighbours 1 and 2 ulps away, ±0, ±inf, the smallest subnormal and largest float; random
 //     inputs as lsq's (NaN excluded), each with a random word.
+//   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
+//     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
+//     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256
+//     elements (scaled normal-like, multiples of 1/8, spread over float32's range). d > 0 is 1 on
+//     every other boundary tensor, else random over 2^±20; the partition takes INQ's schedule or a
+//     seeded one. Activation: the grid {1, 0.5, 2, 6, seeded}; boundary tensors hold each β's clip
+//     edges, grid points and RNE ties with neighbours, and an all-nonpositive tensor (β tie);
+//     random tensors over [-1, 8]; proxy gradients random, one in eight zero.
+//   dynbits: one case per map. Boundary: §6.5's ragged 1×5×5 map all low, all high and per-block
+//     thresholds, the all-zero map with τ = 0, §6.4's examples, thresholds on the statistics,
+//     budgets 1/256 off the integers, B_min = B*, widths 16/1, 16/15, 2/1; random:N, N maps up to
+//     4×12×12 with random blocks of whole groups, widths, budgets and thresholds (±inf included).
 std::vector<Case> make_cases(const Item& item, uint64_t seed);
 
 // The inputs a requantization accepts (spec/quantizers.md §2.2 REQUIRE, §2.4): the closed range of

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "reference/quantizers/mx.hpp"
+
 namespace lpc {
 
 namespace {
@@ -40,7 +42,14 @@ bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isna
 // element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::LsqInit) return one;  // the tensor is one input
+  if (c.op == Op::LsqInit || c.op == Op::MxDot) return one;  // the tensor (the two vectors) is one input
+  if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
+  if (c.op == Op::MxDequantize) {
+    const size_t k = static_cast<size_t>(c.quant.mx.block);
+    one.inputs = {c.inputs[i / k * k]};  // the block's first row carries its scale
+    if (i % k) one.inputs.push_back(c.inputs[i]);
+    return one;
+  }
   if (c.op == Op::Tpr) {
     auto magnitude = [&](size_t j) { return std::fabs(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[j]))); };
     size_t largest = 0;
@@ -76,6 +85,27 @@ std::string input_text(const Case& c, size_t i) {
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " +
            float_text(std::bit_cast<float>(c.dy[i]));
   if (c.op == Op::LsqInit) return "tensor of " + std::to_string(c.inputs.size()) + " float32 values";
+  if (c.op == Op::Ulq) {
+    const std::string n = std::to_string(c.inputs.size());
+    if (i == c.inputs.size()) return "the tensor of " + n + " float32 values (scale, support, n1, iterations, converged)";
+    return "w " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) +
+           (c.dy.empty() ? "" : (ulq_needs_curvature(c.quant.ulq.method) ? ", d " : ", grad ") + float_text(std::bit_cast<float>(c.dy[i]))) +
+           " (element " + std::to_string(i) + " of " + n + "; the repro runs the whole tensor)";
+  }
+  if (c.op == Op::DynBits) {
+    const auto& shape = c.quant.dynbits.shape;
+    const std::string map = std::to_string(shape[0]) + "×" + std::to_string(shape[1]) + "×" + std::to_string(shape[2]) + " map";
+    if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
+    return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
+  }
+  if (c.op == Op::MxDot)
+    return "two MX vectors of " + std::to_string(c.inputs.size()) + " elements (" + c.format->name + ", block " + std::to_string(c.quant.mx.block) + ")";
+  if (c.op == Op::MxDequantize) {
+    static const Format& e8m0 = format_by_name("float8_e8m0fnu");
+    const size_t k = static_cast<size_t>(c.quant.mx.block);
+    return "scale " + code_hex(e8m0, static_cast<uint32_t>(c.inputs[i] >> 8)) + ", element " + code_hex(*c.format, c.inputs[i] & 0xff) + " (element " +
+           std::to_string(i % k) + " of block " + std::to_string(i / k) + "; the repro runs that element as row " + (i % k ? "1" : "0") + " of its block)";
+  }
   if (c.op == Op::SrFixed)
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", random " + std::to_string(c.random[i]);
   if (c.op == Op::Tpr)
@@ -102,12 +132,30 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
   return OpStatus::Error;
 }
 
-// The outputs of one side.
+// The buffers of one side: its outputs, and for mx-dequantize and mx-dot the MX codes it reads
+// (unpacked from Case::inputs, case.hpp).
 struct Outputs {
   std::vector<float> y, dx, ds;
   std::vector<int64_t> out, out_high;
   std::vector<uint8_t> scale_codes, elem_codes;
+  std::vector<uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
+  std::vector<double> mx_values;
 };
+
+// Unpacks an mx-dequantize or mx-dot case into o's code buffers: the scale of block b from its
+// first row.
+void unpack_mx_codes(const Case& c, Outputs& o) {
+  const size_t k = static_cast<size_t>(c.quant.mx.block);
+  const int b_shift = c.op == Op::MxDot ? 16 : 0;  // mx-dot packs A above B
+  for (size_t i = 0; i < c.inputs.size(); ++i) {
+    const uint64_t v = c.inputs[i];
+    if (i % k == 0) o.mx_scales.push_back(static_cast<uint8_t>(v >> (b_shift + 8)));
+    o.mx_codes.push_back(static_cast<uint8_t>(v >> b_shift));
+    if (c.op != Op::MxDot) continue;
+    if (i % k == 0) o.mx_scales_b.push_back(static_cast<uint8_t>(v >> 8));
+    o.mx_codes_b.push_back(static_cast<uint8_t>(v));
+  }
+}
 
 QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
                         bool oracle, size_t* failed_at) {
@@ -115,6 +163,24 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
   b.op = c.op;
   b.params = &c.quant;
   b.failed_at = failed_at;
+  if (c.op == Op::Ulq) {
+    const size_t n = x.size();
+    o.out.assign(n + 4 + (c.quant.ulq_partition.empty() ? 0 : n), 0);
+    o.y.assign(n + 1, 0);
+    b.x = x;
+    b.dy = dy;
+    b.out = o.out;
+    b.y = o.y;
+    return b;
+  }
+  if (c.op == Op::DynBits) {
+    o.out.assign(values.size() + static_cast<size_t>(c.quant.dynbits.block_count()), 0);
+    o.elem_codes.assign(values.size(), 0);
+    b.values = values;
+    b.out = o.out;
+    b.elem_codes = o.elem_codes;
+    return b;
+  }
   if (c.op == Op::Requantize) {
     o.out.assign(values.size(), 0);
     b.values = values;
@@ -142,6 +208,21 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     b.random = c.random;
     b.out = o.out;
     b.elem_codes = o.elem_codes;
+    b.y = o.y;
+    return b;
+  }
+  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
+    unpack_mx_codes(c, o);
+    b.mx_scales = o.mx_scales;
+    b.mx_codes = o.mx_codes;
+    if (c.op == Op::MxDequantize) {
+      o.mx_values.assign(o.mx_codes.size(), 0);
+      b.mx_values = o.mx_values;
+      return b;
+    }
+    b.mx_scales_b = o.mx_scales_b;
+    b.mx_codes_b = o.mx_codes_b;
+    o.y.assign(1, 0);
     b.y = o.y;
     return b;
   }
@@ -176,6 +257,7 @@ Verification quantizer_verification(const Item& item) {
   v.nan_as_class = false;
   v.unspecified_any = false;
   if (item.op == Op::LsqInit) { v.kind = Verification::Kind::Ulp; v.ulps = 1; }
+  if (item.op == Op::MxDequantize || item.op == Op::MxDot) v.nan_as_class = true;  // §4.5, §4.6: the value NaN, no payload
   if (item.op == Op::Requantize && item.quant.inexact) v.kind = Verification::Kind::PermittedSet;
   return v;
 }
@@ -185,7 +267,7 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   std::vector<float> x, dy;
   std::vector<int64_t> values;
   for (uint64_t v : c.inputs) {
-    if (c.op == Op::Requantize) values.push_back(static_cast<int64_t>(v));
+    if (c.op == Op::Requantize || c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
     else x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
   }
   for (uint32_t d : c.dy) dy.push_back(std::bit_cast<float>(d));
@@ -212,7 +294,11 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   }
 
   // 3. Compare under the verification mode.
-  const size_t outputs = c.op == Op::LsqInit ? 1 : c.inputs.size();
+  // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
+  const size_t outputs = c.op == Op::LsqInit || c.op == Op::MxDot ? 1
+                         : c.op == Op::Ulq                        ? c.inputs.size() + 1
+                         : c.op == Op::DynBits                    ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
+                                                                  : c.inputs.size();
   for (size_t i = 0; i < outputs; ++i) {
     bool ok = false;
     Mismatch m;
@@ -239,6 +325,31 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
         break;
       }
+      case Op::MxDequantize: {
+        // §4.5: X·P exactly, so bits (zeros keep their sign); NaN as a class.
+        const double g = got.mx_values[i], w = want.mx_values[i];
+        ok = std::bit_cast<uint64_t>(g) == std::bit_cast<uint64_t>(w) || (std::isnan(g) && std::isnan(w));
+        m.got = exact_decimal(g);
+        m.want = exact_decimal(w);
+        break;
+      }
+      case Op::MxDot: {
+        // §4.6: the declared order's float32 bits (any NaN for NaN) and, where the bound applies
+        // (a finite result, every fl32(X_A·X_B) at least 2^-149 — a finite result means no step
+        // overflowed), within γ_m·Σ|X_A X_B P_A P_B| + 2B·2^-149 of the exact dot product.
+        const float g = got.y[0], w = want.y[0];
+        ok = std::bit_cast<uint32_t>(g) == std::bit_cast<uint32_t>(w) || (std::isnan(g) && std::isnan(w));
+        const ref::MxVector va{c.format, c.quant.mx.block, got.mx_scales, got.mx_codes}, vb{c.format, c.quant.mx.block, got.mx_scales_b, got.mx_codes_b};
+        bool bound_applies = std::isfinite(w);
+        for (size_t b = 0; b < got.mx_scales.size(); ++b)
+          bound_applies = bound_applies && got.mx_scales[b] != kMxScaleNan && got.mx_scales_b[b] != kMxScaleNan &&
+                          int{got.mx_scales[b]} + int{got.mx_scales_b[b]} - 2 * kMxScaleBias >= -149;
+        const ref::MxDotCheck bound = ref::mx_dot_check(va, vb, g);
+        if (bound_applies && bound.applicable) ok = ok && bound.within_bound;
+        m.got = float_text(g) + (bound_applies && bound.applicable ? std::string(bound.within_bound ? ", within" : ", outside") + " the bound" : "");
+        m.want = float_text(w) + (bound_applies && bound.applicable ? " (exact " + bound.exact + ", bound " + bound.bound + ")" : "");
+        break;
+      }
       case Op::SrFixed:
         ok = got.out[i] == want.out[i] && std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);
         m.got = "code " + std::to_string(got.out[i]) + ", y " + float_text(got.y[i]);
@@ -250,6 +361,41 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         m.got = "scale_exp " + std::to_string(got.out[0]) + ", code " + code_hex(*c.format, got.elem_codes[i]) + ", y " + float_text(got.y[i]);
         m.want = "scale_exp " + std::to_string(want.out[0]) + ", code " + code_hex(*c.format, want.elem_codes[i]) + ", y " + float_text(want.y[i]);
         break;
+      case Op::Ulq: {
+        const size_t n = c.inputs.size();
+        const bool partition = !c.quant.ulq_partition.empty();
+        if (i == n) {  // scale, support, n1, iterations, converged
+          ok = std::bit_cast<uint32_t>(got.y[n]) == std::bit_cast<uint32_t>(want.y[n]) && std::equal(want.out.begin() + n, want.out.begin() + n + 4, got.out.begin() + n);
+          auto tensor = [&](const Outputs& o) {
+            return "scale " + float_text(o.y[n]) + ", support " + std::to_string(o.out[n]) + ", n1 " + std::to_string(o.out[n + 1]) + ", iterations " +
+                   std::to_string(o.out[n + 2]) + ", converged " + std::to_string(o.out[n + 3]);
+          };
+          m.got = tensor(got);
+          m.want = tensor(want);
+          break;
+        }
+        ok = got.out[i] == want.out[i] && std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]) &&
+             (!partition || got.out[n + 4 + i] == want.out[n + 4 + i]);
+        auto element = [&](const Outputs& o) {
+          return "code " + std::to_string(o.out[i]) + ", value " + float_text(o.y[i]) + (partition ? ", step " + std::to_string(o.out[n + 4 + i]) : "");
+        };
+        m.got = element(got);
+        m.want = element(want);
+        break;
+      }
+      case Op::DynBits: {
+        const size_t n = c.inputs.size();
+        if (i >= n) {
+          ok = got.out[i] == want.out[i];
+          m.got = "bits " + std::to_string(got.out[i]);
+          m.want = "bits " + std::to_string(want.out[i]);
+          break;
+        }
+        ok = got.out[i] == want.out[i] && got.elem_codes[i] == want.elem_codes[i];
+        m.got = "low " + std::to_string(got.elem_codes[i]) + ", y " + std::to_string(got.out[i]);
+        m.want = "low " + std::to_string(want.elem_codes[i]) + ", y " + std::to_string(want.out[i]);
+        break;
+      }
       default:
         if (c.quant.inexact) {
           ok = got.out[i] >= want.out[i] && got.out[i] <= want.out_high[i];
@@ -290,7 +436,7 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   }
   r.status = r.mismatches ? Status::Fail : Status::Pass;
   if (r.mismatches)
-    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::LsqInit ? " tensors" : " inputs") +
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::LsqInit ? " tensors" : item.op == Op::MxDot ? " dot products" : " inputs") +
                 " disagree with the oracle";
   return r;
 }

@@ -1,15 +1,20 @@
 // The fast implementation's quantizer entry point (entry_points.hpp): impls/fast/quantizers, in
 // chunks of the variant's size.
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include "conformance/core/case.hpp"
 #include "conformance/quantizers/entry_points.hpp"
+#include "conformance/quantizers/ulq_batch.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
 #include "impls/fast/quantizers/mx.hpp"
 #include "impls/fast/quantizers/stochastic.hpp"
 #include "impls/fast/quantizers/two_phase.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
+#include "impls/fast/quantizers/dynamic_bits.hpp"
+#include "impls/fast/quantizers/ulq.hpp"
 
 namespace lpc {
 
@@ -96,6 +101,24 @@ OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVarian
   return OpStatus::Ok;
 }
 
+// §4.5 and §4.6 on the whole batch (the batch is one MX vector, or two for the dot product).
+OpStatus mx_codes(const QuantizeBatch& b, std::string& error) {
+  const MxParams& p = b.params->mx;
+  const char* what = b.op == Op::MxDot ? "fast mx-dot: " : "fast mx-dequantize: ";
+  if (auto e = mx_params_error(p)) { error = what + *e; return OpStatus::Error; }
+  if (b.op == Op::MxDequantize) {
+    fast::mx_dequantize(*p.element, p.block, b.mx_scales, b.mx_codes, b.mx_values);  // throws on size errors
+    return OpStatus::Ok;
+  }
+  const size_t n = b.mx_codes.size(), blocks = (n + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
+  if (b.mx_scales.size() != blocks || b.mx_codes_b.size() != n || b.mx_scales_b.size() != blocks || b.y.size() != 1) {
+    error = std::string(what) + "A and B need equal lengths, one scale per block each, and y one entry";
+    return OpStatus::Error;
+  }
+  b.y[0] = fast::mx_dot(*p.element, b.mx_scales, b.mx_codes, *p.element, b.mx_scales_b, b.mx_codes_b, p.block);
+  return OpStatus::Ok;
+}
+
 // §3.1 in chunks; the int32 codes widen into out.
 OpStatus sr_fixed(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
   const SrFixedParams& p = b.params->sr_fixed;
@@ -139,6 +162,34 @@ OpStatus tpr(const QuantizeBatch& b, std::string& error, const FastQuantizeVaria
   return OpStatus::Ok;
 }
 
+// §5 over the whole tensor, float32 throughout (ulq_batch.hpp).
+OpStatus ulq(const QuantizeBatch& b, std::string& error) {
+  const auto quantize = [&](const UlqParams& p, bool curvature) {
+    return fast::ulq_quantize(p, b.x, curvature ? b.dy : std::span<const float>{}, curvature ? std::span<const float>{} : b.dy);
+  };
+  const auto steps = [&](const std::vector<double>& ratios) { return fast::ulq_partition_steps(std::vector<double>(b.x.begin(), b.x.end()), ratios); };
+  return ulq_batch(b, error, "fast", quantize, steps);
+}
+
+// §6 over the whole map: y and the block bits in out, the low flags in elem_codes.
+OpStatus dynbits(const QuantizeBatch& b, std::string& error) {
+  const DynBitsParams& p = b.params->dynbits;
+  if (auto e = dynbits_params_error(p)) { error = "fast dynbits: " + *e; return OpStatus::Error; }
+  const size_t n = b.values.size(), blocks = static_cast<size_t>(p.block_count());
+  if (n != static_cast<size_t>(p.element_count()) || b.out.size() != n + blocks || b.elem_codes.size() != n) {
+    error = "fast dynbits: values need C·H·W entries, out one per element and per block, elem_codes one per element";
+    return OpStatus::Error;
+  }
+  std::vector<int32_t> x(n), y(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (b.values[i] < INT32_MIN || b.values[i] > INT32_MAX) return element_error(b, i, "not a signed " + std::to_string(p.high_bits) + "-bit integer", error);
+    x[i] = static_cast<int32_t>(b.values[i]);
+  }
+  if (auto e = fast::dynbits(p, x, y, b.elem_codes, b.out.subspan(n))) return element_error(b, e->index, e->message, error);
+  std::copy(y.begin(), y.end(), b.out.begin());
+  return OpStatus::Ok;
+}
+
 }  // namespace
 
 OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const FastQuantizeVariant& variant) {
@@ -151,6 +202,10 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::Mx: return mx(batch, error, variant);
       case Op::Tpr: return tpr(batch, error, variant);
       case Op::SrFixed: return sr_fixed(batch, error, variant);
+      case Op::Ulq: return ulq(batch, error);
+      case Op::DynBits: return dynbits(batch, error);
+      case Op::MxDequantize:
+      case Op::MxDot: return mx_codes(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

@@ -1,14 +1,20 @@
 // The exact reference's quantizer entry point (entry_points.hpp): reference/quantizers per element.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <stdexcept>
+#include <vector>
 
 #include "conformance/core/case.hpp"
 #include "conformance/quantizers/entry_points.hpp"
+#include "conformance/quantizers/ulq_batch.hpp"
 #include "reference/quantizers/lsq.hpp"
 #include "reference/quantizers/mx.hpp"
 #include "reference/quantizers/stochastic.hpp"
 #include "reference/quantizers/two_phase.hpp"
 #include "reference/quantizers/requantize.hpp"
+#include "reference/quantizers/dynamic_bits.hpp"
+#include "reference/quantizers/ulq.hpp"
 
 namespace lpc {
 
@@ -82,6 +88,35 @@ OpStatus mx(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
+// The size rules of an mx-dequantize or mx-dot batch (§4.5-4.7), shared by both entry points: the
+// error message, or empty when the batch is well formed.
+std::string mx_codes_error(const QuantizeBatch& b) {
+  const MxParams& p = b.params->mx;
+  if (auto e = mx_params_error(p)) return *e;
+  const size_t n = b.mx_codes.size(), blocks = (n + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
+  if (b.mx_scales.size() != blocks) return "mx_scales needs one entry per block of mx_codes";
+  if (b.op == Op::MxDequantize && b.mx_values.size() != n) return "mx_values needs one entry per element";
+  if (b.op == Op::MxDot && (b.mx_codes_b.size() != n || b.mx_scales_b.size() != blocks || b.y.size() != 1))
+    return "vector B needs as many elements and blocks as A, and y one entry (the dot product)";
+  return {};
+}
+
+// §4.5 per element.
+OpStatus mx_dequantize(const QuantizeBatch& b, std::string& error) {
+  if (std::string e = mx_codes_error(b); !e.empty()) { error = "reference mx-dequantize: " + e; return OpStatus::Error; }
+  const size_t k = static_cast<size_t>(b.params->mx.block);
+  for (size_t i = 0; i < b.mx_codes.size(); ++i) b.mx_values[i] = ref::mx_value(*b.params->mx.element, b.mx_scales[i / k], b.mx_codes[i]).to_double();
+  return OpStatus::Ok;
+}
+
+// §4.6 in the declared order, each step rounded once from the exact value.
+OpStatus mx_dot(const QuantizeBatch& b, std::string& error) {
+  if (std::string e = mx_codes_error(b); !e.empty()) { error = "reference mx-dot: " + e; return OpStatus::Error; }
+  const MxParams& p = b.params->mx;
+  b.y[0] = ref::mx_dot({p.element, p.block, b.mx_scales, b.mx_codes}, {p.element, p.block, b.mx_scales_b, b.mx_codes_b});
+  return OpStatus::Ok;
+}
+
 // §3.1 per element with its random word.
 OpStatus sr_fixed(const QuantizeBatch& b, std::string& error) {
   const SrFixedParams& p = b.params->sr_fixed;
@@ -120,6 +155,38 @@ OpStatus tpr(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
+// §5 over the whole tensor (ulq_batch.hpp).
+OpStatus ulq(const QuantizeBatch& b, std::string& error) {
+  const std::vector<double> w(b.x.begin(), b.x.end()), second(b.dy.begin(), b.dy.end());
+  const auto quantize = [&](const UlqParams& p, bool curvature) {
+    return ref::ulq_quantize(p, w, curvature ? second : std::vector<double>{}, curvature ? std::vector<double>{} : second);
+  };
+  const auto steps = [&](const std::vector<double>& ratios) { return ref::ulq_partition_steps(w, ratios); };
+  return ulq_batch(b, error, "reference", quantize, steps);
+}
+
+// §6 over the whole map: y and the block bits in out, the low flags in elem_codes.
+OpStatus dynbits(const QuantizeBatch& b, std::string& error) {
+  const DynBitsParams& p = b.params->dynbits;
+  if (auto e = dynbits_params_error(p)) { error = "reference dynbits: " + *e; return OpStatus::Error; }
+  const size_t n = b.values.size(), blocks = static_cast<size_t>(p.block_count());
+  if (b.out.size() != n + blocks || b.elem_codes.size() != n) {
+    error = "reference dynbits: out needs one entry per element and per block, elem_codes one per element";
+    return OpStatus::Error;
+  }
+  std::vector<int32_t> x(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (b.values[i] < INT32_MIN || b.values[i] > INT32_MAX) return element_error(b, i, "not a signed " + std::to_string(p.high_bits) + "-bit integer", error);
+    x[i] = static_cast<int32_t>(b.values[i]);
+  }
+  const ref::DynBitsOutcome r = ref::dynbits(p, x);
+  if (!r.ok) { error = "reference dynbits: " + r.error; return OpStatus::Error; }
+  std::copy(r.y.begin(), r.y.end(), b.out.begin());
+  std::copy(r.block_bits.begin(), r.block_bits.end(), b.out.begin() + n);
+  std::copy(r.low.begin(), r.low.end(), b.elem_codes.begin());
+  return OpStatus::Ok;
+}
+
 }  // namespace
 
 OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
@@ -132,6 +199,10 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::Mx: return mx(batch, error);
       case Op::Tpr: return tpr(batch, error);
       case Op::SrFixed: return sr_fixed(batch, error);
+      case Op::Ulq: return ulq(batch, error);
+      case Op::DynBits: return dynbits(batch, error);
+      case Op::MxDequantize: return mx_dequantize(batch, error);
+      case Op::MxDot: return mx_dot(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

@@ -1,6 +1,7 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq, lsq-init, requantize, mx, tpr and sr-fixed on whatever parameters and inputs the fuzzer builds.
+// lsq, lsq-init, requantize, mx, mx-dequantize, mx-dot, tpr, sr-fixed, ulq and dynbits on whatever parameters and inputs the
+// fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
 // op; the fast variant (elements per kernel call 0..17, and for requantize to i8 the general path
@@ -9,12 +10,18 @@
 // mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
 // mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; tpr: a
 // phase, rne or a stochastic rounding with 1..24 bits; sr-fixed: a sign convention, a grid as for
-// lsq, one of the table's integer grids, a scale as for lsq, 0..24 random bits; parameters
+// lsq, one of the table's integer grids, a scale as for lsq, 0..24 random bits; ulq: a method, its
+// bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
+// 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
+// block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
 // spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
 // float32 bits, a NaN x or non-finite dy replaced; lsq-init: the tensor; requantize: int64 values
-// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; tpr:
+// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included;
+// mx-dequantize and mx-dot (element format and block as for mx): per block one (two) E8M0 scale
+// codes, NaN 0xff included, per element one (two) element codes, NaN and ±inf codes included; tpr:
 // float32 bits, a NaN or ±inf replaced by 0, and a random word each; sr-fixed: float32 bits, a NaN
-// replaced by 0, and a random word each). A disagreement, or fast failing where the
+// replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
+// 0 or non-finite) or the gradient (non-finite replaced by 0)). A disagreement, or fast failing where the
 // reference answers, is a finding with the item's stable signature and the first input's repro.
 #include <algorithm>
 #include <bit>
@@ -49,7 +56,8 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed) {
+  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed || c.op == Op::Ulq || c.op == Op::DynBits ||
+      c.op == Op::MxDequantize || c.op == Op::MxDot) {
     Item item;
     item.op = c.op;
     item.format = c.format;
@@ -64,7 +72,49 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits, Op::MxDequantize, Op::MxDot});
+  if (c.op == Op::Ulq) {
+    UlqParams& p = c.quant.ulq;
+    p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
+                                          UlqMethod::Pow2, UlqMethod::Activation});
+    p.bits = provider.ConsumeIntegralInRange<int>(p.method == UlqMethod::Pow2 ? 2 : 1, p.method == UlqMethod::Pow2 ? 8 : 16);
+    p.criterion = provider.ConsumeBool() ? UlqCriterion::Mse : UlqCriterion::LossProxy;
+    if (p.method == UlqMethod::Activation)
+      for (int n = provider.ConsumeIntegralInRange<int>(1, 4); n > 0; --n) p.betas.push_back(consume_scale(provider, -10, 10));
+    else if (provider.ConsumeBool())
+      for (int n = provider.ConsumeIntegralInRange<int>(1, 4), r = 0; n > 0; --n)
+        c.quant.ulq_partition.push_back((r = provider.ConsumeIntegralInRange<int>(std::max(r, 1), 16)) / 16.0);
+    if (ulq_params_error(p)) return false;
+    const bool curvature = ulq_needs_curvature(p.method), gradient = p.method == UlqMethod::Activation && p.criterion == UlqCriterion::LossProxy;
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8) {
+      const float w = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>()), second = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+      c.inputs.push_back(std::bit_cast<uint32_t>(std::isfinite(w) ? w : 0.0f));
+      if (curvature) c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(second) && second != 0 ? std::fabs(second) : 1.0f));
+      if (gradient) c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(second) ? second : 0.0f));
+    }
+    return !c.inputs.empty();
+  }
+  if (c.op == Op::DynBits) {
+    DynBitsParams& p = c.quant.dynbits;
+    p.shape = {provider.ConsumeIntegralInRange<int64_t>(1, 4), provider.ConsumeIntegralInRange<int64_t>(1, 8), provider.ConsumeIntegralInRange<int64_t>(1, 8)};
+    p.group = {provider.ConsumeIntegralInRange<int64_t>(1, 3), provider.ConsumeIntegralInRange<int64_t>(1, 3)};
+    p.block = {provider.ConsumeIntegralInRange<int64_t>(1, 4), p.group[0] * provider.ConsumeIntegralInRange<int64_t>(1, 3),
+               p.group[1] * provider.ConsumeIntegralInRange<int64_t>(1, 3)};
+    p.high_bits = provider.ConsumeIntegralInRange<int>(2, 16);
+    p.low_bits = provider.ConsumeIntegralInRange<int>(1, p.high_bits - 1);
+    p.budget_256 = provider.ConsumeIntegralInRange<int64_t>(p.low_bits * kDynBitsBudgetUnit, p.high_bits * kDynBitsBudgetUnit);
+    p.min_bits_256 = provider.ConsumeIntegralInRange<int64_t>(p.low_bits * kDynBitsBudgetUnit, p.budget_256);
+    p.stat = provider.PickValueInArray({DynStat::Max, DynStat::Mean, DynStat::Sum});
+    p.low_value = provider.ConsumeBool() ? DynLowValue::Truncate : DynLowValue::Rne;
+    for (int64_t n = provider.ConsumeBool() ? 1 : p.block_count(); n > 0; --n) {
+      const float tau = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
+      p.thresholds.push_back(std::isnan(tau) ? 0.0f : tau);
+    }
+    if (dynbits_params_error(p)) return false;
+    const int64_t top = (int64_t{1} << (p.high_bits - 1)) - 1;
+    for (int64_t i = 0; i < p.element_count(); ++i) c.inputs.push_back(static_cast<uint64_t>(provider.ConsumeIntegralInRange<int64_t>(-top - 1, top)));
+    return true;
+  }
   if (c.op == Op::Tpr) {
     TprParams& p = c.quant.tpr;
     c.format = &format_by_name("float4_e3m0_radix4");
@@ -86,6 +136,23 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     p.scale_rule = provider.PickValueInArray({MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat});
     p.rounding = provider.PickValueInArray(kDeterministicRoundings);
     while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 4) c.inputs.push_back(provider.ConsumeIntegral<uint32_t>());
+    return !c.inputs.empty();
+  }
+  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
+    // Packed codes as Case::inputs holds them (case.hpp): each block's scale code(s) read at its
+    // first element and repeated, element codes masked to the format's width.
+    MxParams& p = c.quant.mx;
+    c.format = p.element = &format_by_name(provider.PickValueInArray(kMxElementFormats));
+    p.block = provider.ConsumeIntegralInRange<int>(1, 40);
+    const uint32_t mask = p.element->code_mask();
+    const int vectors = c.op == Op::MxDot ? 2 : 1;
+    uint64_t scales = 0;
+    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= static_cast<size_t>(4 * vectors)) {
+      if (c.inputs.size() % static_cast<size_t>(p.block) == 0) scales = provider.ConsumeIntegral<uint16_t>();
+      uint64_t packed = 0;
+      for (int v = 0; v < vectors; ++v) packed = packed << 16 | ((scales >> (8 * v)) & 0xff) << 8 | (provider.ConsumeIntegral<uint8_t>() & mask);
+      c.inputs.push_back(packed);
+    }
     return !c.inputs.empty();
   }
   if (c.op == Op::Requantize) {

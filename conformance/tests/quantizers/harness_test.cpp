@@ -7,6 +7,7 @@
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -17,6 +18,7 @@
 #include "conformance/core/runner.hpp"
 #include "conformance/quantizers/cases.hpp"
 #include "conformance/quantizers/entry_points.hpp"
+#include "impls/fast/quantizers/mx.hpp"
 
 namespace {
 
@@ -56,13 +58,17 @@ std::string run_repro(const std::string& repro, const std::string& impl) {
 TEST_CASE("lpconform-quantizers expands to the stated items", "[harness]") {
   const Profile profile = load_profile("lpconform-quantizers");
   const auto n = count_ops(profile);
-  CHECK(profile.items.size() == 261);
+  CHECK(profile.items.size() == 294);
   CHECK(n.at("lsq") == 12);         // int2/4/8, uint2/4/8 x paper/torch
   CHECK(n.at("lsq-init") == 6);     // the six grids
   CHECK(n.at("requantize") == 115);  // modes x types that spec/quantizers.md §2.6 accepts
   CHECK(n.at("mx") == 84);           // 6 elements x (4 rules under rne + ocp/nosat x 5 other roundings)
   CHECK(n.at("tpr") == 20);          // 2 phases x (rne + sr_a/b/c:8 + sr_a/b/c:1 and :24)
   CHECK(n.at("sr-fixed") == 24);     // 2 sign conventions x (6 grids with N = 8 + int4/uint4 with N = 0, 1, 24)
+  CHECK(n.at("mx-dequantize") == 6);  // the six element formats
+  CHECK(n.at("mx-dot") == 6);
+  CHECK(n.at("ulq") == 15);          // 5 weight methods + partition + pow2 at 2, 3, 5, 8 bits + 3 mse and 2 proxy activations
+  CHECK(n.at("dynbits") == 6);       // 3 statistics x 2 low values
   for (const Item& item : profile.items) CHECK(item.required);
   CHECK(profile.items.front().signature("fast") == "fast-lsq-int2-paper");
   bool found = false;
@@ -274,6 +280,61 @@ TEST_CASE("a mutant that rounds sr-fixed magnitude like floor is caught with a o
   CHECK(out.find("," + first.want.substr(5, first.want.find(',') - 5) + ",") != std::string::npos);  // "code -3, y ..." -> "-3"
 }
 
+TEST_CASE("a mutant that answers TWN for the exact ternary optimum is caught with a whole-tensor repro", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::Ulq || b.params->ulq.method != UlqMethod::Ternary) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    changed.ulq.method = UlqMethod::TernaryTwn;
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-ulq-ternary");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-ulq-ternary");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  // The first element mismatch ("code 1, value 3 (0x40400000)"), rerun through `lpconform eval ulq`.
+  const Mismatch* element = nullptr;
+  for (const Mismatch& mm : item.first_mismatches)
+    if (!element && mm.want.starts_with("code ")) element = &mm;
+  REQUIRE(element != nullptr);
+  CHECK_THAT(element->repro, Catch::StartsWith("printf 'w\\n0x") && Catch::Contains("| lpconform eval ulq --method ternary --impl mutant"));
+  const std::string out = run_repro(element->repro, "reference");
+  const std::string code = element->want.substr(5, element->want.find(',') - 5);
+  const std::string value = element->want.substr(element->want.find("value ") + 6, element->want.find(" (") - element->want.find("value ") - 6);
+  INFO(element->repro << "\n" << out);
+  CHECK(out.find("," + code + "," + value + ",") != std::string::npos);
+}
+
+TEST_CASE("a mutant that marks a group low at stat = τ (<= for <) is caught by dynbits", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::DynBits) return fast_quantize(b, error);
+    QuantizerParams changed = *b.params;
+    for (float& tau : changed.dynbits.thresholds) tau = std::nextafter(tau, std::numeric_limits<float>::infinity());
+    QuantizeBatch copy = b;
+    copy.params = &changed;
+    return fast_quantize(copy, error);
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-dynbits-max-*");
+  REQUIRE(r.items.size() == 2);
+  for (const ItemResult& item : r.items) {
+    CHECK(item.status == Status::Fail);
+    CHECK_THAT(item.signature, Catch::StartsWith("mutant-dynbits-max-"));
+    REQUIRE_FALSE(item.first_mismatches.empty());
+    const Mismatch& first = item.first_mismatches[0];
+    REQUIRE(first.want.starts_with("low "));
+    CHECK_THAT(first.repro, Catch::StartsWith("printf 'x\\n") && Catch::Contains("| lpconform eval dynbits --shape ") && Catch::Contains(" --stat max "));
+    const std::string out = run_repro(first.repro, "reference");
+    // input "x 8 (element 5 of ...)", want "low 0, y 8" -> the row "8,0,8"
+    const std::string x = first.input.substr(2, first.input.find(' ', 2) - 2);
+    const std::string row = x + "," + first.want.substr(4, 1) + "," + first.want.substr(first.want.find("y ") + 2);
+    INFO(first.repro << "\n" << out);
+    CHECK(out.find("\n" + row + "\n") != std::string::npos);
+  }
+}
+
 TEST_CASE("quantizer cases round-trip through JSON", "[harness]") {
   const Profile profile = load_profile("lpconform-quantizers");
   for (const Item& item : profile.items) {
@@ -286,4 +347,81 @@ TEST_CASE("quantizer cases round-trip through JSON", "[harness]") {
       CHECK(back.repro_command("fast") == c.repro_command("fast"));
     }
   }
+}
+
+TEST_CASE("mx-dequantize and mx-dot are items of both MX profiles", "[harness]") {
+  for (const char* name : {"ocp-mx-1.0", "lpconform-quantizers"}) {
+    INFO(name);
+    const Profile profile = load_profile(name);
+    const auto n = count_ops(profile);
+    CHECK(n.at("mx-dequantize") == 6);  // the six element formats, block 32
+    CHECK(n.at("mx-dot") == 6);
+    for (const Item& item : profile.items)
+      if (item.op == Op::MxDequantize || item.op == Op::MxDot) CHECK(item.required);
+  }
+  const RunResult r = run(load_profile("ocp-mx-1.0"), fast_implementation(), "*-mx-d*");
+  CHECK(r.items.size() == 12);
+  CHECK(r.required_passed());
+}
+
+TEST_CASE("a mutant that reads the NaN scale code 0xff as 2^128 in MX dequantization is caught", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s != OpStatus::Ok || b.op != Op::MxDequantize) return s;
+    const size_t k = static_cast<size_t>(b.params->mx.block);
+    for (size_t i = 0; i < b.mx_codes.size(); ++i) {
+      if (b.mx_scales[i / k] != kMxScaleNan) continue;
+      std::vector<double> unit(1);
+      const uint8_t scale_one = 0x7f;
+      fast::mx_dequantize(*b.params->mx.element, 1, {&scale_one, 1}, {&b.mx_codes[i], 1}, unit);
+      b.mx_values[i] = std::ldexp(unit[0], 128);
+    }
+    return s;
+  });
+  const RunResult r = run(load_profile("ocp-mx-1.0"), m, "*-mx-dequantize-float8_e4m3fn-*");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-mx-dequantize-float8_e4m3fn-k32");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK(first.want == "nan");
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'scale_code,elem_code\\n0xff,") &&
+                              Catch::Contains("| lpconform eval mx --op dequantize --elem float8_e4m3fn --block 32"));
+  const std::string out = run_repro(first.repro, "reference");
+  INFO(first.repro << "\n" << out);
+  CHECK(out.find(",nan\n") != std::string::npos);
+}
+
+TEST_CASE("a mutant that accumulates the MX dot product in float64 is caught though within the bound", "[harness]") {
+  // More accurate than the declared order (§4.6), so inside the error bound, but not its bits.
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    if (b.op != Op::MxDot) return fast_quantize(b, error);
+    const MxParams& p = b.params->mx;
+    std::vector<double> a(b.mx_codes.size()), c(b.mx_codes.size());
+    fast::mx_dequantize(*p.element, p.block, b.mx_scales, b.mx_codes, a);
+    fast::mx_dequantize(*p.element, p.block, b.mx_scales_b, b.mx_codes_b, c);
+    double sum = 0;
+    for (size_t i = 0; i < a.size(); ++i) sum += a[i] * c[i];
+    b.y[0] = static_cast<float>(sum);
+    return OpStatus::Ok;
+  });
+  const RunResult r = run(load_profile("ocp-mx-1.0"), m, "*-mx-dot-float8_e5m2-*");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-mx-dot-float8_e5m2-k32");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  bool within_bound_but_wrong = false;
+  for (const Mismatch& mm : item.first_mismatches) within_bound_but_wrong = within_bound_but_wrong || mm.got.ends_with("within the bound");
+  CHECK(within_bound_but_wrong);
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'a_scale,a_elem,b_scale,b_elem\\n0x") &&
+                              Catch::Contains("| lpconform eval mx --op dot --elem float8_e5m2 --block 32"));
+  // The repro reruns both vectors: the reference prints the expected float32 bits.
+  const std::string out = run_repro(first.repro, "reference");
+  const size_t open = first.want.find("(0x");
+  REQUIRE(open != std::string::npos);
+  INFO(first.repro << "\n" << out);
+  CHECK(out.find("," + first.want.substr(open + 1, 10) + ",") != std::string::npos);
 }
