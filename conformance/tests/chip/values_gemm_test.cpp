@@ -5,14 +5,23 @@
 //            prime and tile-relative shapes, K from 1 to 2999, fold rows 1, 7, 32 and none.
 //   [float]  FP8 pairs and FP4 x INT4 into float32 / float16 / bfloat16 / custom accumulators,
 //            RNE and truncation, with NaN and infinity codes in the `specials` data set.
+//            The same grid through the array kernel on every instruction set the CPU has and 1
+//            and 2 threads; accumulators with E = 3, 5, 8 and M = 3..23 in both roundings (the
+//            vectorized round-to-odd path up to M = 21 / 22, the bit-level path above), counting
+//            overflows, subnormal results and zeros; hand-computed ties, overflow thresholds,
+//            subnormal ties and cancellations.
 //   [pipeline] bias, requantization, float32 scaling, ReLU, clamp, table lookup.
 //   [conv]   direct convolution against the chip's im2col mapping.
 #include <catch2/catch.hpp>
 
+#include <bit>
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "conformance/chip/check.hpp"
+#include "impls/chip/values/values.hpp"
+#include "reference/chip/chip.hpp"
 #include "spec/chip/config.hpp"
 
 namespace {
@@ -70,6 +79,36 @@ conformance::ValueVerdict expect_pass(const ChipConfig& c, const Layer& layer, D
 struct Shape {
   uint64_t m, n, k;
 };
+
+std::vector<fast::GemmIsa> available_isas() {
+  std::vector<fast::GemmIsa> out;
+  for (const fast::GemmIsa isa : {fast::GemmIsa::Scalar, fast::GemmIsa::Avx2, fast::GemmIsa::Avx512})
+    if (fast::gemm_isa_available(isa)) out.push_back(isa);
+  return out;
+}
+
+bool same_float(double x, double y) { return (std::isnan(x) && std::isnan(y)) || std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(y); }
+
+// The array (accumulate_gemm) on every ISA and 1 and 2 threads against the hardware-semantics
+// reference, bit for bit (zero signs included, NaN as a class); returns the reference's accumulators.
+std::vector<double> expect_array_matches(const ChipConfig& c, GemmShape shape, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
+                                         const std::string& what) {
+  Layer layer;
+  layer.gemm = shape;
+  const std::vector<double> want = ref::chip::hardware_layer(c, layer, a, b, {}).accumulators.floats;
+  for (const fast::GemmIsa isa : available_isas())
+    for (const int threads : {1, 2}) {
+      ChipTensor got;
+      values::accumulate_gemm({c.a_format, c.b_format, c.accumulator, c.fold_rows(), isa, threads}, shape, a, b, got);
+      REQUIRE(got.floats.size() == want.size());
+      for (size_t i = 0; i < want.size(); ++i) {
+        INFO(what << " " << c.accumulator.name() << " " << c.a_format->name << " x " << c.b_format->name << " R=" << c.fold_rows() << " isa=" << to_string(isa)
+                  << " threads=" << threads << ": C[" << i / shape.n << "][" << i % shape.n << "] got " << std::hexfloat << got.floats[i] << ", want " << want[i]);
+        REQUIRE(same_float(got.floats[i], want[i]));
+      }
+    }
+  return want;
+}
 // Prime sizes, sizes around the fold (R = 7, 32), and long K.
 const std::vector<Shape> kShapes{{1, 1, 1}, {3, 5, 7}, {2, 3, 31}, {5, 2, 33}, {7, 11, 13}, {4, 3, 97}, {2, 2, 1000}, {1, 3, 2999}};
 
@@ -127,6 +166,111 @@ TEST_CASE("float modes: bit-exact vs reference, within the bound of exact math",
         }
   CHECK(exact_checked > 0);
   CHECK(excluded > 0);
+}
+
+TEST_CASE("float modes on every instruction set and thread count: bit-exact vs reference", "[float]") {
+  struct Mode {
+    const char *a, *b;
+    AccumulatorSpec acc;
+  };
+  const Mode modes[] = {
+      {"float8_e5m2", "float8_e4m3b11fnuz", float_acc(5, 10, FloatRounding::NearestEven)},  // hfp8-training
+      {"float4_e3m0_radix4", "int4", float_acc(5, 10, FloatRounding::NearestEven)},         // fp4-training
+      {"float8_e4m3fn", "float8_e4m3fn", float_acc(8, 23, FloatRounding::NearestEven)},
+      {"float8_e5m2", "float8_e5m2", float_acc(8, 7, FloatRounding::TowardZero)},
+      {"float8_e4m3b11fnuz", "float8_e4m3fn", float_acc(8, 13, FloatRounding::TowardZero)},
+      {"float4_e3m0_radix4", "int4", float_acc(4, 3, FloatRounding::NearestEven)},
+      {"float8_e4m3fn", "float8_e5m2", float_acc(5, 10, FloatRounding::TowardZero)},
+  };
+  // The kernel's tiles: 16 columns per vector block, blocks of 4 (AVX-512) or 2 rows, tails.
+  const std::vector<Shape> shapes{{1, 1, 1}, {3, 5, 7}, {2, 3, 33}, {5, 17, 40}, {9, 33, 97}, {1, 2, 1000}};
+  uint64_t seed = 20000;
+  int runs = 0;
+  for (const Mode& mode : modes)
+    for (const uint32_t rows : {1u, 32u})
+      for (const Shape& s : shapes)
+        for (const DataSet d : conformance::kAllDataSets) {
+          if (s.k > 100 && d != DataSet::Random && d != DataSet::Cancel) continue;
+          const ChipConfig c = make_chip(mode.a[5] == '4' ? PeMode::Fp4Int4 : PeMode::Fp8, mode.a, mode.b, mode.acc, rows);
+          const conformance::LayerData data = conformance::make_layer_data(c, gemm(s.m, s.n, s.k), d, seed++);
+          expect_array_matches(c, {s.m, s.n, s.k}, data.a, data.b, std::string(to_string(d)));
+          ++runs;
+        }
+  CHECK(runs > 100);
+}
+
+TEST_CASE("narrow float accumulators: E = 3, 5, 8 and M = 3..23, RNE and truncation", "[float]") {
+  uint64_t seed = 30000, overflows = 0, subnormals = 0, zeros = 0;
+  for (const int e : {3, 5, 8})
+    for (int m = 3; m <= 23; m += (m < 7 || m > 19) ? 1 : 3)
+      for (const FloatRounding r : {FloatRounding::NearestEven, FloatRounding::TowardZero}) {
+        const AccumulatorSpec acc = float_acc(e, m, r);
+        const ChipConfig c = make_chip(PeMode::Fp8, "float8_e5m2", "float8_e4m3fn", acc, 8);
+        const double max_finite = std::ldexp(2.0 - std::ldexp(1.0, -m), (1 << (e - 1)) - 1), min_normal = std::ldexp(1.0, 2 - (1 << (e - 1)));
+        for (const DataSet d : conformance::kAllDataSets) {
+          const conformance::LayerData data = conformance::make_layer_data(c, gemm(3, 18, 21), d, seed++);
+          for (const double x : expect_array_matches(c, {3, 18, 21}, data.a, data.b, std::string(to_string(d)))) {
+            overflows += std::fabs(x) == HUGE_VAL || std::fabs(x) == max_finite;
+            subnormals += x != 0 && std::fabs(x) < min_normal;
+            zeros += x == 0;
+          }
+        }
+      }
+  INFO("overflows " << overflows << ", subnormal results " << subnormals << ", zeros " << zeros);
+  CHECK(overflows > 0);
+  CHECK(subnormals > 0);
+  CHECK(zeros > 0);
+}
+
+// One output column: k products a[k]·b[k] of float8_e4m3fn codes (exact), accumulated by the
+// chip (every ISA and thread count, checked against the reference) with one fold of all of K.
+double dot(AccumulatorSpec acc, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  const ChipConfig c = make_chip(PeMode::Fp8, "float8_e4m3fn", "float8_e4m3fn", acc, static_cast<uint32_t>(a.size()));
+  return expect_array_matches(c, {1, 1, a.size()}, a, b, "known answer")[0];
+}
+
+TEST_CASE("narrow float accumulators: ties, overflow thresholds, subnormal ties, cancellation", "[float]") {
+  // float8_e4m3fn codes: 1 = 0x38, 2 = 0x40, 2^k = (k + 7) << 3 for k in -6..8, 1.875·2^7 = 0x77,
+  // 1.5·2^-6 = 0x0C, -x = x | 0x80; e.g. 2^(M+1) = 2^u · 2^v.
+  const auto power = [](int k) { return static_cast<uint8_t>((k + 7) << 3); };
+  const uint8_t one = 0x38;
+  for (const FloatRounding r : {FloatRounding::NearestEven, FloatRounding::TowardZero}) {
+    const bool rne = r == FloatRounding::NearestEven;
+    for (int m = 3; m <= 15; ++m) {
+      // Ties in a normal binade (quantum 2 at 2^(M+1)): 2^(M+1) + 1 ties to the even 2^(M+1);
+      // 2^(M+1) + 2 + 1 ties to the even 2^(M+1) + 4 (RNE), truncates to 2^(M+1) + 2.
+      const AccumulatorSpec acc = float_acc(8, m, r);
+      const uint8_t u = power((m + 1) / 2), v = power(m + 1 - (m + 1) / 2);
+      const double top = std::ldexp(1.0, m + 1);
+      CHECK(dot(acc, {u, one}, {v, one}) == top);
+      CHECK(dot(acc, {u, power(1), one}, {v, one, one}) == (rne ? top + 4 : top + 2));
+      // 2^(M+2) - 1 (top + top - 1) is the tie between 2^(M+2) - 2 (odd, quantum 2 below 2^(M+2))
+      // and 2^(M+2): RNE goes up into the next binade, where the final + 1 is below half its
+      // quantum 4; truncation gives 2^(M+2) - 2, and + 1 truncates back to it.
+      CHECK(dot(acc, {u, u, one, one}, {v, v, one | 0x80, one}) == (rne ? 2 * top : 2 * top - 2));
+    }
+    // Overflow of E = 5, M = 3 (max 1.875·2^15 = 61440 = 240·256): max + 2048 (half its
+    // quantum 2^12) is the tie at the threshold: inf with RNE, max with truncation; max + 1024
+    // stays max in both; 2^15 + 2^15 overflows.
+    const AccumulatorSpec e5m3 = float_acc(5, 3, r);
+    CHECK(dot(e5m3, {0x77, power(8)}, {power(8), power(3)}) == (rne ? HUGE_VAL : 61440));
+    CHECK(dot(e5m3, {0x77, power(8)}, {power(8), power(2)}) == 61440);
+    CHECK(dot(e5m3, {power(8) | 0x80, power(8) | 0x80}, {power(7), power(7)}) == (rne ? -HUGE_VAL : -61440));
+    // Subnormals of E = 5, M = 3 (emin = -14, quantum Q = 2^-17; e4m3fn subnormal codes 0x01..0x07
+    // are k·2^-9, so 0x0k × 0x01 = k·Q/2): Q/2 ties to the even 0, a +0; 1.5·Q rounds to 2Q (RNE)
+    // or Q; 2.5·Q ties to 2Q; -Q/2 rounds to -0, which the output accumulator's +0 turns into +0;
+    // 4Q + 3.5Q = 7.5Q ties up to 8Q = 2^-14, the smallest normal (RNE), or truncates to 7Q.
+    const double q = std::ldexp(1.0, -17);
+    CHECK(std::bit_cast<uint64_t>(dot(e5m3, {0x01}, {0x01})) == 0);
+    CHECK(dot(e5m3, {0x03}, {0x01}) == (rne ? 2 * q : q));
+    CHECK(dot(e5m3, {0x05}, {0x01}) == 2 * q);
+    CHECK(std::bit_cast<uint64_t>(dot(e5m3, {0x81}, {0x01})) == 0);
+    CHECK(dot(e5m3, {0x08, 0x07}, {0x01, 0x01}) == (rne ? 8 * q : 7 * q));
+    // Cancellation to zero: x·y + x·(-y) is exactly +0 in both roundings (IEEE 754 §6.3), also
+    // after a rounded partial sum (2^8 + 2^-3 rounds to 2^8 before -2^8 cancels it).
+    CHECK(std::bit_cast<uint64_t>(dot(e5m3, {power(4), power(4)}, {power(4), power(4) | 0x80})) == 0);
+    CHECK(std::bit_cast<uint64_t>(dot(e5m3, {power(4), power(-3), power(4)}, {power(4), one, power(4) | 0x80})) == 0);
+  }
 }
 
 TEST_CASE("presets and the vector processor", "[pipeline]") {

@@ -416,7 +416,10 @@ TEST_CASE("float modes are exact across format pairs, accumulators, folds, data 
                                                                    {"float4_e3m0_radix4", "int4"}};
   const std::vector<Accumulator> accumulators = {Accumulator::float32(), Accumulator::float32(FloatRounding::Truncate), Accumulator::float16(),
                                                  Accumulator::float16(FloatRounding::Truncate), Accumulator::bfloat16(),
-                                                 Accumulator::floating(4, 3, FloatRounding::Rne)};
+                                                 Accumulator::floating(4, 3, FloatRounding::Rne),
+                                                 // the round-to-odd kernel's edges (M = 21 RNE, M = 22 truncation) and a tiny E
+                                                 Accumulator::floating(8, 21, FloatRounding::Rne), Accumulator::floating(8, 22, FloatRounding::Truncate),
+                                                 Accumulator::floating(3, 3, FloatRounding::Truncate)};
   // Float oracles cost more: the thousands-long K only with few outputs.
   const std::vector<Shape> shapes = {{1, 1, 1}, {2, 3, 5}, {7, 17, 7}, {4, 16, 33}, {5, 33, 65}, {3, 65, 64}, {1, 2, 1031}, {1, 1, 3001}};
   int failures = 0, cases = 0;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "impls/fast/gemm/gemm.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
 
 namespace lpc::chip::values {
@@ -315,8 +316,19 @@ void integer_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_
 bool is_shifter_pair(const Format& a, const Format& b) { return a.is_float() && a.radix == 4 && a.man_bits == 0 && b.is_integer(); }
 
 void float_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_t> a, std::span<const uint8_t> b, ChipTensor& out) {
-  // 1. The multiplier, tabulated over all code pairs (at most 256 x 256 products).
+  // 0. The vectorized array where it covers the accumulator (values.hpp, impls/fast/gemm): the same
+  //    exact products, the same order, the same roundings.
   const Format &fa = *p.a_format, &fb = *p.b_format;
+  const fast::Accumulator vector_acc = fast::Accumulator::floating(
+      p.accumulator.exp_bits, p.accumulator.man_bits,
+      p.accumulator.rounding == FloatRounding::TowardZero ? fast::FloatRounding::Truncate : fast::FloatRounding::Rne);
+  out.is_float = true;
+  out.floats.assign(s.m * s.n, 0.0);
+  if (fast::gemm_float_vectorized(fa, fb, vector_acc)) {
+    fast::gemm_float({&fa, &fb, vector_acc, p.fold_rows, p.isa, p.max_threads}, s, a, b, out.floats);
+    return;
+  }
+  // 1. The multiplier, tabulated over all code pairs (at most 256 x 256 products).
   const std::array<Operand, 256> ta = operand_table(fa), tb = operand_table(fb);
   const bool shifter = is_shifter_pair(fa, fb);
   std::vector<Product> products(size_t{fa.code_count()} * fb.code_count());
@@ -326,8 +338,6 @@ void float_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_t>
   // 2. Each output: partial sums of R products from +0, each added into the accumulator from +0.
   const Layout l = layout_of(p.accumulator);
   const uint64_t fold = fold_length(p.fold_rows, s.k);
-  out.is_float = true;
-  out.floats.assign(s.m * s.n, 0.0);
   // Outputs of a row advance together, one k at a time (independent adder chains overlap in the
   // CPU); each output's own additions stay in the declared order.
   std::vector<uint64_t> acc(s.n), partial(s.n);

@@ -2,8 +2,10 @@
 // the way the hardware computes them. Products come from the PE mode's multiplier (integer
 // multiply, FP8 significand multiply, or the FP4 × INT4 binary shifter); the accumulator is a
 // W-bit two's complement register or a float register rounded on its integer bit pattern after
-// every addition, in the weight-stationary array's fold order; then the vector processor (bias,
-// requantization through impls/fast/quantizers, float32 scaling) and the activation unit.
+// every addition, in the weight-stationary array's fold order (float accumulators that
+// impls/fast/gemm vectorizes run there, lanes across output columns, the same roundings in the
+// same order); then the vector processor (bias, requantization through impls/fast/quantizers,
+// float32 scaling) and the activation unit.
 //
 // An implementation under test like any vendor's: it never includes reference/ (DESIGN.md rule 1);
 // conformance/chip checks it against reference/chip. The inner GEMM is one call
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <span>
 
+#include "impls/fast/gemm/gemm.hpp"
 #include "spec/chip/config.hpp"
 #include "spec/chip/layer.hpp"
 
@@ -41,13 +44,22 @@ struct GemmKernelParams {
   const Format* b_format = nullptr;
   AccumulatorSpec accumulator;
   uint32_t fold_rows = 0;  // R; 0 = one fold holding all of K
+  // The vectorized float array (impls/fast/gemm) where it covers the formats and accumulator:
+  // which instruction set and how many threads (rows of C split among them; 0 = hardware
+  // concurrency). Neither changes a value.
+  fast::GemmIsa isa = fast::GemmIsa::Auto;
+  int max_threads = 1;
 };
 
 // C = A × B accumulated as spec/chip.md §3 declares; `out` gets the accumulators (ints sign-extended
 // from W bits, or float values as doubles), M·N of them. Integer formats multiply as integers; a
 // radix-4 mantissaless format times an integer goes through the shifter unit; other float pairs
-// multiply significands. Throws std::invalid_argument for a missing format, an integer accumulator
-// with float operands, a float accumulator with two integer operands, or wrong span sizes.
+// multiply significands. A float accumulator that impls/fast/gemm vectorizes (float32 RNE, or
+// E <= 8 with M <= 21 RNE / M <= 22 truncation, products exact in float32: every FP8 pair and
+// FP4 × INT4) runs there, lanes across output columns, each lane in the declared order; the others
+// run the bit-level adder and rounder below (float_accumulate). Throws std::invalid_argument for a
+// missing format, an integer accumulator with float operands, a float accumulator with two
+// integer operands, wrong span sizes, or an ISA the CPU lacks.
 void accumulate_gemm(const GemmKernelParams& params, GemmShape shape, std::span<const uint8_t> a,
                      std::span<const uint8_t> b, ChipTensor& out);
 

@@ -262,6 +262,25 @@ struct FloatFormat {
   }
 };
 
+// The vector kernel for an accumulator, when every product of the two formats is exact in float32
+// (gemm_kernels.hpp): float32 RNE itself, or a narrower accumulator that float32 refines by at
+// least two bits (RNE) or one (truncation) everywhere (gemm_narrow_float.hpp, step 3).
+enum class FloatKernel : uint8_t { None, Float32Rne, Narrow };
+FloatKernel float_kernel(const Accumulator& acc, const ValueRange& ra, const ValueRange& rb) {
+  if (!products_exact(ra, rb, 24, -149, 127)) return FloatKernel::None;
+  const bool truncate = acc.rounding == FloatRounding::Truncate;
+  if (acc.exp_bits == 8 && acc.man_bits == 23 && !truncate) return FloatKernel::Float32Rne;
+  return acc.exp_bits <= 8 && acc.man_bits <= (truncate ? 22 : 21) ? FloatKernel::Narrow : FloatKernel::None;
+}
+
+detail::NarrowFloat narrow_float(const Accumulator& acc) {
+  const int emin = 2 - (1 << (acc.exp_bits - 1)), emax = (1 << (acc.exp_bits - 1)) - 1;
+  const auto power = [](int e) { return std::ldexp(1.0f, e); };  // exact: e in -148..22
+  const float max_finite = std::ldexp(static_cast<float>((uint32_t{1} << (acc.man_bits + 1)) - 1), emax - acc.man_bits);
+  return {23 - acc.man_bits, std::bit_cast<uint32_t>(power(emin)), std::bit_cast<uint32_t>(max_finite),
+          power(emin - acc.man_bits + 23), power(emin - acc.man_bits), acc.rounding == FloatRounding::Truncate};
+}
+
 void gemm_float_scalar(const GemmParams& params, chip::GemmShape s, const std::array<double, 256>& va,
                        const std::array<double, 256>& vb, const uint8_t* a, const uint8_t* b, double* c) {
   const FloatFormat format(params.accumulator);
@@ -293,6 +312,10 @@ const char* to_string(GemmIsa isa) {
 }
 
 bool gemm_isa_available(GemmIsa isa) { return cpu_has(isa); }
+
+bool gemm_float_vectorized(const Format& a_format, const Format& b_format, const Accumulator& accumulator) {
+  return accumulator.is_float && float_kernel(accumulator, value_range(value_table(a_format)), value_range(value_table(b_format))) != FloatKernel::None;
+}
 
 void gemm_integer(const GemmParams& params, chip::GemmShape shape, std::span<const uint8_t> a, std::span<const uint8_t> b,
                   std::span<int64_t> c) {
@@ -363,8 +386,8 @@ void gemm_float(const GemmParams& params, chip::GemmShape shape, std::span<const
   // Products are computed in double: exact for every pair of formats of at most 8 bits; checked.
   if (!products_exact(ra, rb, 53, -1074, 1023))
     fail("products of " + params.a_format->name + " × " + params.b_format->name + " are not exact in float64");
-  const bool f32_rne = acc.exp_bits == 8 && acc.man_bits == 23 && acc.rounding == FloatRounding::Rne;
-  if (!(f32_rne && products_exact(ra, rb, 24, -149, 127))) {
+  const FloatKernel kernel = float_kernel(acc, ra, rb);
+  if (kernel == FloatKernel::None) {
     gemm_float_scalar(params, shape, va, vb, a.data(), b.data(), c.data());
     return;
   }
@@ -375,9 +398,14 @@ void gemm_float(const GemmParams& params, chip::GemmShape shape, std::span<const
   for (uint64_t kk = 0; kk < shape.k; ++kk)
     for (uint64_t j = 0; j < shape.n; ++j) b32[kk * n_padded + j] = static_cast<float>(vb[b[kk * shape.n + j]]);
   const F32Operands operands{a32.data(), b32.data(), shape.k, n_padded, fold_of(params, shape.k)};
-  const auto run = isa == GemmIsa::Avx512 ? detail::run_f32_rne_avx512 : isa == GemmIsa::Avx2 ? detail::run_f32_rne_avx2 : detail::run_f32_rne_scalar;
+  const auto run_rne = isa == GemmIsa::Avx512 ? detail::run_f32_rne_avx512 : isa == GemmIsa::Avx2 ? detail::run_f32_rne_avx2 : detail::run_f32_rne_scalar;
+  const auto run_narrow = isa == GemmIsa::Avx512 ? detail::run_f32_narrow_avx512
+                          : isa == GemmIsa::Avx2 ? detail::run_f32_narrow_avx2
+                                                 : detail::run_f32_narrow_scalar;
+  const detail::NarrowFloat narrow = narrow_float(acc);
   for_row_ranges(shape.m, params.max_threads, [&](uint64_t m0, uint64_t m1) {
-    run(operands, m0, m1, out.data());
+    if (kernel == FloatKernel::Float32Rne) run_rne(operands, m0, m1, out.data());
+    else run_narrow(operands, narrow, m0, m1, out.data());
     for (uint64_t i = m0; i < m1; ++i)
       for (uint64_t j = 0; j < shape.n; ++j) c[i * shape.n + j] = out[i * n_padded + j];
   });

@@ -30,9 +30,15 @@
 //   - float32 RNE accumulation when every product of the two formats is exact in float32 (every
 //     FP8 pair, FP4 × INT4): a vector across 16 (8) columns of C, each lane adding its products in
 //     ascending k, fold by fold — vectorized across outputs, never reassociated along k;
-//   - everything else (saturating or wide integer accumulators, float16 / bfloat16 / custom float
-//     accumulators, truncation): a scalar path that rounds every addition on the bit pattern of
-//     the double sum when TwoSum shows it exact, on 128-bit integer significands otherwise.
+//   - a narrower float accumulator (E <= 8, M <= 21 with RNE or M <= 22 with truncation: float16,
+//     bfloat16, e4m3-like custom widths) with the same exact float32 products: the same vectors,
+//     each addition made exact by TwoSum, rounded to odd at float32 precision and then rounded on
+//     the bit pattern to the accumulator (a rounding to odd 2+ bits finer than the target, then
+//     the target rounding, is the target rounding of the exact sum: gemm_narrow_float.hpp);
+//   - everything else (saturating or wide integer accumulators, float accumulators with E > 8 or
+//     M above those bounds, float32 truncation): a scalar path that rounds every addition on the
+//     bit pattern of the double sum when TwoSum shows it exact, on 128-bit integer significands
+//     otherwise.
 #pragma once
 
 #include <cstdint>
@@ -93,5 +99,10 @@ void gemm_integer(const GemmParams& params, chip::GemmShape shape, std::span<con
 // gemm_integer does, and when the accumulator is an integer or E, M are outside 2..11, 1..52.
 void gemm_float(const GemmParams& params, chip::GemmShape shape, std::span<const uint8_t> a,
                 std::span<const uint8_t> b, std::span<double> c);
+
+// Whether gemm_float takes a vector kernel (on every GemmIsa, Scalar included: the portable
+// build of the same kernel) for these operand formats and this float accumulator, rather than its
+// scalar bit-level path. False for an integer accumulator.
+bool gemm_float_vectorized(const Format& a_format, const Format& b_format, const Accumulator& accumulator);
 
 }  // namespace lpc::fast

@@ -11,6 +11,7 @@
 #include <cstring>
 
 #include "impls/fast/gemm/gemm_kernels.hpp"
+#include "impls/fast/gemm/gemm_narrow_float.hpp"
 
 namespace lpc::fast::detail {
 namespace {
@@ -112,6 +113,10 @@ void run_f32_rne_avx2(const F32Operands& p, uint64_t m_begin, uint64_t m_end, fl
         default: f32_block<3>(p, i0, j0, c); break;
       }
     }
+}
+
+void run_f32_narrow_avx2(const F32Operands& p, const NarrowFloat& accumulator, uint64_t m_begin, uint64_t m_end, float* c) {
+  narrow::run<8, 2>(p, accumulator, m_begin, m_end, c);  // 8 lanes: this file's only instantiation
 }
 
 }  // namespace lpc::fast::detail

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "impls/fast/gemm/gemm_kernels.hpp"
+#include "impls/fast/gemm/gemm_narrow_float.hpp"
 
 namespace lpc::fast::detail {
 namespace {
@@ -140,6 +141,10 @@ void run_f32_rne_avx512(const F32Operands& p, uint64_t m_begin, uint64_t m_end, 
     for (uint64_t i0 = m_begin; i0 < m_end; i0 += kFloatRows)
       dispatch<F32Block>(static_cast<int>(std::min<uint64_t>(kFloatRows, m_end - i0)),
                          static_cast<int>(std::min<uint64_t>(kMaxVectors, vectors - j0)), p, i0, j0, c);
+}
+
+void run_f32_narrow_avx512(const F32Operands& p, const NarrowFloat& accumulator, uint64_t m_begin, uint64_t m_end, float* c) {
+  narrow::run<16, 4>(p, accumulator, m_begin, m_end, c);  // 16 lanes: this file's only instantiation
 }
 
 }  // namespace lpc::fast::detail

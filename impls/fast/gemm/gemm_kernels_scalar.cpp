@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "impls/fast/gemm/gemm_kernels.hpp"
+#include "impls/fast/gemm/gemm_narrow_float.hpp"
 
 namespace lpc::fast::detail {
 
@@ -44,6 +45,10 @@ void run_f32_rne_scalar(const F32Operands& p, uint64_t m_begin, uint64_t m_end, 
       for (uint64_t j = 0; j < p.n_padded; ++j) out[j] += part[j];
     }
   }
+}
+
+void run_f32_narrow_scalar(const F32Operands& p, const NarrowFloat& accumulator, uint64_t m_begin, uint64_t m_end, float* c) {
+  narrow::run<4, 2>(p, accumulator, m_begin, m_end, c);  // 4 lanes: this file's only instantiation
 }
 
 }  // namespace lpc::fast::detail
