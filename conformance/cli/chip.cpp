@@ -87,6 +87,7 @@ void add_setup_fields(ordered_json& out, const ChipRun& run) {
 
 void add_timing_fields(ordered_json& out, const chip::TimingReport& t) {
   out["timing"] = "scalesim";
+  out["macs_per_pe"] = t.macs_per_pe;
   out["gemm_m"] = t.gemm.m;
   out["gemm_n"] = t.gemm.n;
   out["gemm_k"] = t.gemm.k;
@@ -149,7 +150,8 @@ int run_chip(const ChipRunArguments& a) {
   add_setup_fields(out, run);
   chip::TimingReport timing;
   try {
-    timing = chip::scalesim_timing(run.layer, run.array, run.dataflow);
+    // The PE mode of the preset or config fixes the MACs per PE per cycle (spec/chip_timing.md §2.1).
+    timing = chip::scalesim_timing(run.layer, run.array, run.dataflow, chip::macs_per_pe_per_cycle(run.config.pe_mode));
   } catch (const std::invalid_argument& e) {
     throw UsageError(run.layer_text + " on a " + a.array + " array: " + e.what());
   }
@@ -180,10 +182,12 @@ Command add_chip(CLI::App& app) {
   run->add_option("--gemm", a->gemm, "A GEMM M,N,K: C[MxN] = A[MxK] * B[KxN]");
   run->add_option("--array", a->array, "Systolic array ROWSxCOLS")->capture_default_str();
   run->add_option("--dataflow", a->dataflow, "ws (weight stationary) | os (output stationary) | is (input stationary)")->capture_default_str();
-  run->add_option("--timing", a->timing, "Timing model: scalesim (SCALE-Sim v2 compatible, ideal memory)")
+  run->add_option("--timing", a->timing,
+                  "Timing model: scalesim (SCALE-Sim v2 compatible, ideal memory; the int4 and int2 PE modes\n"
+                  "pack 2 and 4 MACs per PE per cycle, spec/chip_timing.md §2.1)")
       ->check(CLI::IsMember({"scalesim"}))
       ->capture_default_str();
-  run->add_option("--preset", a->preset, "Chip configuration: int8-inference | hfp8-training | fp4-training (spec/chip.md §2)")
+  run->add_option("--preset", a->preset, "Chip configuration: int8-inference | int4-inference | hfp8-training | fp4-training (spec/chip.md §2)")
       ->capture_default_str();
   run->add_option("--config", a->config, "A chip configuration file instead of a preset (spec/chip.md §2)");
   run->add_option("--seed", a->seed, "Seed of the operands (std::mt19937_64)")->capture_default_str();

@@ -65,7 +65,8 @@ constexpr FloatLayout kFloatAccumulators[] = {{8, 23}, {5, 10}, {8, 7}, {4, 3}, 
 constexpr uint32_t kFoldRows[] = {0, 1, 2, 3, 7, 32};
 constexpr int kChipMaxIntBits = 62;  // spec/chip.md §2: int<W>, W in [2, 62]
 
-// One GEMM case: the chip config (fold rows = array rows), the fast variant, the operands.
+// One GEMM case: the chip config (fold rows = array rows x the PE mode's packing), the fast variant,
+// the operands.
 struct GemmCase {
   chip::ChipConfig config;
   chip::Layer layer;
@@ -103,7 +104,7 @@ GemmCase consume_case(FuzzedDataProvider& provider, const uint8_t* data, size_t 
   c.fast.max_threads = hash % 1024 == 0 ? 2 : 1;
   c.fast.a_format = c.config.a_format;
   c.fast.b_format = c.config.b_format;
-  c.fast.fold_rows = c.config.array.rows;
+  c.fast.fold_rows = c.config.fold_rows();
   // 4. Shape, then the codes.
   chip::GemmShape& s = c.layer.gemm;
   s.m = provider.ConsumeIntegralInRange<uint64_t>(1, 12);
@@ -221,7 +222,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!chip_range) return 0;
 
   // 3. The chip's value model, the array alone.
-  chip::values::GemmKernelParams kernel{c.config.a_format, c.config.b_format, acc, c.config.array.rows};
+  chip::values::GemmKernelParams kernel{c.config.a_format, c.config.b_format, acc, c.config.fold_rows()};
   chip::ChipTensor chip_values;
   chip::values::accumulate_gemm(kernel, s, c.a, c.b, chip_values);
   compare("chip-" + std::string(to_string(c.config.pe_mode)) + "-" + accumulator_text(acc), chip_values, want, c, "", eval_gemm_command(c, "chip"));

@@ -72,8 +72,10 @@ struct ChipConfig {
   double clamp_min = 0, clamp_max = 0;  // Activation::Clamp (integers for integer outputs)
   std::vector<int32_t> table;           // Activation::Table: 256 entries, indexed by the 8-bit output code
 
-  // R of the declared accumulation order: the weight-stationary array's rows (spec/chip.md §3.1).
-  uint32_t fold_rows() const { return array.rows; }
+  // The fold length of the declared accumulation order (spec/chip.md §3.1): the weight-stationary
+  // array's rows times the products a PE packs per cycle (P = 2 for int4, 4 for int2), the same
+  // mapping the timing model uses (spec/chip_timing.md §2.1).
+  uint32_t fold_rows() const { return array.rows * macs_per_pe_per_cycle(pe_mode); }
   bool float_pipeline() const { return accumulator.is_float; }
 };
 

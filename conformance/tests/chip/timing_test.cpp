@@ -3,18 +3,24 @@
 //   [golden]      SCALE-Sim v2's own golden reports: AlexNet conv1 on 32x32 ws (test/golden_trace,
 //                 test/general/golden_trace) and the 256x128x256 GEMM on 32x32 ws/os/is
 //                 (test/general/golden_trace_user_{ws,os,is}).
-//   [demand]      an independent route: SCALE-Sim's per-fold demand matrices built element by element
-//                 for small layers, then served one row per cycle; the closed form must agree.
+//   [demand]      two independent routes for small layers, for P = 1, 2, 4 MACs per PE per cycle
+//                 (int8, int4, int2; spec/chip_timing.md §2.1): SCALE-Sim's per-fold demand matrices
+//                 built element by element (of packed words) and served one row per cycle, and the
+//                 packed array stepped MAC by MAC; the closed form must agree with both. Plus the
+//                 hand-computed shapes of spec/chip_timing.md §3.4.
 //   [parse]       the CLI spellings and their error messages.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "impls/chip/timing/timing.hpp"
+#include "spec/chip/config.hpp"
 #include "spec/chip/layer.hpp"
 
 namespace {
@@ -96,7 +102,10 @@ TEST_CASE("GEMM 256x128x256 on 32x32 matches SCALE-Sim v2's ws/os/is golden repo
 // matrix per operand: a row per cycle, a column per array row/column, -1 for "no request". Its
 // memory model serves row i at cycle i + stalls and reports the cycle of the last ofmap row. This
 // model builds those matrices element by element from the operand matrices, then steps through
-// the rows; nothing is shared with the closed form.
+// the rows; nothing is shared with the closed form. For a packed PE mode (P MACs per PE per cycle,
+// spec/chip_timing.md §2.1) a request is a word: the P consecutive k of one ifmap row or filter
+// column that one PE takes at once; the operand matrices are built of words and every count
+// (requests, mapped and busy lanes) opens the words into their elements.
 
 namespace {
 
@@ -157,11 +166,6 @@ Matrix skew(const Matrix& m) {
   return out;
 }
 
-long requests(const Matrix& m) {
-  long n = 0;
-  for (const auto& row : m) n += std::count_if(row.begin(), row.end(), [](long a) { return a != kNull; });
-  return n;
-}
 
 struct DemandRun {
   uint64_t rows_ifmap = 0, rows_filter = 0, rows_ofmap = 0;
@@ -170,24 +174,40 @@ struct DemandRun {
   long ifmap_reads = 0, filter_reads = 0, ofmap_writes = 0;
 };
 
-DemandRun run_demand_matrices(uint64_t m_px, uint64_t n_filters, uint64_t k_window, size_t R, size_t C, Dataflow dataflow) {
-  // Operand matrices (scalesim/compute/operand_matrix.py): ifmap M x K, filter K x N, ofmap M x N.
-  const Matrix ifmap = addresses(m_px, k_window, 0), filter = addresses(k_window, n_filters, 1000000),
-               ofmap = addresses(m_px, n_filters, 2000000);
+DemandRun run_demand_matrices(uint64_t m_px, uint64_t n_filters, uint64_t k_window, size_t R, size_t C, Dataflow dataflow,
+                              size_t P = 1) {
+  // Operand matrices (scalesim/compute/operand_matrix.py): ifmap M x K, filter K x N, ofmap M x N,
+  // with K cut into words of P consecutive k (the last word holds the rest): ifmap M x KW, filter
+  // KW x N. Word addresses: ifmap m * KW + w, filter 10^6 + w * N + n, ofmap 2 * 10^6 + m * N + n.
+  const size_t KW = (k_window + P - 1) / P;
+  const Matrix ifmap = addresses(m_px, KW, 0), filter = addresses(KW, n_filters, 1000000), ofmap = addresses(m_px, n_filters, 2000000);
+  auto elements_of_word = [&](size_t w) { return std::min(P, k_window - w * P); };
+  auto elements_at = [&](long address) -> size_t {
+    if (address >= 2000000) return 1;
+    return elements_of_word(address >= 1000000 ? static_cast<size_t>(address - 1000000) / n_filters : static_cast<size_t>(address) % KW);
+  };
   size_t Sr = 0, Sc = 0, T = 0;
-  if (dataflow == Dataflow::WeightStationary) Sr = k_window, Sc = n_filters, T = m_px;
-  if (dataflow == Dataflow::OutputStationary) Sr = m_px, Sc = n_filters, T = k_window;
-  if (dataflow == Dataflow::InputStationary) Sr = k_window, Sc = m_px, T = n_filters;
+  if (dataflow == Dataflow::WeightStationary) Sr = KW, Sc = n_filters, T = m_px;
+  if (dataflow == Dataflow::OutputStationary) Sr = m_px, Sc = n_filters, T = KW;
+  if (dataflow == Dataflow::InputStationary) Sr = KW, Sc = m_px, T = n_filters;
   const size_t row_folds = (Sr + R - 1) / R, col_folds = (Sc + C - 1) / C;
 
   Matrix ifmap_demand, filter_demand, ofmap_demand;
   std::vector<double> mapping, compute;
   long ofmap_counter_extra = 0;
-  // One fold's efficiency numbers from the matrix SCALE-Sim measures them on.
-  auto account = [&](const Matrix& measured, size_t used) {
-    const double pe = static_cast<double>(R * C);
-    mapping.push_back(static_cast<double>(used) / pe);
-    compute.push_back(static_cast<double>(used * T) / (pe * static_cast<double>(measured.size() + width(measured) - 1)));
+  // One fold's efficiency numbers from the matrix SCALE-Sim measures them on, in MAC lanes (P per
+  // PE): `mapped` lanes hold an operand, `busy` lane-cycles multiply.
+  auto account = [&](const Matrix& measured, size_t mapped, size_t busy) {
+    const double lanes = static_cast<double>(P * R * C);
+    mapping.push_back(static_cast<double>(mapped) / lanes);
+    compute.push_back(static_cast<double>(busy) / (lanes * static_cast<double>(measured.size() + width(measured) - 1)));
+  };
+  // The lanes a stationary word tile maps: the elements of its words.
+  auto stationary_lanes = [&](const Matrix& tile) {
+    size_t lanes = 0;
+    for (const auto& row : tile)
+      for (long a : row) lanes += a == kNull ? 0 : elements_at(a);
+    return lanes;
   };
   for (size_t fc = 0; fc < col_folds; ++fc) {
     for (size_t fr = 0; fr < row_folds; ++fr) {
@@ -197,7 +217,8 @@ DemandRun run_demand_matrices(uint64_t m_px, uint64_t n_filters, uint64_t k_wind
       if (dataflow == Dataflow::WeightStationary) {
         in = skew(stack(stack(nulls(R, R), pad_columns(slice(ifmap, 0, T, r0, r1), R)), nulls(C - 1, R)));
         fi = stack(flip(pad_rows(pad_columns(slice(filter, r0, r1, c0, c1), C), R, C)), nulls(R + C + T - 2, C));
-        account(fi, used);
+        const size_t lanes = stationary_lanes(slice(filter, r0, r1, c0, c1));
+        account(fi, lanes, lanes * T);
         out = skew(stack(nulls(2 * R - 1, C), pad_columns(slice(ofmap, 0, T, c0, c1), C)));
       } else if (dataflow == Dataflow::OutputStationary) {
         in = skew(stack(pad_columns(slice(transpose(ifmap), 0, T, r0, r1), R), nulls(C - 1, R)));
@@ -205,11 +226,12 @@ DemandRun run_demand_matrices(uint64_t m_px, uint64_t n_filters, uint64_t k_wind
         Matrix o = flip(pad_rows(pad_columns(slice(ofmap, r0, r1, c0, c1), C), R, C));
         ofmap_counter_extra += static_cast<long>(o.size() + width(o));  // systolic_compute_os.py's counter
         o = stack(nulls(T - 1, C), o);
-        account(o, used);
+        account(o, used * P, used * k_window);
         out = skew(o);
       } else {
         in = stack(flip(pad_rows(pad_columns(slice(transpose(ifmap), r0, r1, c0, c1), C), R, C)), nulls(R + C + T - 2, C));
-        account(in, used);
+        const size_t lanes = stationary_lanes(slice(transpose(ifmap), r0, r1, c0, c1));
+        account(in, lanes, lanes * T);
         fi = skew(stack(stack(nulls(R, R), pad_columns(transpose(slice(filter, r0, r1, 0, T)), R)), nulls(C - 1, R)));
         out = skew(stack(nulls(2 * R - 1, C), pad_columns(transpose(slice(ofmap, c0, c1, 0, T)), C)));
       }
@@ -230,9 +252,96 @@ DemandRun run_demand_matrices(uint64_t m_px, uint64_t n_filters, uint64_t k_wind
   for (double u : compute) run.compute_util += u;
   run.mapping_efficiency = 100 * run.mapping_efficiency / static_cast<double>(mapping.size());
   run.compute_util = 100 * run.compute_util / static_cast<double>(compute.size());
+  // Requests in elements: a word request reads all of its elements.
+  auto requests = [&](const Matrix& demand) {
+    long n = 0;
+    for (const auto& row : demand)
+      for (long a : row) n += a == kNull ? 0 : static_cast<long>(elements_at(a));
+    return n;
+  };
   run.ifmap_reads = requests(ifmap_demand);
   run.filter_reads = requests(filter_demand);
   run.ofmap_writes = requests(ofmap_demand) + ofmap_counter_extra;
+  return run;
+}
+
+// A second route, independent of SCALE-Sim's matrices and of the closed form: the packed array of
+// spec/chip_timing.md §2.1 stepped MAC by MAC. Each fold places the stationary words (ws: filter,
+// is: ifmap) or the outputs (os) on the PE positions; every position of the R x C array, mapped or
+// padding, clocks the fold's schedule; a mapped PE does the MACs (m, n, k) of one word in the cycle
+// its operands meet there. Folds run back to back: the next starts the cycle after the last slot
+// of the previous one. Every MAC is recorded, so the run proves that the mapping computes each
+// (m, n, k) exactly once and never gives a PE more than P MACs in a cycle.
+struct SteppedRun {
+  uint64_t last_cycle = 0;      // 0-based cycle of the last slot of the last fold
+  uint64_t macs = 0;            // MACs done, each (m, n, k) counted once
+  bool each_mac_once = true;    // no (m, n, k) done twice or left out
+  size_t peak_macs_per_pe = 0;  // the most MACs one PE did in one cycle
+  uint64_t ifmap_reads = 0, filter_reads = 0, ofmap_writes = 0;  // elements crossing the array's edge
+};
+
+SteppedRun step_packed_array(uint64_t M, uint64_t N, uint64_t K, uint64_t R, uint64_t C, Dataflow dataflow, uint64_t P) {
+  const uint64_t groups = (K + P - 1) / P;  // group g holds k in [g P, min(g P + P, K))
+  auto group_size = [&](uint64_t g) { return std::min(P, K - g * P); };
+  std::vector<int> done(M * N * K, 0);
+  std::map<std::tuple<uint64_t, uint64_t, uint64_t>, size_t> macs_at;  // (cycle, i, j) -> MACs
+  SteppedRun run;
+  // One slot: PE (i, j) multiplies group g for output (m, n) at `cycle`.
+  auto mac = [&](uint64_t cycle, uint64_t i, uint64_t j, uint64_t m, uint64_t n, uint64_t g) {
+    for (uint64_t k = g * P; k < g * P + group_size(g); ++k) ++done[(m * N + n) * K + k];
+    run.peak_macs_per_pe = std::max(run.peak_macs_per_pe, macs_at[{cycle, i, j}] += group_size(g));
+  };
+  // What a fold spans: ws and is tile (groups x N) and (groups x M) with the array's rows over the
+  // groups; os tiles (M x N).
+  const uint64_t across_rows = dataflow == Dataflow::OutputStationary ? M : groups;
+  const uint64_t across_cols = dataflow == Dataflow::InputStationary ? M : N;
+  uint64_t fold_start = 0;
+  for (uint64_t fc = 0; fc * C < across_cols; ++fc)
+    for (uint64_t fr = 0; fr * R < across_rows; ++fr) {
+      uint64_t fold_end = fold_start;
+      for (uint64_t i = 0; i < R; ++i)
+        for (uint64_t j = 0; j < C; ++j) {
+          const uint64_t row = fr * R + i, col = fc * C + j;
+          const bool mapped = row < across_rows && col < across_cols;
+          if (dataflow == Dataflow::OutputStationary) {
+            // Output (m, n) = (row, col) stays; group g of ifmap row m enters array row i at g + i,
+            // group g of filter column n enters array column j at g + j: they meet at g + i + j.
+            for (uint64_t g = 0; g < groups; ++g) {
+              const uint64_t cycle = fold_start + g + i + j;
+              fold_end = std::max(fold_end, cycle);
+              if (mapped) mac(cycle, i, j, row, col, g);
+            }
+            if (mapped) run.ofmap_writes += 1;
+            if (mapped && j == 0) run.ifmap_reads += K;
+            if (mapped && i == 0) run.filter_reads += K;
+          } else {
+            // The stationary word (group row) is loaded in the fill, one array row per cycle
+            // (R cycles); the streaming vectors (ws: ifmap row m, is: filter column n) then enter
+            // array row i at R + t + i and reach column j one cycle per column later.
+            const uint64_t stream = dataflow == Dataflow::WeightStationary ? M : N;
+            for (uint64_t t = 0; t < stream; ++t) {
+              const uint64_t cycle = fold_start + R + t + i + j;
+              fold_end = std::max(fold_end, cycle);
+              if (!mapped) continue;
+              if (dataflow == Dataflow::WeightStationary) mac(cycle, i, j, t, col, row);
+              else mac(cycle, i, j, col, t, row);
+            }
+            if (!mapped) continue;
+            uint64_t& stationary_reads = dataflow == Dataflow::WeightStationary ? run.filter_reads : run.ifmap_reads;
+            uint64_t& streamed_reads = dataflow == Dataflow::WeightStationary ? run.ifmap_reads : run.filter_reads;
+            stationary_reads += group_size(row);
+            if (j == 0) streamed_reads += stream * group_size(row);
+            if (i == 0) run.ofmap_writes += stream;  // one partial sum per stream vector and column
+          }
+        }
+      if (dataflow == Dataflow::OutputStationary) run.ofmap_writes += R + C;  // systolic_compute_os.py's counter
+      run.last_cycle = fold_end;
+      fold_start = fold_end + 1;
+    }
+  for (int hits : done) {
+    run.macs += static_cast<uint64_t>(hits);
+    run.each_mac_once = run.each_mac_once && hits == 1;
+  }
   return run;
 }
 
@@ -242,30 +351,59 @@ TEST_CASE("the closed form agrees with SCALE-Sim's demand matrices served row by
   const ArrayShape arrays[] = {{1, 1}, {1, 4}, {4, 1}, {2, 3}, {3, 2}, {4, 4}, {3, 5}};
   const uint64_t sizes[] = {1, 2, 3, 5, 8};
   int checked = 0;
-  for (const ArrayShape& array : arrays)
-    for (Dataflow dataflow : {Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary})
-      for (uint64_t m : sizes)
-        for (uint64_t n : sizes)
-          for (uint64_t k : sizes) {
-            const DemandRun run = run_demand_matrices(m, n, k, array.rows, array.cols, dataflow);
-            const TimingReport r = scalesim_timing(gemm_layer(m, n, k), array, dataflow);
-            INFO(dataflow_name(dataflow) << " " << array.rows << "x" << array.cols << " gemm " << m << "," << n << "," << k);
-            // SCALE-Sim asserts the three demand matrices stay in step; so does this model.
-            REQUIRE(run.rows_ifmap == run.rows_ofmap);
-            REQUIRE(run.rows_filter == run.rows_ofmap);
-            REQUIRE(run.rows_ofmap == r.folds * r.cycles_per_fold);
-            REQUIRE(r.total_cycles == run.last_ofmap_cycle);
-            REQUIRE(close(r.mapping_efficiency, run.mapping_efficiency));
-            REQUIRE(close(r.compute_util, run.compute_util));
-            REQUIRE(r.ifmap_sram_reads == static_cast<uint64_t>(run.ifmap_reads));
-            REQUIRE(r.filter_sram_reads == static_cast<uint64_t>(run.filter_reads));
-            REQUIRE(r.ofmap_sram_writes == static_cast<uint64_t>(run.ofmap_writes));
-            if (r.total_cycles > 0)
-              REQUIRE(close(r.overall_util, 100.0 * static_cast<double>(m * n * k) /
-                                                (static_cast<double>(run.last_ofmap_cycle) * array.rows * array.cols)));
-            ++checked;
-          }
-  CHECK(checked == 7 * 3 * 125);
+  for (uint32_t P : {1u, 2u, 4u})  // int8/fp8/fp4-int4, int4, int2 (spec/chip.md §1.2)
+    for (const ArrayShape& array : arrays)
+      for (Dataflow dataflow : {Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary})
+        for (uint64_t m : sizes)
+          for (uint64_t n : sizes)
+            for (uint64_t k : sizes) {
+              const DemandRun run = run_demand_matrices(m, n, k, array.rows, array.cols, dataflow, P);
+              const TimingReport r = scalesim_timing(gemm_layer(m, n, k), array, dataflow, P);
+              INFO(dataflow_name(dataflow) << " " << array.rows << "x" << array.cols << " gemm " << m << "," << n << "," << k << " P " << P);
+              // SCALE-Sim asserts the three demand matrices stay in step; so does this model.
+              REQUIRE(run.rows_ifmap == run.rows_ofmap);
+              REQUIRE(run.rows_filter == run.rows_ofmap);
+              REQUIRE(run.rows_ofmap == r.folds * r.cycles_per_fold);
+              REQUIRE(r.total_cycles == run.last_ofmap_cycle);
+              REQUIRE(close(r.mapping_efficiency, run.mapping_efficiency));
+              REQUIRE(close(r.compute_util, run.compute_util));
+              REQUIRE(r.ifmap_sram_reads == static_cast<uint64_t>(run.ifmap_reads));
+              REQUIRE(r.filter_sram_reads == static_cast<uint64_t>(run.filter_reads));
+              REQUIRE(r.ofmap_sram_writes == static_cast<uint64_t>(run.ofmap_writes));
+              if (r.total_cycles > 0)
+                REQUIRE(close(r.overall_util, 100.0 * static_cast<double>(m * n * k) /
+                                                  (static_cast<double>(run.last_ofmap_cycle) * P * array.rows * array.cols)));
+              ++checked;
+            }
+  CHECK(checked == 3 * 7 * 3 * 125);
+}
+
+TEST_CASE("the closed form agrees with the packed array stepped MAC by MAC", "[demand]") {
+  const ArrayShape arrays[] = {{1, 1}, {1, 3}, {3, 1}, {2, 3}, {4, 2}};
+  const uint64_t sizes[] = {1, 2, 3, 7};
+  int checked = 0;
+  for (uint32_t P : {1u, 2u, 4u})
+    for (const ArrayShape& array : arrays)
+      for (Dataflow dataflow : {Dataflow::WeightStationary, Dataflow::OutputStationary, Dataflow::InputStationary})
+        for (uint64_t m : sizes)
+          for (uint64_t n : sizes)
+            for (uint64_t k : {uint64_t{1}, uint64_t{2}, uint64_t{3}, uint64_t{5}, uint64_t{8}, uint64_t{13}}) {
+              const SteppedRun run = step_packed_array(m, n, k, array.rows, array.cols, dataflow, P);
+              const TimingReport r = scalesim_timing(gemm_layer(m, n, k), array, dataflow, P);
+              INFO(dataflow_name(dataflow) << " " << array.rows << "x" << array.cols << " gemm " << m << "," << n << "," << k << " P " << P);
+              REQUIRE(run.each_mac_once);
+              REQUIRE(run.macs == r.macs);
+              REQUIRE(run.peak_macs_per_pe == std::min<uint64_t>(P, k));  // a PE never exceeds its P lanes
+              REQUIRE(run.last_cycle == r.total_cycles);
+              REQUIRE(run.ifmap_reads == r.ifmap_sram_reads);
+              REQUIRE(run.filter_reads == r.filter_sram_reads);
+              REQUIRE(run.ofmap_writes == r.ofmap_sram_writes);
+              // Utilization against P * R * C MACs per cycle (§4).
+              const double lane_cycles = static_cast<double>(std::max<uint64_t>(run.last_cycle, 1)) * P * array.rows * array.cols;
+              REQUIRE(close(r.overall_util, 100.0 * static_cast<double>(run.macs) / lane_cycles));
+              ++checked;
+            }
+  CHECK(checked == 3 * 5 * 3 * 4 * 4 * 6);
 }
 
 TEST_CASE("a convolution is timed as the GEMM of SCALE-Sim's ceil-rounded ofmap", "[demand]") {
@@ -319,6 +457,70 @@ TEST_CASE("utilization definitions on hand-computed shapes", "[demand]") {
   const TimingReport tiny = scalesim_timing(gemm_layer(1, 1, 1), {1, 1}, Dataflow::OutputStationary);
   CHECK(tiny.total_cycles == 0);
   CHECK(close(tiny.overall_util, 100.0));
+}
+
+TEST_CASE("packed PE modes on the hand-computed shapes of spec/chip_timing.md §3.4", "[demand]") {
+  // 8x8 array, GEMM 10,8,20, int4 (P = 2) ws: K = 20 -> Kp = 10 groups -> 2 row folds (8 + 2
+  // array rows), 1 column fold; per fold 2*8 + 8 + 10 - 2 = 32 cycles as for int8, total
+  // 2 * 32 - 1 = 63 (int8: 95). Lanes: 2 * 64 = 128 per fold; mapped 20 * 8 = 160 of 256 = 62.5%;
+  // compute util 1600 / (256 * 39); overall 1600 / (63 * 128). SRAM elements: filter 20 * 8,
+  // ifmap 1 * 10 * 20, ofmap 2 * 10 * 8.
+  const TimingReport ws = scalesim_timing(gemm_layer(10, 8, 20), {8, 8}, Dataflow::WeightStationary, 2);
+  CHECK(ws.mapping.spatial_rows == 10);
+  CHECK(ws.row_folds == 2);
+  CHECK(ws.col_folds == 1);
+  CHECK(ws.cycles_per_fold == 32);
+  CHECK(ws.total_cycles == 63);
+  CHECK(ws.macs == 1600);
+  CHECK(close(ws.mapping_efficiency, 62.5));
+  CHECK(close(ws.compute_util, 100.0 * 1600 / (256 * 39)));
+  CHECK(close(ws.overall_util, 100.0 * 1600 / (63 * 128)));
+  CHECK(ws.filter_sram_reads == 160);
+  CHECK(ws.ifmap_sram_reads == 200);
+  CHECK(ws.ofmap_sram_writes == 160);
+  // The same GEMM, int2 (P = 4) os: T = Kp = 5; Sr = M = 10 -> 2 row folds; 8 + 8 + 5 - 2 = 19
+  // cycles per fold, total 37. Mapped lanes 4 * 80 of 2 * 256 = 62.5%; compute util
+  // 1600 / (512 * 19); SRAM: ifmap 1 * 10 * 20, filter 2 * 8 * 20, ofmap 80 + 2 * (8 + 8).
+  const TimingReport os = scalesim_timing(gemm_layer(10, 8, 20), {8, 8}, Dataflow::OutputStationary, 4);
+  CHECK(os.mapping.temporal == 5);
+  CHECK(os.folds == 2);
+  CHECK(os.cycles_per_fold == 19);
+  CHECK(os.total_cycles == 37);
+  CHECK(close(os.mapping_efficiency, 62.5));
+  CHECK(close(os.compute_util, 100.0 * 1600 / (512 * 19)));
+  CHECK(close(os.overall_util, 100.0 * 1600 / (37 * 256)));
+  CHECK(os.ifmap_sram_reads == 200);
+  CHECK(os.filter_sram_reads == 320);
+  CHECK(os.ofmap_sram_writes == 112);
+  // AlexNet conv1 on 32x32 ws: K = 363 -> Kp = 182 (int4) -> 6 row folds, 91 (int2) -> 3; with 3
+  // column folds and 3119 cycles per fold: 18 * 3119 - 1 = 56141 and 9 * 3119 - 1 = 28070 cycles
+  // (int8: 112283). Mapping stays 34848 / 36864 = 94.53125% and compute util 90.78...%: the lanes
+  // grow by P as the folds shrink by P; overall 105415200 / (56141 * 2048) and / (28070 * 4096).
+  const Layer alexnet = parse_conv_layer("conv:224,224,11,11,3,96,4");
+  const TimingReport int8 = scalesim_timing(alexnet, {32, 32}, Dataflow::WeightStationary, 1);
+  const TimingReport int4 = scalesim_timing(alexnet, {32, 32}, Dataflow::WeightStationary, 2);
+  const TimingReport int2 = scalesim_timing(alexnet, {32, 32}, Dataflow::WeightStationary, 4);
+  CHECK(int8.total_cycles == 112283);
+  CHECK(int4.row_folds == 6);
+  CHECK(int4.total_cycles == 56141);
+  CHECK(int2.row_folds == 3);
+  CHECK(int2.total_cycles == 28070);
+  for (const TimingReport* r : {&int4, &int2}) {
+    CHECK(close(r->mapping_efficiency, 94.53125));
+    CHECK(close(r->compute_util, 90.78000992063492));
+    CHECK(r->filter_sram_reads == int8.filter_sram_reads);  // elements: the same 363 * 96 weights
+    CHECK(r->ifmap_sram_reads == int8.ifmap_sram_reads);
+    CHECK(r->ofmap_sram_writes == r->row_folds * 3025 * 96);
+  }
+  CHECK(close(int4.overall_util, 100.0 * 105415200 / (56141.0 * 2048)));
+  CHECK(close(int2.overall_util, 100.0 * 105415200 / (28070.0 * 4096)));
+  // The packing factor comes from the PE mode (spec/chip.md §1.2).
+  CHECK(macs_per_pe_per_cycle(PeMode::Int8) == 1);
+  CHECK(macs_per_pe_per_cycle(PeMode::Int4) == 2);
+  CHECK(macs_per_pe_per_cycle(PeMode::Int2) == 4);
+  CHECK(macs_per_pe_per_cycle(PeMode::Fp8) == 1);
+  CHECK(macs_per_pe_per_cycle(PeMode::Fp4Int4) == 1);
+  CHECK_THROWS_WITH(scalesim_timing(alexnet, {32, 32}, Dataflow::WeightStationary, 0), Catch::Contains("MACs per PE per cycle is 0"));
 }
 
 TEST_CASE("layers too large for 64-bit counts are rejected, not wrapped", "[demand]") {

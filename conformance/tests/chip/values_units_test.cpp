@@ -144,6 +144,26 @@ TEST_CASE("integer accumulator: known answers for wrap and saturate", "[known-an
   CHECK(out.ints[0] == -1);
 }
 
+TEST_CASE("packed PE modes fold P·R reduction indices: int4 on one array row", "[known-answers]") {
+  // spec/chip.md §3.1: an int4 PE packs P = 2 consecutive k, so an array of R = 1 row folds K in
+  // runs of 2. W = 7 (range [-64, 63]), products +49, +49, -49, -49 (int4 7 x ±7). Folds of 1
+  // (int8, P = 1): 49, 63 (saturated), 14, -35. Folds of 2 (int4): partial sums 63 and -64, both
+  // saturated, accumulator -1.
+  ChipConfig config = parse_chip_config("pe_mode = int4\na_format = int4\nb_format = int4\narray = 1x4\naccumulator = int7\noverflow = saturate\n", "t.cfg");
+  CHECK(config.fold_rows() == 2);
+  Layer layer;
+  layer.gemm = {1, 1, 4};
+  const std::vector<uint8_t> a(4, 0x7), b{0x7, 0x7, 0x9, 0x9};  // int4 codes: 7, 7, -7, -7
+  CHECK(values::run_layer(config, layer, a, b, {}).accumulators.ints[0] == -1);
+  CHECK(ref::chip::hardware_layer(config, layer, a, b, {}).accumulators.ints[0] == -1);
+  config.pe_mode = PeMode::Int8;  // the same operands, one product per PE
+  config.a_format = config.b_format = &format_by_name("int8");
+  const std::vector<uint8_t> a8(4, 0x7), b8{0x7, 0x7, 0xF9, 0xF9};
+  CHECK(config.fold_rows() == 1);
+  CHECK(values::run_layer(config, layer, a8, b8, {}).accumulators.ints[0] == -35);
+  CHECK(ref::chip::hardware_layer(config, layer, a8, b8, {}).accumulators.ints[0] == -35);
+}
+
 TEST_CASE("chip config: presets, parser, errors", "[config]") {
   for (const ChipPreset& p : chip_presets()) {
     const ChipConfig c = chip_preset(p.name);
@@ -154,7 +174,7 @@ TEST_CASE("chip config: presets, parser, errors", "[config]") {
   CHECK(int8.accumulator.name() == "int32");
   CHECK(int8.output == OutputStage::Requantize);
   CHECK(chip_preset("fp4-training").accumulator.name() == "float16");
-  CHECK_THROWS_WITH(chip_preset("nope"), Catch::Contains("known presets: fp4-training, hfp8-training, int8-inference"));
+  CHECK_THROWS_WITH(chip_preset("nope"), Catch::Contains("known presets: fp4-training, hfp8-training, int4-inference, int8-inference"));
   CHECK_THROWS_WITH(parse_chip_config("pe_mode = int8\nwidth = 3\n", "x.cfg"), Catch::Contains("x.cfg:2:1: unknown key 'width'"));
   CHECK_THROWS_WITH(parse_chip_config("pe_mode = int9\n", "x.cfg"), Catch::Contains("x.cfg:1:11: pe_mode: 'int9', expected int8"));
   CHECK_THROWS_WITH(parse_chip_config("pe_mode = fp8\na_format = int8\nb_format = int8\n", "x.cfg"),
