@@ -7,6 +7,9 @@
 #   SRC=/work/main WORK=/work/main/build-fuzz OUT=/tmp/out CC=clang-14 CXX=clang++-14 \
 #   CFLAGS= CXXFLAGS="-fsanitize=address,undefined -fsanitize=fuzzer-no-link" \
 #   LIB_FUZZING_ENGINE=-fsanitize=fuzzer .clusterfuzzlite/build.sh
+# The shebang's -eu is lost when the script is run as `bash build.sh` (as fuzz/campaign does): a
+# failed build must stop here, not leave stale or missing binaries in $OUT.
+set -eu
 repo="${LPC_SOURCE_DIR:-$SRC/lpconform}"
 build="$WORK/lpconform-fuzz"
 [ -n "${LPC_BUILD_DIR:-}" ] && build="$LPC_BUILD_DIR"
