@@ -3,6 +3,7 @@
 #include <array>
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,8 @@ constexpr OpInfo kOps[] = {
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
      "dynamic per-block bit width: integer feature map -> per-element low flags and values, per-block bits (spec/quantizers.md §6); exact"},
+    {Op::LsqDot, "lsq-dot", "weight grid x activation grid (integer formats)",
+     "LSQ integer path: int32 dot product of weight and activation codes with the overflow report, then RN32(s_w·s_x·acc) (spec/quantizers.md §1.7); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -107,6 +110,19 @@ std::optional<Op> parse_op(std::string_view name) {
 }
 
 std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
+
+std::string lsq_variant_name(const QuantizerParams& params) {
+  return std::string(params.lsq.variant == LsqVariant::Paper ? "paper" : "torch") + (params.lsq_offset ? "+offset" : "");
+}
+
+const Format& lsq_grid_format(const LsqParams& grid) {
+  for (const Format& f : all_formats()) {
+    if (!f.is_integer() || f.bits > 16) continue;
+    const LsqParams g = lsq_grid(f);
+    if (g.qmin == grid.qmin && g.qmax == grid.qmax) return f;
+  }
+  throw std::invalid_argument("no integer format of spec/formats.csv has the grid [" + std::to_string(grid.qmin) + ", " + std::to_string(grid.qmax) + "]");
+}
 
 std::string ulq_variant(const QuantizerParams& params) {
   const UlqParams& p = params.ulq;
@@ -211,7 +227,8 @@ std::string Item::signature(std::string_view impl) const {
   if (op == Op::Mx)
     return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
   if (op == Op::MxDequantize || op == Op::MxDot) return s + "-k" + std::to_string(quant.mx.block);
-  if (op == Op::Lsq) s += quant.lsq.variant == LsqVariant::Paper ? "-paper" : "-torch";
+  if (op == Op::Lsq) s += "-" + lsq_variant_name(quant);
+  if (op == Op::LsqDot) s += "-" + lsq_grid_format(quant.lsq_activation).name;
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
   return s;
@@ -241,7 +258,28 @@ std::string Case::repro_command(std::string_view impl) const {
     for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + "," + hex(i < dy.size() ? dy[i] : 0, 8) + "\\n";
     return "printf '" + body + "' | lpconform eval lsq --variant " + (p.variant == LsqVariant::Paper ? "paper" : "torch") + " --qmin " +
            std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --scale " + float_hex(p.scale) + " --grad-scale " +
-           float_hex(p.grad_scale) + " --impl " + std::string(impl);
+           float_hex(p.grad_scale) + (quant.lsq_offset ? " --offset " + float_hex(*quant.lsq_offset) : "") + " --impl " + std::string(impl);
+  }
+  if (op == Op::LsqDot) {
+    // Runs of equal rows (the boundary vectors reach ±2^31 with tens of thousands of them) as
+    // `yes -- ROW | head -n COUNT`, so the line stays short; printf '%b' for the rest (a format
+    // could start with '-').
+    std::string cmd = "{ printf 'w,x\\n", pending;
+    for (size_t i = 0; i < inputs.size();) {
+      size_t run = 1;
+      while (i + run < inputs.size() && inputs[i + run] == inputs[i]) ++run;
+      const std::string row = std::to_string(lsq_dot_weight(inputs[i])) + "," + std::to_string(lsq_dot_activation(inputs[i]));
+      if (run < 8) {
+        for (size_t j = 0; j < run; ++j) pending += row + "\\n";
+      } else {
+        cmd += pending + "'; yes -- '" + row + "' | head -n " + std::to_string(run) + "; printf '%b' '";
+        pending.clear();
+      }
+      i += run;
+    }
+    cmd += pending + "'";
+    return cmd + "; } | lpconform eval lsq-dot --w-grid " + lsq_grid_format(quant.lsq).name + " --x-grid " + lsq_grid_format(quant.lsq_activation).name +
+           " --scale-w " + float_hex(quant.lsq.scale) + " --scale-x " + float_hex(quant.lsq_activation.scale) + " --impl " + std::string(impl);
   }
   if (op == Op::LsqInit) {
     body = "x\\n";
@@ -385,10 +423,13 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = "int";  // signed b_h-bit feature maps; the bit widths belong to each case
     j["variant"] = std::string(dynbits_stat_name(item.quant.dynbits.stat)) + "-" + dynbits_low_value_name(item.quant.dynbits.low_value);
     j["source"] = "int";
+  } else if (item.op == Op::LsqDot) {
+    j["format"] = item.format->name;  // the weight grid
+    j["source"] = lsq_grid_format(item.quant.lsq_activation).name;  // the activation grid
   } else if (is_quantizer(item.op)) {
     j["format"] = item.format->name;
     if (item.op == Op::Lsq) {
-      j["variant"] = item.quant.lsq.variant == LsqVariant::Paper ? "paper" : "torch";
+      j["variant"] = lsq_variant_name(item.quant);
       j["qmin"] = item.quant.lsq.qmin;
     }
     j["qmax"] = item.quant.lsq.qmax;
@@ -493,9 +534,18 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
       return;
     }
+    if (c.op == Op::LsqDot) {
+      j["format"] = lsq_grid_format(c.quant.lsq).name;
+      j["activation"] = lsq_grid_format(c.quant.lsq_activation).name;
+      j["scale_w"] = float_hex(c.quant.lsq.scale);
+      j["scale_x"] = float_hex(c.quant.lsq_activation.scale);
+      for (uint64_t v : c.inputs) inputs.push_back(nlohmann::json::array({lsq_dot_weight(v), lsq_dot_activation(v)}));
+      return;
+    }
     const LsqParams& p = c.quant.lsq;
     if (c.op == Op::Lsq) {
       j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
+      if (c.quant.lsq_offset) j["offset"] = float_hex(*c.quant.lsq_offset);
       j["qmin"] = p.qmin;
       j["scale"] = float_hex(p.scale);
       j["grad_scale"] = float_hex(p.grad_scale);
@@ -529,7 +579,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -653,6 +703,26 @@ void from_json(const nlohmann::json& j, Case& c) {
       throw std::invalid_argument("case field 'inputs': expected C·H·W = " + std::to_string(p.element_count()) + " values, got " + std::to_string(c.inputs.size()));
     return;
   }
+  if (c.op == Op::LsqDot) {
+    auto grid = [&](const char* name, float scale) {
+      const Format& f = format_by_name(field(name).get<std::string>());
+      LsqParams p = lsq_grid(f);
+      p.scale = scale;
+      if (auto e = lsq_params_error(p)) throw std::invalid_argument(std::string("case: lsq-dot ") + name + " grid and scale: " + *e);
+      return std::pair{&f, p};
+    };
+    const auto [weights, w] = grid("format", float_field(field("scale_w"), "scale_w"));
+    c.format = weights;
+    c.quant.lsq = w;
+    c.quant.lsq_activation = grid("activation", float_field(field("scale_x"), "scale_x")).second;
+    for (const auto& pair : field("inputs")) {
+      const auto codes = pair.get<std::array<int32_t, 2>>();
+      if (codes[0] < c.quant.lsq.qmin || codes[0] > c.quant.lsq.qmax || codes[1] < c.quant.lsq_activation.qmin || codes[1] > c.quant.lsq_activation.qmax)
+        throw std::invalid_argument("case field 'inputs': codes " + pair.dump() + " outside the weight or activation grid");
+      c.inputs.push_back(lsq_dot_pack(codes[0], codes[1]));
+    }
+    return;
+  }
   if (c.op == Op::Lsq || c.op == Op::LsqInit) {
     LsqParams& p = c.quant.lsq;
     p.qmax = field("qmax").get<int32_t>();
@@ -663,6 +733,10 @@ void from_json(const nlohmann::json& j, Case& c) {
       p.qmin = field("qmin").get<int32_t>();
       p.scale = float_field(field("scale"), "scale");
       p.grad_scale = float_field(field("grad_scale"), "grad_scale");
+      if (j.contains("offset")) {
+        c.quant.lsq_offset = float_field(j.at("offset"), "offset");
+        if (!std::isfinite(*c.quant.lsq_offset)) throw std::invalid_argument("case field 'offset': the LSQ+ offset must be finite (spec/quantizers.md §1.6)");
+      }
       for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
     }
     if (auto e = lsq_params_error(p)) throw std::invalid_argument("case: lsq parameters: " + *e);

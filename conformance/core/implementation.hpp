@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,8 +27,9 @@ namespace lpc {
 // Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit, Requantize, Mx, Tpr and
 // SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2, §4.2-4.4, §3.3-3.4, §3.1);
 // MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
-// quantizers (§5) and DynBits dynamic per-block bit width (§6).
-enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits };
+// quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6);
+// LsqDot the LSQ integer path, int32 dot product and float32 output (§1.7).
+enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -78,6 +80,11 @@ struct QuantizerParams {
   UlqParams ulq;                      // Ulq (precision float32)
   std::vector<double> ulq_partition;  // Ulq: §5.7 partition ratios; non-empty adds each element's step
   DynBitsParams dynbits;              // DynBits
+  // Lsq: LSQ+ with this offset β (§1.6, finite), dbeta an output; nullopt is plain LSQ.
+  std::optional<float> lsq_offset;
+  // LsqDot: the activation grid (qmin, qmax) and step s_x; `lsq` holds the weight grid and s_w.
+  // Both must pass lsq_params_error (§1.8).
+  LsqParams lsq_activation;
 };
 
 // One batch of a quantizer op. The spans an op does not use are empty.
@@ -100,6 +107,11 @@ struct QuantizerParams {
 //               X_b · P_i exactly (§4.5; NaN for a NaN scale or element code).
 //   MxDot:      vectors A (mx_scales, mx_codes) and B (mx_scales_b, mx_codes_b), both of element
 //               mx.element and block mx.block -> y[0] = the dot product in the declared float32 order (§4.6).
+//   Lsq with params->lsq_offset (LSQ+, §1.6): as Lsq, and dbeta[i].
+//   LsqDot:     values = w̄_0..w̄_(K-1) then x̄_0..x̄_(K-1) (codes of the weight grid params->lsq and the
+//               activation grid params->lsq_activation) -> out[0] = acc, out[1] = 1 when a partial
+//               sum in index order leaves int32 (else 0), out[2] = the k where it first does (K when
+//               none), y[0] = RN32(s_w·s_x·acc) (§1.7); acc and y are unspecified on an overflow.
 // Inputs are inside the op's domain (no element a REQUIRE of §1.5/§2.6 rejects) when the harness
 // builds the batch; an implementation that rejects an element returns Error and, when it knows,
 // stores the element's index in *failed_at.
@@ -118,6 +130,7 @@ struct QuantizeBatch {
   // MxDequantize, MxDot: MX vectors as codes, one E8M0 scale per block and one element code per element.
   std::span<const uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
   std::span<double> mx_values;  // out, MxDequantize: one per element
+  std::span<float> dbeta;       // out, Lsq with params->lsq_offset: one per element
   size_t* failed_at = nullptr;
 };
 

@@ -227,9 +227,22 @@ struct RowExpander {
                  [](TprPhase p) -> std::string_view { return p == TprPhase::Even ? "even" : "odd"; }, "tpr phase");
   }
 
-  std::vector<LsqVariant> lsq_variants() const {
-    return match(kRounding, std::vector<LsqVariant>{LsqVariant::Paper, LsqVariant::Torch},
-                 [](LsqVariant v) -> std::string_view { return v == LsqVariant::Paper ? "paper" : "torch"; }, "lsq variant");
+  // lsq's rounding column: the boundary convention, with "+offset" for LSQ+ (§1.6).
+  std::vector<QuantizerParams> lsq_variants() const {
+    std::vector<QuantizerParams> universe(4);
+    for (size_t i = 0; i < universe.size(); ++i) {
+      universe[i].lsq.variant = i % 2 ? LsqVariant::Torch : LsqVariant::Paper;
+      if (i >= 2) universe[i].lsq_offset = 0.0f;  // each case sets its own β
+    }
+    return match(kRounding, universe, [](const QuantizerParams& q) { return lsq_variant_name(q); }, "lsq variant");
+  }
+
+  // lsq-dot's activation grid, in the source column: an integer format as for grids().
+  std::vector<const Format*> activation_grids() const {
+    std::vector<const Format*> universe;
+    for (const Format& f : all_formats())
+      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) universe.push_back(&f);
+    return match(kSource, universe, [](const Format* f) -> std::string_view { return f->name; }, "integer format (the lsq-dot activation grid)");
   }
 
   void expect_text(Column c, std::string_view expected, const char* why) const {
@@ -328,7 +341,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
     item.inputs = *inputs;
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq or dynbits");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -430,6 +443,23 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
         continue;
       }
       x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
+      if (item.op == Op::LsqDot) {
+        // format: the weight grid (signed, §1.1 ranges); source: the activation grid; the scales
+        // s_w, s_x belong to each case.
+        x.expect_not_applicable(kRounding, "lsq-dot rounds once, RN32 (spec/quantizers.md §1.7): no rounding column");
+        const auto activations = x.activation_grids();
+        for (const Format* weights : x.grids()) {
+          if (!weights->is_signed) x.fail(kFormat, "lsq-dot weight grids are signed (spec/quantizers.md §1.1), got '" + weights->name + "'");
+          for (const Format* activation : activations) {
+            item.format = weights;
+            item.quant.lsq = lsq_grid(*weights);
+            item.quant.lsq_activation = lsq_grid(*activation);
+            add(item);
+            ++produced;
+          }
+        }
+        continue;
+      }
       if (item.op == Op::Requantize) {
         for (const RequantMode* mode : x.requant_modes())
           for (IntType in : x.int_types(kSource))
@@ -441,13 +471,14 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
             }
       } else {
         x.expect_text(kSource, "float32", "LSQ's inputs are float32");
-        const std::vector<LsqVariant> variants = item.op == Op::Lsq ? x.lsq_variants() : std::vector<LsqVariant>{LsqVariant::Paper};
+        const std::vector<QuantizerParams> variants = item.op == Op::Lsq ? x.lsq_variants() : std::vector<QuantizerParams>(1);
         if (item.op == Op::LsqInit) x.expect_not_applicable(kRounding, "lsq-init has no variant");
         for (const Format* grid : x.grids())
-          for (LsqVariant variant : variants) {
+          for (const QuantizerParams& variant : variants) {
             item.format = grid;
             item.quant.lsq = lsq_grid(*grid);
-            item.quant.lsq.variant = variant;
+            item.quant.lsq.variant = variant.lsq.variant;
+            item.quant.lsq_offset = variant.lsq_offset;
             add(item);
             ++produced;
           }

@@ -42,7 +42,7 @@ bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isna
 // element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::LsqInit || c.op == Op::MxDot) return one;  // the tensor (the two vectors) is one input
+  if (c.op == Op::LsqInit || c.op == Op::MxDot || c.op == Op::LsqDot) return one;  // the tensor (the two vectors) is one input
   if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
   if (c.op == Op::MxDequantize) {
     const size_t k = static_cast<size_t>(c.quant.mx.block);
@@ -82,8 +82,11 @@ Case single(const Case& c, size_t i) {
 
 std::string input_text(const Case& c, size_t i) {
   if (c.op == Op::Lsq)
-    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " +
-           float_text(std::bit_cast<float>(c.dy[i]));
+    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " + float_text(std::bit_cast<float>(c.dy[i])) +
+           (c.quant.lsq_offset ? ", offset " + float_text(*c.quant.lsq_offset) : "");
+  if (c.op == Op::LsqDot)
+    return std::to_string(c.inputs.size()) + " code pairs (" + lsq_grid_format(c.quant.lsq).name + " x " + lsq_grid_format(c.quant.lsq_activation).name +
+           "), s_w " + float_text(c.quant.lsq.scale) + ", s_x " + float_text(c.quant.lsq_activation.scale);
   if (c.op == Op::LsqInit) return "tensor of " + std::to_string(c.inputs.size()) + " float32 values";
   if (c.op == Op::Ulq) {
     const std::string n = std::to_string(c.inputs.size());
@@ -135,7 +138,7 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
 // The buffers of one side: its outputs, and for mx-dequantize and mx-dot the MX codes it reads
 // (unpacked from Case::inputs, case.hpp).
 struct Outputs {
-  std::vector<float> y, dx, ds;
+  std::vector<float> y, dx, ds, dbeta;
   std::vector<int64_t> out, out_high;
   std::vector<uint8_t> scale_codes, elem_codes;
   std::vector<uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
@@ -169,6 +172,14 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     o.y.assign(n + 1, 0);
     b.x = x;
     b.dy = dy;
+    b.out = o.out;
+    b.y = o.y;
+    return b;
+  }
+  if (c.op == Op::LsqDot) {
+    o.out.assign(3, 0);
+    o.y.assign(1, 0);
+    b.values = values;
     b.out = o.out;
     b.y = o.y;
     return b;
@@ -245,6 +256,10 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     b.dy = dy;
     b.dx = o.dx;
     b.ds = o.ds;
+    if (c.quant.lsq_offset) {
+      o.dbeta.assign(n, 0);
+      b.dbeta = o.dbeta;
+    }
   }
   return b;
 }
@@ -268,8 +283,11 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   std::vector<int64_t> values;
   for (uint64_t v : c.inputs) {
     if (c.op == Op::Requantize || c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
+    else if (c.op == Op::LsqDot) values.push_back(lsq_dot_weight(v));
     else x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
   }
+  if (c.op == Op::LsqDot)
+    for (uint64_t v : c.inputs) values.push_back(lsq_dot_activation(v));  // w̄ then x̄ (QuantizeBatch)
   for (uint32_t d : c.dy) dy.push_back(std::bit_cast<float>(d));
 
   // 2. Oracle, then subject.
@@ -295,7 +313,7 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
 
   // 3. Compare under the verification mode.
   // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
-  const size_t outputs = c.op == Op::LsqInit || c.op == Op::MxDot ? 1
+  const size_t outputs = c.op == Op::LsqInit || c.op == Op::MxDot || c.op == Op::LsqDot ? 1
                          : c.op == Op::Ulq                        ? c.inputs.size() + 1
                          : c.op == Op::DynBits                    ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
                                                                   : c.inputs.size();
@@ -303,12 +321,31 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
     bool ok = false;
     Mismatch m;
     switch (c.op) {
-      case Op::Lsq:
+      case Op::Lsq: {
+        // y bits; dx, ds and LSQ+'s dbeta by value (§1.3 sign of zero, §1.6).
+        const bool offset = c.quant.lsq_offset.has_value();
         ok = std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]) && same_value(got.dx[i], want.dx[i]) &&
-             same_value(got.ds[i], want.ds[i]);
-        m.got = "y " + shortest(got.y[i]) + ", dx " + shortest(got.dx[i]) + ", ds " + shortest(got.ds[i]);
-        m.want = "y " + shortest(want.y[i]) + ", dx " + shortest(want.dx[i]) + ", ds " + shortest(want.ds[i]);
+             same_value(got.ds[i], want.ds[i]) && (!offset || same_value(got.dbeta[i], want.dbeta[i]));
+        auto outputs_text = [&](const Outputs& o) {
+          return "y " + shortest(o.y[i]) + ", dx " + shortest(o.dx[i]) + ", ds " + shortest(o.ds[i]) + (offset ? ", dbeta " + shortest(o.dbeta[i]) : "");
+        };
+        m.got = outputs_text(got);
+        m.want = outputs_text(want);
         break;
+      }
+      case Op::LsqDot: {
+        // §1.7: the overflow status and where it happens exactly; without one, acc and y's bits.
+        const bool overflow = want.out[1] != 0;
+        ok = got.out[1] == want.out[1] &&
+             (overflow ? got.out[2] == want.out[2] : got.out[0] == want.out[0] && std::bit_cast<uint32_t>(got.y[0]) == std::bit_cast<uint32_t>(want.y[0]));
+        auto result = [](const Outputs& o) {
+          if (o.out[1] != 0) return "int32 overflow at k = " + std::to_string(o.out[2]);
+          return "acc " + std::to_string(o.out[0]) + ", y " + float_text(o.y[0]);
+        };
+        m.got = result(got);
+        m.want = result(want);
+        break;
+      }
       case Op::LsqInit:
         ok = std::isfinite(got.y[0]) && ulp_distance(got.y[0], want.y[0]) <= static_cast<uint64_t>(r.verification.ulps);
         m.got = "s0 " + float_text(got.y[0]);
@@ -436,7 +473,7 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   }
   r.status = r.mismatches ? Status::Fail : Status::Pass;
   if (r.mismatches)
-    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::LsqInit ? " tensors" : item.op == Op::MxDot ? " dot products" : " inputs") +
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::LsqInit ? " tensors" : item.op == Op::MxDot || item.op == Op::LsqDot ? " dot products" : " inputs") +
                 " disagree with the oracle";
   return r;
 }

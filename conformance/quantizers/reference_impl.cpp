@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -34,13 +35,53 @@ OpStatus lsq(const QuantizeBatch& b, std::string& error) {
     error = "reference lsq: x, dy, y, dx and ds need one entry per element";
     return OpStatus::Error;
   }
+  const std::optional<float> beta = b.params->lsq_offset;
+  if (beta && (b.dbeta.size() != n || !std::isfinite(*beta))) {
+    error = "reference lsq: LSQ+ needs a finite offset and dbeta with one entry per element";
+    return OpStatus::Error;
+  }
   for (size_t i = 0; i < n; ++i) {
+    if (beta) {
+      const ref::LsqPlusOutcome r = ref::lsq_plus(p, *beta, b.x[i], b.dy[i]);
+      if (!r.ok) return element_error(b, i, r.error, error);
+      b.y[i] = r.element.y;
+      b.dx[i] = r.element.dx;
+      b.ds[i] = r.element.ds;
+      b.dbeta[i] = r.dbeta;
+      continue;
+    }
     const ref::LsqOutcome r = ref::lsq(p, b.x[i], b.dy[i]);
     if (!r.ok) return element_error(b, i, r.error, error);
     b.y[i] = r.element.y;
     b.dx[i] = r.element.dx;
     b.ds[i] = r.element.ds;
   }
+  return OpStatus::Ok;
+}
+
+// §1.7: the exact index-order sum of w̄_k·x̄_k, its overflow, and RN32(s_w·s_x·acc).
+OpStatus lsq_dot(const QuantizeBatch& b, std::string& error) {
+  const LsqParams &w_grid = b.params->lsq, &x_grid = b.params->lsq_activation;
+  for (const LsqParams* grid : {&w_grid, &x_grid})
+    if (auto e = lsq_params_error(*grid)) { error = "reference lsq-dot: " + *e; return OpStatus::Error; }
+  const size_t k = b.values.size() / 2;
+  if (b.values.size() % 2 != 0 || b.out.size() != 3 || b.y.size() != 1) {
+    error = "reference lsq-dot: values need K weight codes then K activation codes, out 3 entries, y one";
+    return OpStatus::Error;
+  }
+  std::vector<int32_t> w(k), x(k);
+  for (size_t i = 0; i < k; ++i) {
+    const int64_t wi = b.values[i], xi = b.values[k + i];
+    if (wi < w_grid.qmin || wi > w_grid.qmax || xi < x_grid.qmin || xi > x_grid.qmax)
+      return element_error(b, i, "codes (" + std::to_string(wi) + ", " + std::to_string(xi) + ") outside the weight or activation grid", error);
+    w[i] = static_cast<int32_t>(wi);
+    x[i] = static_cast<int32_t>(xi);
+  }
+  const ref::IntegerDot r = ref::lsq_integer_dot(w, x, std::max(-w_grid.qmin, w_grid.qmax), std::max(-x_grid.qmin, x_grid.qmax));
+  b.out[0] = r.ok ? r.acc : 0;
+  b.out[1] = r.ok ? 0 : 1;
+  b.out[2] = static_cast<int64_t>(r.ok ? k : r.overflow_index);
+  b.y[0] = r.ok ? ref::lsq_output_float(r.acc, w_grid.scale, x_grid.scale) : 0.0f;
   return OpStatus::Ok;
 }
 
@@ -203,6 +244,7 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::DynBits: return dynbits(batch, error);
       case Op::MxDequantize: return mx_dequantize(batch, error);
       case Op::MxDot: return mx_dot(batch, error);
+      case Op::LsqDot: return lsq_dot(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

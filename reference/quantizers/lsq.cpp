@@ -129,6 +129,7 @@ IntegerDot lsq_integer_dot(std::span<const int32_t> w, std::span<const int32_t> 
   for (size_t k = 0; k < w.size() && k < x.size(); ++k) {
     sum += cpp_int(w[k]) * x[k];
     if (sum < INT32_MIN || sum > INT32_MAX) {
+      out.overflow_index = k;
       out.error = "int32 accumulator overflows at k = " + std::to_string(k) + " (partial sum " + sum.str() + ")";
       return out;
     }

@@ -6,6 +6,7 @@
 // exact values. Nothing here is shared with impls/.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -59,6 +60,7 @@ struct IntegerDot {
   bool ok = false;
   bool proven = false;
   int32_t acc = 0;
+  size_t overflow_index = 0;  // when !ok: the k whose partial sum first leaves int32
   std::string error;
 };
 IntegerDot lsq_integer_dot(std::span<const int32_t> w, std::span<const int32_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude);

@@ -58,8 +58,9 @@ std::string run_repro(const std::string& repro, const std::string& impl) {
 TEST_CASE("lpconform-quantizers expands to the stated items", "[harness]") {
   const Profile profile = load_profile("lpconform-quantizers");
   const auto n = count_ops(profile);
-  CHECK(profile.items.size() == 294);
-  CHECK(n.at("lsq") == 12);         // int2/4/8, uint2/4/8 x paper/torch
+  CHECK(profile.items.size() == 324);
+  CHECK(n.at("lsq") == 24);         // int2/4/8, uint2/4/8 x paper/torch, LSQ+ paper+offset/torch+offset
+  CHECK(n.at("lsq-dot") == 18);     // weights int2/4/8 x activations int2/4/8, uint2/4/8
   CHECK(n.at("lsq-init") == 6);     // the six grids
   CHECK(n.at("requantize") == 115);  // modes x types that spec/quantizers.md §2.6 accepts
   CHECK(n.at("mx") == 84);           // 6 elements x (4 rules under rne + ocp/nosat x 5 other roundings)
@@ -82,7 +83,12 @@ TEST_CASE("quantizer rows: alternatives, rejected combinations and errors", "[ha
   const Profile p = parse_profile(head + "requantize,i8|u8,tosa_double,-,i32|u8,random:8,required\n", "t", "t.csv");
   REQUIRE(p.items.size() == 3);
   CHECK(p.items[0].signature("x") == "x-requantize-tosa_double-i32-i8");
-  CHECK(parse_profile(head + "lsq,uint*,*,-,float32,boundary,optional\n", "t", "t.csv").items.size() == 6);
+  CHECK(parse_profile(head + "lsq,uint*,*,-,float32,boundary,optional\n", "t", "t.csv").items.size() == 12);  // with LSQ+
+  CHECK(parse_profile(head + "lsq,uint*,*+offset,-,float32,boundary,optional\n", "t", "t.csv").items[0].signature("x") == "x-lsq-uint2-paper+offset");
+  CHECK(parse_profile(head + "lsq-dot,int8,-,-,uint*,boundary,required\n", "t", "t.csv").items.size() == 3);
+  CHECK_THROWS_WITH(parse_profile(head + "lsq-dot,uint8,-,-,uint8,boundary,required\n", "t", "t.csv"), Catch::Contains("weight grids are signed"));
+  CHECK_THROWS_WITH(parse_profile(head + "lsq-dot,int8,-,-,float32,boundary,required\n", "t", "t.csv"),
+                    Catch::Contains("unknown integer format (the lsq-dot activation grid) 'float32'"));
   CHECK_THROWS_WITH(parse_profile(head + "lsq,float8_e4m3fn,paper,-,float32,boundary,required\n", "t", "t.csv"),
                     Catch::Contains("unknown integer format (the lsq grid) 'float8_e4m3fn'"));
   CHECK_THROWS_WITH(parse_profile(head + "requantize,u8,xnnpack_fp32,-,u8,random:4,required\n", "t", "t.csv"),
@@ -104,7 +110,7 @@ TEST_CASE("fast passes the quantizer profile against the reference", "[harness]"
 TEST_CASE("reference against itself: a smoke of the plumbing only", "[harness]") {
   const RunResult lsq = run(load_profile("lpconform-quantizers"), reference_implementation(), "*-lsq-int4-*");
   const RunResult inexact = run(load_profile("lpconform-quantizers"), reference_implementation(), "*-tosa_inexact-i32-i8");
-  REQUIRE(lsq.items.size() == 2);
+  REQUIRE(lsq.items.size() == 4);  // paper, torch, paper+offset, torch+offset
   REQUIRE(inexact.items.size() == 1);
   CHECK(lsq.required_passed());
   CHECK(inexact.required_passed());
@@ -424,4 +430,76 @@ TEST_CASE("a mutant that accumulates the MX dot product in float64 is caught tho
   REQUIRE(open != std::string::npos);
   INFO(first.repro << "\n" << out);
   CHECK(out.find("," + first.want.substr(open + 1, 10) + ",") != std::string::npos);
+}
+
+TEST_CASE("a mutant that drops LSQ+'s dbeta at the upper clamp is caught with signature and repro", "[harness]") {
+  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s != OpStatus::Ok || b.op != Op::Lsq || !b.params->lsq_offset) return s;
+    for (size_t i = 0; i < b.x.size(); ++i)
+      if (b.y[i] > *b.params->lsq_offset) b.dbeta[i] = 0;  // dβ = dy where clamped (§1.6), here only below
+    return s;
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-lsq-int4-paper+offset");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-lsq-int4-paper+offset");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::Contains("| lpconform eval lsq --variant paper --qmin -8 --qmax 7") && Catch::Contains(" --offset 0x"));
+  // The repro reruns the element: the reference prints the expected dbeta as the last column.
+  const std::string out = run_repro(first.repro, "reference");
+  const std::string want_dbeta = first.want.substr(first.want.find("dbeta ") + 6);
+  INFO(first.repro << "\n" << out);
+  CHECK_THAT(out, Catch::StartsWith("x,y,dx,ds,dbeta\n") && Catch::EndsWith("," + want_dbeta + "\n"));
+  CHECK(want_dbeta != "0");
+}
+
+TEST_CASE("lsq-dot mutants: a wrapping accumulator and a twice-rounded output are caught", "[harness]") {
+  // 1. An accumulator that wraps instead of reporting the overflow (§1.7): the boundary vectors at
+  //    ±2^31 catch it; the repro reruns the vector, and the reference reports the overflow at its row.
+  const Implementation wraps = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s != OpStatus::Ok || b.op != Op::LsqDot) return s;
+    const size_t k = b.values.size() / 2;
+    uint32_t acc = 0;
+    for (size_t i = 0; i < k; ++i) acc += static_cast<uint32_t>(b.values[i] * b.values[k + i]);
+    b.out[0] = static_cast<int32_t>(acc);
+    b.out[1] = 0;
+    b.out[2] = static_cast<int64_t>(k);
+    return s;
+  });
+  const RunResult r = run(load_profile("lpconform-quantizers"), wraps, "*-lsq-dot-int8-uint8");
+  REQUIRE(r.items.size() == 1);
+  const ItemResult& item = r.items[0];
+  CHECK(item.status == Status::Fail);
+  CHECK(item.signature == "mutant-lsq-dot-int8-uint8");
+  REQUIRE_FALSE(item.first_mismatches.empty());
+  const Mismatch& first = item.first_mismatches[0];
+  CHECK_THAT(first.want, Catch::StartsWith("int32 overflow at k = "));
+  CHECK_THAT(first.repro, Catch::StartsWith("{ printf 'w,x\\n") && Catch::Contains("; yes -- '-128,255' | head -n ") &&
+                              Catch::Contains("} | lpconform eval lsq-dot --w-grid int8 --x-grid uint8 --scale-w 0x"));
+  CHECK(first.repro.size() < 4096);
+  const std::string out = run_repro(first.repro, "reference 2>&1; echo \"exit $?\"");
+  INFO(first.repro << "\n" << out);
+  CHECK_THAT(out, Catch::Contains("int32 accumulator overflow") && Catch::Contains("(k = " + first.want.substr(22) + ")") && Catch::EndsWith("exit 1\n"));
+
+  // 2. The float output rounded twice, RN32(RN32(s_w·s_x)·acc): the midpoint and subnormal-tie
+  //    boundary cases catch it on every grid pair.
+  const Implementation twice = mutant([](const QuantizeBatch& b, std::string& error) {
+    const OpStatus s = fast_quantize(b, error);
+    if (s == OpStatus::Ok && b.op == Op::LsqDot && b.out[1] == 0)
+      b.y[0] = static_cast<float>(static_cast<double>(b.params->lsq.scale * b.params->lsq_activation.scale) * static_cast<double>(b.out[0]));
+    return s;
+  });
+  const RunResult r2 = run(load_profile("lpconform-quantizers"), twice, "*-lsq-dot-int2-uint2");
+  REQUIRE(r2.items.size() == 1);
+  CHECK(r2.items[0].status == Status::Fail);
+  REQUIRE_FALSE(r2.items[0].first_mismatches.empty());
+  const Mismatch& m2 = r2.items[0].first_mismatches[0];
+  const std::string out2 = run_repro(m2.repro, "reference");
+  const std::string want_y = m2.want.substr(m2.want.find(", y ") + 4, m2.want.find(" (0x") - m2.want.find(", y ") - 4);
+  INFO(m2.repro << "\n" << out2);
+  CHECK(out2 == "acc,y\n" + m2.want.substr(4, m2.want.find(',') - 4) + "," + want_y + "\n");
 }

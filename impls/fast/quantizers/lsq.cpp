@@ -142,7 +142,11 @@ std::optional<float> lsq_initial_scale(std::span<const float> v, int32_t qmax) {
   return s0;
 }
 
-std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const uint8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude) {
+namespace {
+
+template <class Activation>
+std::optional<int32_t> integer_dot(std::span<const int8_t> w, std::span<const Activation> x, int32_t w_max_magnitude, int32_t x_max_magnitude,
+                                   size_t* overflow_index) {
   const size_t n = std::min(w.size(), x.size());
   const bool proven = static_cast<int128>(n) * w_max_magnitude * x_max_magnitude <= INT32_MAX;
   if (proven) {
@@ -150,12 +154,27 @@ std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<cons
     for (size_t k = 0; k < n; ++k) acc += static_cast<int32_t>(w[k]) * x[k];
     return acc;
   }
-  int64_t acc = 0;
+  int64_t acc = 0;  // |product| < 2^15, so the int64 sum is exact and one step past int32 is caught
   for (size_t k = 0; k < n; ++k) {
     acc += static_cast<int32_t>(w[k]) * x[k];
-    if (acc < INT32_MIN || acc > INT32_MAX) return std::nullopt;
+    if (acc < INT32_MIN || acc > INT32_MAX) {
+      if (overflow_index) *overflow_index = k;
+      return std::nullopt;
+    }
   }
   return static_cast<int32_t>(acc);
+}
+
+}  // namespace
+
+std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const uint8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude,
+                                       size_t* overflow_index) {
+  return integer_dot(w, x, w_max_magnitude, x_max_magnitude, overflow_index);
+}
+
+std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const int8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude,
+                                       size_t* overflow_index) {
+  return integer_dot(w, x, w_max_magnitude, x_max_magnitude, overflow_index);
 }
 
 float lsq_output_float(int32_t acc, float scale_w, float scale_x) {

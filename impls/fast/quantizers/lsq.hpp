@@ -35,8 +35,12 @@ std::optional<float> lsq_grad_scale(uint64_t n, int32_t qmax);
 std::optional<float> lsq_initial_scale(std::span<const float> v, int32_t qmax);
 
 // §1.7 the integer path: sum of w[k]·x[k] in int32. nullopt when a partial sum (index order)
-// overflows int32; when k·max|w|·max|x| < 2^31 the check is skipped, as no order can overflow.
-std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const uint8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude);
+// overflows int32, with that k stored in *overflow_index when given; when k·max|w|·max|x| < 2^31
+// the check is skipped, as no order can overflow. Unsigned activations, or signed ones.
+std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const uint8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude,
+                                       size_t* overflow_index = nullptr);
+std::optional<int32_t> lsq_integer_dot(std::span<const int8_t> w, std::span<const int8_t> x, int32_t w_max_magnitude, int32_t x_max_magnitude,
+                                       size_t* overflow_index = nullptr);
 
 // §1.7 RN32(s_w·s_x·acc) with one rounding.
 float lsq_output_float(int32_t acc, float scale_w, float scale_x);
