@@ -74,10 +74,10 @@ OpStatus encode_batch(const EncodeBatch& batch, std::string& error) {
   const bool stochastic = is_stochastic(batch.params.rounding);
   if (batch.codes.size() != n || (!batch.flags.empty() && batch.flags.size() != n) ||
       (!batch.unspecified.empty() && batch.unspecified.size() != n) ||
-      (!batch.random.empty() && batch.random.size() != n) || (stochastic && batch.random.empty())) {
+      (!batch.random.empty() && batch.random.size() != n) || (stochastic && n > 0 && batch.random.empty())) {
     error = "reference encode: span sizes do not match " + std::to_string(n) +
             " inputs (codes, flags, unspecified and random need one entry per input or none; stochastic rounding "
-            "needs the random words)";
+            "of any input needs the random words)";
     return OpStatus::Error;
   }
   const uint32_t random_mask = stochastic ? (uint32_t{1} << batch.params.sr_bits) - 1 : 0;

@@ -14,8 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <map>
-#include <tuple>
+#include <unordered_map>
 #include <stdexcept>
 #include <vector>
 
@@ -34,11 +33,10 @@ const char* to_string(Path path) {
 }
 
 // Decoders are built once per (format, variant) and kept (see encode_fuzzer.cpp: building one for
-// float32 scans its 2^23 NaN codes).
+// float32 scans its 2^23 NaN codes), under one word packing the key (see encode_fuzzer.cpp).
 const lpc::fast::Decoder& cached_decoder(size_t format_index, const lpc::fast::Variant& v) {
-  using Key = std::tuple<size_t, lpc::fast::Isa, int, size_t>;
-  static std::map<Key, lpc::fast::Decoder> cache;
-  const Key key{format_index, v.isa, v.max_threads, v.chunk};
+  const uint64_t key = uint64_t{format_index} | uint64_t(v.isa) << 40 | uint64_t(v.max_threads) << 48 | uint64_t(v.chunk) << 56;
+  static std::unordered_map<uint64_t, lpc::fast::Decoder> cache;
   if (auto it = cache.find(key); it != cache.end()) return it->second;
   return cache.emplace(key, lpc::fast::Decoder(lpc::all_formats()[format_index], v)).first->second;
 }

@@ -1,8 +1,7 @@
 #include "fuzz/formats/reference_cache.hpp"
 
-#include <map>
 #include <memory>
-#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace lpc::fuzz {
@@ -13,10 +12,10 @@ namespace {
 constexpr size_t kCacheBreakpoints = size_t{8} << 20;
 
 const ref::RoundingMap& cached_map(size_t format_index, const EncodeParams& params) {
-  using Key = std::tuple<size_t, Rounding, Overflow>;
-  static std::map<Key, std::unique_ptr<const ref::RoundingMap>> cache;
+  // One word per (format, rounding, overflow), for a hash lookup.
+  const uint64_t key = uint64_t{format_index} | uint64_t(params.rounding) << 32 | uint64_t(params.overflow) << 40;
+  static std::unordered_map<uint64_t, std::unique_ptr<const ref::RoundingMap>> cache;
   static size_t cached_breakpoints = 0;
-  const Key key{format_index, params.rounding, params.overflow};
   if (auto it = cache.find(key); it != cache.end()) return *it->second;
   auto built = std::make_unique<const ref::RoundingMap>(all_formats()[format_index], params);
   if (cached_breakpoints + built->breakpoints().size() > kCacheBreakpoints) {

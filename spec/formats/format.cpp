@@ -132,8 +132,10 @@ void check_consistency(const RowReader& r, const Format& f) {
     if (top > (narrow ? 128 : 1024) || bottom < (narrow ? -149 : -1074))
       r.fail(7, std::string("column 'bias': the values must be ") + (narrow ? "float32" : "float64") +
                     " numbers (2^" + std::to_string(bottom) + " .. 2^" + std::to_string(top) + " is out of range)");
-    if (!f.subnormals && f.has_zero && f.man_bits != 0)
-      r.fail_row("flush-to-zero formats with mantissa bits are not supported");
+    if (!f.subnormals && f.has_zero)
+      r.fail_row(f.man_bits != 0 ? "flush-to-zero formats with mantissa bits are not supported"
+                                 : "with zero and no mantissa bits, exponent field 0 holds only zero: write subnormals = yes "
+                                   "(subnormals = no is for formats without zero, as E8M0)");
     if (f.nan == NanEncoding::NegZero && f.neg_zero) r.fail_row("NaN at the -0 code excludes neg_zero");
     if (!f.is_signed && f.neg_zero) r.fail_row("unsigned formats have no -0");
   }

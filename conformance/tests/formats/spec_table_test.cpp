@@ -196,6 +196,10 @@ TEST_CASE("a malformed format table is rejected with file:line:column", "[spec]"
       {header + "t,float,4,yes,2,1,2,1,none,ieee,yes,yes,yes,src\n", "bad.csv:2:1: inf and nan must both be 'ieee' or neither"},
       // Found by the CI fuzz smoke: bias 7202 gives values far below any float64.
       {header + "f,float,8,yes,4,3,2,7202,none,all_ones,yes,yes,yes,src\n", "bad.csv:2:21: column 'bias': the values must be float32"},
+      // Found by the fuzz campaign: zero = yes, subnormals = no, M = 0 left exponent field 0 both
+      // zero (fast) and 4^-7 (reference); spec/formats.md §1 makes `subnormals` = yes required.
+      {header + "o,float,4,yes,3,0,4,7,none,none,yes,yes,no,src\n", "bad.csv:2:1: with zero and no mantissa bits, exponent field 0 holds only zero"},
+      {header + "f,float,8,yes,4,3,2,7,none,all_ones,yes,yes,no,src\n", "bad.csv:2:1: flush-to-zero formats with mantissa bits are not supported"},
       {header + "b{K},p3109,three,,,,2,,p3109,p3109,no,yes,yes,src\n", "bad.csv:2:12: column 'bits' of a p3109 row"},
       {header + good + good, "bad.csv:3:1: duplicate format name 'f8'"},
   };
