@@ -43,7 +43,7 @@ void chip_layer(benchmark::State& state, const char* preset, const char* layer_t
 constexpr const char* kResnet50Conv1 = "conv:224,224,7,7,3,64,2";
 BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_int8_inference, "int8-inference", kResnet50Conv1)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_int4_inference, "int4-inference", kResnet50Conv1)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_fp4_training, "fp4-training", kResnet50Conv1)->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_hfp8_training, "hfp8-training", kResnet50Conv1)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_fp4_training, "fp4-training", kResnet50Conv1)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(chip_layer, resnet50_conv1_hfp8_training, "hfp8-training", kResnet50Conv1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
