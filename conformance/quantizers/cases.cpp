@@ -14,6 +14,15 @@ namespace lpc::quantizer_cases {
 
 namespace {
 
+// A case of `op` with the item's format and quantizer parameters, and no inputs yet.
+Case item_case(const Item& item, Op op) {
+  Case c;
+  c.op = op;
+  c.format = item.format;
+  c.quant = item.quant;
+  return c;
+}
+
 __extension__ typedef __int128 int128;  // value·m·2^k products of up to 95 bits
 
 constexpr int kLsqSets = 4;
@@ -91,10 +100,7 @@ std::vector<Case> lsq_cases(const Item& item, std::mt19937_64& rng) {
   const float fixed_offsets[kLsqSets - 1] = {0.0f, 0.375f, -0.3f};  // LSQ+: β = 0 is LSQ; a fraction of a step; an inexact β
   std::vector<Case> cases;
   for (int set = 0; set < kLsqSets; ++set) {
-    Case c;
-    c.op = Op::Lsq;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::Lsq);
     LsqParams& p = c.quant.lsq;
     p.scale = set < kLsqSets - 1 ? fixed_scales[set][0] : random_float(rng, -12, 4);
     p.grad_scale = set < kLsqSets - 1 ? fixed_scales[set][1] : random_float(rng, -10, 0);
@@ -126,10 +132,7 @@ std::vector<Case> lsq_init_cases(const Item& item, std::mt19937_64& rng) {
   }
   std::vector<Case> cases;
   for (const auto& tensor : tensors) {
-    Case c;
-    c.op = Op::LsqInit;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::LsqInit);
     for (float e : tensor) c.inputs.push_back(bits(e));
     cases.push_back(std::move(c));
   }
@@ -285,10 +288,7 @@ std::vector<Case> lsq_dot_cases(const Item& item, std::mt19937_64& rng) {
   }
   std::vector<Case> cases;
   for (size_t i = 0; i < vectors.size(); ++i) {
-    Case c;
-    c.op = Op::LsqDot;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::LsqDot);
     c.quant.lsq.scale = scales[i].first;
     c.quant.lsq_activation.scale = scales[i].second;
     if (lsq_params_error(c.quant.lsq) || lsq_params_error(c.quant.lsq_activation)) c.quant.lsq.scale = c.quant.lsq_activation.scale = 1.0f;
@@ -494,10 +494,7 @@ std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
   };
   std::vector<Case> cases;
   auto add_case = [&](std::vector<uint64_t> inputs) {
-    Case c;
-    c.op = Op::Mx;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::Mx);
     c.inputs = std::move(inputs);
     cases.push_back(std::move(c));
   };
@@ -596,10 +593,7 @@ struct MxCodeVector {
 
 // The packed Case::inputs of one element (case.hpp): mx-dot a_scale,a_elem,b_scale,b_elem.
 Case mx_dot_case(const Item& item, const MxCodeVector& a, const MxCodeVector& b) {
-  Case c;
-  c.op = Op::MxDot;
-  c.format = item.format;
-  c.quant = item.quant;
+  Case c = item_case(item, Op::MxDot);
   const size_t k = static_cast<size_t>(item.quant.mx.block);
   for (size_t i = 0; i < a.codes.size(); ++i)
     c.inputs.push_back(uint64_t{a.scales[i / k]} << 24 | uint64_t{a.codes[i]} << 16 | uint64_t{b.scales[i / k]} << 8 | b.codes[i]);
@@ -624,10 +618,7 @@ std::vector<Case> mx_dequantize_cases(const Item& item, std::mt19937_64& rng) {
   std::vector<Case> cases;
   // Case::inputs per element: scale_code << 8 | elem_code, the scale repeated along its block.
   auto add_case = [&](std::vector<uint64_t> packed) {
-    Case c;
-    c.op = Op::MxDequantize;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::MxDequantize);
     c.inputs = std::move(packed);
     cases.push_back(std::move(c));
   };
@@ -797,10 +788,7 @@ std::vector<Case> tpr_cases(const Item& item, std::mt19937_64& rng) {
   }
   std::vector<Case> cases;
   for (const auto& tensor : tensors) {
-    Case c;
-    c.op = Op::Tpr;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::Tpr);
     for (float v : tensor) c.inputs.push_back(bits(v));
     if (is_stochastic(c.quant.tpr.rounding)) c.random = random_words(c.quant.tpr.sr_bits, c.inputs.size(), rng);
     cases.push_back(std::move(c));
@@ -816,10 +804,7 @@ std::vector<Case> sr_fixed_cases(const Item& item, std::mt19937_64& rng) {
   const float fixed_scales[kSrFixedSets - 1] = {1.0f, 0.25f, 0.1f};
   std::vector<Case> cases;
   for (int set = 0; set < kSrFixedSets; ++set) {
-    Case c;
-    c.op = Op::SrFixed;
-    c.format = item.format;
-    c.quant = item.quant;
+    Case c = item_case(item, Op::SrFixed);
     SrFixedParams& p = c.quant.sr_fixed;
     p.scale = set < kSrFixedSets - 1 ? fixed_scales[set] : random_float(rng, -12, 4);
     if (item.inputs.boundary) {
