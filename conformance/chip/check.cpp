@@ -196,11 +196,54 @@ std::vector<uint8_t> rows_of_a(const Layer& layer, std::span<const uint8_t> a, c
 
 }  // namespace
 
+ExactMathCounts check_exact_math(const ChipConfig& config, const Layer& layer, const LayerData& data, std::span<const uint64_t> rows,
+                                 const ChipTensor& acc, const std::function<void(size_t, std::string, std::string)>& mismatch) {
+  ExactMathCounts counts;
+  const AccumulatorSpec& spec = config.accumulator;
+  Layer checked;
+  checked.gemm = {rows.size(), layer.gemm.n, layer.gemm.k};
+  const std::vector<uint64_t> row_list(rows.begin(), rows.end());
+  const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, row_list);
+  const ref::chip::ExactResult exact = ref::chip::exact_layer(*config.a_format, *config.b_format, checked, a_rows, data.b);
+  const bool wrap = spec.overflow == IntOverflow::Wrap;
+  const uint64_t n_count = layer.gemm.n;
+  for (size_t j = 0; j < exact.size(); ++j) {
+    const size_t i = rows[j / n_count] * n_count + j % n_count;  // index into acc; j indexes the checked rows
+    if (spec.is_float) {
+      const ref::chip::BoundCheck b = exact.check_float(j, acc.floats[i], spec, config.fold_rows());
+      if (b.kind == ref::chip::BoundCheck::Kind::Excluded) {
+        ++counts.excluded;
+        continue;
+      }
+      ++counts.checked;
+      if (b.kind == ref::chip::BoundCheck::Kind::Fail) mismatch(i, value_text(acc, i), b.exact + " ± " + (b.bound.empty() ? "0" : b.bound));
+      continue;
+    }
+    const int64_t got = acc.ints[i], sum = exact.integer_sum(j);
+    const bool can_saturate = exact.integer_abs_sum(j) > (int64_t{1} << (spec.int_bits - 1)) - 1;
+    if (!wrap && can_saturate) {
+      ++counts.excluded;
+      continue;
+    }
+    ++counts.checked;
+    const int64_t want = wrap ? wrap_to(sum, spec.int_bits) : sum;
+    if (got != want) mismatch(i, std::to_string(got), std::to_string(want) + (wrap ? " (exact " + std::to_string(sum) + " mod 2^W)" : ""));
+  }
+  return counts;
+}
+
+std::string values_mode(const ChipConfig& config) {
+  const AccumulatorSpec& acc = config.accumulator;
+  return "bit-exact vs hardware reference (accumulators, outputs); " +
+         (acc.is_float ? std::string("dot-product bound vs exact math (spec/chip.md §5.2)")
+          : acc.overflow == IntOverflow::Wrap ? "exact mod 2^" + std::to_string(acc.int_bits) + " vs exact math"
+                                              : std::string("exact vs exact math where no sum can saturate"));
+}
+
 ValueVerdict check_values(const ChipConfig& config, const Layer& layer, const LayerData& data, std::string repro, uint64_t max_rows,
                           uint64_t seed) {
   ValueVerdict v;
   v.repro = std::move(repro);
-  const AccumulatorSpec& acc = config.accumulator;
   const ChipValues chip = values::run_layer(config, layer, data.a, data.b, data.bias);
   const std::vector<uint64_t> rows = checked_rows(layer.gemm.m, max_rows, seed);
   v.rows_checked = rows.size();
@@ -209,12 +252,7 @@ ValueVerdict check_values(const ChipConfig& config, const Layer& layer, const La
   checked.gemm = {rows.size(), layer.gemm.n, layer.gemm.k};
   const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, rows);
   const ChipValues hardware = ref::chip::hardware_layer(config, checked, a_rows, data.b, data.bias);
-  const ref::chip::ExactResult exact = ref::chip::exact_layer(*config.a_format, *config.b_format, checked, a_rows, data.b);
-  const bool wrap = acc.overflow == IntOverflow::Wrap;
-  v.mode = "bit-exact vs hardware reference (accumulators, outputs); ";
-  v.mode += acc.is_float ? "dot-product bound vs exact math (spec/chip.md §5.2)"
-                         : wrap ? "exact mod 2^" + std::to_string(acc.int_bits) + " vs exact math"
-                                : "exact vs exact math where no sum can saturate";
+  v.mode = values_mode(config);
   const uint64_t n_count = layer.gemm.n;
   auto mismatch = [&](const char* stage, size_t i, std::string got, std::string want) {
     v.pass = false;
@@ -227,27 +265,12 @@ ValueVerdict check_values(const ChipConfig& config, const Layer& layer, const La
     if (!same(chip.accumulators, i, hardware.accumulators, j))
       mismatch("accumulator vs reference", i, value_text(chip.accumulators, i), value_text(hardware.accumulators, j));
     if (!same(chip.outputs, i, hardware.outputs, j)) mismatch("output vs reference", i, value_text(chip.outputs, i), value_text(hardware.outputs, j));
-    if (acc.is_float) {
-      const ref::chip::BoundCheck b = exact.check_float(j, chip.accumulators.floats[i], acc, config.fold_rows());
-      if (b.kind == ref::chip::BoundCheck::Kind::Excluded) {
-        ++v.excluded;
-        continue;
-      }
-      ++v.exact_checked;
-      if (b.kind == ref::chip::BoundCheck::Kind::Fail)
-        mismatch("accumulator vs exact", i, value_text(chip.accumulators, i), b.exact + " ± " + (b.bound.empty() ? "0" : b.bound));
-      continue;
-    }
-    const int64_t got = chip.accumulators.ints[i], sum = exact.integer_sum(j);
-    const bool can_saturate = exact.integer_abs_sum(j) > (int64_t{1} << (acc.int_bits - 1)) - 1;
-    if (!wrap && can_saturate) {
-      ++v.excluded;
-      continue;
-    }
-    ++v.exact_checked;
-    const int64_t want = wrap ? wrap_to(sum, acc.int_bits) : sum;
-    if (got != want) mismatch("accumulator vs exact", i, std::to_string(got), std::to_string(want) + (wrap ? " (exact " + std::to_string(sum) + " mod 2^W)" : ""));
   }
+  const ExactMathCounts counts = check_exact_math(config, layer, data, rows, chip.accumulators, [&](size_t i, std::string got, std::string want) {
+    mismatch("accumulator vs exact", i, std::move(got), std::move(want));
+  });
+  v.exact_checked = counts.checked;
+  v.excluded = counts.excluded;
   return v;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -56,6 +57,18 @@ struct ValueVerdict {
   std::vector<ValueMismatch> first_mismatches;  // at most 10
   std::string repro;  // one line that reruns this check
 };
+
+// The accumulators `acc` (all M x N of the layer) on `rows` of C against exact math, under the
+// accumulator's mode (spec/chip.md §5.2): integers exact mod 2^W with wrap, exact where no sum can
+// saturate, else excluded; floats within the dot-product bound, excluded where an intermediate may
+// overflow. `mismatch(i, got, want)` is called for each disagreement at index i of `acc`.
+struct ExactMathCounts {
+  uint64_t checked = 0, excluded = 0;
+};
+ExactMathCounts check_exact_math(const ChipConfig& config, const Layer& layer, const LayerData& data, std::span<const uint64_t> rows,
+                                 const ChipTensor& acc, const std::function<void(size_t i, std::string got, std::string want)>& mismatch);
+// The verification mode of a chip's values in words ("bit-exact vs hardware reference ...; ...").
+std::string values_mode(const ChipConfig& config);
 
 // Runs the chip value model on the whole layer and both references on `max_rows` rows of C (all
 // rows when 0 or when the layer has no more; else the first, the last and the rest drawn with

@@ -52,8 +52,8 @@ bool use_fast(const std::string& impl);
 std::optional<float> parse_float32(const std::string& s);
 float float_option(const std::string& option, const std::string& text);
 std::string shortest(float v);
-// `eval gemm` on the bundled chip (eval_gemm.cpp); the runner returns nullopt when it did not parse.
-std::function<std::optional<int>()> add_eval_gemm(CLI::App& eval);
+// `eval OP` for every op of the registry (eval_op.cpp); the runner returns nullopt when none parsed.
+std::function<std::optional<int>()> add_eval_registry(CLI::App& eval);
 Command add_explain(CLI::App& app);
 Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (conformance/cli/vectors.cpp)
 Command add_report(CLI::App& app, const std::string& command_line);   // report merge (conformance/cli/report_merge.cpp)

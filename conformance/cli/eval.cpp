@@ -193,15 +193,15 @@ Command add_eval(CLI::App& app) {
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   auto quantizers = add_eval_quantizers(*sub);
   auto ulq = add_eval_ulq(*sub);
-  auto gemm = add_eval_gemm(*sub);
+  auto registry = add_eval_registry(*sub);
   auto sr = add_eval_sr(*sub);
   auto mx = add_eval_mx(*sub);
-  return {sub, [a, encode, quantizers, gemm, sr, mx, ulq] {
+  return {sub, [a, encode, quantizers, registry, sr, mx, ulq] {
             if (auto status = quantizers()) return *status;
             if (auto status = ulq()) return *status;
             if (auto status = mx()) return *status;
             if (auto status = sr()) return *status;
-            if (auto status = gemm()) return *status;
+            if (auto status = registry()) return *status;
             return encode->parsed() ? run_encode(*a) : run_decode(*a);
           }};
 }

@@ -7,6 +7,7 @@
 #include "conformance/cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
 #include "conformance/core/profile.hpp"
+#include "conformance/ops/op.hpp"
 
 namespace lpc::cli {
 
@@ -31,7 +32,15 @@ void list_formats(bool csv) {
 void list_ops() {
   int name_width = 0;
   for (const OpInfo& op : all_ops()) name_width = std::max(name_width, static_cast<int>(std::strlen(op.name)));
+  for (const ops::OpSchema* op : ops::registered_ops()) name_width = std::max(name_width, static_cast<int>(op->name.size()));
   for (const OpInfo& op : all_ops()) std::printf("%-*s axes: %-40s %s\n", name_width, op.name, op.axes, op.description);
+  // Registry ops: the axes are the item parameters, and everything else comes from the declaration.
+  for (const ops::OpSchema* op : ops::registered_ops()) {
+    std::string axes;
+    for (const ops::ParamSpec& p : op->params)
+      if (p.scope == ops::ParamScope::Item) axes += (axes.empty() ? "" : " x ") + p.name;
+    std::printf("%-*s axes: %-40s %s\n", name_width, op->name.c_str(), axes.c_str(), op->summary.c_str());
+  }
 }
 
 void list_impls() {

@@ -1,6 +1,6 @@
-// The implementations that ship with lpconform. Each adapter lives in its family folder
-// (conformance/formats/reference_impl.cpp, conformance/formats/fast_impl.cpp) and is listed once in
-// conformance/core/registry.cpp.
+// The implementations that ship with lpconform, listed once in conformance/core/registry.cpp. Their
+// registry-op entry points are the bindings each op declares (conformance/ops); their formats and
+// quantizer entry points live in conformance/formats/{reference,fast}_impl.cpp.
 #pragma once
 
 #include "conformance/core/implementation.hpp"
@@ -8,4 +8,5 @@
 namespace lpc {
 const Implementation& reference_implementation();  // exact oracle (reference/)
 const Implementation& fast_implementation();       // optimized CPU (impls/fast/)
+const Implementation& chip_implementation();       // the bundled chip model (impls/chip/), registry ops only
 }  // namespace lpc

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "conformance/ops/derive.hpp"
+
 namespace lpc {
 
 namespace {
@@ -216,6 +218,7 @@ std::string Item::rounding_name() const {
 }
 
 std::string Item::signature(std::string_view impl) const {
+  if (op == Op::Registered) return ops::signature(*schema, op_params, impl);
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
   if (op == Op::Requantize)
     return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
@@ -387,6 +390,12 @@ std::string Case::repro_command(std::string_view impl) const {
 }
 
 void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
+  if (item.op == Op::Registered) {
+    ops::append_fields(*item.schema, item.op_params, j);
+    j["inputs"] = item.inputs.to_string();
+    j["requirement"] = item.required ? "required" : "optional";
+    return;
+  }
   j["op"] = op_info(item.op).name;
   if (item.op == Op::Requantize) {
     j["format"] = to_string(item.quant.requant.output_type);

@@ -113,6 +113,9 @@ struct Item {
   InputSpec inputs;
   bool required = true;
   QuantizerParams quant;
+  // Op::Registered: the op's declaration and its item parameters (conformance/ops).
+  const ops::OpSchema* schema = nullptr;
+  ops::Params op_params;
 
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "conformance/ops/values.hpp"
 #include "spec/formats/format.hpp"
 #include "spec/formats/modes.hpp"
 #include "spec/quantizers/mx_params.hpp"
@@ -29,7 +30,9 @@ namespace lpc {
 // MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
 // quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6);
 // LsqDot the LSQ integer path, int32 dot product and float32 output (§1.7).
-enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot };
+// Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
+// it by its schema. The ops above move into the registry one by one.
+enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -153,6 +156,9 @@ struct Implementation {
   std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
   std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
   std::function<OpStatus(const QuantizeBatch&, std::string& error)> quantize;  // the quantizer ops (is_quantizer)
+  // Every op of the registry (conformance/ops): named typed tensors in, named typed tensors out,
+  // in the order of the op's schema. An implementation that does not take an op returns Unsupported.
+  std::function<OpStatus(const ops::OpCase&, std::vector<ops::Tensor>& outputs, std::string& error)> run;
 };
 
 // The registry: every bundled implementation, in a fixed order ("reference" first). One line per

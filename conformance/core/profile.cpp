@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
 namespace lpc {
@@ -320,7 +321,8 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
   // 2. The rows, each expanded over its patterns. A later row replaces an earlier item with the
   //    same signature (so "optional for every rounding, then required for rne" reads naturally).
   CsvReader reader(csv_text, origin, true);
-  reader.expect_header({std::vector<std::string>(std::begin(kColumns), std::end(kColumns))});
+  const std::vector<std::string> registry_columns = {"op", "params", "inputs", "requirement"};
+  const size_t header = reader.expect_header({std::vector<std::string>(std::begin(kColumns), std::end(kColumns)), registry_columns});
   std::map<std::string, size_t> index_of;
   auto add = [&](Item item) {
     const std::string sig = item.signature("");
@@ -328,6 +330,41 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     else { index_of.emplace(sig, profile.items.size()); profile.items.push_back(item); }
   };
   CsvRecord row;
+  if (header == 1) {
+    // Rows of registry ops (conformance/ops): op, NAME=ALT|ALT;... over the op's item parameters.
+    while (reader.next(row)) {
+      if (row.fields.size() != registry_columns.size())
+        reader.fail(row.line, 1, "expected 4 fields (op,params,inputs,requirement), got " + std::to_string(row.fields.size()));
+      const ops::OpSchema* op = ops::find_op(row.fields[0].text);
+      if (!op) {
+        std::string names;
+        for (const ops::OpSchema* o : ops::registered_ops()) names += (names.empty() ? "" : ", ") + o->name;
+        reader.fail(row, row.fields[0], "unknown op '" + row.fields[0].text + "', expected one of the registry's: " + names);
+      }
+      Item item;
+      item.op = Op::Registered;
+      item.schema = op;
+      const auto inputs = InputSpec::parse(row.fields[2].text);
+      if (!inputs || inputs->all) reader.fail(row, row.fields[2], "expected boundary, random:N or boundary+random:N, got '" + row.fields[2].text + "'");
+      item.inputs = *inputs;
+      const std::string& requirement = row.fields[3].text;
+      if (requirement != "required" && requirement != "optional") reader.fail(row, row.fields[3], "expected required or optional, got '" + requirement + "'");
+      item.required = requirement == "required";
+      std::vector<ops::Params> expanded;
+      try {
+        expanded = ops::expand_row(*op, row.fields[1].text);
+      } catch (const std::invalid_argument& e) {
+        reader.fail(row, row.fields[1], e.what());
+      }
+      if (expanded.empty()) reader.fail(row.line, 1, "the row expands to no requirement: the op rejects every combination of these parameters");
+      for (ops::Params& p : expanded) {
+        item.op_params = std::move(p);
+        add(item);
+      }
+    }
+    if (profile.items.empty()) throw InputError(origin, 1, 1, "the profile has no requirement rows");
+    return profile;
+  }
   while (reader.next(row)) {
     if (row.fields.size() != kColumnCount)
       reader.fail(row.line, 1, "expected " + std::to_string(kColumnCount) + " fields (op,format,rounding,overflow,source,inputs,requirement), got " +

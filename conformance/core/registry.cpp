@@ -8,6 +8,7 @@ const std::vector<const Implementation*>& implementations() {
   static const std::vector<const Implementation*> all = {
       &reference_implementation(),
       &fast_implementation(),
+      &chip_implementation(),
   };
   return all;
 }

@@ -25,12 +25,16 @@ const char* to_string(Status);  // "PASS", "FAIL", ...
 // verdict (DESIGN.md "Verification mode"). The formats family is Exact; of the quantizers, lsq and
 // requantize are Exact, requantize under TOSA INEXACT_ROUND PermittedSet (the oracle gives the
 // allowed range per input), lsq-init Ulp with ulps = 1 (spec/quantizers.md §1.4).
+// DotProductBound: within an error bound of the exact dot product for a free or declared
+// accumulation order (TOSA's DOT_PRODUCT); Statistical: a test with a stated false-failure rate.
 struct Verification {
-  enum class Kind : uint8_t { Exact, PermittedSet, Ulp } kind = Kind::Exact;
+  enum class Kind : uint8_t { Exact, PermittedSet, Ulp, DotProductBound, Statistical } kind = Kind::Exact;
   int ulps = 0;              // Ulp: the largest distance in float32 ulps that passes
   bool flags = false;        // encode: flags compared too (both implementations produce them)
   bool nan_as_class = true;  // any NaN code (encode) / any NaN value (decode) matches a NaN
   bool unspecified_any = true;  // encode: where the oracle says "unspecified", any code matches
+  double false_failure_rate = 0;  // Statistical: the probability that a conforming subject fails
+  std::string text;  // registry ops: the mode in words, from the op's declaration
   // "exact: code+flags; NaN as a class; unspecified accepts any code"
   std::string describe(Op op) const;
 };

@@ -3,22 +3,13 @@
 // their repro commands.
 #pragma once
 
-#include <atomic>
-#include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "conformance/core/check_context.hpp"
 #include "conformance/core/verdict.hpp"
 
 namespace lpc {
-
-struct CheckContext {
-  const Implementation* subject = nullptr;
-  const Implementation* oracle = nullptr;
-  uint64_t seed = 0;                           // this item's seed (derived by the runner)
-  size_t max_mismatches = 10;                  // how many mismatches to record (all are counted)
-  std::atomic<uint64_t>* inputs_done = nullptr;  // progress counter, may be null
-};
 
 // The inputs of `item` in the order the checks below send them: decode, every code; encode, every
 // 16-bit source pattern, or the boundary inputs followed by `inputs.random` seeded random ones,

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "conformance/core/bundled.hpp"
+#include "conformance/ops/derive.hpp"
 #include "conformance/quantizers/entry_points.hpp"
 #include "impls/fast/formats/convert.hpp"
 
@@ -91,6 +92,7 @@ Implementation make_fast() {
   impl.encode = encode_batch;
   impl.decode = decode_batch;
   impl.quantize = [](const QuantizeBatch& batch, std::string& error) { return fast_quantize(batch, error); };  // conformance/quantizers
+  impl.run = [](const ops::OpCase& c, std::vector<ops::Tensor>& out, std::string& error) { return ops::bundled_run("fast", c, out, error); };
   return impl;
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "conformance/core/bundled.hpp"
+#include "conformance/ops/derive.hpp"
 #include "conformance/quantizers/entry_points.hpp"
 #include "reference/formats/codec.hpp"
 
@@ -138,6 +139,7 @@ Implementation make_reference() {
   impl.encode = encode_batch;
   impl.decode = decode_batch;
   impl.quantize = reference_quantize;  // the quantizer family (conformance/quantizers)
+  impl.run = [](const ops::OpCase& c, std::vector<ops::Tensor>& out, std::string& error) { return ops::bundled_run("reference", c, out, error); };
   return impl;
 }
 

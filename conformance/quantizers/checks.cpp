@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "conformance/formats/checks.hpp"  // exact_decimal
 #include "reference/quantizers/mx.hpp"
 
 namespace lpc {

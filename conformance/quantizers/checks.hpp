@@ -6,7 +6,7 @@
 #include <cstddef>
 
 #include "conformance/core/verdict.hpp"
-#include "conformance/formats/checks.hpp"  // CheckContext
+#include "conformance/core/check_context.hpp"
 #include "conformance/quantizers/cases.hpp"
 
 namespace lpc {

@@ -28,10 +28,34 @@ std::string seconds(double s) {
   return buf;
 }
 
-// "rne-sat-from-float32 [required]" / "all-codes [required]"
+// A registry op's item (no "format" field): its parameters as written after "op", up to "inputs".
+std::vector<std::string> registry_params(const nlohmann::ordered_json& item) {
+  std::vector<std::string> values;
+  bool after_op = false;
+  for (const auto& [key, value] : item.items()) {
+    if (key == "inputs") break;
+    if (after_op) values.push_back(value.is_string() ? value.get<std::string>() : value.dump());
+    after_op = after_op || key == "op";
+  }
+  return values;
+}
+
+// The classname's last part: the format, or a registry op's first parameter.
+std::string class_suffix(const nlohmann::ordered_json& item) {
+  if (item.contains("format")) return item["format"].get<std::string>();
+  const auto values = registry_params(item);
+  return values.empty() ? "-" : values.front();
+}
+
+// "rne-sat-from-float32 [required]" / "all-codes [required]" / registry ops: their further
+// parameters joined by '-' ("random [required]").
 std::string testcase_name(const nlohmann::ordered_json& item) {
   std::string name;
-  if (item["op"] == "encode") {
+  if (!item.contains("format")) {
+    const auto values = registry_params(item);
+    for (size_t i = 1; i < values.size(); ++i) name += (i > 1 ? "-" : "") + values[i];
+    if (name.empty()) name = "default";
+  } else if (item["op"] == "encode") {
     name = item["rounding"].get<std::string>();
     if (item.contains("sr_bits")) name.append("_n").append(std::to_string(item["sr_bits"].get<int>()));
     name.append("-").append(item["overflow"].get<std::string>()).append("-from-").append(item["source"].get<std::string>());
@@ -92,7 +116,7 @@ std::string render_junit(const nlohmann::ordered_json& doc) {
   xml << "    </properties>\n";
   for (const auto& item : doc["items"]) {
     const std::string status = item["status"];
-    xml << "    <testcase classname=\"lpconform." << xml_escape(item["op"].get<std::string>()) << "." << xml_escape(item["format"].get<std::string>())
+    xml << "    <testcase classname=\"lpconform." << xml_escape(item["op"].get<std::string>()) << "." << xml_escape(class_suffix(item))
         << "\" name=\"" << xml_escape(testcase_name(item)) << "\" time=\"" << seconds(item["seconds"]) << "\"";
     if (status == "PASS") { xml << "/>\n"; continue; }
     xml << ">\n";

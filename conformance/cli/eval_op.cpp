@@ -1,0 +1,182 @@
+// lpconform eval OP for every op of the registry (conformance/ops): the flags are the op's
+// parameters, the input files its input tensors, the output CSV its output tensors — all derived
+// from the declaration, so the repro command of a case (ops::repro_command) parses back here.
+// Like the other eval ops, the whole input is validated first and stdout written only at the end;
+// a bad row gives "FILE:LINE:COLUMN: ..." on stderr and exit status 2.
+#include <charconv>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "conformance/cli/commands.hpp"
+#include "conformance/ops/derive.hpp"
+#include "spec/table/csv.hpp"
+
+namespace lpc::cli {
+
+namespace {
+
+struct OpArguments {
+  const ops::OpSchema* op = nullptr;
+  std::map<std::string, std::string> params;  // given on the command line
+  std::map<std::string, std::string> files;   // input tensor files
+  std::string impl = "reference";
+};
+
+std::string value_column(const ops::TensorSpec& spec) { return spec.type == ops::ElemType::Code ? "code" : "value"; }
+
+// A tensor from CSV "DIM,...,DIM,code|value": every index of the box [0, n0) x ... once, in any order.
+ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
+  std::string origin;
+  const std::string text = read_input(path, origin);
+  CsvReader reader(text, origin, true);
+  std::vector<std::string> header = spec.dims;
+  header.push_back(value_column(spec));
+  reader.expect_header({header});
+  const size_t rank = spec.dims.size();
+  struct Entry {
+    std::vector<uint64_t> index;
+    double real = 0;
+    int64_t integer = 0;
+    size_t line = 0;
+  };
+  std::vector<Entry> entries;
+  std::vector<uint64_t> shape(rank, 0);
+  for (CsvRecord row; reader.next(row);) {
+    if (row.fields.size() != rank + 1) reader.fail(row.line, 1, "expected " + std::to_string(rank + 1) + " fields, got " + std::to_string(row.fields.size()));
+    Entry e;
+    e.line = row.line;
+    for (size_t d = 0; d < rank; ++d) {
+      const std::string& s = row.fields[d].text;
+      uint64_t v = 0;
+      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v >= (uint64_t{1} << 24))
+        reader.fail(row, row.fields[d], "malformed " + spec.dims[d] + " '" + s + "', expected an integer in [0, 2^24)");
+      e.index.push_back(v);
+      shape[d] = std::max(shape[d], v + 1);
+    }
+    const std::string& s = row.fields[rank].text;
+    if (spec.type == ops::ElemType::Real) {
+      if (const auto f = parse_float32(s)) e.real = *f;
+      else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
+    } else {
+      const bool hex = spec.type == ops::ElemType::Code && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+      auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), e.integer, hex ? 16 : 10);
+      if (s.empty() || ec != std::errc() || end != s.data() + s.size() || (spec.type == ops::ElemType::Code && e.integer < 0))
+        reader.fail(row, row.fields[rank], "malformed " + value_column(spec) + " '" + s + "' of " + spec.name +
+                                               (spec.type == ops::ElemType::Code ? ", expected a code, hex like 0x7e or decimal" : ", expected an integer"));
+    }
+    entries.push_back(std::move(e));
+  }
+  uint64_t count = 1;
+  for (uint64_t n : shape) count *= n;
+  if (entries.empty()) count = 0;
+  if (entries.size() != count)
+    reader.fail(entries.empty() ? 1 : entries.back().line, 1,
+                spec.name + ": " + std::to_string(entries.size()) + " entries for " + std::to_string(count) + " indexes; every index must appear exactly once");
+  ops::Tensor t;
+  t.is_float = spec.type == ops::ElemType::Real;
+  t.shape = entries.empty() ? std::vector<uint64_t>{0} : shape;
+  std::vector<bool> seen(count);
+  if (t.is_float) t.floats.assign(count, 0);
+  else t.ints.assign(count, 0);
+  for (const Entry& e : entries) {
+    uint64_t flat = 0;
+    for (size_t d = 0; d < rank; ++d) flat = flat * shape[d] + e.index[d];
+    if (seen[flat]) reader.fail(e.line, 1, spec.name + ": index repeated");
+    seen[flat] = true;
+    if (t.is_float) t.floats[flat] = e.real;
+    else t.ints[flat] = e.integer;
+  }
+  return t;
+}
+
+int run_op(const OpArguments& args) {
+  const ops::OpSchema& op = *args.op;
+  const Implementation& impl = implementation_by_name(args.impl);
+  // 1. Parameters, then the inputs: from files when any is given, else generated from the
+  //    parameters (the form repro commands use).
+  std::vector<std::pair<std::string, std::string>> given(args.params.begin(), args.params.end());
+  ops::OpCase c{&op, ops::make_params(op, given), {}};
+  if (args.files.empty() && op.make_inputs) {
+    c.inputs = op.make_inputs(c.params);
+  } else {
+    for (const ops::TensorSpec& spec : op.inputs) {
+      const auto it = args.files.find(spec.name);
+      if (it != args.files.end()) c.inputs.push_back(read_tensor(it->second, spec));
+      else if (spec.optional) c.inputs.push_back(ops::Tensor{spec.type == ops::ElemType::Real, {0}, {}, {}});
+      else throw UsageError("eval " + op.name + ": give --" + spec.name + " FILE (" + spec.doc + "), or no input file to generate every input");
+    }
+  }
+  if (op.inputs_error)
+    if (auto e = op.inputs_error(c)) throw UsageError("eval " + op.name + ": " + *e);
+  // 2. Run, then write everything at once.
+  std::vector<ops::Tensor> outputs;
+  std::string error;
+  if (const OpStatus s = ops::run_case(impl, c, outputs, error); s != OpStatus::Ok) {
+    std::cerr << "lpconform: " << impl.name << (s == OpStatus::Unsupported ? " does not support " + op.name : " failed")
+              << (error.empty() ? "" : ": " + error) << "\n";
+    return 1;
+  }
+  // Outputs of one shape share a table: index columns, then one column per output.
+  std::string out;
+  const ops::TensorSpec& first = op.outputs.front();
+  for (const std::string& d : first.dims) out += d + ",";
+  for (size_t k = 0; k < op.outputs.size(); ++k) out += op.outputs[k].name + (k + 1 < op.outputs.size() ? "," : "\n");
+  const std::vector<uint64_t>& shape = outputs.front().shape;
+  for (size_t i = 0; i < outputs.front().size(); ++i) {
+    std::string index;
+    uint64_t rest = i;
+    for (size_t d = shape.size(); d-- > 0;) {
+      index = std::to_string(rest % shape[d]) + "," + index;
+      rest /= shape[d];
+    }
+    out += index;
+    for (size_t k = 0; k < outputs.size(); ++k) out += (i < outputs[k].size() ? ops::element_text(outputs[k], i) : "") + (k + 1 < outputs.size() ? "," : "\n");
+  }
+  std::cout << out << std::flush;
+  return 0;
+}
+
+std::string help_text(const ops::OpSchema& op) {
+  std::string h = op.summary + ".\nInputs (--NAME FILE, CSV 'index columns,code|value'; none given: generated from the parameters):\n";
+  for (const ops::TensorSpec& t : op.inputs) h += "  " + t.name + ": " + t.doc + "\n";
+  h += "stdout: CSV of the outputs, exact decimals (nan, inf, -inf; -0 kept):\n";
+  for (const ops::TensorSpec& t : op.outputs) h += "  " + t.name + ": " + t.doc + "\n";
+  return h + "Verification in `run`: " + op.verification_text;
+}
+
+}  // namespace
+
+std::function<std::optional<int>()> add_eval_registry(CLI::App& eval) {
+  std::vector<std::pair<CLI::App*, std::shared_ptr<OpArguments>>> subs;
+  for (const ops::OpSchema* op : ops::registered_ops()) {
+    auto args = std::make_shared<OpArguments>();
+    args->op = op;
+    CLI::App* sub = eval.add_subcommand(op->name, help_text(*op));
+    for (const ops::ParamSpec& p : op->params) {
+      std::string doc = p.doc + " (" + p.clause + ")";
+      if (p.type == ops::ParamType::Choice) {
+        std::string names;
+        for (const std::string& n : p.choices()) names += (names.empty() ? "" : " | ") + n;
+        doc += ": " + names;
+      } else if (p.type == ops::ParamType::Int) {
+        doc += ", " + std::to_string(p.min) + ".." + std::to_string(p.max);
+      }
+      if (!p.default_text.empty()) doc += "; default " + p.default_text;
+      sub->add_option_function<std::string>("--" + p.name + p.aliases, [args, name = p.name](const std::string& v) { args->params[name] = v; }, doc);
+    }
+    for (const ops::TensorSpec& t : op->inputs)
+      sub->add_option_function<std::string>("--" + t.name, [args, name = t.name](const std::string& v) { args->files[name] = v; },
+                                            "Input " + t.name + " (CSV); - for stdin");
+    sub->add_option("--impl", args->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
+    subs.emplace_back(sub, args);
+  }
+  return [subs]() -> std::optional<int> {
+    for (const auto& [sub, args] : subs)
+      if (sub->parsed()) return run_op(*args);
+    return std::nullopt;
+  };
+}
+
+}  // namespace lpc::cli

@@ -1,0 +1,404 @@
+#include "conformance/ops/derive.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+#include "conformance/core/profile.hpp"  // glob_match
+
+namespace lpc::ops {
+
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> out;
+  while (true) {
+    const size_t at = text.find(separator);
+    out.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return out;
+    text = text.substr(at + 1);
+  }
+}
+
+std::string param_names(const OpSchema& op, bool item_only) {
+  std::vector<std::string> names;
+  for (const ParamSpec& p : op.params)
+    if (!item_only || p.scope == ParamScope::Item) names.push_back(p.name);
+  return join(names);
+}
+
+// A shell word: the text itself when it holds only safe characters, else single-quoted.
+std::string shell_word(const std::string& text) {
+  bool safe = !text.empty();
+  for (char ch : text) safe = safe && (std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.,:/+=@%").find(ch) != std::string_view::npos);
+  if (safe) return text;
+  std::string out = "'";
+  for (char ch : text) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+void check_type(const ParamSpec& spec, const Value& v) {
+  const bool ok = spec.type == ParamType::Int ? std::holds_alternative<int64_t>(v)
+                  : spec.type == ParamType::Real ? std::holds_alternative<double>(v)
+                                                 : std::holds_alternative<std::string>(v);
+  if (!ok) throw std::invalid_argument("parameter '" + spec.name + "': wrong type");
+  // Re-parse the canonical text: the range and the choices are checked in one place.
+  parse_value(spec, value_text(v));
+}
+
+nlohmann::json value_json(const Value& v) {
+  if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return std::isfinite(*d) ? nlohmann::json(*d) : nlohmann::json(value_text(v));
+  return std::get<std::string>(v);
+}
+
+std::string json_text(const nlohmann::json& j, const std::string& field) {
+  if (j.is_string()) return j.get<std::string>();
+  if (j.is_number_integer()) return j.dump();
+  if (j.is_number_float()) return value_text(Value(j.get<double>()));
+  throw std::invalid_argument("case field '" + field + "': expected a number or a string");
+}
+
+}  // namespace
+
+void CompareSink::mismatch(std::string input, std::string got, std::string want) {
+  ++mismatches;
+  if (first.size() < max_recorded) first.push_back({std::move(input), "", std::move(got), std::move(want), "", "", ""});
+}
+
+const ParamSpec* OpSchema::param(std::string_view n) const {
+  for (const ParamSpec& p : params)
+    if (p.name == n) return &p;
+  return nullptr;
+}
+
+const Binding* OpSchema::binding(std::string_view implementation) const {
+  for (const auto& [n, b] : bindings)
+    if (n == implementation) return &b;
+  return nullptr;
+}
+
+Value parse_value(const ParamSpec& spec, std::string_view text) {
+  const std::string quoted = "'" + std::string(text) + "'";
+  switch (spec.type) {
+    case ParamType::Int: {
+      int64_t v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+        throw std::invalid_argument("parameter '" + spec.name + "': expected an integer, got " + quoted);
+      if (v < spec.min || v > spec.max)
+        throw std::invalid_argument("parameter '" + spec.name + "': expected an integer in [" + std::to_string(spec.min) + ", " + std::to_string(spec.max) +
+                                    "], got " + quoted);
+      return v;
+    }
+    case ParamType::Real: {
+      const std::string s(text);
+      char* end = nullptr;
+      const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
+      if (s.empty() || end != s.c_str() + s.size() || std::isspace(static_cast<unsigned char>(s[0])))
+        throw std::invalid_argument("parameter '" + spec.name + "': expected a real number (decimal or hex float), got " + quoted);
+      return v;
+    }
+    case ParamType::Choice: {
+      const std::vector<std::string> names = spec.choices();
+      for (const std::string& n : names)
+        if (n == text) return n;
+      throw std::invalid_argument("parameter '" + spec.name + "': unknown " + quoted + ", expected one of: " + join(names));
+    }
+    case ParamType::Text:
+      if (text.empty()) throw std::invalid_argument("parameter '" + spec.name + "': expected a non-empty text");
+      return std::string(text);
+  }
+  throw std::logic_error("parse_value: unknown parameter type");
+}
+
+Params make_params(const OpSchema& op, const std::vector<std::pair<std::string, std::string>>& given) {
+  for (size_t i = 0; i < given.size(); ++i) {
+    if (!op.param(given[i].first))
+      throw std::invalid_argument("op '" + op.name + "' has no parameter '" + given[i].first + "', expected one of: " + param_names(op, false));
+    for (size_t j = 0; j < i; ++j)
+      if (given[j].first == given[i].first) throw std::invalid_argument("op '" + op.name + "': parameter '" + given[i].first + "' given twice");
+  }
+  Params params;
+  for (const ParamSpec& spec : op.params) {
+    const std::string* text = nullptr;
+    for (const auto& [n, t] : given)
+      if (n == spec.name) text = &t;
+    if (!text && spec.default_text.empty()) throw std::invalid_argument("op '" + op.name + "': parameter '" + spec.name + "' is required (" + spec.doc + ")");
+    params.set(spec.name, parse_value(spec, text ? *text : spec.default_text));
+  }
+  if (op.params_error)
+    if (auto e = op.params_error(params)) throw std::invalid_argument("op '" + op.name + "': " + *e);
+  return params;
+}
+
+void validate_params(const OpSchema& op, const Params& params) {
+  for (const auto& [name, value] : params.entries()) {
+    const ParamSpec* spec = op.param(name);
+    if (!spec) throw std::invalid_argument("op '" + op.name + "' has no parameter '" + name + "', expected one of: " + param_names(op, false));
+    check_type(*spec, value);
+  }
+  for (const ParamSpec& spec : op.params)
+    if (!params.find(spec.name)) throw std::invalid_argument("op '" + op.name + "': parameter '" + spec.name + "' is missing");
+  if (op.params_error)
+    if (auto e = op.params_error(params)) throw std::invalid_argument("op '" + op.name + "': " + *e);
+}
+
+std::string signature(const OpSchema& op, const Params& params, std::string_view impl) {
+  std::string s = std::string(impl) + "-" + op.name;
+  for (const ParamSpec& spec : op.params) {
+    if (spec.scope != ParamScope::Item) continue;
+    std::string v = value_text(params.at(spec.name));
+    for (char& ch : v)
+      if (ch == '-') ch = '_';
+    s += "-" + v;
+  }
+  return s;
+}
+
+void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j) {
+  j["op"] = op.name;
+  for (const ParamSpec& spec : op.params)
+    if (spec.scope == ParamScope::Item) j[spec.name] = value_json(params.at(spec.name));
+}
+
+std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field) {
+  // 1. NAME=ALTS pairs, item parameters only.
+  std::vector<std::pair<const ParamSpec*, std::string_view>> named;
+  if (!params_field.empty() && params_field != "-") {
+    for (std::string_view pair : split(params_field, ';')) {
+      const size_t eq = pair.find('=');
+      const std::string name(pair.substr(0, eq));
+      const ParamSpec* spec = op.param(name);
+      if (eq == std::string_view::npos || !spec)
+        throw std::invalid_argument("expected NAME=VALUE pairs separated by ';', NAME one of: " + param_names(op, true) + "; got '" + std::string(pair) + "'");
+      if (spec->scope != ParamScope::Item)
+        throw std::invalid_argument("parameter '" + name + "' belongs to each case; a profile row sets the item parameters: " + param_names(op, true));
+      for (const auto& [other, _] : named)
+        if (other == spec) throw std::invalid_argument("parameter '" + name + "' given twice");
+      named.emplace_back(spec, pair.substr(eq + 1));
+    }
+  }
+  // 2. Each item parameter's values: the row's alternatives ('*' patterns over a choice), its
+  //    default, or every choice.
+  std::vector<std::pair<const ParamSpec*, std::vector<Value>>> axes;
+  for (const ParamSpec& spec : op.params) {
+    if (spec.scope != ParamScope::Item) continue;
+    std::vector<Value> values;
+    const std::string_view* field = nullptr;
+    for (const auto& [s, f] : named)
+      if (s == &spec) field = &f;
+    if (!field) {
+      if (!spec.default_text.empty()) values.push_back(parse_value(spec, spec.default_text));
+      else if (spec.type == ParamType::Choice)
+        for (const std::string& n : spec.choices()) values.emplace_back(n);
+      else throw std::invalid_argument("the row must set parameter '" + spec.name + "' (" + spec.doc + ")");
+    } else {
+      for (std::string_view alt : split(*field, '|')) {
+        if (spec.type != ParamType::Choice) {
+          values.push_back(parse_value(spec, alt));
+          continue;
+        }
+        bool any = false;
+        for (const std::string& n : spec.choices()) {
+          if (!glob_match(alt, n)) continue;
+          any = true;
+          bool duplicate = false;
+          for (const Value& v : values) duplicate = duplicate || std::get<std::string>(v) == n;
+          if (!duplicate) values.emplace_back(n);
+        }
+        if (!any) throw std::invalid_argument("parameter '" + spec.name + "': unknown '" + std::string(alt) + "', expected one of: " + join(spec.choices()) + " (or a '*' pattern)");
+      }
+    }
+    axes.emplace_back(&spec, std::move(values));
+  }
+  // 3. The product, first parameter outermost; combinations the op rejects are skipped.
+  std::vector<Params> out(1);
+  for (const auto& [spec, values] : axes) {
+    std::vector<Params> next;
+    for (const Params& p : out)
+      for (const Value& v : values) {
+        Params q = p;
+        q.set(spec->name, v);
+        next.push_back(std::move(q));
+      }
+    out = std::move(next);
+  }
+  std::vector<Params> kept;
+  for (Params& p : out) {
+    Params full = p;
+    bool complete = true;
+    for (const ParamSpec& spec : op.params)
+      if (spec.scope == ParamScope::Case) {
+        if (spec.default_text.empty()) complete = false;
+        else full.set(spec.name, parse_value(spec, spec.default_text));
+      }
+    if (complete && op.params_error && op.params_error(full)) continue;
+    kept.push_back(std::move(p));
+  }
+  return kept;
+}
+
+nlohmann::json case_json(const OpCase& c) {
+  nlohmann::json j;
+  j["op"] = c.op->name;
+  nlohmann::json params = nlohmann::json::object();
+  for (const auto& [name, value] : c.params.entries()) params[name] = value_json(value);
+  j["params"] = std::move(params);
+  if (!c.op->make_inputs) {
+    nlohmann::json inputs = nlohmann::json::object();
+    for (size_t k = 0; k < c.inputs.size(); ++k) {
+      const Tensor& t = c.inputs[k];
+      nlohmann::json values = nlohmann::json::array();
+      for (size_t i = 0; i < t.size(); ++i)
+        values.push_back(t.is_float ? value_json(Value(t.floats[i])) : nlohmann::json(t.ints[i]));
+      inputs[c.op->inputs[k].name] = {{"shape", t.shape}, {"values", std::move(values)}};
+    }
+    j["inputs"] = std::move(inputs);
+  }
+  return j;
+}
+
+OpCase case_from_json(const nlohmann::json& j) {
+  if (!j.is_object() || !j.contains("op") || !j["op"].is_string()) throw std::invalid_argument("case: expected an object with a string field 'op'");
+  const OpSchema* op = find_op(j["op"].get<std::string>());
+  if (!op) throw std::invalid_argument("case field 'op': unknown op '" + j["op"].get<std::string>() + "'");
+  if (!j.contains("params") || !j["params"].is_object()) throw std::invalid_argument("case field 'params': expected an object");
+  std::vector<std::pair<std::string, std::string>> given;
+  for (const auto& [name, value] : j["params"].items()) given.emplace_back(name, json_text(value, "params." + name));
+  OpCase c{op, make_params(*op, given), {}};
+  if (op->make_inputs) {
+    c.inputs = op->make_inputs(c.params);
+    return c;
+  }
+  if (!j.contains("inputs") || !j["inputs"].is_object()) throw std::invalid_argument("case field 'inputs': expected an object");
+  for (const TensorSpec& spec : op->inputs) {
+    const std::string field = "inputs." + spec.name;
+    if (!j["inputs"].contains(spec.name)) throw std::invalid_argument("case field '" + field + "' is missing");
+    const nlohmann::json& t = j["inputs"][spec.name];
+    if (!t.is_object() || !t.contains("shape") || !t.contains("values") || !t["values"].is_array())
+      throw std::invalid_argument("case field '" + field + "': expected {\"shape\": [...], \"values\": [...]}");
+    Tensor tensor;
+    tensor.is_float = spec.type == ElemType::Real;
+    tensor.shape = t["shape"].get<std::vector<uint64_t>>();
+    for (const auto& v : t["values"]) {
+      if (tensor.is_float) tensor.floats.push_back(std::strtod(json_text(v, field).c_str(), nullptr));
+      else if (v.is_number_integer()) tensor.ints.push_back(v.get<int64_t>());
+      else throw std::invalid_argument("case field '" + field + "': expected integers");
+    }
+    c.inputs.push_back(std::move(tensor));
+  }
+  return c;
+}
+
+std::string repro_command(const OpCase& c, std::string_view impl) {
+  if (!c.op->make_inputs) throw std::logic_error("repro_command: op '" + c.op->name + "' carries its tensors; not yet supported");
+  std::string cmd = "lpconform eval " + c.op->name;
+  for (const auto& [name, value] : c.params.entries()) cmd += " --" + name + " " + shell_word(value_text(value));
+  return cmd + " --impl " + shell_word(std::string(impl));
+}
+
+std::vector<Tensor> generated_inputs(const OpSchema& op, const Params& params) {
+  if (!op.make_inputs) throw std::logic_error("op '" + op.name + "' does not generate its inputs");
+  return op.make_inputs(params);
+}
+
+OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tensor>& outputs, std::string& error) {
+  if (!impl.run) return OpStatus::Unsupported;
+  outputs.clear();
+  OpStatus status;
+  try {
+    status = impl.run(c, outputs, error);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return OpStatus::Error;
+  }
+  if (status != OpStatus::Ok) return status;
+  if (outputs.size() != c.op->outputs.size()) {
+    error = "returned " + std::to_string(outputs.size()) + " output tensors, expected " + std::to_string(c.op->outputs.size());
+    return OpStatus::Error;
+  }
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const TensorSpec& spec = c.op->outputs[k];
+    const bool ok = spec.type == ElemType::Number || outputs[k].is_float == (spec.type == ElemType::Real);
+    if (!ok) {
+      error = "output '" + spec.name + "' has the wrong element type";
+      return OpStatus::Error;
+    }
+  }
+  return OpStatus::Ok;
+}
+
+void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
+  for (size_t k = 0; k < want.size(); ++k) {
+    const std::string& name = c.op->outputs[k].name;
+    if (got[k].size() != want[k].size()) {
+      ++sink.checked;
+      sink.mismatch("output '" + name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
+      continue;
+    }
+    for (size_t i = 0; i < want[k].size(); ++i) {
+      ++sink.checked;
+      if (!same_element(got[k], i, want[k], i)) sink.mismatch(name + "[" + std::to_string(i) + "]", element_text(got[k], i), element_text(want[k], i));
+    }
+  }
+}
+
+OpStatus bundled_run(std::string_view name, const OpCase& c, std::vector<Tensor>& outputs, std::string& error) {
+  const Binding* b = c.op->binding(name);
+  if (!b) return OpStatus::Unsupported;
+  return (*b)(c, outputs, error);
+}
+
+ItemResult check_item(const Item& item, const CheckContext& context) {
+  const OpSchema& op = *item.schema;
+  ItemResult r;
+  r.item = item;
+  r.signature = item.signature(context.subject->name);
+  r.verification = op.verification;
+  r.verification.text = op.verification_text;
+  try {
+    for (const Params& params : op.cases(item.op_params, item.inputs, context.seed)) {
+      OpCase c{&op, params, op.make_inputs ? op.make_inputs(params) : std::vector<Tensor>{}};
+      std::vector<Tensor> want, got;
+      std::string error;
+      if (const OpStatus s = run_case(*context.oracle, c, want, error); s != OpStatus::Ok) return not_ok(r, s, "oracle", error);
+      if (const OpStatus s = run_case(*context.subject, c, got, error); s != OpStatus::Ok) return not_ok(r, s, "subject", error);
+      CompareSink sink;
+      sink.max_recorded = context.max_mismatches > r.first_mismatches.size() ? context.max_mismatches - r.first_mismatches.size() : 0;
+      if (op.compare) op.compare(c, got, want, sink);
+      else compare_exact(c, got, want, sink);
+      r.checked += sink.checked;
+      r.mismatches += sink.mismatches;
+      r.unspecified += sink.excluded;
+      if (!sink.first.empty()) {
+        const std::string repro = repro_command(c, context.subject->name);
+        for (Mismatch& m : sink.first) {
+          m.repro = repro;
+          r.first_mismatches.push_back(std::move(m));
+        }
+      }
+      if (context.inputs_done) *context.inputs_done += sink.checked;
+    }
+  } catch (const std::exception& e) {
+    r.status = Status::Error;
+    r.message = std::string("harness: ") + e.what();
+    return r;
+  }
+  if (r.mismatches) {
+    r.status = Status::Fail;
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + " outputs disagree";
+  }
+  return r;
+}
+
+}  // namespace lpc::ops

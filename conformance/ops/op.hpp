@@ -1,0 +1,108 @@
+// lpconform — an op declared once (DESIGN.md "Op"): its parameter schema, its named typed tensors,
+// its verification mode, its case generator and the bundled implementations bound to it. Profile
+// rows, Case JSON, the repro command, `lpconform eval OP`, item signatures and `list ops` are all
+// derived from this declaration (conformance/ops/derive.hpp); an op module (conformance/ops/<op>.cpp)
+// fills one OpSchema and conformance/ops/registry.cpp lists it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "conformance/core/verdict.hpp"
+#include "conformance/ops/values.hpp"
+
+namespace lpc::ops {
+
+enum class ParamType : uint8_t {
+  Int,     // a decimal integer in [min, max]
+  Real,    // a decimal or hex-float real
+  Choice,  // one of choices() by name
+  Text,    // free text (a path), checked by the op's params_error
+};
+
+// Item parameters are what a profile sweeps (its axes): they name the item, in this order, in its
+// signature. Case parameters belong to one case and come from the op's case generator.
+enum class ParamScope : uint8_t { Item, Case };
+
+struct ParamSpec {
+  std::string name;  // as in profiles, JSON and `--NAME` on the command line
+  ParamType type = ParamType::Int;
+  ParamScope scope = ParamScope::Case;
+  std::string doc;     // one line
+  std::string clause;  // where the spec defines it: "spec/chip.md §2"
+  std::string default_text;  // empty: the parameter is required
+  int64_t min = 0, max = 0;  // Int
+  std::function<std::vector<std::string>()> choices;  // Choice: the names, in order
+  std::string aliases;  // further command-line names, ",--config"
+};
+
+enum class ElemType : uint8_t {
+  Code,    // a code of a format (hex or decimal on input, hex on output)
+  Int,     // a two's-complement integer
+  Real,    // a float64 value (float32 inputs are float32 values)
+  Number,  // an integer or a real, as the case's parameters decide (an accumulator)
+};
+
+struct TensorSpec {
+  std::string name;                // as in CSV headers, JSON and `--NAME FILE`
+  ElemType type = ElemType::Int;
+  std::vector<std::string> dims;   // CSV index columns, outermost first: {"row", "col"}
+  std::string doc;                 // shape rule and meaning, one line
+  bool optional = false;           // may be absent (empty) under some parameters
+};
+
+// Where a comparison puts what it finds: counts, and the first mismatches described.
+struct CompareSink {
+  uint64_t checked = 0;      // outputs compared
+  uint64_t mismatches = 0;   // outputs that disagreed
+  uint64_t excluded = 0;     // outputs a mode could not judge (reported, never a pass or a fail)
+  size_t max_recorded = 10;
+  std::vector<Mismatch> first;  // input, got, want; the runner adds the repro
+  void mismatch(std::string input, std::string got, std::string want);
+};
+
+// A bundled implementation's binding of one op: fill `outputs` (in schema order) from `c`.
+using Binding = std::function<OpStatus(const OpCase& c, std::vector<Tensor>& outputs, std::string& error)>;
+
+struct OpSchema {
+  std::string name;     // "gemm"
+  std::string summary;  // one line for `list ops` and `eval --help`
+  std::string clause;   // "spec/chip.md §3, §5"
+  std::vector<ParamSpec> params;
+  std::vector<TensorSpec> inputs, outputs;
+  Verification verification;
+  std::string verification_text;  // the mode beside every verdict, when the op states it in words
+
+  // The first cross-parameter rule `p` breaks (every parameter already in range), or nullopt. An
+  // item whose parameters break one is skipped by profile expansion; a case is rejected.
+  std::function<std::optional<std::string>(const Params& p)> params_error;
+  // The case parameters of an item's cases (each holds the item's parameters too), in order.
+  std::function<std::vector<Params>(const Params& item, const InputSpec& inputs, uint64_t seed)> cases;
+  // The input tensors a case's parameters generate (ops whose inputs are generated from a seed);
+  // null when a case always carries its tensors.
+  std::function<std::vector<Tensor>(const Params& p)> make_inputs;
+  // The first rule a case's input tensors break (shapes that do not fit together, codes outside
+  // a format), or nullopt; null when any tensors of the declared types will do.
+  std::function<std::optional<std::string>(const OpCase& c)> inputs_error;
+  // A rough cost of an item, for scheduling and sharding.
+  std::function<uint64_t(const Params& item, const InputSpec& inputs)> cost;
+  // Compares the subject's outputs with the oracle's under the verification mode.
+  std::function<void(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink)> compare;
+  // Bundled implementations by name ("reference", "fast", "chip").
+  std::vector<std::pair<std::string, Binding>> bindings;
+
+  const ParamSpec* param(std::string_view name) const;
+  const Binding* binding(std::string_view implementation) const;
+};
+
+// The registry: every op declared this way, one line each (conformance/ops/registry.cpp).
+std::span<const OpSchema* const> registered_ops();
+// nullptr for an unknown name.
+const OpSchema* find_op(std::string_view name);
+
+}  // namespace lpc::ops

@@ -1,0 +1,24 @@
+// The op registry: one line per op declared in conformance/ops (op.hpp). Everything else — profile
+// rows, Case JSON, repro commands, `lpconform eval OP`, signatures, `list ops` — reads this list.
+#include "conformance/ops/op.hpp"
+
+namespace lpc::ops {
+
+const OpSchema& gemm_op();    // gemm.cpp
+const OpSchema& conv2d_op();  // conv2d.cpp
+
+std::span<const OpSchema* const> registered_ops() {
+  static const OpSchema* const ops[] = {
+      &gemm_op(),
+      &conv2d_op(),
+  };
+  return ops;
+}
+
+const OpSchema* find_op(std::string_view name) {
+  for (const OpSchema* op : registered_ops())
+    if (op->name == name) return op;
+  return nullptr;
+}
+
+}  // namespace lpc::ops

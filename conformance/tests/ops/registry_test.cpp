@@ -1,0 +1,172 @@
+// The op registry: for every declared op, the derived forms agree with each other and with the
+// declaration, and a planted bug in a subject is caught with the item's signature and a repro line
+// that parses back to the failing case.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "conformance/core/bundled.hpp"
+#include "conformance/core/profile.hpp"
+#include "conformance/core/runner.hpp"
+#include "conformance/ops/derive.hpp"
+#include "spec/chip/config.hpp"
+
+namespace lpc::ops {
+namespace {
+
+// The (--NAME, VALUE) pairs of a repro line "lpconform eval OP --NAME VALUE ... --impl IMPL", and
+// the op and implementation. Values in the suite's repro lines need no shell unquoting but '...'.
+struct ParsedRepro {
+  std::string op, impl;
+  std::vector<std::pair<std::string, std::string>> params;
+};
+
+ParsedRepro parse_repro(const std::string& line) {
+  std::vector<std::string> words;
+  for (size_t i = 0; i < line.size();) {
+    if (line[i] == ' ') { ++i; continue; }
+    std::string w;
+    if (line[i] == '\'') {
+      const size_t end = line.find('\'', i + 1);
+      w = line.substr(i + 1, end - i - 1);
+      i = end + 1;
+    } else {
+      const size_t end = std::min(line.find(' ', i), line.size());
+      w = line.substr(i, end - i);
+      i = end;
+    }
+    words.push_back(w);
+  }
+  REQUIRE(words.size() >= 3);
+  REQUIRE(words[0] == "lpconform");
+  REQUIRE(words[1] == "eval");
+  ParsedRepro r{words[2], "", {}};
+  for (size_t i = 3; i + 1 < words.size(); i += 2) {
+    REQUIRE(words[i].starts_with("--"));
+    if (words[i] == "--impl") r.impl = words[i + 1];
+    else r.params.emplace_back(words[i].substr(2), words[i + 1]);
+  }
+  return r;
+}
+
+TEST_CASE("registry: every op's declaration is complete", "[registry]") {
+  REQUIRE(!registered_ops().empty());
+  for (const OpSchema* op : registered_ops()) {
+    INFO(op->name);
+    CHECK(find_op(op->name) == op);
+    CHECK(!op->summary.empty());
+    CHECK(!op->clause.empty());
+    CHECK(!op->outputs.empty());
+    CHECK(op->cases);
+    CHECK(op->binding("reference"));
+    for (const ParamSpec& p : op->params) {
+      INFO(p.name);
+      CHECK(!p.doc.empty());
+      CHECK(!p.clause.empty());
+      if (!p.default_text.empty()) CHECK_NOTHROW(parse_value(p, p.default_text));
+    }
+  }
+}
+
+TEST_CASE("registry: cases round-trip through JSON and the repro command", "[registry]") {
+  for (const OpSchema* op : registered_ops()) {
+    INFO(op->name);
+    for (const Params& item : expand_row(*op, "")) {
+      const std::vector<Params> cases = op->cases(item, InputSpec{false, true, 3}, 7);
+      REQUIRE(!cases.empty());
+      for (const Params& p : cases) {
+        CHECK_NOTHROW(validate_params(*op, p));
+        const OpCase c{op, p, op->make_inputs ? op->make_inputs(p) : std::vector<Tensor>{}};
+        CHECK((!op->inputs_error || !op->inputs_error(c)));
+        // JSON: the same op, parameters and tensors back.
+        const OpCase from_json = case_from_json(case_json(c));
+        CHECK(from_json.op == op);
+        CHECK(from_json.params == c.params);
+        CHECK(from_json.inputs == c.inputs);
+        // The repro line parses back to the same case (the flags are the parameters).
+        const ParsedRepro r = parse_repro(repro_command(c, "chip"));
+        CHECK(r.op == op->name);
+        CHECK(r.impl == "chip");
+        const Params parsed = make_params(*op, r.params);
+        CHECK(parsed == c.params);
+        CHECK(generated_inputs(*op, parsed) == c.inputs);
+      }
+    }
+  }
+}
+
+TEST_CASE("registry: profile rows expand over item parameters and reject bad ones", "[registry]") {
+  const OpSchema& gemm = *find_op("gemm");
+  CHECK(expand_row(gemm, "preset=int8-inference|int4-inference;data=random").size() == 2);
+  CHECK(expand_row(gemm, "preset=*;data=*").size() == lpc::chip::chip_presets().size() * 6);
+  CHECK_THROWS_WITH(expand_row(gemm, "preset=int9"), Catch::Contains("unknown 'int9'"));
+  CHECK_THROWS_WITH(expand_row(gemm, "m=4"), Catch::Contains("belongs to each case"));
+  CHECK_THROWS_WITH(expand_row(gemm, "colour=red"), Catch::Contains("NAME one of: preset, data"));
+  CHECK_THROWS_WITH(make_params(gemm, {{"m", "0"}}), Catch::Contains("expected an integer in [1, 4096]"));
+  CHECK_THROWS_WITH(make_params(gemm, {{"m", "4096"}, {"n", "4096"}, {"k", "4096"}}), Catch::Contains("above 2^22"));
+  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=int8-inference;data=random|large,random:2,required\n", "t", "t.csv");
+  REQUIRE(p.items.size() == 2);
+  CHECK(p.items[1].signature("chip") == "chip-gemm-int8_inference-large");
+  CHECK_THROWS_WITH(parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=nope,random:2,required\n", "t", "t.csv"),
+                    Catch::Contains("t.csv:3:6"));
+}
+
+// A subject that is the chip with one planted bug: the accumulator at (0, 0) of every case is one
+// larger (integers) or replaced by 0.5 (0.25 where it was 0.5; floats, which may be inf or NaN).
+Implementation planted_chip() {
+  Implementation impl = chip_implementation();
+  impl.name = "planted";
+  impl.run = [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+    const OpStatus s = bundled_run("chip", c, out, error);
+    if (s == OpStatus::Ok && out[0].size()) {
+      if (out[0].is_float) out[0].floats[0] = out[0].floats[0] == 0.5 ? 0.25 : 0.5;
+      else out[0].ints[0] += 1;
+    }
+    return s;
+  };
+  return impl;
+}
+
+TEST_CASE("registry: a planted accumulator bug FAILs every chip item, with signature and repro", "[registry]") {
+  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=*;data=random,random:2,required\n"
+                                  "conv2d,preset=int8-inference|fp4-training;data=random,random:2,required\n", "t", "t.csv");
+  const Implementation subject = planted_chip();
+  RunOptions options;
+  options.threads = 1;
+  const RunResult run = run_profile(p, subject, reference_implementation(), options);
+  REQUIRE(run.items.size() == p.items.size());
+  for (const ItemResult& r : run.items) {
+    INFO(r.signature);
+    CHECK(r.status == Status::Fail);
+    CHECK(r.signature.starts_with("planted-"));
+    REQUIRE(!r.first_mismatches.empty());
+    const Mismatch& m = r.first_mismatches.front();
+    CHECK(m.input.starts_with("accumulator[0]"));
+    // The repro line names the case that failed: rerunning it on the planted subject fails again.
+    const ParsedRepro repro = parse_repro(m.repro);
+    CHECK(repro.impl == "planted");
+    const OpSchema& op = *find_op(repro.op);
+    const OpCase c{&op, make_params(op, repro.params), {}};
+    const OpCase again{&op, c.params, generated_inputs(op, c.params)};
+    std::vector<Tensor> got, want;
+    std::string error;
+    REQUIRE(run_case(subject, again, got, error) == OpStatus::Ok);
+    REQUIRE(run_case(reference_implementation(), again, want, error) == OpStatus::Ok);
+    CHECK(!same_element(got[0], 0, want[0], 0));
+  }
+  // The unplanted chip passes the same items.
+  const RunResult clean = run_profile(p, chip_implementation(), reference_implementation(), options);
+  for (const ItemResult& r : clean.items) CHECK(r.status == Status::Pass);
+}
+
+TEST_CASE("registry: an implementation without the op is UNSUPPORTED, never a pass", "[registry]") {
+  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=int8-inference;data=random,random:1,required\n", "t", "t.csv");
+  RunOptions options;
+  options.threads = 1;
+  const RunResult run = run_profile(p, fast_implementation(), reference_implementation(), options);
+  REQUIRE(run.items.size() == 1);
+  CHECK(run.items[0].status == Status::Unsupported);
+  CHECK(!run.required_passed());
+}
+
+}  // namespace
+}  // namespace lpc::ops
