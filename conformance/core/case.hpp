@@ -93,18 +93,17 @@ struct InputSpec {
   static std::optional<InputSpec> parse(std::string_view);
 };
 
-// One concrete requirement of a profile. Encode items use every field; decode items use op,
-// format, inputs and required only. Quantizer items: lsq and lsq-init use format (the integer
-// format whose codes are the grid: qmin/qmax), quant.lsq (variant, qmin, qmax), inputs; requantize
-// uses quant.requant (scheme, scale32, input and output types), quant.inexact and inputs, and
-// leaves format null; mx uses format (the element format) and quant.mx (element, block, scale
-// rule, element rounding); tpr uses format (float4_e3m0_radix4, informative) and quant.tpr (phase,
-// rounding, random bits); sr-fixed uses format (the integer grid: qmin/qmax) and quant.sr_fixed
-// (sign convention, qmin, qmax, random bits; the scale belongs to each case); ulq leaves format null
-// and uses quant.ulq (method, bits, criterion; betas per case) and quant.ulq_partition (the
-// partition variant); dynbits leaves format null and uses quant.dynbits.stat and low_value (the
-// layout, widths, budgets and thresholds belong to each case). The rest of a quantizer's parameters (scale, multipliers, ...) belongs to
-// each case (conformance/quantizers/cases.hpp).
+// One concrete requirement of a profile. Encode items use every field; decode items op, format,
+// inputs and required. Quantizer items use op, inputs, required and these; the rest of their
+// parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
+// (conformance/quantizers/cases.hpp):
+//   format: lsq, lsq-init, sr-fixed the integer grid (qmin/qmax); mx the element format; tpr
+//     float4_e3m0_radix4 (informative); requantize, ulq and dynbits null.
+//   quant: lsq and lsq-init quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme,
+//     scale32, input and output types) and quant.inexact; mx quant.mx (element, block, scale rule,
+//     element rounding); tpr quant.tpr (phase, rounding, random bits); sr-fixed quant.sr_fixed (sign
+//     convention, qmin, qmax, random bits); ulq quant.ulq (method, bits, criterion) and
+//     quant.ulq_partition; dynbits quant.dynbits.stat and low_value.
 struct Item {
   Op op = Op::Encode;
   const Format* format = nullptr;
@@ -119,18 +118,14 @@ struct Item {
 
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
-  // The stable signature of this item for implementation `impl`:
-  // impl-op-format-rounding-overflow-source (encode), impl-decode-format (decode),
-  // impl-lsq-format-variant ("fast-lsq-int4-paper", LSQ+ "fast-lsq-int4-paper+offset"),
-  // impl-lsq-dot-wgrid-xgrid ("fast-lsq-dot-int8-uint8"), impl-lsq-init-format, and
-  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8") and
-// impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32") and
-// impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8") and impl-sr-fixed-grid-sign_nN
-// ("fast-sr-fixed-int8-floor_n8") and impl-mx-dequantize-element-kBLOCK and impl-mx-dot-element-kBLOCK
-// ("fast-mx-dot-float8_e5m2-k32") and impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition")
-// and impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format, mode and type
-  // names contain no '-'; op names are matched longest first, so the signature splits back
-  // unambiguously.
+  // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
+  // (encode), impl-decode-format, impl-lsq-format-variant ("fast-lsq-int4-paper", "fast-lsq-int4-paper+offset"),
+  // impl-lsq-dot-wgrid-xgrid ("fast-lsq-dot-int8-uint8"), impl-lsq-init-format, impl-requantize-mode-input-output
+  // ("fast-requantize-tosa_double-i32-i8"), impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32"),
+  // impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8"), impl-sr-fixed-grid-sign_nN ("fast-sr-fixed-int8-floor_n8"),
+  // impl-mx-dequantize-element-kBLOCK, impl-mx-dot-element-kBLOCK ("fast-mx-dot-float8_e5m2-k32"), impl-ulq-variant
+  // ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format,
+  // mode and type names contain no '-' and op names are matched longest first, so it splits back unambiguously.
   std::string signature(std::string_view impl) const;
 };
 

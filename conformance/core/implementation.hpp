@@ -1,9 +1,11 @@
 // lpconform — an implementation under test, as the harness sees it.
 //
 // An Implementation is a name and a table of optional batch entry points. The reference, the fast
-// CPU implementation, the chip model and vendor plugins all present this same signature; the
-// harness takes (oracle, subject) and never knows which is which. A missing entry point means
-// UNSUPPORTED — a status, never a failure and never a pass.
+// CPU implementation and vendor plugins present this same signature; the harness takes (oracle,
+// subject) and never knows which is which. The chip model does not yet: its GEMM is no op here, so
+// `lpconform chip run` and conformance/tests/chip check it; making it an Implementation through
+// the op registry is work in progress. A missing entry point means UNSUPPORTED — a status, never a
+// failure and never a pass.
 #pragma once
 
 #include <cstdint>
@@ -90,34 +92,29 @@ struct QuantizerParams {
   LsqParams lsq_activation;
 };
 
-// One batch of a quantizer op. The spans an op does not use are empty.
-//   Lsq:        x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (spec/quantizers.md §1.1-1.3).
-//   LsqInit:    the tensor x -> y[0] = s0 (§1.4), one output per batch.
-//   Requantize: values[i] (of requant.input_type, channel i % channels) -> out[i] (§2).
-//   Mx:         x[i] (float32) -> scale_codes[b] (E8M0, block b = i / mx.block), elem_codes[i]
-//               (§4.2-4.4); where a block's scale is NaN its element codes are unspecified (§4.4).
-//   Tpr:        the gradient tensor x (float32, finite), random[i] (stochastic roundings) ->
-//               out[0] = the GradScale exponent e (§3.4), elem_codes[i] (float4_e3m0_radix4) and
-//               y[i] (§3.3).
-//   SrFixed:    x[i] (float32, not NaN), random[i] -> out[i] = the clamped code, y[i] (§3.1).
-//   Ulq:        the tensor w = x (float32), dy = d (lab, laq) or the gradient (activation under
-//               proxy), else empty -> for n = |x|: out[i] = code i, out[n..n+3] = support, n1,
-//               iterations, converged (0/1), and with ulq_partition out[n+4+i] = step i (§5.7);
-//               y[i] = value i, y[n] = scale (§5.1-5.8).
-//   DynBits:    the map values[i] (C·H·W, row-major, signed b_h-bit) -> out[i] = y_i, out[n+b] =
-//               block b's bits, elem_codes[i] = 1 where element i runs low (§6).
-//   MxDequantize: mx_scales[b], mx_codes[i] (mx.element, block b = i / mx.block) -> mx_values[i] =
-//               X_b · P_i exactly (§4.5; NaN for a NaN scale or element code).
-//   MxDot:      vectors A (mx_scales, mx_codes) and B (mx_scales_b, mx_codes_b), both of element
-//               mx.element and block mx.block -> y[0] = the dot product in the declared float32 order (§4.6).
-//   Lsq with params->lsq_offset (LSQ+, §1.6): as Lsq, and dbeta[i].
-//   LsqDot:     values = w̄_0..w̄_(K-1) then x̄_0..x̄_(K-1) (codes of the weight grid params->lsq and the
-//               activation grid params->lsq_activation) -> out[0] = acc, out[1] = 1 when a partial
-//               sum in index order leaves int32 (else 0), out[2] = the k where it first does (K when
-//               none), y[0] = RN32(s_w·s_x·acc) (§1.7); acc and y are unspecified on an overflow.
-// Inputs are inside the op's domain (no element a REQUIRE of §1.5/§2.6 rejects) when the harness
-// builds the batch; an implementation that rejects an element returns Error and, when it knows,
-// stores the element's index in *failed_at.
+// One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
+//   Lsq: x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (§1.1-1.3); LSQ+ (params->lsq_offset, §1.6) adds dbeta[i].
+//   LsqInit: the tensor x -> y[0] = s0 (§1.4).
+//   LsqDot: values = K weight codes (grid params->lsq), then K activation codes (params->lsq_activation) ->
+//     out = {acc, 1 if a partial sum in index order leaves int32 else 0, the first k that does or K},
+//     y[0] = RN32(s_w·s_x·acc) (§1.7); acc and y are unspecified on an overflow.
+//   Requantize: values[i] (requant.input_type, channel i % channels) -> out[i] (§2).
+//   Mx: x[i] (float32) -> scale_codes[b] (E8M0, b = i / mx.block), elem_codes[i] (§4.2-4.4; unspecified in a
+//     block whose scale is NaN).
+//   MxDequantize: mx_scales[b], mx_codes[i] (mx.element) -> mx_values[i] = X_b·P_i exactly, NaN for a NaN scale or
+//     element (§4.5).
+//   MxDot: A = (mx_scales, mx_codes), B = (mx_scales_b, mx_codes_b), as above -> y[0], the dot product in the
+//     declared float32 order (§4.6).
+//   Tpr: the gradient x (float32, finite), random[i] (stochastic roundings) -> out[0] = the GradScale exponent e
+//     (§3.4), elem_codes[i] (float4_e3m0_radix4), y[i] (§3.3).
+//   SrFixed: x[i] (float32, not NaN), random[i] -> out[i] = the clamped code, y[i] (§3.1).
+//   Ulq: w = x (float32); dy = d (lab, laq), the gradient (proxy activation) or empty -> for n = |x|: out[i] =
+//     code i, out[n..n+3] = support, n1, iterations, converged (0/1); with ulq_partition out[n+4+i] = step i (§5.7);
+//     y[i] = value i, y[n] = scale (§5.1-5.8).
+//   DynBits: values = the map (C·H·W row-major, signed b_h-bit) -> out[i] = y_i, out[n+b] = block b's bits,
+//     elem_codes[i] = 1 where element i runs low (§6).
+// The harness passes only inputs in the op's domain (§1.5, §2.6); an implementation that rejects one returns Error
+// and, when it knows, stores its index in *failed_at.
 struct QuantizeBatch {
   Op op = Op::Lsq;
   const QuantizerParams* params = nullptr;
