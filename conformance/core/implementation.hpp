@@ -1,10 +1,9 @@
 // lpconform — an implementation under test, as the harness sees it.
 //
 // An Implementation is a name and a table of optional batch entry points. The reference, the fast
-// CPU implementation and vendor plugins present this same signature; the harness takes (oracle,
-// subject) and never knows which is which. The chip model does not yet: its GEMM is no op here, so
-// `lpconform chip run` and conformance/tests/chip check it; making it an Implementation through
-// the op registry is work in progress. A missing entry point means UNSUPPORTED — a status, never a
+// CPU implementation, the chip model (registry ops only: gemm, conv2d) and vendor plugins (encode
+// and decode only, until ABI v2) present this same signature; the harness takes (oracle, subject)
+// and never knows which is which. A missing entry point means UNSUPPORTED — a status, never a
 // failure and never a pass.
 #pragma once
 
