@@ -89,12 +89,10 @@ std::vector<Tensor> make_inputs(const Params& p, const chip::Layer& layer, std::
 
 namespace {
 
-std::vector<uint64_t> out_shape(const chip::Layer& layer) {
+std::vector<uint64_t> out_shape_of(const chip::Layer& layer) {
   if (layer.conv) return {layer.conv->ofmap_h(), layer.conv->ofmap_w(), layer.conv->filters};
   return {layer.gemm.m, layer.gemm.n};
 }
-
-}  // namespace
 
 std::vector<std::pair<std::string, Binding>> bindings(LayerOf layer_of) {
   auto bind = [=](bool reference) -> Binding {
@@ -103,7 +101,7 @@ std::vector<std::pair<std::string, Binding>> bindings(LayerOf layer_of) {
       const chip::Layer layer = layer_of(c);
       const chip::conformance::LayerData d = layer_data(c);
       const chip::ChipValues v = reference ? ref::chip::hardware_layer(config, layer, d.a, d.b, d.bias) : chip::values::run_layer(config, layer, d.a, d.b, d.bias);
-      outputs = {to_tensor(v.accumulators, out_shape(layer)), to_tensor(v.outputs, out_shape(layer))};
+      outputs = {to_tensor(v.accumulators, out_shape_of(layer)), to_tensor(v.outputs, out_shape_of(layer))};
       return OpStatus::Ok;
     };
   };
@@ -152,9 +150,17 @@ std::function<std::optional<std::string>(const OpCase&)> inputs_error(LayerOf la
   };
 }
 
-std::string verification_text() {
-  return "exact: accumulators and outputs bit for bit against the hardware-semantics reference (NaN as a class, -0 kept); accumulators against "
-         "exact math: integers exact (mod 2^W with wrap), floats within the dot-product bound (spec/chip.md §5.2)";
+
+}  // namespace
+
+void bind(OpSchema& op, LayerOf layer_of) {
+  op.verification.kind = Verification::Kind::Exact;
+  op.verification_text =
+      "exact: accumulators and outputs bit for bit against the hardware-semantics reference (NaN as a class, -0 kept); accumulators against "
+      "exact math: integers exact (mod 2^W with wrap), floats within the dot-product bound (spec/chip.md §5.2)";
+  op.inputs_error = inputs_error(layer_of);
+  op.compare = compare(layer_of);
+  op.bindings = bindings(layer_of);
 }
 
 }  // namespace lpc::ops::chip_layer

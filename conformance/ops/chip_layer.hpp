@@ -22,14 +22,11 @@ std::vector<Tensor> make_inputs(const Params& p, const chip::Layer& layer, std::
 // The layer of a case, from its input tensors' shapes (and stride); throws std::invalid_argument
 // when the shapes do not fit together.
 using LayerOf = chip::Layer (*)(const OpCase&);
-// The bindings: "reference" and "chip", outputs accumulator and output (M x N for a GEMM, OH x OW x
-// M for a convolution).
-std::vector<std::pair<std::string, Binding>> bindings(LayerOf layer_of);
-// The compare hook: exact against the oracle, then the accumulators against exact math.
-std::function<void(const OpCase&, std::span<const Tensor>, std::span<const Tensor>, CompareSink&)> compare(LayerOf layer_of);
-// The inputs_error hook: shapes, codes within the chip's operand formats, the bias's length.
-std::function<std::optional<std::string>(const OpCase&)> inputs_error(LayerOf layer_of);
-// The verification mode in words, for the op's declaration.
-std::string verification_text();
+// Declares what both ops share: the verification mode; the bindings "reference" (the
+// hardware-semantics reference) and "chip" (the value model), outputs accumulator and output (M x N
+// for a GEMM, OH x OW x M for a convolution); the compare hook (exact against the oracle, then the
+// accumulators against exact math); the inputs_error hook (shapes, codes within the chip's operand
+// formats, the bias's length).
+void bind(OpSchema& op, LayerOf layer_of);
 
 }  // namespace lpc::ops::chip_layer

@@ -92,8 +92,6 @@ OpSchema make_schema() {
                {"bias", ElemType::Int, {"m"}, "M int32 values added after the array (chips with bias = yes), else empty", true}};
   op.outputs = {{"accumulator", ElemType::Number, {"oh", "ow", "m"}, "OH x OW x M accumulators, OH = (H - R) / stride + 1"},
                 {"output", ElemType::Number, {"oh", "ow", "m"}, "OH x OW x M outputs of the vector processor and activation unit"}};
-  op.verification.kind = Verification::Kind::Exact;
-  op.verification_text = chip_layer::verification_text();
   op.params_error = [](const Params& p) -> std::optional<std::string> {
     if (p.integer("r") > p.integer("h") || p.integer("s") > p.integer("w")) return "the filter (r x s) must fit the input (h x w)";
     const chip::Layer layer = layer_of_shape(conv_of(p));
@@ -106,9 +104,7 @@ OpSchema make_schema() {
     return chip_layer::make_inputs(p, layer_of_shape(conv_of(p)), {u("h"), u("w"), u("c")}, {u("r"), u("s"), u("c"), u("m")});
   };
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{(inputs.boundary ? 9u : 0u) + inputs.random} * 2000; };
-  op.inputs_error = chip_layer::inputs_error(layer_of);
-  op.compare = chip_layer::compare(layer_of);
-  op.bindings = chip_layer::bindings(layer_of);
+  chip_layer::bind(op, layer_of);
   return op;
 }
 

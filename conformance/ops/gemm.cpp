@@ -79,8 +79,6 @@ OpSchema make_schema() {
                {"bias", ElemType::Int, {"col"}, "N int32 values added after the array (chips with bias = yes), else empty", true}};
   op.outputs = {{"accumulator", ElemType::Number, {"row", "col"}, "M x N accumulators as they leave the array (integer or float)"},
                 {"output", ElemType::Number, {"row", "col"}, "M x N outputs of the vector processor and activation unit"}};
-  op.verification.kind = Verification::Kind::Exact;
-  op.verification_text = chip_layer::verification_text();
   op.params_error = [](const Params& p) -> std::optional<std::string> {
     if (p.integer("m") * p.integer("n") * p.integer("k") > kMaxMacs) return "m·n·k above 2^22 multiply-accumulates";
     return std::nullopt;
@@ -91,9 +89,7 @@ OpSchema make_schema() {
                                    {static_cast<uint64_t>(p.integer("k")), static_cast<uint64_t>(p.integer("n"))});
   };
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{(inputs.boundary ? 15u : 0u) + inputs.random} * 2000; };
-  op.inputs_error = chip_layer::inputs_error(layer_of);
-  op.compare = chip_layer::compare(layer_of);
-  op.bindings = chip_layer::bindings(layer_of);
+  chip_layer::bind(op, layer_of);
   return op;
 }
 
