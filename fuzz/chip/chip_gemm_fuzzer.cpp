@@ -1,7 +1,7 @@
 // lpconform fuzz — the chip GEMM, differential: the fast GEMM (impls/fast/gemm) and the chip's value
-// model (impls/chip/values, accumulate_gemm) against the hardware-semantics reference
-// (reference/chip, hardware_layer), on small GEMMs under every PE mode's operand formats, integer
-// and float accumulators and fold depths.
+// model (impls/chip/values, accumulate_gemm: its float32 lanes and its bit-level adder), each
+// separately against the hardware-semantics reference (reference/chip, hardware_layer), on small
+// GEMMs under every PE mode's operand formats, integer and float accumulators and fold depths.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, codes from the front): the
 // operand pair (int8/int4/int2 with signed or unsigned A, any FP8 pair incl. mixed,
@@ -221,10 +221,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   compare(fast_signature, got, want, c, variant, eval_gemm_command(c, "reference"));
   if (!chip_range) return 0;
 
-  // 3. The chip's value model, the array alone.
-  chip::values::GemmKernelParams kernel{c.config.a_format, c.config.b_format, acc, c.config.fold_rows()};
-  chip::ChipTensor chip_values;
-  chip::values::accumulate_gemm(kernel, s, c.a, c.b, chip_values);
-  compare("chip-" + std::string(to_string(c.config.pe_mode)) + "-" + accumulator_text(acc), chip_values, want, c, "", eval_gemm_command(c, "chip"));
+  // 3. The chip's value model, the array alone: its float32 lanes (where they cover the case) and
+  //    its bit-level adder, each against the reference.
+  for (const bool bit_level : {false, true}) {
+    if (bit_level && !acc.is_float) break;
+    const chip::values::GemmKernelParams kernel{c.config.a_format, c.config.b_format, acc, c.config.fold_rows(), bit_level};
+    chip::ChipTensor chip_values;
+    chip::values::accumulate_gemm(kernel, s, c.a, c.b, chip_values);
+    compare("chip-" + std::string(to_string(c.config.pe_mode)) + "-" + accumulator_text(acc), chip_values, want, c,
+            bit_level ? "chip variant: bit-level" : "chip variant: lanes", eval_gemm_command(c, "chip"));
+  }
   return 0;
 }

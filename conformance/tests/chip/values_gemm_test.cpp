@@ -5,9 +5,9 @@
 //            prime and tile-relative shapes, K from 1 to 2999, fold rows 1, 7, 32 and none.
 //   [float]  FP8 pairs and FP4 x INT4 into float32 / float16 / bfloat16 / custom accumulators,
 //            RNE and truncation, with NaN and infinity codes in the `specials` data set.
-//            The same grid through the array kernel on every instruction set the CPU has and 1
-//            and 2 threads; accumulators with E = 3, 5, 8 and M = 3..23 in both roundings (the
-//            vectorized round-to-odd path up to M = 21 / 22, the bit-level path above), counting
+//            The same grid through the array kernel on the float32 lanes and on the bit-level
+//            adder; accumulators with E = 3, 5, 8 and M = 3..23 in both roundings (the lanes'
+//            round-to-odd adder up to M = 21 / 22, the bit-level path above), counting
 //            overflows, subnormal results and zeros; hand-computed ties, overflow thresholds,
 //            subnormal ties and cancellations.
 //   [pipeline] bias, requantization, float32 scaling, ReLU, clamp, table lookup.
@@ -80,33 +80,27 @@ struct Shape {
   uint64_t m, n, k;
 };
 
-std::vector<fast::GemmIsa> available_isas() {
-  std::vector<fast::GemmIsa> out;
-  for (const fast::GemmIsa isa : {fast::GemmIsa::Scalar, fast::GemmIsa::Avx2, fast::GemmIsa::Avx512})
-    if (fast::gemm_isa_available(isa)) out.push_back(isa);
-  return out;
-}
-
 bool same_float(double x, double y) { return (std::isnan(x) && std::isnan(y)) || std::bit_cast<uint64_t>(x) == std::bit_cast<uint64_t>(y); }
 
-// The array (accumulate_gemm) on every ISA and 1 and 2 threads against the hardware-semantics
-// reference, bit for bit (zero signs included, NaN as a class); returns the reference's accumulators.
+// The array (accumulate_gemm) on the float32 lanes (where they cover the accumulator) and on the
+// bit-level adder and rounder against the hardware-semantics reference, bit for bit (zero signs
+// included, NaN as a class); returns the reference's accumulators.
 std::vector<double> expect_array_matches(const ChipConfig& c, GemmShape shape, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b,
                                          const std::string& what) {
   Layer layer;
   layer.gemm = shape;
   const std::vector<double> want = ref::chip::hardware_layer(c, layer, a, b, {}).accumulators.floats;
-  for (const fast::GemmIsa isa : available_isas())
-    for (const int threads : {1, 2}) {
-      ChipTensor got;
-      values::accumulate_gemm({c.a_format, c.b_format, c.accumulator, c.fold_rows(), isa, threads}, shape, a, b, got);
-      REQUIRE(got.floats.size() == want.size());
-      for (size_t i = 0; i < want.size(); ++i) {
-        INFO(what << " " << c.accumulator.name() << " " << c.a_format->name << " x " << c.b_format->name << " R=" << c.fold_rows() << " isa=" << to_string(isa)
-                  << " threads=" << threads << ": C[" << i / shape.n << "][" << i % shape.n << "] got " << std::hexfloat << got.floats[i] << ", want " << want[i]);
-        REQUIRE(same_float(got.floats[i], want[i]));
-      }
+  for (const bool bit_level : {false, true}) {
+    ChipTensor got;
+    values::accumulate_gemm({c.a_format, c.b_format, c.accumulator, c.fold_rows(), bit_level}, shape, a, b, got);
+    REQUIRE(got.floats.size() == want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      INFO(what << " " << c.accumulator.name() << " " << c.a_format->name << " x " << c.b_format->name << " R=" << c.fold_rows()
+                << (bit_level ? " bit-level" : values::float_lanes_cover(*c.a_format, *c.b_format, c.accumulator) ? " lanes" : " bit-level (lanes do not cover)")
+                << ": C[" << i / shape.n << "][" << i % shape.n << "] got " << std::hexfloat << got.floats[i] << ", want " << want[i]);
+      REQUIRE(same_float(got.floats[i], want[i]));
     }
+  }
   return want;
 }
 // Prime sizes, sizes around the fold (R = 7, 32), and long K.
@@ -168,7 +162,7 @@ TEST_CASE("float modes: bit-exact vs reference, within the bound of exact math",
   CHECK(excluded > 0);
 }
 
-TEST_CASE("float modes on every instruction set and thread count: bit-exact vs reference", "[float]") {
+TEST_CASE("float modes on the lanes and the bit-level adder: bit-exact vs reference", "[float]") {
   struct Mode {
     const char *a, *b;
     AccumulatorSpec acc;
@@ -182,7 +176,7 @@ TEST_CASE("float modes on every instruction set and thread count: bit-exact vs r
       {"float4_e3m0_radix4", "int4", float_acc(4, 3, FloatRounding::NearestEven)},
       {"float8_e4m3fn", "float8_e5m2", float_acc(5, 10, FloatRounding::TowardZero)},
   };
-  // The kernel's tiles: 16 columns per vector block, blocks of 4 (AVX-512) or 2 rows, tails.
+  // The lanes' tiles: 16 columns per vector, blocks of 4 rows, tails.
   const std::vector<Shape> shapes{{1, 1, 1}, {3, 5, 7}, {2, 3, 33}, {5, 17, 40}, {9, 33, 97}, {1, 2, 1000}};
   uint64_t seed = 20000;
   int runs = 0;
@@ -197,6 +191,9 @@ TEST_CASE("float modes on every instruction set and thread count: bit-exact vs r
           ++runs;
         }
   CHECK(runs > 100);
+  // The presets' pairs run on the lanes.
+  CHECK(values::float_lanes_cover(format_by_name("float8_e5m2"), format_by_name("float8_e4m3b11fnuz"), float_acc(5, 10, FloatRounding::NearestEven)));
+  CHECK(values::float_lanes_cover(format_by_name("float4_e3m0_radix4"), format_by_name("int4"), float_acc(5, 10, FloatRounding::NearestEven)));
 }
 
 TEST_CASE("narrow float accumulators: E = 3, 5, 8 and M = 3..23, RNE and truncation", "[float]") {
@@ -223,7 +220,7 @@ TEST_CASE("narrow float accumulators: E = 3, 5, 8 and M = 3..23, RNE and truncat
 }
 
 // One output column: k products a[k]·b[k] of float8_e4m3fn codes (exact), accumulated by the
-// chip (every ISA and thread count, checked against the reference) with one fold of all of K.
+// chip (lanes and bit-level, checked against the reference) with one fold of all of K.
 double dot(AccumulatorSpec acc, const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
   const ChipConfig c = make_chip(PeMode::Fp8, "float8_e4m3fn", "float8_e4m3fn", acc, static_cast<uint32_t>(a.size()));
   return expect_array_matches(c, {1, 1, a.size()}, a, b, "known answer")[0];
@@ -301,6 +298,51 @@ TEST_CASE("presets and the vector processor", "[pipeline]") {
   for (const DataSet d : conformance::kAllDataSets) expect_pass(f, gemm(4, 6, 45), d, seed++);
   f.activation = Activation::Relu;
   expect_pass(f, gemm(4, 6, 45), DataSet::Specials, seed++);
+}
+
+// The rescale unit on every scheme the configuration declares (spec/chip.md §2, spec/quantizers.md
+// §2): per tensor and per column, output types and zero points, against the reference's outputs.
+TEST_CASE("vector processor: every requantization scheme", "[pipeline]") {
+  struct Requant {
+    RequantScheme scheme;
+    IntType output;
+    int32_t zp;
+    std::vector<int32_t> multipliers, shifts;
+    std::vector<float> scales;
+  };
+  const std::vector<int32_t> seven_multipliers{1 << 30, 1518500250, 3, 12345, 2147483647, 0, 1431655765};
+  const Requant cases[] = {
+      {RequantScheme::TosaSingleRound, IntType::I32, 0, {1 << 30}, {33}, {}},
+      {RequantScheme::TosaSingleRound, IntType::U16, 32768, seven_multipliers, {36, 37, 40, 34, 45, 38, 62}, {}},
+      {RequantScheme::TosaDoubleRound, IntType::I8, -3, {1518500250}, {40}, {}},
+      {RequantScheme::TosaDoubleRound, IntType::I16, 0, seven_multipliers, {33, 32, 35, 40, 62, 34, 39}, {}},
+      {RequantScheme::Gemmlowp, IntType::U8, 128, seven_multipliers, {31, 35, 40, 33, 45, 38, 62}, {}},
+      {RequantScheme::Gemmlowp, IntType::I8, 0, {1 << 30}, {39}, {}},
+      {RequantScheme::XnnpackFp32, IntType::I8, 5, {}, {}, {0.001f}},
+      {RequantScheme::XnnpackFp32, IntType::U8, 100, {}, {}, {0.5f, 1e-6f, 0.0625f, 0.999f, 2.3283064e-10f, 0.3f, 0.0001f}},
+      {RequantScheme::XnnpackRndnu, IntType::I16, 0, {}, {}, {0.5f, 1e-6f, 0.0625f, 0.999f, 2.3283064e-10f, 0.3f, 0.0001f}},
+      {RequantScheme::XnnpackRndnu, IntType::I8, -7, {}, {}, {0.00390625f}},
+  };
+  uint64_t seed = 7000;
+  for (const Requant& r : cases) {
+    ChipConfig c = chip_preset("int8-inference");
+    c.activation = Activation::None;
+    c.requant.scheme = r.scheme;
+    c.requant.output_type = r.output;
+    c.requant.output_zp = r.zp;
+    c.requant.multipliers = r.multipliers;
+    c.requant.shifts = r.shifts;
+    c.requant.scales = r.scales;
+    INFO(to_string(r.scheme) << " to " << to_string(r.output) << ", " << c.requant.channels() << " channel(s)");
+    REQUIRE(!config_error(c));
+    for (const DataSet d : {DataSet::Random, DataSet::Large, DataSet::Cancel, DataSet::Saturate}) expect_pass(c, gemm(5, 7, 67), d, seed++);
+  }
+  // A REQUIRE of §2.2 rejects the run: |value| >= 2^(shift-1).
+  ChipConfig c = chip_preset("int8-inference");
+  c.requant.shifts = {10};
+  const std::vector<uint8_t> a(2 * 67, 0x7F), b(67 * 3, 0x7F);
+  const std::vector<int32_t> bias(3, 0);
+  REQUIRE_THROWS_AS(values::run_layer(c, gemm(2, 3, 67), a, b, bias), std::invalid_argument);
 }
 
 TEST_CASE("convolution: direct reference vs the chip's im2col GEMM", "[conv]") {

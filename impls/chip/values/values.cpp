@@ -5,14 +5,14 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-#include "impls/fast/gemm/gemm.hpp"
-#include "impls/fast/quantizers/requantize.hpp"
+#include "impls/common/narrow_float_lanes.hpp"
 
 namespace lpc::chip::values {
 
@@ -313,21 +313,216 @@ void integer_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_
   int64_kernel(av.data(), bv.data(), out.ints.data(), s, fold_length(p.fold_rows, s.k), acc.int_bits, acc.overflow == IntOverflow::Saturate);
 }
 
-bool is_shifter_pair(const Format& a, const Format& b) { return a.is_float() && a.radix == 4 && a.man_bits == 0 && b.is_integer(); }
+// The FP4 × INT4 unit's pair (spec/chip.md §1.3): radix-4 mantissaless FP4 (sign, 3 exponent bits)
+// times int4.
+bool is_shifter_pair(const Format& a, const Format& b) {
+  return a.is_float() && a.radix == 4 && a.man_bits == 0 && a.bits == 4 && a.is_signed && b.is_integer() && b.bits == 4 && b.is_signed;
+}
+
+// The shifter's inputs (spec/chip.md §1.3): the int4 multiplicand as magnitude and sign (step 1),
+// the FP4 code as a shift count, a sign and whether it is a zero (steps 1-3).
+struct ShifterMultiplicand {
+  uint32_t magnitude;
+  bool negative;
+};
+ShifterMultiplicand shifter_multiplicand(uint8_t int4_code) {
+  const uint32_t i4 = int4_code & 0xF;
+  const bool negative = (i4 & 0x8) != 0;
+  return {negative ? 16 - i4 : i4, negative};  // |-8| = 8 needs the 4th bit
+}
+struct ShifterControl {
+  uint32_t shift;
+  bool negative, zero;
+};
+ShifterControl shifter_control(uint8_t fp4_code) {
+  const uint32_t exp_field = fp4_code & 0x7;  // sign bit 3, exponent field bits 0..2; field 0 is ±0
+  return {exp_field == 0 ? 0 : 2 * (exp_field - 1), (fp4_code & 0x8) != 0, exp_field == 0};
+}
+int shifter_exponent(const Format& fp4) { return 2 * (1 - fp4.bias); }  // the output's fixed point: 4^(1-B)
+
+// Whether (-1)^s·magnitude·2^exponent is a float32: at most 24 significant bits, the lowest at or
+// above 2^-149 (subnormals), the highest at or below 2^127.
+bool float32_exact(uint64_t magnitude, int exponent) {
+  if (magnitude == 0) return true;
+  const int low = std::countr_zero(magnitude), top = 63 - std::countl_zero(magnitude);
+  return top - low < 24 && exponent + low >= -149 && exponent + top <= 127;
+}
+
+float to_float32(const Operand& o) {  // precondition: float32_exact or a special
+  if (o.nan) return std::numeric_limits<float>::quiet_NaN();
+  const float magnitude = o.inf ? std::numeric_limits<float>::infinity() : std::ldexp(static_cast<float>(o.significand), o.exponent);
+  return o.negative ? -magnitude : magnitude;
+}
+
+// ---- the float array on float32 lanes ------------------------------------------------------------
+//
+// Lanes across output columns: 16 columns of C per vector, kRows rows of C advanced together (their
+// adder chains are independent), each lane adding its products in ascending k, fold by fold: the
+// declared order of §3.1, never reassociated. The multiplier hands exact float32 products (checked
+// over every code pair, float_lanes_cover); the adder is the float32 adder itself (float32 RNE) or
+// impls/common/narrow_float_lanes.hpp (narrower accumulators: one rounding of the exact sum).
+
+constexpr int kLanes = 16;
+constexpr int kRows = 4;
+using LaneF = common::lanes::Vec<kLanes>::F;
+using LaneU = common::lanes::Vec<kLanes>::U;
+using LaneI = common::lanes::Vec<kLanes>::I;
+
+enum class LaneAdder : uint8_t { Float32Rne, NarrowRne, NarrowTruncate };
+
+// Operands in lane layout: B's rows padded with zero columns to a multiple of kLanes.
+struct LaneOperands {
+  uint64_t k = 0, n_padded = 0, fold = 0;
+  const uint8_t* a = nullptr;  // M×K codes, indexing the tables below
+  // FP8 and other pairs: operand values, multiplied in float32 (exact by the check).
+  std::array<float, 256> a_value{};
+  const float* b = nullptr;  // K×n_padded
+  // The shifter: per FP4 code its shift and its output's unit, signed by the FP4 sign
+  // (±2^shifter_exponent; ±0 for the zero code, which gates the output); per B element the int4
+  // magnitude and sign bit. The product is (magnitude << shift)·unit, its sign flipped by B's.
+  std::array<uint32_t, 256> a_shift{};
+  std::array<float, 256> a_unit{};
+  const uint32_t* b_magnitude = nullptr;
+  const uint32_t* b_sign = nullptr;
+};
+
+template <LaneAdder Adder>
+static inline __attribute__((always_inline)) LaneF lane_add(LaneF acc, LaneF p, const common::lanes::Constants<kLanes>& k) {
+  if constexpr (Adder == LaneAdder::Float32Rne) return acc + p;  // the float32 adder: one RNE rounding
+  else return common::lanes::add_rounded<kLanes, Adder == LaneAdder::NarrowTruncate>(acc, p, k);
+}
+
+// Rows [i0, i0 + Rows), columns [j0, j0 + kLanes) of C.
+template <bool Shifter, LaneAdder Adder, int Rows>
+static inline __attribute__((always_inline)) void lane_block(const LaneOperands& p, const common::lanes::Constants<kLanes>& kc, uint64_t i0,
+                                                             uint64_t j0, float* c) {
+  LaneF out[Rows], part[Rows];
+#pragma GCC unroll 4
+  for (int r = 0; r < Rows; ++r) out[r] = LaneF{};
+  for (uint64_t k0 = 0; k0 < p.k; k0 += p.fold) {
+#pragma GCC unroll 4
+    for (int r = 0; r < Rows; ++r) part[r] = LaneF{};
+    const uint64_t k_end = std::min(p.k, k0 + p.fold);
+    for (uint64_t kk = k0; kk < k_end; ++kk) {
+      const uint64_t lane0 = kk * p.n_padded + j0;
+      if constexpr (Shifter) {
+        LaneU magnitude, sign;
+        std::memcpy(&magnitude, p.b_magnitude + lane0, sizeof magnitude);
+        std::memcpy(&sign, p.b_sign + lane0, sizeof sign);
+#pragma GCC unroll 4
+        for (int r = 0; r < Rows; ++r) {
+          const uint8_t code = p.a[(i0 + r) * p.k + kk];
+          const LaneU shifted = magnitude << p.a_shift[code];  // the binary shifter
+          const LaneF value = __builtin_convertvector(reinterpret_cast<LaneI>(shifted), LaneF) * p.a_unit[code];  // exact (float_lanes_cover)
+          const LaneF product = reinterpret_cast<LaneF>(reinterpret_cast<LaneU>(value) ^ sign);
+          part[r] = lane_add<Adder>(part[r], product, kc);
+        }
+      } else {
+        LaneF bv;
+        std::memcpy(&bv, p.b + lane0, sizeof bv);
+#pragma GCC unroll 4
+        for (int r = 0; r < Rows; ++r) part[r] = lane_add<Adder>(part[r], bv * p.a_value[p.a[(i0 + r) * p.k + kk]], kc);  // exact
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < Rows; ++r) out[r] = lane_add<Adder>(out[r], part[r], kc);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < Rows; ++r) std::memcpy(c + (i0 + r) * p.n_padded + j0, &out[r], sizeof(LaneF));
+}
+
+template <bool Shifter, LaneAdder Adder>
+static inline __attribute__((always_inline)) void lane_rows(const LaneOperands& p, const common::NarrowFloat& acc, uint64_t m, float* c) {
+  common::lanes::Constants<kLanes> kc{};
+  if constexpr (Adder != LaneAdder::Float32Rne) kc = common::lanes::constants<kLanes>(acc);
+  for (uint64_t j0 = 0; j0 < p.n_padded; j0 += kLanes) {
+    uint64_t i = 0;
+    for (; i + kRows <= m; i += kRows) lane_block<Shifter, Adder, kRows>(p, kc, i, j0, c);
+    for (; i < m; ++i) lane_block<Shifter, Adder, 1>(p, kc, i, j0, c);
+  }
+}
+
+// One clone per instruction-set level, chosen at load time; the value is the same in each.
+__attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"))) void float_lanes_kernel(
+    const LaneOperands& p, const common::NarrowFloat& acc, LaneAdder adder, bool shifter, uint64_t m, float* c) {
+  switch (adder) {
+    case LaneAdder::Float32Rne: return shifter ? lane_rows<true, LaneAdder::Float32Rne>(p, acc, m, c) : lane_rows<false, LaneAdder::Float32Rne>(p, acc, m, c);
+    case LaneAdder::NarrowRne: return shifter ? lane_rows<true, LaneAdder::NarrowRne>(p, acc, m, c) : lane_rows<false, LaneAdder::NarrowRne>(p, acc, m, c);
+    case LaneAdder::NarrowTruncate:
+      return shifter ? lane_rows<true, LaneAdder::NarrowTruncate>(p, acc, m, c) : lane_rows<false, LaneAdder::NarrowTruncate>(p, acc, m, c);
+  }
+}
+
+std::optional<LaneAdder> lane_adder(const AccumulatorSpec& acc) {
+  const bool truncate = acc.rounding == FloatRounding::TowardZero;
+  if (acc.exp_bits == 8 && acc.man_bits == 23 && !truncate) return LaneAdder::Float32Rne;
+  if (common::narrow_float_covers(acc.exp_bits, acc.man_bits, truncate)) return truncate ? LaneAdder::NarrowTruncate : LaneAdder::NarrowRne;
+  return std::nullopt;
+}
+
+// Whether every product the multiplier hands over is a float32 (and, multiplying in float32, every
+// operand), so the lanes compute the same exact products.
+bool lane_products_exact(const Format& fa, const Format& fb) {
+  const std::array<Operand, 256> ta = operand_table(fa), tb = operand_table(fb);
+  const bool shifter = is_shifter_pair(fa, fb);
+  if (shifter && !float32_exact(1, shifter_exponent(fa))) return false;
+  for (uint32_t x = 0; x < fa.code_count(); ++x) {
+    if (!shifter && !float32_exact(ta[x].significand, ta[x].exponent)) return false;
+    for (uint32_t y = 0; y < fb.code_count(); ++y) {
+      if (x == 0 && !shifter && !float32_exact(tb[y].significand, tb[y].exponent)) return false;
+      const Product p = shifter ? shifter_product(fa, static_cast<uint8_t>(x), static_cast<uint8_t>(y)) : multiply(ta[x], tb[y]);
+      if (!float32_exact(p.magnitude, p.exponent)) return false;
+    }
+  }
+  return true;
+}
+
+void float_gemm_lanes(const GemmKernelParams& p, LaneAdder adder, GemmShape s, std::span<const uint8_t> a, std::span<const uint8_t> b,
+                      ChipTensor& out) {
+  const Format &fa = *p.a_format, &fb = *p.b_format;
+  const uint64_t n_padded = (s.n + kLanes - 1) / kLanes * kLanes;
+  LaneOperands ops{s.k, n_padded, fold_length(p.fold_rows, s.k), a.data()};
+  std::vector<float> b32, c32(s.m * n_padded);
+  std::vector<uint32_t> b_magnitude, b_sign;
+  if (is_shifter_pair(fa, fb)) {
+    std::array<ShifterMultiplicand, 16> multiplicand;
+    for (uint8_t code = 0; code < 16; ++code) multiplicand[code] = shifter_multiplicand(code);
+    const float unit = std::ldexp(1.0f, shifter_exponent(fa));
+    for (uint32_t code = 0; code < 256; ++code) {
+      const ShifterControl ctl = shifter_control(static_cast<uint8_t>(code));
+      ops.a_shift[code] = ctl.shift, ops.a_unit[code] = (ctl.negative ? -1.0f : 1.0f) * (ctl.zero ? 0.0f : unit);
+    }
+    b_magnitude.assign(s.k * n_padded, 0), b_sign.assign(s.k * n_padded, 0);
+    for (uint64_t kk = 0; kk < s.k; ++kk)
+      for (uint64_t n = 0; n < s.n; ++n) {
+        const ShifterMultiplicand& v = multiplicand[b[kk * s.n + n] & 0xF];
+        b_magnitude[kk * n_padded + n] = v.magnitude, b_sign[kk * n_padded + n] = v.negative ? 0x80000000u : 0;
+      }
+    ops.b_magnitude = b_magnitude.data(), ops.b_sign = b_sign.data();
+  } else {
+    const std::array<Operand, 256> ta = operand_table(fa), tb = operand_table(fb);
+    std::array<float, 256> vb{};
+    for (uint32_t code = 0; code < 256; ++code) ops.a_value[code] = to_float32(ta[code & fa.code_mask()]), vb[code] = to_float32(tb[code & fb.code_mask()]);
+    b32.assign(s.k * n_padded, 0.0f);
+    for (uint64_t kk = 0; kk < s.k; ++kk)
+      for (uint64_t n = 0; n < s.n; ++n) b32[kk * n_padded + n] = vb[b[kk * s.n + n]];
+    ops.b = b32.data();
+  }
+  const common::NarrowFloat narrow = adder == LaneAdder::Float32Rne
+                                         ? common::NarrowFloat{}
+                                         : common::narrow_float(p.accumulator.exp_bits, p.accumulator.man_bits, adder == LaneAdder::NarrowTruncate);
+  float_lanes_kernel(ops, narrow, adder, is_shifter_pair(fa, fb), s.m, c32.data());
+  for (uint64_t m = 0; m < s.m; ++m)
+    for (uint64_t n = 0; n < s.n; ++n) out.floats[m * s.n + n] = c32[m * n_padded + n];
+}
 
 void float_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_t> a, std::span<const uint8_t> b, ChipTensor& out) {
-  // 0. The vectorized array where it covers the accumulator (values.hpp, impls/fast/gemm): the same
-  //    exact products, the same order, the same roundings.
   const Format &fa = *p.a_format, &fb = *p.b_format;
-  const fast::Accumulator vector_acc = fast::Accumulator::floating(
-      p.accumulator.exp_bits, p.accumulator.man_bits,
-      p.accumulator.rounding == FloatRounding::TowardZero ? fast::FloatRounding::Truncate : fast::FloatRounding::Rne);
   out.is_float = true;
   out.floats.assign(s.m * s.n, 0.0);
-  if (fast::gemm_float_vectorized(fa, fb, vector_acc)) {
-    fast::gemm_float({&fa, &fb, vector_acc, p.fold_rows, p.isa, p.max_threads}, s, a, b, out.floats);
-    return;
-  }
+  // 0. The float32 lanes where they cover the operands and the accumulator (the same exact
+  //    products, order and roundings as below).
+  if (!p.bit_level && float_lanes_cover(fa, fb, p.accumulator)) return float_gemm_lanes(p, *lane_adder(p.accumulator), s, a, b, out);
   // 1. The multiplier, tabulated over all code pairs (at most 256 x 256 products).
   const std::array<Operand, 256> ta = operand_table(fa), tb = operand_table(fb);
   const bool shifter = is_shifter_pair(fa, fb);
@@ -377,6 +572,50 @@ double scale_to_float32(double value, float scale) {
   return static_cast<double>(std::bit_cast<float>(static_cast<uint32_t>(bits)));
 }
 
+// The rescale unit (spec/chip.md §4 step 2): spec/quantizers.md §2 for an i32 input, in 128-bit
+// integers (value·m + 2^(shift-1) + 2^30 < 2^95) or, for xnnpack-fp32, the float32 steps it names.
+// Writes the output into `out` and returns nullptr, or returns why a REQUIRE rejects the element.
+__extension__ typedef __int128 i128;
+const char* rescale(const RequantParams& p, int64_t in, size_t channel, int64_t& out) {
+  const int64_t value = in - p.input_zp;  // §2.1
+  const int64_t lo = int_type_min(p.output_type), hi = int_type_max(p.output_type);
+  const auto shifted = [](i128 x, int shift) { return static_cast<int64_t>(x >> shift); };  // asr: floor
+  int64_t r = 0;
+  switch (p.scheme) {
+    case RequantScheme::TosaSingleRound:
+    case RequantScheme::TosaDoubleRound:
+    case RequantScheme::Gemmlowp: {
+      const int shift = p.shifts[channel];
+      const i128 product = static_cast<i128>(value) * p.multipliers[channel];
+      if (p.scheme == RequantScheme::Gemmlowp) {
+        if (value < INT32_MIN || value > INT32_MAX) return "value minus zero point does not fit int32 (gemmlowp)";
+      } else if (value < -(int64_t{1} << (shift - 1)) || value >= (int64_t{1} << (shift - 1))) {
+        return "value outside [-2^(shift-1), 2^(shift-1)) required by the shift (TOSA REQUIRE)";
+      }
+      // §2.2: ties toward +inf; §2.3, §2.4 (shift > 31): TOSA's one shift with the ±2^30 nudge.
+      const bool two_roundings = p.scheme != RequantScheme::TosaSingleRound && shift > 31;
+      r = shifted(product + (i128{1} << (shift - 1)) + (two_roundings ? (value >= 0 ? 1 : -1) * (i128{1} << 30) : 0), shift);
+      if (!p.scale32 && (r < INT32_MIN || r > INT32_MAX)) return "scaled value does not fit int32 (scale16 REQUIRE)";
+      break;
+    }
+    case RequantScheme::XnnpackFp32: {  // §2.5: RNE(clamp(fl32(fl32(value)·scale))), lrintf's default rounding
+      const float f = static_cast<float>(value) * p.scales[channel];
+      r = static_cast<int64_t>(std::nearbyint(std::clamp(f, static_cast<float>(lo - p.output_zp), static_cast<float>(hi - p.output_zp))));
+      break;
+    }
+    case RequantScheme::XnnpackRndnu: {  // §2.5: the 24-bit significand and k = 150 - biased exponent
+      const uint32_t bits = std::bit_cast<uint32_t>(p.scales[channel]);
+      const int k = 150 - static_cast<int>((bits >> 23) & 0xFF);
+      r = shifted(static_cast<i128>(value) * ((bits & 0x7FFFFF) | 0x800000) + (i128{1} << (k - 1)), k);
+      break;
+    }
+  }
+  const int64_t with_zp = r + p.output_zp;
+  if (with_zp < INT32_MIN || with_zp > INT32_MAX) return "adding the output zero point overflows int32";
+  out = std::clamp(with_zp, lo, hi);
+  return nullptr;
+}
+
 void vector_and_activation(const ChipConfig& c, std::span<const int32_t> bias, uint64_t n_count, ChipValues& v) {
   const ChipTensor& acc = v.accumulators;
   ChipTensor& out = v.outputs;
@@ -402,17 +641,9 @@ void vector_and_activation(const ChipConfig& c, std::span<const int32_t> bias, u
   if (c.output == OutputStage::Requantize) {
     const RequantParams& p = c.requant;
     if (p.channels() > 1 && p.channels() != n_count) throw std::invalid_argument("requantize: " + std::to_string(p.channels()) + " channels for " + std::to_string(n_count) + " output columns");
-    std::optional<fast::RequantError> error;
-    if (p.output_type == IntType::I8 && p.channels() == 1) {  // the vectorized int32 -> int8 rescale unit
-      const std::vector<int32_t> in(out.ints.begin(), out.ints.end());  // W <= 32 (config_error)
-      std::vector<int8_t> narrow(in.size());
-      error = fast::requantize_to_int8(p, in, narrow);
-      std::copy(narrow.begin(), narrow.end(), out.ints.begin());
-    } else {
-      const std::vector<int64_t> in = out.ints;
-      error = fast::requantize(p, in, out.ints);
-    }
-    if (error) throw std::invalid_argument("requantize rejected element " + std::to_string(error->index) + ": " + error->message);
+    for (size_t i = 0; i < out.ints.size(); ++i)
+      if (const char* error = rescale(p, out.ints[i], p.channels() == 1 ? 0 : i % n_count, out.ints[i]))
+        throw std::invalid_argument("requantize rejected element " + std::to_string(i) + ": " + error);
   }
   for (int64_t& x : out.ints) {
     if (c.activation == Activation::Relu) x = std::max<int64_t>(x, 0);
@@ -428,17 +659,14 @@ void check_size(std::span<const uint8_t> s, uint64_t want, const char* what) {
 }  // namespace
 
 Product shifter_product(const Format& fp4, uint8_t fp4_code, uint8_t int4_code) {
-  // 1. The int4 multiplicand: two's complement, magnitude and sign (|-8| = 8 needs the 4th bit).
-  const uint32_t i4 = int4_code & 0xF;
-  const bool int_negative = (i4 & 0x8) != 0;
-  const uint64_t magnitude = int_negative ? 16 - i4 : i4;
-  // 2. The FP4 multiplier: sign bit 3, exponent field bits 0..2; field 0 is ±0 (spec/formats.md §4).
-  const uint32_t exp_field = fp4_code & 0x7;
+  // Steps 1-3 of spec/chip.md §1.3: the magnitude shifted by 2·(field - 1) (two binary shifter
+  // stages per radix-4 exponent step), the sign the XOR of both, the fixed point 4^(1-B).
+  const ShifterMultiplicand v = shifter_multiplicand(int4_code);
+  const ShifterControl ctl = shifter_control(fp4_code);
   Product p;
-  p.negative = int_negative != ((fp4_code & 0x8) != 0);
-  p.exponent = 2 * (1 - fp4.bias);  // the shifter output's fixed point: the smallest binade 4^(1-B)
-  // 3. Shift by 2·(field - 1) (two binary shifter stages per exponent step of radix 4).
-  p.magnitude = exp_field == 0 ? 0 : magnitude << (2 * (exp_field - 1));
+  p.negative = v.negative != ctl.negative;
+  p.exponent = shifter_exponent(fp4);
+  p.magnitude = ctl.zero ? 0 : uint64_t{v.magnitude} << ctl.shift;
   return p;
 }
 
@@ -459,6 +687,11 @@ void im2col(const ConvShape& cv, std::span<const uint8_t> ifmap, std::span<uint8
         const uint8_t* src = ifmap.data() + ((y * cv.stride + r) * cv.ifmap_w + x * cv.stride) * cv.channels;
         dst = std::copy(src, src + uint64_t{cv.filter_w} * cv.channels, dst);  // (s, c) contiguous in NHWC
       }
+}
+
+bool float_lanes_cover(const Format& a_format, const Format& b_format, const AccumulatorSpec& accumulator) {
+  return accumulator.is_float && a_format.bits <= 8 && b_format.bits <= 8 &&
+         lane_adder(accumulator) && lane_products_exact(a_format, b_format);
 }
 
 void accumulate_gemm(const GemmKernelParams& p, GemmShape s, std::span<const uint8_t> a, std::span<const uint8_t> b, ChipTensor& out) {

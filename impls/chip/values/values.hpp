@@ -1,22 +1,20 @@
 // lpconform chip — the value model of the bundled chip (spec/chip.md §1, §3, §4): values computed
 // the way the hardware computes them. Products come from the PE mode's multiplier (integer
 // multiply, FP8 significand multiply, or the FP4 × INT4 binary shifter); the accumulator is a
-// W-bit two's complement register or a float register rounded on its integer bit pattern after
-// every addition, in the weight-stationary array's fold order (float accumulators that
-// impls/fast/gemm vectorizes run there, lanes across output columns, the same roundings in the
-// same order); then the vector processor (bias, requantization through impls/fast/quantizers,
-// float32 scaling) and the activation unit.
+// W-bit two's complement register or a float register rounded after every addition, in the
+// weight-stationary array's fold order (float accumulators on float32 lanes across output
+// columns where they cover them, else on the bit-level adder and rounder); then the vector
+// processor (bias, the rescale unit of spec/quantizers.md §2, float32 scaling) and the activation
+// unit.
 //
-// An implementation under test like any vendor's: it never includes reference/ (DESIGN.md rule 1);
-// conformance/chip checks it against reference/chip. The inner GEMM is one call
-// (accumulate_gemm) with the declared-accumulation semantics of spec/chip.md §3, so an optimized
-// kernel (impls/fast/gemm) can replace it without touching the rest.
+// An implementation under test like any vendor's: it never includes reference/ (DESIGN.md rule 1)
+// nor impls/fast (its datapath is its own; the one shared primitive is spec/chip.md §3.5);
+// conformance/chip checks it against reference/chip.
 #pragma once
 
 #include <cstdint>
 #include <span>
 
-#include "impls/fast/gemm/gemm.hpp"
 #include "spec/chip/config.hpp"
 #include "spec/chip/layer.hpp"
 
@@ -44,24 +42,24 @@ struct GemmKernelParams {
   const Format* b_format = nullptr;
   AccumulatorSpec accumulator;
   uint32_t fold_rows = 0;  // R; 0 = one fold holding all of K
-  // The vectorized float array (impls/fast/gemm) where it covers the formats and accumulator:
-  // which instruction set and how many threads (rows of C split among them; 0 = hardware
-  // concurrency). Neither changes a value.
-  fast::GemmIsa isa = fast::GemmIsa::Auto;
-  int max_threads = 1;
+  // Float accumulators: true sends every addition through the bit-level adder and rounder
+  // (float_accumulate) even where the float32 lanes cover them. Never changes a value.
+  bool bit_level = false;
 };
 
 // C = A × B accumulated as spec/chip.md §3 declares; `out` gets the accumulators (ints sign-extended
-// from W bits, or float values as doubles), M·N of them. Integer formats multiply as integers; a
-// radix-4 mantissaless format times an integer goes through the shifter unit; other float pairs
-// multiply significands. A float accumulator that impls/fast/gemm vectorizes (float32 RNE, or
-// E <= 8 with M <= 21 RNE / M <= 22 truncation, products exact in float32: every FP8 pair and
-// FP4 × INT4) runs there, lanes across output columns, each lane in the declared order; the others
-// run the bit-level adder and rounder below (float_accumulate). Throws std::invalid_argument for a
-// missing format, an integer accumulator with float operands, a float accumulator with two
-// integer operands, wrong span sizes, or an ISA the CPU lacks.
+// from W bits, or float values as doubles), M·N of them. Integer formats multiply as integers;
+// FP4 × INT4 goes through the shifter unit; other float pairs multiply significands. A float
+// accumulator runs on float32 lanes across output columns (each lane in the declared order) when
+// float_lanes_cover says so, else on float_accumulate. Throws std::invalid_argument for a missing
+// format, an integer accumulator with float operands, or wrong span sizes.
 void accumulate_gemm(const GemmKernelParams& params, GemmShape shape, std::span<const uint8_t> a,
                      std::span<const uint8_t> b, ChipTensor& out);
+
+// Whether the float32 lanes run this float accumulator: float32 RNE, or E <= 8 with M <= 21 (RNE)
+// or M <= 22 (truncation) (impls/common/narrow_float_lanes.hpp), and every product of the two
+// formats a float32.
+bool float_lanes_cover(const Format& a_format, const Format& b_format, const AccumulatorSpec& accumulator);
 
 // ---- units exposed for exhaustive tests ----------------------------------------------------------
 

@@ -264,21 +264,13 @@ struct FloatFormat {
 
 // The vector kernel for an accumulator, when every product of the two formats is exact in float32
 // (gemm_kernels.hpp): float32 RNE itself, or a narrower accumulator that float32 refines by at
-// least two bits (RNE) or one (truncation) everywhere (gemm_narrow_float.hpp, step 3).
+// least two bits (RNE) or one (truncation) everywhere (impls/common/narrow_float_lanes.hpp, step 3).
 enum class FloatKernel : uint8_t { None, Float32Rne, Narrow };
 FloatKernel float_kernel(const Accumulator& acc, const ValueRange& ra, const ValueRange& rb) {
   if (!products_exact(ra, rb, 24, -149, 127)) return FloatKernel::None;
   const bool truncate = acc.rounding == FloatRounding::Truncate;
   if (acc.exp_bits == 8 && acc.man_bits == 23 && !truncate) return FloatKernel::Float32Rne;
-  return acc.exp_bits <= 8 && acc.man_bits <= (truncate ? 22 : 21) ? FloatKernel::Narrow : FloatKernel::None;
-}
-
-detail::NarrowFloat narrow_float(const Accumulator& acc) {
-  const int emin = 2 - (1 << (acc.exp_bits - 1)), emax = (1 << (acc.exp_bits - 1)) - 1;
-  const auto power = [](int e) { return std::ldexp(1.0f, e); };  // exact: e in -148..22
-  const float max_finite = std::ldexp(static_cast<float>((uint32_t{1} << (acc.man_bits + 1)) - 1), emax - acc.man_bits);
-  return {23 - acc.man_bits, std::bit_cast<uint32_t>(power(emin)), std::bit_cast<uint32_t>(max_finite),
-          power(emin - acc.man_bits + 23), power(emin - acc.man_bits), acc.rounding == FloatRounding::Truncate};
+  return common::narrow_float_covers(acc.exp_bits, acc.man_bits, truncate) ? FloatKernel::Narrow : FloatKernel::None;
 }
 
 void gemm_float_scalar(const GemmParams& params, chip::GemmShape s, const std::array<double, 256>& va,
@@ -402,7 +394,7 @@ void gemm_float(const GemmParams& params, chip::GemmShape shape, std::span<const
   const auto run_narrow = isa == GemmIsa::Avx512 ? detail::run_f32_narrow_avx512
                           : isa == GemmIsa::Avx2 ? detail::run_f32_narrow_avx2
                                                  : detail::run_f32_narrow_scalar;
-  const detail::NarrowFloat narrow = narrow_float(acc);
+  const common::NarrowFloat narrow = common::narrow_float(acc.exp_bits, acc.man_bits, acc.rounding == FloatRounding::Truncate);
   for_row_ranges(shape.m, params.max_threads, [&](uint64_t m0, uint64_t m1) {
     if (kernel == FloatKernel::Float32Rne) run_rne(operands, m0, m1, out.data());
     else run_narrow(operands, narrow, m0, m1, out.data());

@@ -34,7 +34,8 @@
 //     bfloat16, e4m3-like custom widths) with the same exact float32 products: the same vectors,
 //     each addition made exact by TwoSum, rounded to odd at float32 precision and then rounded on
 //     the bit pattern to the accumulator (a rounding to odd 2+ bits finer than the target, then
-//     the target rounding, is the target rounding of the exact sum: gemm_narrow_float.hpp);
+//     the target rounding, is the target rounding of the exact sum: impls/common/narrow_float_lanes.hpp,
+//     the one primitive this GEMM shares with the chip model);
 //   - everything else (saturating or wide integer accumulators, float accumulators with E > 8 or
 //     M above those bounds, float32 truncation): a scalar path that rounds every addition on the
 //     bit pattern of the double sum when TwoSum shows it exact, on 128-bit integer significands

@@ -9,11 +9,13 @@
 //     multiply-add equals fl(fl(a·b) + part): one rounding per addition, as declared;
 //   narrower float systolic sums: the same order, each addition rounded into a declared
 //     accumulator with E <= 8, M <= 21 (RNE) or M <= 22 (truncation) by TwoSum, round-to-odd at
-//     float32 and a rounding on the bit pattern (gemm_narrow_float.hpp has the proof).
+//     float32 and a rounding on the bit pattern (impls/common/narrow_float_lanes.hpp has the proof).
 #pragma once
 
 #include <cstdint>
 #include <vector>
+
+#include "impls/common/narrow_float_lanes.hpp"
 
 namespace lpc::fast::detail {
 
@@ -52,15 +54,8 @@ void run_f32_rne_avx2(const F32Operands& p, uint64_t m_begin, uint64_t m_end, fl
 void run_f32_rne_avx512(const F32Operands& p, uint64_t m_begin, uint64_t m_end, float* c);
 
 // A declared float accumulator (E <= 8; M <= 21 with RNE, M <= 22 with truncation) as float32 bit
-// constants, emin = 2 - 2^(E-1), emax = 2^(E-1) - 1.
-struct NarrowFloat {
-  int drop_bits = 0;              // 23 - M: float32 fraction bits below the accumulator's quantum
-  uint32_t min_normal_bits = 0;   // float32 pattern of 2^emin
-  uint32_t max_bits = 0;          // float32 pattern of the largest finite value (2 - 2^-M)·2^emax
-  float subnormal_magic = 0;      // 2^(emin - M + 23): float32 spacing 2^(emin - M) above it
-  float subnormal_quantum = 0;    // 2^(emin - M)
-  bool truncate = false;
-};
+// constants (impls/common/narrow_float_lanes.hpp).
+using common::NarrowFloat;
 // The float32 systolic sums of run_f32_rne_*, every addition rounded into `accumulator`; the
 // values in c are accumulator values (float32 holds them exactly).
 void run_f32_narrow_scalar(const F32Operands& p, const NarrowFloat& accumulator, uint64_t m_begin, uint64_t m_end, float* c);
