@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "conformance/formats/cases.hpp"
+#include "conformance/ops/op.hpp"
 #include "reference/formats/exact_value.hpp"
 
 namespace lpc {
@@ -81,6 +82,9 @@ void record_failing_input(ItemResult& r, const Case& c, size_t i, const std::str
 Case make_case(const Item& item, uint64_t seed) {
   if (is_quantizer(item.op))
     throw std::invalid_argument("item " + item.signature("").substr(1) + ": quantizer ops are not supported in vector mode yet");
+  if (item.op == Op::Registered)
+    throw std::invalid_argument("item " + item.signature("").substr(1) + ": ops of the registry (" + item.schema->name +
+                                ") are not supported in vector mode yet");
   Case c;
   c.op = item.op;
   c.format = item.format;
