@@ -175,7 +175,7 @@ std::vector<uint64_t> checked_rows(uint64_t m, uint64_t max_rows, uint64_t seed)
 // The GEMM the references compute for `rows` of C: those rows of A, and for a convolution the
 // im2col rows of those output pixels (k in the order r, s, c of spec/chip/layer.hpp), gathered
 // here from the NHWC ifmap — the chip's own im2col is part of what is checked.
-std::vector<uint8_t> rows_of_a(const Layer& layer, std::span<const uint8_t> a, const std::vector<uint64_t>& rows) {
+std::vector<uint8_t> rows_of_a(const Layer& layer, std::span<const uint8_t> a, std::span<const uint64_t> rows) {
   const uint64_t k = layer.gemm.k;
   std::vector<uint8_t> out;
   out.reserve(rows.size() * k);
@@ -202,8 +202,7 @@ ExactMathCounts check_exact_math(const ChipConfig& config, const Layer& layer, c
   const AccumulatorSpec& spec = config.accumulator;
   Layer checked;
   checked.gemm = {rows.size(), layer.gemm.n, layer.gemm.k};
-  const std::vector<uint64_t> row_list(rows.begin(), rows.end());
-  const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, row_list);
+  const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, rows);
   const ref::chip::ExactResult exact = ref::chip::exact_layer(*config.a_format, *config.b_format, checked, a_rows, data.b);
   const bool wrap = spec.overflow == IntOverflow::Wrap;
   const uint64_t n_count = layer.gemm.n;

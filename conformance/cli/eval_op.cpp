@@ -143,7 +143,7 @@ std::string help_text(const ops::OpSchema& op) {
   for (const ops::TensorSpec& t : op.inputs) h += "  " + t.name + ": " + t.doc + "\n";
   h += "stdout: CSV of the outputs, exact decimals (nan, inf, -inf; -0 kept):\n";
   for (const ops::TensorSpec& t : op.outputs) h += "  " + t.name + ": " + t.doc + "\n";
-  return h + "Verification in `run`: " + op.verification_text;
+  return h + "Verification in `run`: " + op.verification.text;
 }
 
 }  // namespace

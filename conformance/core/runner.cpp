@@ -25,7 +25,8 @@ uint64_t mix(uint64_t z) {
 
 // A rough cost, to start the heaviest groups first.
 uint64_t cost(const Item& item) {
-  if (item.op == Op::Registered) return item.schema->cost ? item.schema->cost(item.op_params, item.inputs) : 1000;
+  if (item.op == Op::Registered)
+    return item.schema->cost ? item.schema->cost(item.op_params, item.inputs) : 1000 * item.schema->cases(item.op_params, item.inputs, 0).size();
   if (is_quantizer(item.op)) return quantizer_cases::cost(item);
   if (item.op == Op::Decode) return item.format->code_count();
   uint64_t n = item.inputs.all ? 65536 : item.inputs.random;

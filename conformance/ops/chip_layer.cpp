@@ -155,7 +155,7 @@ std::function<std::optional<std::string>(const OpCase&)> inputs_error(LayerOf la
 
 void bind(OpSchema& op, LayerOf layer_of) {
   op.verification.kind = Verification::Kind::Exact;
-  op.verification_text =
+  op.verification.text =
       "exact: accumulators and outputs bit for bit against the hardware-semantics reference (NaN as a class, -0 kept); accumulators against "
       "exact math: integers exact (mod 2^W with wrap), floats within the dot-product bound (spec/chip.md §5.2)";
   op.inputs_error = inputs_error(layer_of);

@@ -103,7 +103,6 @@ OpSchema make_schema() {
     auto u = [&](const char* n) { return static_cast<uint64_t>(p.integer(n)); };
     return chip_layer::make_inputs(p, layer_of_shape(conv_of(p)), {u("h"), u("w"), u("c")}, {u("r"), u("s"), u("c"), u("m")});
   };
-  op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{(inputs.boundary ? 9u : 0u) + inputs.random} * 2000; };
   chip_layer::bind(op, layer_of);
   return op;
 }

@@ -365,7 +365,6 @@ ItemResult check_item(const Item& item, const CheckContext& context) {
   r.item = item;
   r.signature = item.signature(context.subject->name);
   r.verification = op.verification;
-  r.verification.text = op.verification_text;
   try {
     for (const Params& params : op.cases(item.op_params, item.inputs, context.seed)) {
       OpCase c{&op, params, op.make_inputs ? op.make_inputs(params) : std::vector<Tensor>{}};

@@ -88,7 +88,6 @@ OpSchema make_schema() {
     return chip_layer::make_inputs(p, generated_layer(p), {static_cast<uint64_t>(p.integer("m")), static_cast<uint64_t>(p.integer("k"))},
                                    {static_cast<uint64_t>(p.integer("k")), static_cast<uint64_t>(p.integer("n"))});
   };
-  op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{(inputs.boundary ? 15u : 0u) + inputs.random} * 2000; };
   chip_layer::bind(op, layer_of);
   return op;
 }

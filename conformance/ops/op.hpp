@@ -75,8 +75,7 @@ struct OpSchema {
   std::string clause;   // "spec/chip.md §3, §5"
   std::vector<ParamSpec> params;
   std::vector<TensorSpec> inputs, outputs;
-  Verification verification;
-  std::string verification_text;  // the mode beside every verdict, when the op states it in words
+  Verification verification;  // its text is printed beside every verdict
 
   // The first cross-parameter rule `p` breaks (every parameter already in range), or nullopt. An
   // item whose parameters break one is skipped by profile expansion; a case is rejected.
@@ -89,7 +88,7 @@ struct OpSchema {
   // The first rule a case's input tensors break (shapes that do not fit together, codes outside
   // a format), or nullopt; null when any tensors of the declared types will do.
   std::function<std::optional<std::string>(const OpCase& c)> inputs_error;
-  // A rough cost of an item, for scheduling and sharding.
+  // A rough cost of an item, for scheduling and sharding; null: 1000 per case.
   std::function<uint64_t(const Params& item, const InputSpec& inputs)> cost;
   // Compares the subject's outputs with the oracle's under the verification mode.
   std::function<void(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink)> compare;
