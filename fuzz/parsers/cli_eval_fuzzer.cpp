@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance/cli/app.hpp"
+#include "cli/app.hpp"
 #include "conformance/core/case.hpp"
 #include "fuzz/support/fuzz_support.hpp"
 

@@ -1,5 +1,5 @@
 // lpconform fuzz — the vector-mode manifest (`lpconform vectors check --manifest FILE`): a JSON file
-// that went to a vendor and came back, so any bytes. Contract (conformance/cli/vector_files.hpp):
+// that went to a vendor and came back, so any bytes. Contract (cli/vector_files.hpp):
 // parse_manifest returns a manifest whose items are exactly the ones its profile and shard select,
 // or throws UsageError / InputError / std::invalid_argument whose message starts with the file's
 // name. Anything else (nlohmann's own exceptions escaping, which the CLI would report as an
@@ -7,8 +7,8 @@
 #include <string>
 #include <typeinfo>
 
-#include "conformance/cli/commands.hpp"
-#include "conformance/cli/vector_files.hpp"
+#include "cli/commands.hpp"
+#include "cli/vector_files.hpp"
 #include "fuzz/support/fuzz_support.hpp"
 #include "spec/table/csv.hpp"
 

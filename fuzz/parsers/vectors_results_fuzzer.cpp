@@ -1,15 +1,15 @@
 // lpconform fuzz — the vector-mode results file (`lpconform vectors check --results FILE`): the
 // CSV a vendor's RTL simulation or silicon wrote, so any bytes. The manifest is fixed: a small
 // profile of three items (an encode, a stochastic encode with its random words, a decode), built
-// in process exactly as `vectors gen` builds one. Contract (conformance/cli/vector_files.hpp):
+// in process exactly as `vectors gen` builds one. Contract (cli/vector_files.hpp):
 // parse_results either accepts the file, and then every item has no rows or exactly one per
 // input, every code fits its format and the flags have a value per row when the column is there;
 // or it throws an InputError positioned in the file. Anything else is a finding.
 #include <string>
 #include <typeinfo>
 
-#include "conformance/cli/commands.hpp"
-#include "conformance/cli/vector_files.hpp"
+#include "cli/commands.hpp"
+#include "cli/vector_files.hpp"
 #include "fuzz/support/fuzz_support.hpp"
 #include "spec/table/csv.hpp"
 

@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "conformance/cli/commands.hpp"
-#include "conformance/cli/vector_files.hpp"
+#include "cli/commands.hpp"
+#include "cli/vector_files.hpp"
 #include "conformance/formats/checks.hpp"
 #include "spec/table/csv.hpp"
 

@@ -8,7 +8,7 @@
 #include <map>
 #include <memory>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 

@@ -10,7 +10,7 @@
 #include <memory>
 #include <sstream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "impls/fast/quantizers/ulq.hpp"
 #include "reference/quantizers/ulq.hpp"
 #include "spec/table/csv.hpp"

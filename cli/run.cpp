@@ -9,7 +9,7 @@
 #include <iostream>
 #include <thread>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"

@@ -15,7 +15,7 @@
 #include <memory>
 #include <optional>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/case.hpp"
 #include "conformance/formats/checks.hpp"
 #include "impls/fast/quantizers/mx.hpp"

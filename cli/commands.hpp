@@ -55,9 +55,9 @@ std::string shortest(float v);
 // `eval OP` for every op of the registry (eval_op.cpp); the runner returns nullopt when none parsed.
 std::function<std::optional<int>()> add_eval_registry(CLI::App& eval);
 Command add_explain(CLI::App& app);
-Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (conformance/cli/vectors.cpp)
-Command add_report(CLI::App& app, const std::string& command_line);   // report merge (conformance/cli/report_merge.cpp)
-Command add_chip(CLI::App& app);                                       // chip run (conformance/cli/chip.cpp)
+Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (cli/vectors.cpp)
+Command add_report(CLI::App& app, const std::string& command_line);   // report merge (cli/report_merge.cpp)
+Command add_chip(CLI::App& app);                                       // chip run (cli/chip.cpp)
 
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);

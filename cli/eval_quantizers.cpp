@@ -15,7 +15,7 @@
 #include <optional>
 #include <sstream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/case.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
 #include "impls/fast/quantizers/requantize.hpp"

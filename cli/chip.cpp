@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "conformance/chip/check.hpp"
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "impls/chip/timing/timing.hpp"
 #include "spec/chip/config.hpp"
 #include "spec/chip/layer.hpp"

@@ -6,8 +6,8 @@
 #include <iterator>
 #include <sstream>
 
-#include "conformance/cli/app.hpp"
-#include "conformance/cli/commands.hpp"
+#include "cli/app.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
 #include "spec/table/csv.hpp"
 

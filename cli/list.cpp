@@ -4,7 +4,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/bundled.hpp"
 #include "conformance/core/profile.hpp"
 #include "conformance/ops/op.hpp"

@@ -1,11 +1,11 @@
-#include "conformance/cli/vector_files.hpp"
+#include "cli/vector_files.hpp"
 
 #include <bit>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/formats/checks.hpp"
 #include "spec/table/csv.hpp"
 

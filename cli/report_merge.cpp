@@ -3,7 +3,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "reports/writers/report.hpp"
 
 namespace lpc::cli {

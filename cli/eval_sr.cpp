@@ -8,7 +8,7 @@
 #include <memory>
 #include <sstream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
 #include "impls/fast/quantizers/stochastic.hpp"
 #include "impls/fast/quantizers/two_phase.hpp"

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/case.hpp"
 #include "reference/formats/codec.hpp"
 

@@ -12,7 +12,7 @@
 #include <iterator>
 #include <sstream>
 
-#include "conformance/cli/commands.hpp"
+#include "cli/commands.hpp"
 #include "conformance/core/case.hpp"
 #include "spec/table/csv.hpp"
 #include "conformance/formats/checks.hpp"
