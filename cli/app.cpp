@@ -8,7 +8,7 @@
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "spec/table/csv.hpp"
 
 namespace lpc::cli {

@@ -5,7 +5,7 @@
 #include <iostream>
 
 #include "cli/commands.hpp"
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
 #include "conformance/ops/op.hpp"
 

@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "cli/commands.hpp"
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 #include "reports/writers/report.hpp"

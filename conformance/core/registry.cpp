@@ -1,5 +1,5 @@
 // The registry of bundled implementations: one line per implementation, "reference" first.
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 
 namespace lpc {

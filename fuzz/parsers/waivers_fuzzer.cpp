@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/verdict.hpp"
 #include "fuzz/support/parser_check.hpp"
 

@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/quantizers/checks.hpp"
-#include "conformance/quantizers/entry_points.hpp"
+#include "conformance/bundled/quantizer_entry_points.hpp"
 #include "fuzz/support/fuzz_support.hpp"
 
 namespace {

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/ops/derive.hpp"

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 

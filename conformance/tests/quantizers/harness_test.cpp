@@ -14,10 +14,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/quantizers/cases.hpp"
-#include "conformance/quantizers/entry_points.hpp"
+#include "conformance/bundled/quantizer_entry_points.hpp"
 #include "impls/fast/quantizers/mx.hpp"
 
 namespace {

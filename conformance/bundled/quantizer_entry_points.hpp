@@ -1,6 +1,6 @@
 // lpconform — the quantizer entry points of the bundled implementations (Implementation::quantize):
 // the exact reference (reference/quantizers) and the fast CPU code (impls/fast/quantizers). The
-// formats adapters (conformance/formats/reference_impl.cpp, fast_impl.cpp) install them, so
+// adapters (conformance/bundled/reference.cpp, fast.cpp) install them, so
 // "reference" and "fast" are one implementation each across families.
 #pragma once
 

@@ -1,6 +1,6 @@
 // The bundled chip model (impls/chip, spec/chip.md) as an Implementation: the registry ops it binds
 // (gemm, conv2d), computed by its value model under the preset or config each case names.
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/ops/derive.hpp"
 
 #ifndef LPC_VERSION

@@ -1,4 +1,4 @@
-// The exact reference's quantizer entry point (entry_points.hpp): reference/quantizers per element.
+// The exact reference's quantizer entry point (quantizer_entry_points.hpp): reference/quantizers per element.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "conformance/core/case.hpp"
-#include "conformance/quantizers/entry_points.hpp"
-#include "conformance/quantizers/ulq_batch.hpp"
+#include "conformance/bundled/quantizer_entry_points.hpp"
+#include "conformance/bundled/ulq_batch.hpp"
 #include "reference/quantizers/lsq.hpp"
 #include "reference/quantizers/mx.hpp"
 #include "reference/quantizers/stochastic.hpp"

@@ -1,4 +1,4 @@
-// The fast implementation's quantizer entry point (entry_points.hpp): impls/fast/quantizers, in
+// The fast implementation's quantizer entry point (quantizer_entry_points.hpp): impls/fast/quantizers, in
 // chunks of the variant's size.
 #include <algorithm>
 #include <cstdint>
@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "conformance/core/case.hpp"
-#include "conformance/quantizers/entry_points.hpp"
-#include "conformance/quantizers/ulq_batch.hpp"
+#include "conformance/bundled/quantizer_entry_points.hpp"
+#include "conformance/bundled/ulq_batch.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
 #include "impls/fast/quantizers/mx.hpp"
 #include "impls/fast/quantizers/stochastic.hpp"

@@ -1,6 +1,7 @@
-// The implementations that ship with lpconform, listed once in conformance/core/registry.cpp. Their
-// registry-op entry points are the bindings each op declares (conformance/ops); their formats and
-// quantizer entry points live in conformance/formats/{reference,fast}_impl.cpp.
+// The implementations that ship with lpconform, one file each in this folder (reference.cpp, fast.cpp,
+// chip.cpp; the quantizer entry points in *_quantizers.cpp), listed once in
+// conformance/core/registry.cpp. Their registry-op entry points are the bindings each op declares
+// (conformance/ops).
 #pragma once
 
 #include "conformance/core/implementation.hpp"

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "conformance/core/bundled.hpp"
+#include "conformance/bundled/bundled.hpp"
 #include "conformance/ops/derive.hpp"
-#include "conformance/quantizers/entry_points.hpp"
+#include "conformance/bundled/quantizer_entry_points.hpp"
 #include "impls/fast/formats/convert.hpp"
 
 #ifndef LPC_VERSION  // set by the lpc_root_include target; a bare compile still builds
