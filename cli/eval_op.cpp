@@ -3,7 +3,9 @@
 // from the declaration, so the repro command of a case (ops::repro_command) parses back here.
 // Like the other eval ops, the whole input is validated first and stdout written only at the end;
 // a bad row gives "FILE:LINE:COLUMN: ..." on stderr and exit status 2.
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -21,6 +23,7 @@ struct OpArguments {
   std::map<std::string, std::string> params;  // given on the command line
   std::map<std::string, std::string> files;   // input tensor files
   std::string impl = "reference";
+  std::string input = "-";                    // the list tensors' CSV
 };
 
 std::string value_column(const ops::TensorSpec& spec) { return spec.type == ops::ElemType::Code ? "code" : "value"; }
@@ -56,9 +59,10 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
       shape[d] = std::max(shape[d], v + 1);
     }
     const std::string& s = row.fields[rank].text;
-    if (spec.type == ops::ElemType::Real) {
+    if (spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32) {
       if (const auto f = parse_float32(s)) e.real = *f;
       else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
+      if (spec.finite && !std::isfinite(e.real)) reader.fail(row, row.fields[rank], spec.name + " is not finite (" + spec.doc + ")");
     } else {
       const bool hex = spec.type == ops::ElemType::Code && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
       auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), e.integer, hex ? 16 : 10);
@@ -75,7 +79,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
     reader.fail(entries.empty() ? 1 : entries.back().line, 1,
                 spec.name + ": " + std::to_string(entries.size()) + " entries for " + std::to_string(count) + " indexes; every index must appear exactly once");
   ops::Tensor t;
-  t.is_float = spec.type == ops::ElemType::Real;
+  t.is_float = spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32;
   t.shape = entries.empty() ? std::vector<uint64_t>{0} : shape;
   std::vector<bool> seen(count);
   if (t.is_float) t.floats.assign(count, 0);
@@ -91,6 +95,55 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
   return t;
 }
 
+// The list tensors (no dims) of `op` from one CSV: a header of their names (optional ones may be
+// left out), a row per element.
+std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema& op) {
+  std::string origin;
+  const std::string text = read_input(path, origin);
+  std::vector<std::string> required, all;
+  for (const ops::TensorSpec& t : op.inputs) {
+    all.push_back(t.name);
+    if (!t.optional) required.push_back(t.name);
+  }
+  CsvReader reader(text, origin, true);
+  const size_t header = reader.expect_header({required, all});
+  const size_t columns = header == 0 ? required.size() : all.size();
+  std::vector<const ops::TensorSpec*> specs;
+  for (const ops::TensorSpec& t : op.inputs)
+    if (header == 1 || !t.optional) specs.push_back(&t);
+  std::vector<ops::Tensor> lists(specs.size());
+  for (size_t k = 0; k < specs.size(); ++k) lists[k].is_float = specs[k]->type == ops::ElemType::Real || specs[k]->type == ops::ElemType::Float32;
+  for (CsvRecord row; reader.next(row);) {
+    if (row.fields.size() != columns) reader.fail(row.line, 1, "expected " + std::to_string(columns) + " fields, got " + std::to_string(row.fields.size()));
+    for (size_t k = 0; k < specs.size(); ++k) {
+      const ops::TensorSpec& spec = *specs[k];
+      const CsvField& field = row.fields[k];
+      if (lists[k].is_float) {
+        const auto f = parse_float32(field.text);
+        if (!f) reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected a float32 as a decimal or as bits like 0x3f800000");
+        if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
+        lists[k].floats.push_back(*f);
+      } else {
+        int64_t v = 0;
+        const std::string& s = field.text;
+        const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+        auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), v, hex ? 16 : 10);
+        if (s.empty() || ec != std::errc() || end != s.data() + s.size()) reader.fail(row, field, "malformed " + spec.name + " '" + s + "', expected an integer");
+        lists[k].ints.push_back(v);
+      }
+    }
+  }
+  std::vector<ops::Tensor> inputs;
+  for (const ops::TensorSpec& t : op.inputs) {
+    size_t k = 0;
+    while (k < specs.size() && specs[k] != &t) ++k;
+    ops::Tensor tensor = k < specs.size() ? std::move(lists[k]) : ops::Tensor{};
+    tensor.shape = {tensor.size()};
+    inputs.push_back(std::move(tensor));
+  }
+  return inputs;
+}
+
 int run_op(const OpArguments& args) {
   const ops::OpSchema& op = *args.op;
   const Implementation& impl = implementation_by_name(args.impl);
@@ -98,8 +151,12 @@ int run_op(const OpArguments& args) {
   //    parameters (the form repro commands use).
   std::vector<std::pair<std::string, std::string>> given(args.params.begin(), args.params.end());
   ops::OpCase c{&op, ops::make_params(op, given), {}};
+  bool lists = true;
+  for (const ops::TensorSpec& t : op.inputs) lists = lists && t.dims.empty();
   if (args.files.empty() && op.make_inputs) {
     c.inputs = op.make_inputs(c.params);
+  } else if (lists) {
+    c.inputs = read_lists(args.input, op);
   } else {
     for (const ops::TensorSpec& spec : op.inputs) {
       const auto it = args.files.find(spec.name);
@@ -124,26 +181,35 @@ int run_op(const OpArguments& args) {
   for (const std::string& d : first.dims) out += d + ",";
   for (size_t k = 0; k < op.outputs.size(); ++k) out += op.outputs[k].name + (k + 1 < op.outputs.size() ? "," : "\n");
   const std::vector<uint64_t>& shape = outputs.front().shape;
-  for (size_t i = 0; i < outputs.front().size(); ++i) {
+  size_t rows = 0;
+  for (const ops::Tensor& t : outputs) rows = std::max(rows, t.size());
+  auto text = [&](size_t k, size_t i) {
+    if (i >= outputs[k].size()) return std::string();
+    return op.outputs[k].type == ops::ElemType::Float32 ? shortest(static_cast<float>(outputs[k].floats[i])) : ops::element_text(outputs[k], i);
+  };
+  for (size_t i = 0; i < rows; ++i) {
     std::string index;
     uint64_t rest = i;
-    for (size_t d = shape.size(); d-- > 0;) {
+    for (size_t d = first.dims.empty() ? 0 : shape.size(); d-- > 0;) {
       index = std::to_string(rest % shape[d]) + "," + index;
       rest /= shape[d];
     }
     out += index;
-    for (size_t k = 0; k < outputs.size(); ++k) out += (i < outputs[k].size() ? ops::element_text(outputs[k], i) : "") + (k + 1 < outputs.size() ? "," : "\n");
+    for (size_t k = 0; k < outputs.size(); ++k) out += text(k, i) + (k + 1 < outputs.size() ? "," : "\n");
   }
   std::cout << out << std::flush;
   return 0;
 }
 
 std::string help_text(const ops::OpSchema& op) {
-  std::string h = op.summary + ".\nInputs (--NAME FILE, CSV 'index columns,code|value'; none given: generated from the parameters):\n";
+  bool lists = true;
+  for (const ops::TensorSpec& t : op.inputs) lists = lists && t.dims.empty();
+  std::string h = op.summary + (lists ? ".\nstdin: CSV with a column per input, a row per element:\n"
+                                      : ".\nInputs (--NAME FILE, CSV 'index columns,code|value'; none given: generated from the parameters):\n");
   for (const ops::TensorSpec& t : op.inputs) h += "  " + t.name + ": " + t.doc + "\n";
   h += "stdout: CSV of the outputs, exact decimals (nan, inf, -inf; -0 kept):\n";
   for (const ops::TensorSpec& t : op.outputs) h += "  " + t.name + ": " + t.doc + "\n";
-  return h + "Verification in `run`: " + op.verification.text;
+  return h + "Verification in `run`: " + op.verification.describe(Op::Registered);
 }
 
 }  // namespace
@@ -166,9 +232,15 @@ std::function<std::optional<int>()> add_eval_registry(CLI::App& eval) {
       if (!p.default_text.empty()) doc += "; default " + p.default_text;
       sub->add_option_function<std::string>("--" + p.name + p.aliases, [args, name = p.name](const std::string& v) { args->params[name] = v; }, doc);
     }
-    for (const ops::TensorSpec& t : op->inputs)
-      sub->add_option_function<std::string>("--" + t.name, [args, name = t.name](const std::string& v) { args->files[name] = v; },
-                                            "Input " + t.name + " (CSV); - for stdin");
+    bool lists = true;
+    for (const ops::TensorSpec& t : op->inputs) lists = lists && t.dims.empty();
+    if (lists) {
+      sub->add_option("--input,-i", args->input, "Read the inputs' CSV from this file instead of stdin")->capture_default_str();
+    } else {
+      for (const ops::TensorSpec& t : op->inputs)
+        sub->add_option_function<std::string>("--" + t.name, [args, name = t.name](const std::string& v) { args->files[name] = v; },
+                                              "Input " + t.name + " (CSV); - for stdin");
+    }
     sub->add_option("--impl", args->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
     subs.emplace_back(sub, args);
   }

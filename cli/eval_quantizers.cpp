@@ -1,4 +1,4 @@
-// lpconform eval lsq|lsq-init|lsq-dot|requantize: the quantizer family's ops (spec/quantizers.md) on CSV rows from
+// lpconform eval lsq|lsq-dot|requantize: the quantizer family's ops (spec/quantizers.md) on CSV rows from
 // stdin, for scripting. Like eval encode/decode, the whole input is validated first and stdout is
 // written only at the end: a bad row or an element the spec rejects gives one message
 // "<stdin>:LINE:COLUMN: ..." on stderr, exit status 2, and nothing on stdout. lsq-dot's int32
@@ -90,46 +90,6 @@ std::vector<T> list_option(const std::string& option, const std::string& text) {
     }
   }
   return out;
-}
-
-// §1.4: s0 = RN32(2·mean|v|/sqrt(Q_P)) of the whole column x, one output.
-int run_lsq_init(const QuantizerArguments& a) {
-  // 1. The command line: Q_P is LSQ's qmax (§1.5 range).
-  LsqParams p;
-  p.qmax = a.qmax;
-  if (auto e = lsq_params_error(p)) throw UsageError("lsq-init: " + *e);
-  const bool fast = use_fast(a.impl);
-
-  // 2. The whole tensor, validated (§1.4: empty, NaN or inf is an error).
-  std::string origin;
-  const std::string text = read_input(a.input, origin);
-  CsvReader reader(text, origin, false);
-  reader.expect_header({{"x"}});
-  std::vector<float> x;
-  size_t last_line = 1;
-  for (CsvRecord row; reader.next(row);) {
-    if (row.fields.size() != 1) reader.fail(row.line, row.fields[1].column, "expected 1 field (x), got " + std::to_string(row.fields.size()));
-    const auto v = parse_float32(row.fields[0].text);
-    if (!v) reader.fail(row, row.fields[0], "malformed x '" + row.fields[0].text + "', expected a float32 as a decimal or as bits like 0x3f800000");
-    if (!std::isfinite(*v)) reader.fail(row, row.fields[0], "x is not finite; the initial step takes a finite tensor (spec/quantizers.md §1.4)");
-    x.push_back(*v);
-    last_line = row.line;
-  }
-  if (x.empty()) reader.fail(last_line + 1, 1, "no rows: the initial step needs a non-empty tensor (spec/quantizers.md §1.4)");
-
-  // 3. Compute; a zero result (an all-zero tensor) or one that overflows float32 is the tensor's error.
-  float s0 = 0;
-  if (fast) {
-    const auto r = fast::lsq_initial_scale(x, p.qmax);
-    if (!r) reader.fail(last_line, 1, "the tensor's initial step is zero (an all-zero tensor) or overflows float32 (spec/quantizers.md §1.4)");
-    s0 = *r;
-  } else {
-    const ref::FloatOutcome r = ref::lsq_initial_scale(x, p.qmax);
-    if (!r.ok) reader.fail(last_line, 1, "the tensor has no initial step: " + r.error + " (spec/quantizers.md §1.4)");
-    s0 = r.value;
-  }
-  std::cout << "s0\n" + shortest(s0) + "\n" << std::flush;
-  return 0;
 }
 
 int run_lsq(const QuantizerArguments& a) {
@@ -363,11 +323,6 @@ std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval) {
   lsq_dot->add_option("--scale-x", a->scale_x, "Activation step s_x (float32: decimal or bits; a valid LSQ step of --x-grid, §1.5)")->required();
   lsq_dot->add_option("--w-grid", a->w_grid, "Weight grid, a signed integer format: int2 | int4 | int8")->capture_default_str();
   lsq_dot->add_option("--x-grid", a->x_grid, "Activation grid, an integer format: uint2 | uint4 | uint8 | int2 | int4 | int8")->capture_default_str();
-  auto* lsq_init = eval.add_subcommand("lsq-init",
-                                       "LSQ initial step s0 = RN32(2·mean|x|/sqrt(Q_P)) of the whole tensor, the mean exact (spec/quantizers.md §1.4).\n"
-                                       "stdin: CSV with header 'x', one finite float32 per row as a decimal or bits like 0x3f800000.\n"
-                                       "stdout: CSV 's0' with one row: the shortest decimal that reads back as the same float32.");
-  lsq_init->add_option("--qmax", a->qmax, "Highest code Q_P (1..32767, e.g. 127 for signed 8-bit, 255 unsigned)")->required();
   auto* requantize = eval.add_subcommand("requantize",
                                          "Integer requantization (spec/quantizers.md §2).\n"
                                          "stdin: CSV with header 'value', integers of --input-type (channel of row i: i % channels).\n"
@@ -381,14 +336,13 @@ std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval) {
   requantize->add_option("--input-zp", a->input_zp, "Input zero point")->capture_default_str();
   requantize->add_option("--output-zp", a->output_zp, "Output zero point")->capture_default_str();
   requantize->add_flag("--scale16", a->scale16, "TOSA scale16: 16-bit multiplier (tosa-single only)");
-  for (CLI::App* sub : {lsq, lsq_init, lsq_dot, requantize}) {
+  for (CLI::App* sub : {lsq, lsq_dot, requantize}) {
     sub->add_option("--impl", a->impl, "reference | fast")->capture_default_str();
     sub->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   }
-  return [a, lsq, lsq_init, lsq_dot, requantize]() -> std::optional<int> {
+  return [a, lsq, lsq_dot, requantize]() -> std::optional<int> {
     if (lsq->parsed()) return run_lsq(*a);
     if (lsq_dot->parsed()) return run_lsq_dot(*a);
-    if (lsq_init->parsed()) return run_lsq_init(*a);
     if (requantize->parsed()) return run_requantize(*a);
     return std::nullopt;
   };

@@ -96,14 +96,6 @@ OpStatus lsq_dot(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-OpStatus lsq_init(const QuantizeBatch& b, std::string& error) {
-  if (b.y.size() != 1) { error = "fast lsq-init: y must hold exactly one output (s0)"; return OpStatus::Error; }
-  const auto s0 = fast::lsq_initial_scale(b.x, b.params->lsq.qmax);
-  if (!s0) { error = "fast lsq-init: the tensor is rejected (empty, not finite, or a zero or overflowing result)"; return OpStatus::Error; }
-  b.y[0] = *s0;
-  return OpStatus::Ok;
-}
-
 OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
   const RequantParams& p = b.params->requant;
   if (auto e = requant_params_error(p)) { error = "fast requantize: " + *e; return OpStatus::Error; }
@@ -243,7 +235,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
   try {
     switch (batch.op) {
       case Op::Lsq: return lsq(batch, error, variant);
-      case Op::LsqInit: return lsq_init(batch, error);
       case Op::Requantize: return requantize(batch, error, variant);
       case Op::Mx: return mx(batch, error, variant);
       case Op::Tpr: return tpr(batch, error, variant);

@@ -85,14 +85,6 @@ OpStatus lsq_dot(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-OpStatus lsq_init(const QuantizeBatch& b, std::string& error) {
-  if (b.y.size() != 1) { error = "reference lsq-init: y must hold exactly one output (s0)"; return OpStatus::Error; }
-  const ref::FloatOutcome r = ref::lsq_initial_scale(b.x, b.params->lsq.qmax);
-  if (!r.ok) { error = "reference lsq-init: " + r.error; return OpStatus::Error; }
-  b.y[0] = r.value;
-  return OpStatus::Ok;
-}
-
 OpStatus requantize(const QuantizeBatch& b, std::string& error) {
   const RequantParams& p = b.params->requant;
   if (auto e = requant_params_error(p)) { error = "reference requantize: " + *e; return OpStatus::Error; }
@@ -235,7 +227,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
   try {
     switch (batch.op) {
       case Op::Lsq: return lsq(batch, error);
-      case Op::LsqInit: return lsq_init(batch, error);
       case Op::Requantize: return requantize(batch, error);
       case Op::Mx: return mx(batch, error);
       case Op::Tpr: return tpr(batch, error);

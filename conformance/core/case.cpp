@@ -20,7 +20,6 @@ constexpr OpInfo kOps[] = {
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
     {Op::Lsq, "lsq", "grid (integer format) x variant",
      "LSQ forward and backward: x, dy -> y, dx, ds (spec/quantizers.md §1.1-1.3); exact"},
-    {Op::LsqInit, "lsq-init", "grid (integer format)", "LSQ initial step 2·mean|v|/sqrt(Q_P) (spec/quantizers.md §1.4); within 1 ulp"},
     {Op::Requantize, "requantize", "mode x input type x output type",
      "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
     {Op::Mx, "mx", "element format x scale rule x element rounding (block 32)",
@@ -284,11 +283,6 @@ std::string Case::repro_command(std::string_view impl) const {
     return cmd + "; } | lpconform eval lsq-dot --w-grid " + lsq_grid_format(quant.lsq).name + " --x-grid " + lsq_grid_format(quant.lsq_activation).name +
            " --scale-w " + float_hex(quant.lsq.scale) + " --scale-x " + float_hex(quant.lsq_activation.scale) + " --impl " + std::string(impl);
   }
-  if (op == Op::LsqInit) {
-    body = "x\\n";
-    for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
-    return "printf '" + body + "' | lpconform eval lsq-init --qmax " + std::to_string(quant.lsq.qmax) + " --impl " + std::string(impl);
-  }
   if (op == Op::Mx) {
     const MxParams& p = quant.mx;
     body = "x\\n";
@@ -435,12 +429,10 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
   } else if (item.op == Op::LsqDot) {
     j["format"] = item.format->name;  // the weight grid
     j["source"] = lsq_grid_format(item.quant.lsq_activation).name;  // the activation grid
-  } else if (is_quantizer(item.op)) {
+  } else if (item.op == Op::Lsq) {
     j["format"] = item.format->name;
-    if (item.op == Op::Lsq) {
-      j["variant"] = lsq_variant_name(item.quant);
-      j["qmin"] = item.quant.lsq.qmin;
-    }
+    j["variant"] = lsq_variant_name(item.quant);
+    j["qmin"] = item.quant.lsq.qmin;
     j["qmax"] = item.quant.lsq.qmax;
     j["source"] = "float32";
   } else {
@@ -551,16 +543,14 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(nlohmann::json::array({lsq_dot_weight(v), lsq_dot_activation(v)}));
       return;
     }
-    const LsqParams& p = c.quant.lsq;
-    if (c.op == Op::Lsq) {
-      j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
-      if (c.quant.lsq_offset) j["offset"] = float_hex(*c.quant.lsq_offset);
-      j["qmin"] = p.qmin;
-      j["scale"] = float_hex(p.scale);
-      j["grad_scale"] = float_hex(p.grad_scale);
-      auto& dy = j["dy"] = nlohmann::json::array();
-      for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
-    }
+    const LsqParams& p = c.quant.lsq;  // Lsq
+    j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
+    if (c.quant.lsq_offset) j["offset"] = float_hex(*c.quant.lsq_offset);
+    j["qmin"] = p.qmin;
+    j["scale"] = float_hex(p.scale);
+    j["grad_scale"] = float_hex(p.grad_scale);
+    auto& dy = j["dy"] = nlohmann::json::array();
+    for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
     j["qmax"] = p.qmax;
     for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
     return;
@@ -588,7 +578,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -732,25 +722,23 @@ void from_json(const nlohmann::json& j, Case& c) {
     }
     return;
   }
-  if (c.op == Op::Lsq || c.op == Op::LsqInit) {
+  if (c.op == Op::Lsq) {
     LsqParams& p = c.quant.lsq;
     p.qmax = field("qmax").get<int32_t>();
-    if (c.op == Op::Lsq) {
-      const std::string variant = field("variant").get<std::string>();
-      if (variant != "paper" && variant != "torch") throw std::invalid_argument("case field 'variant': expected paper or torch, got '" + variant + "'");
-      p.variant = variant == "paper" ? LsqVariant::Paper : LsqVariant::Torch;
-      p.qmin = field("qmin").get<int32_t>();
-      p.scale = float_field(field("scale"), "scale");
-      p.grad_scale = float_field(field("grad_scale"), "grad_scale");
-      if (j.contains("offset")) {
-        c.quant.lsq_offset = float_field(j.at("offset"), "offset");
-        if (!std::isfinite(*c.quant.lsq_offset)) throw std::invalid_argument("case field 'offset': the LSQ+ offset must be finite (spec/quantizers.md §1.6)");
-      }
-      for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
+    const std::string variant = field("variant").get<std::string>();
+    if (variant != "paper" && variant != "torch") throw std::invalid_argument("case field 'variant': expected paper or torch, got '" + variant + "'");
+    p.variant = variant == "paper" ? LsqVariant::Paper : LsqVariant::Torch;
+    p.qmin = field("qmin").get<int32_t>();
+    p.scale = float_field(field("scale"), "scale");
+    p.grad_scale = float_field(field("grad_scale"), "grad_scale");
+    if (j.contains("offset")) {
+      c.quant.lsq_offset = float_field(j.at("offset"), "offset");
+      if (!std::isfinite(*c.quant.lsq_offset)) throw std::invalid_argument("case field 'offset': the LSQ+ offset must be finite (spec/quantizers.md §1.6)");
     }
+    for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
     if (auto e = lsq_params_error(p)) throw std::invalid_argument("case: lsq parameters: " + *e);
     for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    if (c.op == Op::Lsq && c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' must have one word per input");
+    if (c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' must have one word per input");
     return;
   }
   c.format = &format_by_name(field("format").get<std::string>());

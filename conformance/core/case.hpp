@@ -33,10 +33,10 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits: checked through Implementation::quantize
+// Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Lsq || op == Op::LsqInit || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed ||
+  return op == Op::Lsq || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed ||
          op == Op::MxDequantize || op == Op::MxDot || op == Op::Ulq || op == Op::DynBits || op == Op::LsqDot;
 }
 
@@ -97,9 +97,9 @@ struct InputSpec {
 // inputs and required. Quantizer items use op, inputs, required and these; the rest of their
 // parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
 // (conformance/quantizers/cases.hpp):
-//   format: lsq, lsq-init, sr-fixed the integer grid (qmin/qmax); mx the element format; tpr
+//   format: lsq, sr-fixed the integer grid (qmin/qmax); mx the element format; tpr
 //     float4_e3m0_radix4 (informative); requantize, ulq and dynbits null.
-//   quant: lsq and lsq-init quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme,
+//   quant: lsq quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme,
 //     scale32, input and output types) and quant.inexact; mx quant.mx (element, block, scale rule,
 //     element rounding); tpr quant.tpr (phase, rounding, random bits); sr-fixed quant.sr_fixed (sign
 //     convention, qmin, qmax, random bits); ulq quant.ulq (method, bits, criterion) and
@@ -120,7 +120,7 @@ struct Item {
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
   // (encode), impl-decode-format, impl-lsq-format-variant ("fast-lsq-int4-paper", "fast-lsq-int4-paper+offset"),
-  // impl-lsq-dot-wgrid-xgrid ("fast-lsq-dot-int8-uint8"), impl-lsq-init-format, impl-requantize-mode-input-output
+  // impl-lsq-dot-wgrid-xgrid ("fast-lsq-dot-int8-uint8"), impl-requantize-mode-input-output
   // ("fast-requantize-tosa_double-i32-i8"), impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32"),
   // impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8"), impl-sr-fixed-grid-sign_nN ("fast-sr-fixed-int8-floor_n8"),
   // impl-mx-dequantize-element-kBLOCK, impl-mx-dot-element-kBLOCK ("fast-mx-dot-float8_e5m2-k32"), impl-ulq-variant
@@ -132,7 +132,7 @@ struct Item {
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
 // and the vector-mode manifest both describe items this way. Quantizer items: lsq gives format
-// (the grid), variant, qmin, qmax, source "float32"; lsq-init format, qmax, source "float32";
+// (the grid), variant, qmin, qmax, source "float32";
 // requantize format (the output type), scheme (the mode), source (the input type); mx format (the
 // element format), scale_rule, rounding, block, source "float32"; tpr format, phase, rounding,
 // sr_bits (stochastic only), source "float32"; sr-fixed format (the grid), sign, sr_bits, qmin, qmax,
@@ -143,11 +143,11 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
   Op op = Op::Encode;
-  const Format* format = nullptr;  // encode, decode; lsq and lsq-init: the grid (informative); mx: the element
+  const Format* format = nullptr;  // encode, decode; lsq: the grid (informative); mx: the element
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx) or of the
-  // tensor (lsq-init), or integers as two's complement (requantize); mx-dequantize: per element
+  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx),
+  // integers as two's complement (requantize); mx-dequantize: per element
   // scale_code << 8 | elem_code; mx-dot: per element a_scale << 24 | a_elem << 16 | b_scale << 8 |
   // b_elem (the scale codes repeat along each block); lsq-dot: lsq_dot_pack(w̄_k, x̄_k); ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
@@ -157,7 +157,7 @@ struct Case {
   std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input; ulq: d or the gradient
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
-  // lsq-init, ulq and dynbits rerun the whole tensor or map.
+  // ulq and dynbits rerun the whole tensor or map.
   std::string repro_command(std::string_view impl) const;
 };
 
@@ -167,7 +167,7 @@ struct Case {
 // sr-fixed: {"op","format","sign","scale","qmin","qmax","sr_bits","inputs","random"} (hex).
 // mx-dequantize, mx-dot: {"op","format","block","inputs":[hex packed codes...]} (Case::inputs).
 // lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
-// lsq-init: {"op","qmax","inputs"}; requantize: {"op","scheme","scale16","inexact","input_type",
+// requantize: {"op","scheme","scale16","inexact","input_type",
 // "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};
 // lsq with LSQ+ adds "offset" (hex float32); lsq-dot: {"op","format","activation","scale_w","scale_x",
 // "inputs":[[w,x]...]} (the grids by format name, the scales as hex bits, the codes as decimals);

@@ -26,14 +26,14 @@
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Lsq, LsqInit, Requantize, Mx, Tpr and
-// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §1.4, §2, §4.2-4.4, §3.3-3.4, §3.1);
+// Encode and Decode are the formats family (spec/formats.md); Lsq, Requantize, Mx, Tpr and
+// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §2, §4.2-4.4, §3.3-3.4, §3.1);
 // MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
 // quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6);
 // LsqDot the LSQ integer path, int32 dot product and float32 output (§1.7).
 // Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
 // it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Lsq, LsqInit, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot, Registered };
+enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -68,8 +68,8 @@ struct DecodeBatch {
   size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
-// The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq (all of it) and
-// LsqInit (qmax only), `requant` for Requantize, `mx` for Mx (MxDequantize, MxDot: element and block only), `tpr` for Tpr, `sr_fixed` for
+// The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq,
+// `requant` for Requantize, `mx` for Mx (MxDequantize, MxDot: element and block only), `tpr` for Tpr, `sr_fixed` for
 // SrFixed, `ulq` and `ulq_partition` for Ulq, `dynbits` for DynBits (the per-case fields too: map
 // shape, blocks, groups, bit widths, budgets, thresholds). `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
@@ -93,7 +93,6 @@ struct QuantizerParams {
 
 // One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
 //   Lsq: x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (§1.1-1.3); LSQ+ (params->lsq_offset, §1.6) adds dbeta[i].
-//   LsqInit: the tensor x -> y[0] = s0 (§1.4).
 //   LsqDot: values = K weight codes (grid params->lsq), then K activation codes (params->lsq_activation) ->
 //     out = {acc, 1 if a partial sum in index order leaves int32 else 0, the first k that does or K},
 //     y[0] = RN32(s_w·s_x·acc) (§1.7); acc and y are unspecified on an overflow.

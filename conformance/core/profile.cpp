@@ -111,7 +111,7 @@ struct RowExpander {
     return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
   }
 
-  // Integer formats of the table, the grids of lsq and lsq-init (qmin/qmax from the format).
+  // Integer formats of the table, the grids of lsq (qmin/qmax from the format).
   std::vector<const Format*> grids() const {
     std::vector<const Format*> universe;
     for (const Format& f : all_formats())
@@ -377,8 +377,42 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     const auto inputs = InputSpec::parse(x.field(kInputs).text);
     if (!inputs) x.fail(kInputs, "expected all, boundary, random:N or boundary+random:N, got '" + x.field(kInputs).text + "'");
     item.inputs = *inputs;
+    if (const ops::OpSchema* registered = ops::find_op(x.field(kOp).text)) {
+      // A registry op in a format-header row: each column is the item parameter that names it as
+      // its column, or must hold the op's fixed text ("-" when it names none).
+      if (item.inputs.all) x.fail(kInputs, registered->name + " takes boundary, random:N or boundary+random:N");
+      std::string field;
+      for (Column c : {kFormat, kRounding, kOverflow, kSource}) {
+        const ops::ParamSpec* param = nullptr;
+        for (const ops::ParamSpec& p : registered->params)
+          if (p.column == kColumns[c]) param = &p;
+        if (param) {
+          field += (field.empty() ? "" : ";") + param->name + "=" + x.field(c).text;
+          continue;
+        }
+        std::string fixed = "-";
+        for (const auto& [column, text] : registered->fixed_columns)
+          if (column == kColumns[c]) fixed = text;
+        if (x.field(c).text != fixed && !(fixed == "-" && x.field(c).text.empty()))
+          x.fail(c, "expected '" + fixed + "': " + registered->name + " has no " + kColumns[c] + " parameter");
+      }
+      item.op = Op::Registered;
+      item.schema = registered;
+      std::vector<ops::Params> expanded;
+      try {
+        expanded = ops::expand_row(*registered, field);
+      } catch (const std::invalid_argument& e) {
+        x.fail(kOp, e.what());
+      }
+      if (expanded.empty()) reader.fail(row.line, 1, "the row expands to no requirement: the op rejects every combination of these parameters");
+      for (ops::Params& p : expanded) {
+        item.op_params = std::move(p);
+        add(item);
+      }
+      continue;
+    }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, lsq-init, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits, lsq-dot, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -508,8 +542,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
             }
       } else {
         x.expect_text(kSource, "float32", "LSQ's inputs are float32");
-        const std::vector<QuantizerParams> variants = item.op == Op::Lsq ? x.lsq_variants() : std::vector<QuantizerParams>(1);
-        if (item.op == Op::LsqInit) x.expect_not_applicable(kRounding, "lsq-init has no variant");
+        const std::vector<QuantizerParams> variants = x.lsq_variants();  // Op::Lsq
         for (const Format* grid : x.grids())
           for (const QuantizerParams& variant : variants) {
             item.format = grid;

@@ -62,13 +62,15 @@ std::vector<size_t> select_items(const Profile& profile, const std::string& only
     if (only.empty() || glob_match(only, profile.items[i].signature(subject_name))) selected.push_back(i);
   if (shard.count == 1) return selected;
   // Longest processing time first: heaviest item to the least loaded shard (lowest number on ties).
+  std::vector<uint64_t> costs(profile.items.size());
+  for (size_t i : selected) costs[i] = cost(profile.items[i]);
   std::vector<size_t> by_cost = selected;
-  std::stable_sort(by_cost.begin(), by_cost.end(), [&](size_t a, size_t b) { return cost(profile.items[a]) > cost(profile.items[b]); });
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](size_t a, size_t b) { return costs[a] > costs[b]; });
   std::vector<uint64_t> load(shard.count, 0);
   std::vector<size_t> mine;
   for (size_t i : by_cost) {
     const size_t target = static_cast<size_t>(std::min_element(load.begin(), load.end()) - load.begin());
-    load[target] += cost(profile.items[i]) + 1;
+    load[target] += costs[i] + 1;
     if (target + 1 == shard.index) mine.push_back(i);
   }
   std::sort(mine.begin(), mine.end());
@@ -108,14 +110,15 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
                                   : std::string(op_info(item.op).name) + item.format->name + item.rounding_name() + to_string(item.params.overflow)]
         .push_back(i);
   }
-  std::vector<std::vector<size_t>> groups;
-  for (auto& [key, members] : by_mode) groups.push_back(std::move(members));
-  auto group_cost = [&](const std::vector<size_t>& g) {
+  std::vector<std::pair<uint64_t, std::vector<size_t>>> costed;  // (cost, members)
+  for (auto& [key, members] : by_mode) {
     uint64_t c = 0;
-    for (size_t i : g) c += cost(*selected[i]);
-    return c;
-  };
-  std::stable_sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) { return group_cost(a) > group_cost(b); });
+    for (size_t i : members) c += cost(*selected[i]);
+    costed.emplace_back(c, std::move(members));
+  }
+  std::stable_sort(costed.begin(), costed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::vector<std::vector<size_t>> groups;
+  for (auto& [c, members] : costed) groups.push_back(std::move(members));
   if (options.progress) options.progress->items_total = selected.size();
 
   // 2. Workers take groups in order; each writes only its own items' slots.

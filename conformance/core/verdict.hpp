@@ -24,7 +24,7 @@ const char* to_string(Status);  // "PASS", "FAIL", ...
 // How a subject's result is compared with the oracle's: explicit data, printed next to every
 // verdict (DESIGN.md "Verification mode"). The formats family is Exact; of the quantizers, lsq and
 // requantize are Exact, requantize under TOSA INEXACT_ROUND PermittedSet (the oracle gives the
-// allowed range per input), lsq-init Ulp with ulps = 1 (spec/quantizers.md §1.4).
+// allowed range per input); the registry's ops declare theirs (lsq-init Ulp with ulps = 1, §1.4).
 // DotProductBound: within an error bound of the exact dot product for a free or declared
 // accumulation order (TOSA's DOT_PRODUCT); Statistical: a test with a stated false-failure rate.
 struct Verification {

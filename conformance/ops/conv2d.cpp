@@ -43,10 +43,16 @@ ParamSpec dim(const char* name, const char* doc, const char* fallback) {
   return s;
 }
 
+// The operands of a case: seeded by its data set (spec/chip.md §5.3), shaped by its parameters.
+std::vector<Tensor> inputs_of(const Params& p) {
+  auto u = [&](const char* n) { return static_cast<uint64_t>(p.integer(n)); };
+  return chip_layer::make_inputs(p, layer_of_shape(conv_of(p)), {u("h"), u("w"), u("c")}, {u("r"), u("s"), u("c"), u("m")});
+}
+
 // Boundary layers: 1×1 filters, the filter as large as the input (one output pixel), strides 1..3
 // with a ragged edge, and channel counts around the fold length R (R·S·C = K on either side of R);
 // random layers: H, W in 1..12, R ≤ H, S ≤ W, C in 1..8, M in 1..9, stride 1..3.
-std::vector<Params> cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
+std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
   const chip::ChipConfig config = chip::chip_preset(item.text("preset"));
   const int64_t r = config.fold_rows();
   std::vector<std::array<int64_t, 7>> shapes;  // h, w, r, s, c, m, stride
@@ -62,14 +68,14 @@ std::vector<Params> cases(const Params& item, const InputSpec& inputs, uint64_t 
     const int64_t h = uniform(1, 12), w = uniform(1, 12);
     shapes.push_back({h, w, uniform(1, h), uniform(1, w), uniform(1, 8), uniform(1, 9), uniform(1, 3)});
   }
-  std::vector<Params> out;
+  std::vector<OpCase> out;
   for (const auto& s : shapes) {
     Params p = item;
     p.set("config", std::string("none"));
     p.set("seed", static_cast<int64_t>(rng() >> 2));
     const char* names[] = {"h", "w", "r", "s", "c", "m", "stride"};
     for (size_t i = 0; i < 7; ++i) p.set(names[i], s[i]);
-    out.push_back(std::move(p));
+    out.push_back({nullptr, p, inputs_of(p)});
   }
   return out;
 }
@@ -99,10 +105,7 @@ OpSchema make_schema() {
     return std::nullopt;
   };
   op.cases = cases;
-  op.make_inputs = [](const Params& p) {
-    auto u = [&](const char* n) { return static_cast<uint64_t>(p.integer(n)); };
-    return chip_layer::make_inputs(p, layer_of_shape(conv_of(p)), {u("h"), u("w"), u("c")}, {u("r"), u("s"), u("c"), u("m")});
-  };
+  op.make_inputs = inputs_of;
   chip_layer::bind(op, layer_of);
   return op;
 }

@@ -1,6 +1,9 @@
 #include "conformance/ops/derive.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <cstdlib>
 #include <stdexcept>
@@ -68,7 +71,30 @@ std::string json_text(const nlohmann::json& j, const std::string& field) {
   throw std::invalid_argument("case field '" + field + "': expected a number or a string");
 }
 
+// Element i of an input tensor as `eval` reads it: float32 as its bits, codes in hex, integers and
+// float64 values in decimal.
+std::string input_text(const TensorSpec& spec, const Tensor& t, size_t i) {
+  char buffer[24];
+  if (spec.type == ElemType::Float32) {
+    std::snprintf(buffer, sizeof buffer, "0x%08x", std::bit_cast<uint32_t>(static_cast<float>(t.floats[i])));
+    return buffer;
+  }
+  if (spec.type == ElemType::Code) {
+    std::snprintf(buffer, sizeof buffer, "0x%llx", static_cast<unsigned long long>(t.ints[i]));
+    return buffer;
+  }
+  return t.is_float ? value_text(Value(t.floats[i])) : std::to_string(t.ints[i]);
+}
+
 }  // namespace
+
+std::string float32_text(double v) {
+  char buffer[48];
+  const float f = static_cast<float>(v);
+  const auto end = std::to_chars(buffer, buffer + 32, f).ptr;
+  std::snprintf(end, 16, " (0x%08x)", std::bit_cast<uint32_t>(f));
+  return buffer;
+}
 
 void CompareSink::mismatch(std::string input, std::string got, std::string want) {
   ++mismatches;
@@ -168,7 +194,9 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
 void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j) {
   j["op"] = op.name;
   for (const ParamSpec& spec : op.params)
-    if (spec.scope == ParamScope::Item) j[spec.name] = value_json(params.at(spec.name));
+    if (spec.scope == ParamScope::Item) j[spec.column.empty() ? spec.name : spec.column] = value_json(params.at(spec.name));
+  for (const auto& [column, text] : op.fixed_columns)
+    if (text != "-") j[column] = text;
 }
 
 std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field) {
@@ -288,7 +316,7 @@ OpCase case_from_json(const nlohmann::json& j) {
     if (!t.is_object() || !t.contains("shape") || !t.contains("values") || !t["values"].is_array())
       throw std::invalid_argument("case field '" + field + "': expected {\"shape\": [...], \"values\": [...]}");
     Tensor tensor;
-    tensor.is_float = spec.type == ElemType::Real;
+    tensor.is_float = spec.type == ElemType::Real || spec.type == ElemType::Float32;
     tensor.shape = t["shape"].get<std::vector<uint64_t>>();
     for (const auto& v : t["values"]) {
       if (tensor.is_float) tensor.floats.push_back(std::strtod(json_text(v, field).c_str(), nullptr));
@@ -301,8 +329,27 @@ OpCase case_from_json(const nlohmann::json& j) {
 }
 
 std::string repro_command(const OpCase& c, std::string_view impl) {
-  if (!c.op->make_inputs) throw std::logic_error("repro_command: op '" + c.op->name + "' carries its tensors; not yet supported");
   std::string cmd = "lpconform eval " + c.op->name;
+  if (!c.op->make_inputs) {
+    // The list tensors as the CSV `eval` reads on stdin: a header of their names, a row per element.
+    std::string csv;
+    size_t rows = 0;
+    for (size_t k = 0; k < c.inputs.size(); ++k) {
+      if (!c.op->inputs[k].dims.empty()) throw std::logic_error("repro_command: op '" + c.op->name + "' has an input that is not a list");
+      if (c.inputs[k].size() == 0 && c.op->inputs[k].optional) continue;
+      csv += (csv.empty() ? "" : ",") + c.op->inputs[k].name;
+      rows = std::max(rows, c.inputs[k].size());
+    }
+    csv += "\\n";
+    for (size_t i = 0; i < rows; ++i) {
+      std::string row;
+      for (size_t k = 0; k < c.inputs.size(); ++k)
+        if (c.inputs[k].size() || !c.op->inputs[k].optional)
+          row += (row.empty() ? "" : ",") + (i < c.inputs[k].size() ? input_text(c.op->inputs[k], c.inputs[k], i) : "");
+      csv += row + "\\n";
+    }
+    cmd = "printf '" + csv + "' | " + cmd;
+  }
   for (const auto& [name, value] : c.params.entries()) cmd += " --" + name + " " + shell_word(value_text(value));
   return cmd + " --impl " + shell_word(std::string(impl));
 }
@@ -329,7 +376,7 @@ OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tenso
   }
   for (size_t k = 0; k < outputs.size(); ++k) {
     const TensorSpec& spec = c.op->outputs[k];
-    const bool ok = spec.type == ElemType::Number || outputs[k].is_float == (spec.type == ElemType::Real);
+    const bool ok = spec.type == ElemType::Number || outputs[k].is_float == (spec.type == ElemType::Real || spec.type == ElemType::Float32);
     if (!ok) {
       error = "output '" + spec.name + "' has the wrong element type";
       return OpStatus::Error;
@@ -353,10 +400,123 @@ void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const
   }
 }
 
+void compare_ulp(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, int ulps, CompareSink& sink) {
+  // Ordinal distance of two float32 values of any signs.
+  auto ordinal = [](double v) {
+    const int64_t bits = std::bit_cast<int32_t>(static_cast<float>(v));
+    return bits < 0 ? int64_t{INT32_MIN} - bits : bits;
+  };
+  for (size_t k = 0; k < want.size(); ++k) {
+    const std::string& name = c.op->outputs[k].name;
+    if (got[k].size() != want[k].size() || !got[k].is_float) {
+      ++sink.checked;
+      sink.mismatch("output '" + name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " float32 values");
+      continue;
+    }
+    for (size_t i = 0; i < want[k].size(); ++i) {
+      ++sink.checked;
+      const double g = got[k].floats[i], w = want[k].floats[i];
+      if (std::isfinite(g) && std::llabs(ordinal(g) - ordinal(w)) <= ulps) continue;
+      sink.mismatch(name + "[" + std::to_string(i) + "]", float32_text(g), float32_text(w) + " within " + std::to_string(ulps) + " ulp");
+    }
+  }
+}
+
 OpStatus bundled_run(std::string_view name, const OpCase& c, std::vector<Tensor>& outputs, std::string& error) {
   const Binding* b = c.op->binding(name);
   if (!b) return OpStatus::Unsupported;
   return (*b)(c, outputs, error);
+}
+
+bool check_case(const OpCase& c, const Implementation& subject, const Implementation& oracle, size_t max_mismatches, ItemResult& r) {
+  const OpSchema& op = *c.op;
+  std::vector<Tensor> want, got;
+  std::string error;
+  if (const OpStatus s = run_case(oracle, c, want, error); s != OpStatus::Ok) {
+    not_ok(r, s, "oracle", error);
+    return false;
+  }
+  if (const OpStatus s = run_case(subject, c, got, error); s != OpStatus::Ok) {
+    not_ok(r, s, "subject", error);
+    return false;
+  }
+  CompareSink sink;
+  sink.max_recorded = max_mismatches > r.first_mismatches.size() ? max_mismatches - r.first_mismatches.size() : 0;
+  if (op.compare) op.compare(c, got, want, sink);
+  else if (op.verification.kind == Verification::Kind::Ulp) compare_ulp(c, got, want, op.verification.ulps, sink);
+  else compare_exact(c, got, want, sink);
+  r.checked += sink.checked;
+  r.mismatches += sink.mismatches;
+  r.unspecified += sink.excluded;
+  if (!sink.first.empty()) {
+    const std::string repro = repro_command(c, subject.name);
+    for (Mismatch& m : sink.first) {
+      m.repro = repro;
+      r.first_mismatches.push_back(std::move(m));
+    }
+  }
+  return true;
+}
+
+uint64_t ByteReader::take(uint64_t bound) {
+  uint64_t v = 0;
+  for (uint64_t span = bound; span && pos < data.size(); span >>= 8) v = v << 8 | data[pos++];
+  return bound == UINT64_MAX ? v : v % (bound + 1);
+}
+
+std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements) {
+  OpCase c{&op, {}, {}};
+  for (const ParamSpec& spec : op.params) {
+    switch (spec.type) {
+      case ParamType::Choice: {
+        const std::vector<std::string> names = spec.choices();
+        c.params.set(spec.name, names[bytes.take(names.size() - 1)]);
+        break;
+      }
+      case ParamType::Int:
+        c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
+        break;
+      case ParamType::Real:
+        c.params.set(spec.name, static_cast<double>(std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)))));
+        break;
+      case ParamType::Text:
+        c.params.set(spec.name, parse_value(spec, spec.default_text));
+        break;
+    }
+  }
+  try {
+    validate_params(op, c.params);
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+  if (op.make_inputs) {
+    c.inputs = op.make_inputs(c.params);
+  } else {
+    for (const TensorSpec& spec : op.inputs) {
+      if (!spec.dims.empty()) return std::nullopt;
+      Tensor t;
+      t.is_float = spec.type == ElemType::Real || spec.type == ElemType::Float32;
+      c.inputs.push_back(std::move(t));
+    }
+    // Element by element, every list alike, while bytes last.
+    for (size_t i = 0; i < max_elements && !bytes.empty(); ++i)
+      for (size_t k = 0; k < op.inputs.size(); ++k) {
+        const TensorSpec& spec = op.inputs[k];
+        Tensor& t = c.inputs[k];
+        if (spec.type == ElemType::Float32) {
+          const float v = std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)));
+          t.floats.push_back(spec.finite && !std::isfinite(v) ? 0.0 : v);
+        } else if (spec.type == ElemType::Real) {
+          const double v = std::bit_cast<double>(bytes.take(UINT64_MAX));
+          t.floats.push_back(spec.finite && !std::isfinite(v) ? 0.0 : v);
+        } else {
+          t.ints.push_back(static_cast<int64_t>(bytes.take(UINT64_MAX)));
+        }
+      }
+    for (Tensor& t : c.inputs) t.shape = {t.size()};
+  }
+  if (op.inputs_error && op.inputs_error(c)) return std::nullopt;
+  return c;
 }
 
 ItemResult check_item(const Item& item, const CheckContext& context) {
@@ -366,27 +526,11 @@ ItemResult check_item(const Item& item, const CheckContext& context) {
   r.signature = item.signature(context.subject->name);
   r.verification = op.verification;
   try {
-    for (const Params& params : op.cases(item.op_params, item.inputs, context.seed)) {
-      OpCase c{&op, params, op.make_inputs ? op.make_inputs(params) : std::vector<Tensor>{}};
-      std::vector<Tensor> want, got;
-      std::string error;
-      if (const OpStatus s = run_case(*context.oracle, c, want, error); s != OpStatus::Ok) return not_ok(r, s, "oracle", error);
-      if (const OpStatus s = run_case(*context.subject, c, got, error); s != OpStatus::Ok) return not_ok(r, s, "subject", error);
-      CompareSink sink;
-      sink.max_recorded = context.max_mismatches > r.first_mismatches.size() ? context.max_mismatches - r.first_mismatches.size() : 0;
-      if (op.compare) op.compare(c, got, want, sink);
-      else compare_exact(c, got, want, sink);
-      r.checked += sink.checked;
-      r.mismatches += sink.mismatches;
-      r.unspecified += sink.excluded;
-      if (!sink.first.empty()) {
-        const std::string repro = repro_command(c, context.subject->name);
-        for (Mismatch& m : sink.first) {
-          m.repro = repro;
-          r.first_mismatches.push_back(std::move(m));
-        }
-      }
-      if (context.inputs_done) *context.inputs_done += sink.checked;
+    for (OpCase& c : op.cases(item.op_params, item.inputs, context.seed)) {
+      c.op = &op;
+      const uint64_t before = r.checked;
+      if (!check_case(c, *context.subject, *context.oracle, context.max_mismatches, r)) return r;
+      if (context.inputs_done) *context.inputs_done += r.checked - before;
     }
   } catch (const std::exception& e) {
     r.status = Status::Error;

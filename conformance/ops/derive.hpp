@@ -30,7 +30,9 @@ void validate_params(const OpSchema& op, const Params& params);
 // written '_' so that the signature splits back on '-'.
 std::string signature(const OpSchema& op, const Params& params, std::string_view impl);
 
-// Report and manifest fields of an item: "op", then each item parameter by name.
+// Report and manifest fields of an item: "op", then each item parameter by name — by its column
+// where it has one, so an op profiles name in the format header keeps that vocabulary ("format") —
+// then the fixed columns other than "-" ("source": "float32").
 void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j);
 
 // The items of one profile row of the registry form "op,params,inputs,requirement": `params` is
@@ -46,8 +48,9 @@ nlohmann::json case_json(const OpCase& c);
 // Throws std::invalid_argument naming the field.
 OpCase case_from_json(const nlohmann::json& j);
 
-// One POSIX shell line that reruns `c` on `impl`: lpconform eval OP --NAME VALUE ... --impl IMPL.
-// Every parameter is written, so parsing the line gives `c` back (the test round-trips it).
+// One POSIX shell line that reruns `c` on `impl`: lpconform eval OP --NAME VALUE ... --impl IMPL,
+// with the list tensors of an op that does not generate its inputs piped in (printf 'x\n0x3f800000\n' |).
+// Every parameter and element is written, so parsing the line gives `c` back (the test round-trips it).
 std::string repro_command(const OpCase& c, std::string_view impl);
 
 // The input tensors of `c`'s parameters for an op that generates them (op.make_inputs).
@@ -57,12 +60,38 @@ std::vector<Tensor> generated_inputs(const OpSchema& op, const Params& params);
 // the op; checks the outputs' count and types against the schema (Error naming the output).
 OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tensor>& outputs, std::string& error);
 
-// Checks an item of a registry op: its cases, oracle and subject, compared under the op's mode.
+// Runs one case on oracle and subject and adds to `r`: checked, mismatches (all counted, the first
+// `max_mismatches` of the item recorded with repro lines for the subject). Returns false when an
+// entry point did not return Ok; r's status and message then say which and why. The runner and the
+// fuzzer call this.
+bool check_case(const OpCase& c, const Implementation& subject, const Implementation& oracle, size_t max_mismatches, ItemResult& r);
+
+// Bytes a fuzzer hands over, read front to back; past the end every read gives 0.
+struct ByteReader {
+  std::span<const uint8_t> data;
+  size_t pos = 0;
+  uint64_t take(uint64_t bound);  // a value in [0, bound] from the next bytes
+  bool empty() const { return pos >= data.size(); }
+};
+// A case of `op` decoded from fuzzer bytes by its declaration: each parameter in schema order (a
+// choice by index, an integer in its range, a real as float32 bits), then the inputs — generated
+// from the parameters, or each list tensor's elements (up to `max_elements`; a finite tensor's
+// NaN and infinities read as 0). nullopt when the parameters break the op's rules, the inputs its
+// inputs_error, or the op takes tensors with dimensions.
+std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements);
+
+// Checks an item of a registry op: its cases, oracle and subject, compared under the op's mode
+// (the compare hook; else Ulp or Exact).
 ItemResult check_item(const Item& item, const CheckContext& context);
 
 // The entry point of a bundled implementation named `name`: the op's binding for that name, or
 // Unsupported when the op binds none.
 OpStatus bundled_run(std::string_view name, const OpCase& c, std::vector<Tensor>& outputs, std::string& error);
+
+// Ulp(n): each float32 output finite and within n ulps (ordinal distance) of the oracle's.
+void compare_ulp(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, int ulps, CompareSink& sink);
+// A float32 value as the shortest decimal that reads back, with its bits: "0.35494262 (0x3eb5bb21)".
+std::string float32_text(double v);
 
 // The exact elementwise comparison every op without a compare hook gets: each output tensor
 // element by element (same_element), inputs described by their index.

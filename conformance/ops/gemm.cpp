@@ -37,10 +37,16 @@ ParamSpec dim(const char* name, const char* doc, int64_t max, const char* fallba
   return s;
 }
 
+// The operands of a case: seeded by its data set (spec/chip.md §5.3), shaped by its parameters.
+std::vector<Tensor> inputs_of(const Params& p) {
+  return chip_layer::make_inputs(p, generated_layer(p), {static_cast<uint64_t>(p.integer("m")), static_cast<uint64_t>(p.integer("k"))},
+                                 {static_cast<uint64_t>(p.integer("k")), static_cast<uint64_t>(p.integer("n"))});
+}
+
 // Boundary shapes sit on the fold length R of the declared order (spec/chip.md §3.1): K = 1, R - 1,
 // R, R + 1, 2R + 1, with M and N of 1, primes and one past an array edge; random shapes have M, N
 // in 1..17 and K in 1..3R.
-std::vector<Params> cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
+std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
   const chip::ChipConfig config = chip::chip_preset(item.text("preset"));
   const int64_t r = config.fold_rows(), cols = config.array.cols;
   std::vector<std::array<int64_t, 3>> shapes;  // m, n, k
@@ -52,7 +58,7 @@ std::vector<Params> cases(const Params& item, const InputSpec& inputs, uint64_t 
   for (uint32_t i = 0; i < inputs.random; ++i)
     shapes.push_back({std::uniform_int_distribution<int64_t>(1, 17)(rng), std::uniform_int_distribution<int64_t>(1, 17)(rng),
                       std::uniform_int_distribution<int64_t>(1, 3 * r)(rng)});
-  std::vector<Params> out;
+  std::vector<OpCase> out;
   for (const auto& [m, n, k] : shapes) {
     Params p = item;
     p.set("config", std::string("none"));
@@ -60,7 +66,7 @@ std::vector<Params> cases(const Params& item, const InputSpec& inputs, uint64_t 
     p.set("m", m);
     p.set("n", n);
     p.set("k", k);
-    out.push_back(std::move(p));
+    out.push_back({nullptr, p, inputs_of(p)});
   }
   return out;
 }
@@ -84,10 +90,7 @@ OpSchema make_schema() {
     return std::nullopt;
   };
   op.cases = cases;
-  op.make_inputs = [](const Params& p) {
-    return chip_layer::make_inputs(p, generated_layer(p), {static_cast<uint64_t>(p.integer("m")), static_cast<uint64_t>(p.integer("k"))},
-                                   {static_cast<uint64_t>(p.integer("k")), static_cast<uint64_t>(p.integer("n"))});
-  };
+  op.make_inputs = inputs_of;
   chip_layer::bind(op, layer_of);
   return op;
 }

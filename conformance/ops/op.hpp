@@ -39,21 +39,29 @@ struct ParamSpec {
   int64_t min = 0, max = 0;  // Int
   std::function<std::vector<std::string>()> choices;  // Choice: the names, in order
   std::string aliases;  // further command-line names, ",--config"
+  // Profiles with the format header (op,format,rounding,overflow,source,...): the column this item
+  // parameter is read from; empty for none.
+  std::string column;
 };
 
 enum class ElemType : uint8_t {
-  Code,    // a code of a format (hex or decimal on input, hex on output)
-  Int,     // a two's-complement integer
-  Real,    // a float64 value (float32 inputs are float32 values)
-  Number,  // an integer or a real, as the case's parameters decide (an accumulator)
+  Code,     // a code of a format (hex or decimal on input)
+  Int,      // a two's-complement integer
+  Float32,  // a float32 value (decimal or bits 0x3f800000 on input; bits in repro lines, the
+            // shortest decimal that reads back on output)
+  Real,     // a float64 value (exact decimal on output)
+  Number,   // an integer or a real, as the case's parameters decide (an accumulator)
 };
 
 struct TensorSpec {
   std::string name;                // as in CSV headers, JSON and `--NAME FILE`
   ElemType type = ElemType::Int;
-  std::vector<std::string> dims;   // CSV index columns, outermost first: {"row", "col"}
+  // CSV index columns, outermost first: {"row", "col"}. None: a list, one element per row of a
+  // table whose columns are the op's list tensors (`eval` reads them from stdin).
+  std::vector<std::string> dims;
   std::string doc;                 // shape rule and meaning, one line
   bool optional = false;           // may be absent (empty) under some parameters
+  bool finite = false;             // Float32/Real inputs: NaN and infinities are outside the domain
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.
@@ -77,11 +85,16 @@ struct OpSchema {
   std::vector<TensorSpec> inputs, outputs;
   Verification verification;  // its text is printed beside every verdict
 
+  // Profiles with the format header: the text each column no parameter reads must hold ("-" when
+  // not listed), and why.
+  std::vector<std::pair<std::string, std::string>> fixed_columns;  // {column, text}
+
   // The first cross-parameter rule `p` breaks (every parameter already in range), or nullopt. An
   // item whose parameters break one is skipped by profile expansion; a case is rejected.
   std::function<std::optional<std::string>(const Params& p)> params_error;
-  // The case parameters of an item's cases (each holds the item's parameters too), in order.
-  std::function<std::vector<Params>(const Params& item, const InputSpec& inputs, uint64_t seed)> cases;
+  // The cases of an item, in order: each holds every parameter (the item's too) and its input
+  // tensors (make_inputs' when the op generates them).
+  std::function<std::vector<OpCase>(const Params& item, const InputSpec& inputs, uint64_t seed)> cases;
   // The input tensors a case's parameters generate (ops whose inputs are generated from a seed);
   // null when a case always carries its tensors.
   std::function<std::vector<Tensor>(const Params& p)> make_inputs;

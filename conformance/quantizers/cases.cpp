@@ -27,18 +27,11 @@ __extension__ typedef __int128 int128;  // value·m·2^k products of up to 95 bi
 
 constexpr int kLsqSets = 4;
 constexpr int kRequantSets = 8;
-constexpr int kLsqInitBoundaryTensors = 8;
 
 bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s == RequantScheme::XnnpackRndnu; }
 
 uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
-// A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi].
-float random_float(std::mt19937_64& rng, int lo, int hi) {
-  const uint32_t significand = static_cast<uint32_t>(rng() & 0x7fffff);
-  const int exponent = std::uniform_int_distribution<int>(lo, hi)(rng);
-  return std::ldexp(1.0f + static_cast<float>(significand) * 0x1p-23f, exponent);
-}
 
 // x and its float32 neighbours 1 to `ulps` ulps away on both sides (finite ones).
 void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps = 2) {
@@ -109,31 +102,6 @@ std::vector<Case> lsq_cases(const Item& item, std::mt19937_64& rng) {
     c.inputs = lsq_inputs(item, p, c.quant.lsq_offset.value_or(0.0f), rng);
     for (size_t i = 0; i < c.inputs.size(); ++i)
       c.dy.push_back(static_cast<uint32_t>(bits(i % 4 == 0 ? 1.0f : (rng() & 1 ? -1 : 1) * random_float(rng, -8, 8))));
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
-// ---- lsq-init (§1.4) ------------------------------------------------------------------------------
-
-std::vector<Case> lsq_init_cases(const Item& item, std::mt19937_64& rng) {
-  std::vector<std::vector<float>> tensors;
-  if (item.inputs.boundary) {
-    const float tiny = 0x1p-100f, huge = 1e37f;
-    tensors = {{1.0f}, {-3.0f, 3.0f}, {0.5f, 0.25f, 0.125f, 0.0f}, {tiny, -tiny, tiny}, {huge, -huge},
-               {0.1f, 0.2f, 0.3f}, {1.0f, 0x1p-24f}, {std::numeric_limits<float>::min(), 1.0f, -7.5f}};
-  }
-  for (uint32_t t = 0; t < item.inputs.random; ++t) {
-    const size_t n = std::uniform_int_distribution<size_t>(1, 512)(rng);
-    const int centre = std::uniform_int_distribution<int>(-20, 20)(rng);
-    std::vector<float> v(n);
-    for (float& e : v) e = (rng() & 1 ? -1 : 1) * random_float(rng, centre - 6, centre + 6);
-    tensors.push_back(std::move(v));
-  }
-  std::vector<Case> cases;
-  for (const auto& tensor : tensors) {
-    Case c = item_case(item, Op::LsqInit);
-    for (float e : tensor) c.inputs.push_back(bits(e));
     cases.push_back(std::move(c));
   }
   return cases;
@@ -1058,11 +1026,16 @@ std::pair<int64_t, int64_t> domain(const RequantParams& p) {
   return {lo, hi};
 }
 
+float random_float(std::mt19937_64& rng, int lo, int hi) {
+  const uint32_t significand = static_cast<uint32_t>(rng() & 0x7fffff);
+  const int exponent = std::uniform_int_distribution<int>(lo, hi)(rng);
+  return std::ldexp(1.0f + static_cast<float>(significand) * 0x1p-23f, exponent);
+}
+
 std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   std::mt19937_64 rng(seed);
   switch (item.op) {
     case Op::Lsq: return lsq_cases(item, rng);
-    case Op::LsqInit: return lsq_init_cases(item, rng);
     case Op::Requantize: return requantize_cases(item, rng);
     case Op::Mx: return mx_cases(item, rng);
     case Op::Tpr: return tpr_cases(item, rng);
@@ -1080,7 +1053,6 @@ uint64_t cost(const Item& item) {
   const uint64_t random = item.inputs.random;
   switch (item.op) {
     case Op::Lsq: return kLsqSets * ((item.inputs.boundary ? 25 * uint64_t(item.quant.lsq.qmax - item.quant.lsq.qmin + 5) : 0) + random);
-    case Op::LsqInit: return (item.inputs.boundary ? kLsqInitBoundaryTensors : 0) * 8 + random * 256;
     case Op::Mx: return (item.inputs.boundary ? 12000 : 0) + random;
     case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -15,7 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, lsq-init, lsq-dot, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
+// The cases of a quantizer item (lsq, lsq-dot, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -32,8 +33,6 @@ namespace lpc::quantizer_cases {
 //     midpoint (and 1 ulp of s_x either side), the largest float and the subnormal tie 2^-150.
 //     random:N, N vectors of 1..1024 pairs, one code in four at a grid end, steps over ±40 binades,
 //     one in eight aimed near the float32 overflow or subnormal range.
-//   lsq-init: boundary, eight fixed tensors (one element, symmetric, powers of two, tiny, huge);
-//     random:N, N tensors of 1..512 elements of mixed magnitudes; one case per tensor.
 //   requantize: per mode about eight parameter sets (identity, 1/2, 1/3, the DOUBLE_ROUND witness
 //     437450373/2^33, the largest multiplier, seeded values with zero points, one per-channel set
 //     of three channels), those §2.6 rejects skipped. Boundary inputs: the ties value·scale = k + 1/2
@@ -69,6 +68,10 @@ namespace lpc::quantizer_cases {
 //     budgets 1/256 off the integers, B_min = B*, widths 16/1, 16/15, 2/1; random:N, N maps up to
 //     4×12×12 with random blocks of whole groups, widths, budgets and thresholds (±inf included).
 std::vector<Case> make_cases(const Item& item, uint64_t seed);
+
+// A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi] (the case
+// generators' magnitude draw; conformance/ops modules use it too).
+float random_float(std::mt19937_64& rng, int lo, int hi);
 
 // The inputs a requantization accepts (spec/quantizers.md §2.2 REQUIRE, §2.4): the closed range of
 // input values that no channel rejects. Throws std::invalid_argument when it is empty.

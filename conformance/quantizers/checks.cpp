@@ -43,7 +43,7 @@ bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isna
 // element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::LsqInit || c.op == Op::MxDot || c.op == Op::LsqDot) return one;  // the tensor (the two vectors) is one input
+  if (c.op == Op::MxDot || c.op == Op::LsqDot) return one;  // the tensor (the two vectors) is one input
   if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
   if (c.op == Op::MxDequantize) {
     const size_t k = static_cast<size_t>(c.quant.mx.block);
@@ -88,7 +88,6 @@ std::string input_text(const Case& c, size_t i) {
   if (c.op == Op::LsqDot)
     return std::to_string(c.inputs.size()) + " code pairs (" + lsq_grid_format(c.quant.lsq).name + " x " + lsq_grid_format(c.quant.lsq_activation).name +
            "), s_w " + float_text(c.quant.lsq.scale) + ", s_x " + float_text(c.quant.lsq_activation.scale);
-  if (c.op == Op::LsqInit) return "tensor of " + std::to_string(c.inputs.size()) + " float32 values";
   if (c.op == Op::Ulq) {
     const std::string n = std::to_string(c.inputs.size());
     if (i == c.inputs.size()) return "the tensor of " + n + " float32 values (scale, support, n1, iterations, converged)";
@@ -272,7 +271,6 @@ Verification quantizer_verification(const Item& item) {
   v.flags = false;
   v.nan_as_class = false;
   v.unspecified_any = false;
-  if (item.op == Op::LsqInit) { v.kind = Verification::Kind::Ulp; v.ulps = 1; }
   if (item.op == Op::MxDequantize || item.op == Op::MxDot) v.nan_as_class = true;  // §4.5, §4.6: the value NaN, no payload
   if (item.op == Op::Requantize && item.quant.inexact) v.kind = Verification::Kind::PermittedSet;
   return v;
@@ -314,7 +312,7 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
 
   // 3. Compare under the verification mode.
   // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
-  const size_t outputs = c.op == Op::LsqInit || c.op == Op::MxDot || c.op == Op::LsqDot ? 1
+  const size_t outputs = c.op == Op::MxDot || c.op == Op::LsqDot ? 1
                          : c.op == Op::Ulq                        ? c.inputs.size() + 1
                          : c.op == Op::DynBits                    ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
                                                                   : c.inputs.size();
@@ -347,11 +345,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         m.want = result(want);
         break;
       }
-      case Op::LsqInit:
-        ok = std::isfinite(got.y[0]) && ulp_distance(got.y[0], want.y[0]) <= static_cast<uint64_t>(r.verification.ulps);
-        m.got = "s0 " + float_text(got.y[0]);
-        m.want = "s0 " + float_text(want.y[0]) + " within " + std::to_string(r.verification.ulps) + " ulp";
-        break;
       case Op::Mx: {
         // Element codes of a block whose scale is NaN are unspecified (§4.4): only the scale counts.
         const size_t block = i / static_cast<size_t>(c.quant.mx.block);
@@ -474,7 +467,7 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   }
   r.status = r.mismatches ? Status::Fail : Status::Pass;
   if (r.mismatches)
-    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::LsqInit ? " tensors" : item.op == Op::MxDot || item.op == Op::LsqDot ? " dot products" : " inputs") +
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::MxDot || item.op == Op::LsqDot ? " dot products" : " inputs") +
                 " disagree with the oracle";
   return r;
 }

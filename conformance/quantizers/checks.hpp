@@ -1,4 +1,4 @@
-// lpconform — running one quantizer requirement item (lsq, lsq-init, requantize, mx, tpr, sr-fixed): its cases
+// lpconform — running one quantizer requirement item (lsq, requantize, mx, tpr, sr-fixed, ...): its cases
 // (cases.hpp), oracle and subject through Implementation::quantize, compared under the op's
 // verification mode, the first mismatches recorded with one-line repro commands.
 #pragma once
@@ -12,7 +12,7 @@
 namespace lpc {
 
 // The item's verification mode: lsq Exact (y bits; dx, ds by value, spec/quantizers.md §1.3),
-// lsq-init Ulp(1) (§1.4), requantize Exact, or PermittedSet under INEXACT_ROUND (§2.2).
+// requantize Exact, or PermittedSet under INEXACT_ROUND (§2.2).
 Verification quantizer_verification(const Item& item);
 
 // Runs every case of a quantizer item (quantizer_cases::make_cases with context.seed).

@@ -1,6 +1,6 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq (and LSQ+), lsq-init, lsq-dot, requantize, mx, mx-dequantize, mx-dot, tpr, sr-fixed, ulq and dynbits on whatever
+// lsq (and LSQ+), lsq-dot, requantize, mx, mx-dequantize, mx-dot, tpr, sr-fixed, ulq and dynbits on whatever
 // parameters and inputs the fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
@@ -17,14 +17,16 @@
 // 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
 // block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
 // spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
-// float32 bits, a NaN x or non-finite dy replaced; lsq-init: the tensor; requantize: int64 values
+// float32 bits, a NaN x or non-finite dy replaced; requantize: int64 values
 // clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included;
 // mx-dequantize and mx-dot (element format and block as for mx): per block one (two) E8M0 scale
 // codes, NaN 0xff included, per element one (two) element codes, NaN and ±inf codes included; tpr:
 // float32 bits, a NaN or ±inf replaced by 0, and a random word each; sr-fixed: float32 bits, a NaN
 // replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
 // 0 or non-finite) or the gradient (non-finite replaced by 0); lsq-dot: code pairs (bytes folded into
-// the grids), one byte in 32 repeating its pair 1..65536 times so sums can leave int32). A disagreement, or fast failing where the
+// the grids), one byte in 32 repeating its pair 1..65536 times so sums can leave int32). One input in
+// four instead takes an op of the registry that fast binds (lsq-init), its case decoded from the
+// bytes by the op's declaration (ops::consume_case). A disagreement, or fast failing where the
 // reference answers, is a finding with the item's stable signature and the first input's repro.
 #include <algorithm>
 #include <bit>
@@ -37,6 +39,7 @@
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/quantizers/checks.hpp"
 #include "conformance/bundled/quantizer_entry_points.hpp"
+#include "conformance/ops/derive.hpp"
 #include "fuzz/support/fuzz_support.hpp"
 
 namespace {
@@ -75,7 +78,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::LsqInit, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits, Op::MxDequantize, Op::MxDot,
+  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits, Op::MxDequantize, Op::MxDot,
                                     Op::LsqDot});
   if (c.op == Op::LsqDot) {
     std::vector<const Format*> weights, activations;
@@ -256,11 +259,35 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     float x = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
     if (std::isnan(x)) x = 0;
     c.inputs.push_back(std::bit_cast<uint32_t>(x));
-    if (c.op == Op::LsqInit) continue;
     float dy = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
     c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(dy) ? dy : 1.0f));
   }
   return !c.inputs.empty();
+}
+
+// A registry op fast binds (lsq-init, ...): the case from ops::consume_case, compared by the
+// runner's own check_case under the op's verification mode.
+int fuzz_registry(FuzzedDataProvider& provider) {
+  using fuzz::report_finding;
+  std::vector<const ops::OpSchema*> fast_ops;
+  for (const ops::OpSchema* op : ops::registered_ops())
+    if (op->binding("fast")) fast_ops.push_back(op);
+  const ops::OpSchema& op = *fast_ops[provider.ConsumeIntegralInRange<size_t>(0, fast_ops.size() - 1)];
+  const std::vector<uint8_t> rest = provider.ConsumeRemainingBytes<uint8_t>();
+  ops::ByteReader bytes{rest};
+  const std::optional<ops::OpCase> c = ops::consume_case(op, bytes, kMaxInputs);
+  if (!c) return 0;
+  ItemResult result;
+  result.verification = op.verification;
+  const std::string signature = ops::signature(op, c->params, "fast");
+  if (!ops::check_case(*c, fast_implementation(), reference_implementation(), 1, result)) {
+    if (result.message.starts_with("oracle")) return 0;  // the spec rejects these inputs (lsq-init: an overflowing s0, ...)
+    report_finding(signature + "-error", result.message, ops::repro_command(*c, "fast"));
+  }
+  if (result.mismatches == 0) return 0;
+  const Mismatch& m = result.first_mismatches[0];
+  report_finding(signature, "input " + m.input + ": fast gives " + m.got + ", the reference " + m.want, m.repro);
+  return 0;
 }
 
 }  // namespace
@@ -268,6 +295,9 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lpc::fuzz;
   FuzzedDataProvider provider(data, size);
+
+  // 0. One input in four: an op of the registry that fast binds, its case decoded by its declaration.
+  if (provider.ConsumeIntegralInRange<int>(0, 3) == 0) return fuzz_registry(provider);
 
   // 1. Variant and case.
   FastQuantizeVariant variant;
@@ -287,7 +317,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   result.verification = quantizer_verification(item);
   const std::string variant_text = "fast variant: chunk " + std::to_string(variant.chunk) + (variant.general_path ? ", general path" : "");
   if (!check_quantizer_case(c, subject, reference_implementation(), 1, result)) {
-    if (result.message.starts_with("oracle")) return 0;  // the spec rejects these inputs (lsq-init: a zero s0, ...)
+    if (result.message.starts_with("oracle")) return 0;  // the spec rejects these inputs
     report_finding(signature(c) + "-error", result.message + "\n" + variant_text,
                    result.first_mismatches.empty() ? c.repro_command("fast") : result.first_mismatches[0].repro);
   }

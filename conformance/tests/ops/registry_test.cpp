@@ -2,6 +2,9 @@
 // declaration, and a planted bug in a subject is caught with the item's signature and a repro line
 // that parses back to the failing case.
 #include <catch2/catch.hpp>
+
+#include <bit>
+#include <string>
 #include <nlohmann/json.hpp>
 
 #include "conformance/bundled/bundled.hpp"
@@ -18,9 +21,21 @@ namespace {
 struct ParsedRepro {
   std::string op, impl;
   std::vector<std::pair<std::string, std::string>> params;
+  std::string stdin_csv;  // the printf'd text, \n unescaped; empty when none
 };
 
-ParsedRepro parse_repro(const std::string& line) {
+ParsedRepro parse_repro(std::string line) {
+  std::string csv;
+  if (line.starts_with("printf '")) {
+    const size_t end = line.find("' | ");
+    REQUIRE(end != std::string::npos);
+    const std::string escaped = line.substr(8, end - 8);
+    for (size_t i = 0; i < escaped.size(); ++i) {
+      if (escaped[i] == '\\' && i + 1 < escaped.size() && escaped[i + 1] == 'n') csv += '\n', ++i;
+      else csv += escaped[i];
+    }
+    line = line.substr(end + 4);
+  }
   std::vector<std::string> words;
   for (size_t i = 0; i < line.size();) {
     if (line[i] == ' ') { ++i; continue; }
@@ -39,7 +54,7 @@ ParsedRepro parse_repro(const std::string& line) {
   REQUIRE(words.size() >= 3);
   REQUIRE(words[0] == "lpconform");
   REQUIRE(words[1] == "eval");
-  ParsedRepro r{words[2], "", {}};
+  ParsedRepro r{words[2], "", {}, csv};
   for (size_t i = 3; i + 1 < words.size(); i += 2) {
     REQUIRE(words[i].starts_with("--"));
     if (words[i] == "--impl") r.impl = words[i + 1];
@@ -67,28 +82,50 @@ TEST_CASE("registry: every op's declaration is complete", "[registry]") {
   }
 }
 
+// The list tensors of a repro's stdin CSV, in the op's input order.
+std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
+  std::vector<Tensor> out(op.inputs.size());
+  std::vector<std::string> lines;
+  for (size_t pos = 0; pos < csv.size();) {
+    const size_t end = csv.find('\n', pos);
+    lines.push_back(csv.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  REQUIRE(!lines.empty());
+  CHECK(lines[0] == op.inputs[0].name);  // one list input in the ops declared so far
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (op.inputs[0].type == ElemType::Float32) out[0].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(lines[i], nullptr, 16))));
+    else out[0].ints.push_back(std::stoll(lines[i], nullptr, 0));
+  }
+  out[0].is_float = op.inputs[0].type == ElemType::Float32;
+  out[0].shape = {out[0].size()};
+  return out;
+}
+
 TEST_CASE("registry: cases round-trip through JSON and the repro command", "[registry]") {
   for (const OpSchema* op : registered_ops()) {
     INFO(op->name);
     for (const Params& item : expand_row(*op, "")) {
-      const std::vector<Params> cases = op->cases(item, InputSpec{false, true, 3}, 7);
+      std::vector<OpCase> cases = op->cases(item, InputSpec{false, true, 3}, 7);
       REQUIRE(!cases.empty());
-      for (const Params& p : cases) {
-        CHECK_NOTHROW(validate_params(*op, p));
-        const OpCase c{op, p, op->make_inputs ? op->make_inputs(p) : std::vector<Tensor>{}};
+      for (OpCase& c : cases) {
+        c.op = op;
+        CHECK_NOTHROW(validate_params(*op, c.params));
         CHECK((!op->inputs_error || !op->inputs_error(c)));
+        if (op->make_inputs) CHECK(op->make_inputs(c.params) == c.inputs);
         // JSON: the same op, parameters and tensors back.
         const OpCase from_json = case_from_json(case_json(c));
         CHECK(from_json.op == op);
         CHECK(from_json.params == c.params);
         CHECK(from_json.inputs == c.inputs);
-        // The repro line parses back to the same case (the flags are the parameters).
+        // The repro line parses back to the same case: the flags are the parameters, the piped CSV
+        // (ops that carry their tensors) the inputs.
         const ParsedRepro r = parse_repro(repro_command(c, "chip"));
         CHECK(r.op == op->name);
         CHECK(r.impl == "chip");
         const Params parsed = make_params(*op, r.params);
         CHECK(parsed == c.params);
-        CHECK(generated_inputs(*op, parsed) == c.inputs);
+        CHECK((op->make_inputs ? generated_inputs(*op, parsed) : read_lists(*op, r.stdin_csv)) == c.inputs);
       }
     }
   }
