@@ -1,5 +1,6 @@
 // lpconform reference — the chip family in exact arithmetic. See chip.hpp.
 #include "reference/chip/chip.hpp"
+#include "reference/common/exact_math.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -256,7 +257,9 @@ BoundCheck ExactResult::check_float(size_t i, double got, const AccumulatorSpec&
     return out;
   };
   if (exact.is_nan()) return verdict(std::isnan(got));
-  if (hu >= 1) {  // the bound says nothing
+  const std::optional<cpp_rational> bound_or =
+      hu < 1 ? exact_math::dot_product_bound(h, u, impl_->abs_sums[i], cpp_rational(n) * eta / (1 - hu)) : std::nullopt;
+  if (!bound_or) {  // the bound says nothing
     out.kind = BoundCheck::Kind::Excluded;
     return out;
   }
@@ -267,7 +270,7 @@ BoundCheck ExactResult::check_float(size_t i, double got, const AccumulatorSpec&
     return out;
   }
   if (exact.is_inf()) return verdict(std::isinf(got) && std::signbit(got) == exact.negative);
-  const cpp_rational bound = hu * growth * impl_->abs_sums[i] + cpp_rational(n) * eta * growth;
+  const cpp_rational& bound = *bound_or;
   out.bound = approx(bound);
   if (!std::isfinite(got)) return verdict(false);
   const cpp_rational error = abs(from_exact(ExactValue::from_source(Source::F64, std::bit_cast<uint64_t>(got))).value - exact.value);

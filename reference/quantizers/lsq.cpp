@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
 

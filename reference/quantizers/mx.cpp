@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "reference/formats/codec.hpp"
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
 
@@ -192,9 +192,8 @@ MxDotCheck mx_dot_check(const MxVector& a, const MxVector& b, float got) {
   // |got - exact_sum| <= gamma_m · Σ|X_a X_b P_a P_b| + 2B · 2^-149 with m = block + B - 1 roundings on
   // any one product's path and gamma_m = m·u / (1 - m·u), u = 2^-24 (Higham, Accuracy and
   // Stability, §3.1), the second term for the underflow of the scaled block sums (§4.6).
-  const cpp_rational u = pow2(-24);
-  const cpp_rational m = cpp_rational(static_cast<long long>(std::min(block, a.codes.size()) + blocks - 1));
-  const cpp_rational bound = m * u / (1 - m * u) * magnitude_sum + cpp_rational(static_cast<long long>(2 * blocks)) * pow2(-149);
+  const uint64_t m = std::min(block, a.codes.size()) + blocks - 1;  // m·u < 1: m < 2^24 for every vector an MX block count allows
+  const cpp_rational bound = *dot_product_bound(m, pow2(-24), magnitude_sum, cpp_rational(static_cast<long long>(2 * blocks)) * pow2(-149));
   check.applicable = true;
   check.exact = decimal(exact_sum);
   char text[32];

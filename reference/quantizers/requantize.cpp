@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "reference/formats/codec.hpp"
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
 

@@ -7,7 +7,7 @@
 #include <numeric>
 #include <string>
 
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
 

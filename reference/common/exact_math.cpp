@@ -1,5 +1,5 @@
 // lpconform reference — the shared exact-rational helpers (exact_math.hpp).
-#include "reference/quantizers/exact_math.hpp"
+#include "reference/common/exact_math.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -69,6 +69,12 @@ float to_float32(const cpp_rational& x) {
   if (cpp_rational(units) * pow2(quantum) >= pow2(128)) return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
   const float magnitude = std::ldexp(static_cast<float>(static_cast<uint32_t>(units)), quantum);  // exact: units <= 2^24
   return negative ? -magnitude : magnitude;
+}
+
+std::optional<cpp_rational> dot_product_bound(uint64_t h, const cpp_rational& u, const cpp_rational& abs_sum, const cpp_rational& absolute) {
+  const cpp_rational hu = cpp_rational(static_cast<long long>(h)) * u;
+  if (hu >= 1) return std::nullopt;
+  return hu / (1 - hu) * abs_sum + absolute;
 }
 
 }  // namespace lpc::ref::exact_math

@@ -1,11 +1,14 @@
-// lpconform reference — the exact-rational helpers the quantizer references share: powers of two,
-// floor / ceiling / round-half-even to an integer, floor(log2), the exact value of a float32, a
-// double or an ExactValue, and RN32 (a rational rounded to float32).
+// lpconform reference — the exact-rational helpers the references share: powers of two, floor /
+// ceiling / round-half-even to an integer, floor(log2), the exact value of a float32, a double or an
+// ExactValue, RN32 (a rational rounded to float32), and the dot-product error bound.
 //
 // PRIVATE TO reference/*.cpp: this header includes Boost.Multiprecision, which DESIGN.md keeps out
 // of every public header. Include it only from .cpp files under reference/, never from a header
 // and never from outside reference/.
 #pragma once
+
+#include <cstdint>
+#include <optional>
 
 #include <boost/multiprecision/cpp_int.hpp>
 
@@ -39,5 +42,12 @@ cpp_rational exact(const ExactValue& v);
 // rounded magnitude reaches 2^128 (IEEE 754 binary32). Zero gives +0; a non-zero x that rounds to
 // zero keeps its sign.
 float to_float32(const cpp_rational& x);
+
+// The dot-product error bound (the DOT_PRODUCT verification mode; Higham, Accuracy and Stability of
+// Numerical Algorithms, §3.1): a sum computed with at most h roundings of unit roundoff u on any
+// one product's path is within γ_h·Σ|p| + `absolute` of the exact sum, γ_h = h·u/(1 - h·u);
+// `absolute` bounds what underflow adds. nullopt when h·u >= 1 (no bound). spec/quantizers.md §4.6
+// (mx-dot) and spec/chip.md §5.2 (gemm, conv2d) instantiate it.
+std::optional<cpp_rational> dot_product_bound(uint64_t h, const cpp_rational& u, const cpp_rational& abs_sum, const cpp_rational& absolute);
 
 }  // namespace lpc::ref::exact_math
