@@ -147,13 +147,16 @@ TEST_CASE("registry: profile rows expand over item parameters and reject bad one
                     Catch::Contains("t.csv:3:6"));
 }
 
-// A subject that is the chip with one planted bug: the accumulator at (0, 0) of every case is one
-// larger (integers) or replaced by 0.5 (0.25 where it was 0.5; floats, which may be inf or NaN).
-Implementation planted_chip() {
-  Implementation impl = chip_implementation();
+// The bundled implementation under test of an op: chip where it binds the op, else fast.
+const Implementation& subject_of(const OpSchema& op) { return op.binding("chip") ? chip_implementation() : fast_implementation(); }
+
+// That implementation with one planted bug: the first element of the first output of every case is
+// one larger (integers) or replaced by 0.5 (0.25 where it was 0.5; floats, which may be inf or NaN).
+Implementation planted(const Implementation& base) {
+  Implementation impl = base;
   impl.name = "planted";
-  impl.run = [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
-    const OpStatus s = bundled_run("chip", c, out, error);
+  impl.run = [run = base.run](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+    const OpStatus s = run(c, out, error);
     if (s == OpStatus::Ok && out[0].size()) {
       if (out[0].is_float) out[0].floats[0] = out[0].floats[0] == 0.5 ? 0.25 : 0.5;
       else out[0].ints[0] += 1;
@@ -163,36 +166,43 @@ Implementation planted_chip() {
   return impl;
 }
 
-TEST_CASE("registry: a planted accumulator bug FAILs every chip item, with signature and repro", "[registry]") {
-  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=*;data=random,random:2,required\n"
-                                  "conv2d,preset=int8-inference|fp4-training;data=random,random:2,required\n", "t", "t.csv");
-  const Implementation subject = planted_chip();
-  RunOptions options;
-  options.threads = 1;
-  const RunResult run = run_profile(p, subject, reference_implementation(), options);
-  REQUIRE(run.items.size() == p.items.size());
-  for (const ItemResult& r : run.items) {
-    INFO(r.signature);
-    CHECK(r.status == Status::Fail);
-    CHECK(r.signature.starts_with("planted-"));
-    REQUIRE(!r.first_mismatches.empty());
-    const Mismatch& m = r.first_mismatches.front();
-    CHECK(m.input.starts_with("accumulator[0]"));
-    // The repro line names the case that failed: rerunning it on the planted subject fails again.
-    const ParsedRepro repro = parse_repro(m.repro);
-    CHECK(repro.impl == "planted");
-    const OpSchema& op = *find_op(repro.op);
-    const OpCase c{&op, make_params(op, repro.params), {}};
-    const OpCase again{&op, c.params, generated_inputs(op, c.params)};
-    std::vector<Tensor> got, want;
-    std::string error;
-    REQUIRE(run_case(subject, again, got, error) == OpStatus::Ok);
-    REQUIRE(run_case(reference_implementation(), again, want, error) == OpStatus::Ok);
-    CHECK(!same_element(got[0], 0, want[0], 0));
+TEST_CASE("registry: a planted bug FAILs every item of every op, with signature and repro", "[registry]") {
+  for (const OpSchema* op : registered_ops()) {
+    INFO(op->name);
+    std::string every;  // every value of every choice the op sweeps
+    for (const ParamSpec& spec : op->params)
+      if (spec.scope == ParamScope::Item && spec.type == ParamType::Choice) every += (every.empty() ? "" : ";") + spec.name + "=*";
+    Profile p;
+    for (const Params& params : expand_row(*op, every)) p.items.push_back(Item{.op = Op::Registered, .inputs = InputSpec{false, false, 2}, .schema = op, .op_params = params});
+    const Implementation& clean = subject_of(*op);
+    const Implementation subject = planted(clean);
+    RunOptions options;
+    options.threads = 1;
+    const RunResult run = run_profile(p, subject, reference_implementation(), options);
+    REQUIRE(run.items.size() == p.items.size());
+    for (const ItemResult& r : run.items) {
+      INFO(r.signature);
+      CHECK(r.status == Status::Fail);
+      CHECK(r.signature.starts_with("planted-" + op->name + "-"));
+      REQUIRE(!r.first_mismatches.empty());
+      const Mismatch& m = r.first_mismatches.front();
+      CHECK(m.input.starts_with(op->outputs[0].name));
+      // The repro line names the case that failed: rerunning it on the planted subject fails again.
+      const ParsedRepro repro = parse_repro(m.repro);
+      CHECK(repro.impl == "planted");
+      CHECK(repro.op == op->name);
+      const Params params = make_params(*op, repro.params);
+      const OpCase again{op, params, op->make_inputs ? generated_inputs(*op, params) : read_lists(*op, repro.stdin_csv)};
+      std::vector<Tensor> got, want;
+      std::string error;
+      REQUIRE(run_case(subject, again, got, error) == OpStatus::Ok);
+      REQUIRE(run_case(reference_implementation(), again, want, error) == OpStatus::Ok);
+      CHECK(!same_element(got[0], 0, want[0], 0));
+    }
+    // The unplanted implementation passes the same items.
+    const RunResult passing = run_profile(p, clean, reference_implementation(), options);
+    for (const ItemResult& r : passing.items) CHECK(r.status == Status::Pass);
   }
-  // The unplanted chip passes the same items.
-  const RunResult clean = run_profile(p, chip_implementation(), reference_implementation(), options);
-  for (const ItemResult& r : clean.items) CHECK(r.status == Status::Pass);
 }
 
 TEST_CASE("registry: an implementation without the op is UNSUPPORTED, never a pass", "[registry]") {
