@@ -207,7 +207,7 @@ std::string help_text(const ops::OpSchema& op) {
   std::string h = op.summary + (lists ? ".\nstdin: CSV with a column per input, a row per element:\n"
                                       : ".\nInputs (--NAME FILE, CSV 'index columns,code|value'; none given: generated from the parameters):\n");
   for (const ops::TensorSpec& t : op.inputs) h += "  " + t.name + ": " + t.doc + "\n";
-  h += "stdout: CSV of the outputs, exact decimals (nan, inf, -inf; -0 kept):\n";
+  h += "stdout: CSV of the outputs: float32 as the shortest decimal that reads back, other values exact (nan, inf, -inf; -0 kept):\n";
   for (const ops::TensorSpec& t : op.outputs) h += "  " + t.name + ": " + t.doc + "\n";
   return h + "Verification in `run`: " + op.verification.describe(Op::Registered);
 }
