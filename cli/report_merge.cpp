@@ -20,7 +20,7 @@ reports::Document read_report(const std::string& path) {
   if (!in) throw UsageError("cannot read report '" + path + "'");
   try {
     return reports::Document::parse(in);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number past double (4e773)
     throw UsageError(path + ": not valid JSON: " + e.what());
   }
 }

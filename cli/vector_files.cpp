@@ -30,7 +30,7 @@ VectorManifest parse_manifest(std::string_view text, const std::string& origin) 
   ordered_json manifest;
   try {
     manifest = ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number past double (4e773)
     throw UsageError(origin + ": not valid JSON: " + e.what());
   }
   VectorManifest m;
