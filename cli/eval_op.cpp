@@ -97,7 +97,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
 
 // The list tensors (no dims) of `op` from one CSV: a header of their names (optional ones may be
 // left out), a row per element.
-std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema& op) {
+std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema& op, const ops::Params& params) {
   std::string origin;
   const std::string text = read_input(path, origin);
   std::vector<std::string> required, all;
@@ -112,6 +112,9 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
   for (const ops::TensorSpec& t : op.inputs)
     if (header == 1 || !t.optional) specs.push_back(&t);
   std::vector<ops::Tensor> lists(specs.size());
+  std::vector<std::optional<std::pair<int64_t, int64_t>>> ranges(specs.size());
+  for (size_t k = 0; k < specs.size(); ++k)
+    if (op.element_range) ranges[k] = op.element_range(params, static_cast<size_t>(specs[k] - op.inputs.data()));
   for (size_t k = 0; k < specs.size(); ++k) lists[k].is_float = specs[k]->type == ops::ElemType::Real || specs[k]->type == ops::ElemType::Float32;
   for (CsvRecord row; reader.next(row);) {
     if (row.fields.size() != columns) reader.fail(row.line, 1, "expected " + std::to_string(columns) + " fields, got " + std::to_string(row.fields.size()));
@@ -129,6 +132,8 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
         const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
         auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), v, hex ? 16 : 10);
         if (s.empty() || ec != std::errc() || end != s.data() + s.size()) reader.fail(row, field, "malformed " + spec.name + " '" + s + "', expected an integer");
+        if (const auto& r = ranges[k]; r && (v < r->first || v > r->second))
+          reader.fail(row, field, spec.name + " " + s + " is outside [" + std::to_string(r->first) + ", " + std::to_string(r->second) + "] (" + spec.doc + ")");
         lists[k].ints.push_back(v);
       }
     }
@@ -156,7 +161,7 @@ int run_op(const OpArguments& args) {
   if (args.files.empty() && op.make_inputs) {
     c.inputs = op.make_inputs(c.params);
   } else if (lists) {
-    c.inputs = read_lists(args.input, op);
+    c.inputs = read_lists(args.input, op, c.params);
   } else {
     for (const ops::TensorSpec& spec : op.inputs) {
       const auto it = args.files.find(spec.name);
@@ -228,6 +233,8 @@ std::function<std::optional<int>()> add_eval_registry(CLI::App& eval) {
         doc += ": " + names;
       } else if (p.type == ops::ParamType::Int) {
         doc += ", " + std::to_string(p.min) + ".." + std::to_string(p.max);
+      } else if (p.type == ops::ParamType::Float32) {
+        doc += ": a float32 as a decimal, a hex float (0x1p-3) or its bits (0x3e000000)";
       }
       if (!p.default_text.empty()) doc += "; default " + p.default_text;
       sub->add_option_function<std::string>("--" + p.name + p.aliases, [args, name = p.name](const std::string& v) { args->params[name] = v; }, doc);

@@ -1,8 +1,7 @@
-// lpconform eval lsq|lsq-dot|requantize: the quantizer family's ops (spec/quantizers.md) on CSV rows from
+// lpconform eval lsq|requantize: the quantizer family's ops (spec/quantizers.md) on CSV rows from
 // stdin, for scripting. Like eval encode/decode, the whole input is validated first and stdout is
 // written only at the end: a bad row or an element the spec rejects gives one message
-// "<stdin>:LINE:COLUMN: ..." on stderr, exit status 2, and nothing on stdout. lsq-dot's int32
-// overflow is a result, not bad input: the same kind of message at the overflowing row, exit status 1.
+// "<stdin>:LINE:COLUMN: ..." on stderr, exit status 2, and nothing on stdout.
 //
 // Floats are printed as the shortest decimal that reads back as the same float32 (std::to_chars),
 // so every printed value round-trips exactly; "inf", "-inf", "nan" as named.
@@ -32,8 +31,6 @@ struct QuantizerArguments {
   // lsq
   std::string variant = "paper", scale = "1", grad_scale = "1", offset;
   int32_t qmin = -128, qmax = 127;
-  // lsq-dot
-  std::string w_grid = "int8", x_grid = "uint8", scale_w, scale_x;
   // requantize
   std::string scheme, input_type = "i32", output_type = "i8", multipliers, shifts, scales;
   int32_t input_zp = 0, output_zp = 0;
@@ -154,84 +151,6 @@ int run_lsq(const QuantizerArguments& a) {
   return 0;
 }
 
-// An LSQ grid named by its integer format (spec/formats.csv), with step `scale` (§1.5 errors).
-LsqParams grid_option(const std::string& option, const std::string& name, const std::string& scale_option, const std::string& scale) {
-  std::string names;
-  for (const Format& f : all_formats()) {
-    if (!f.is_integer() || f.bits > 16) continue;
-    if (f.name != name) { names += (names.empty() ? "" : ", ") + f.name; continue; }
-    LsqParams p = lsq_grid(f);
-    p.scale = float_option(scale_option, scale);
-    if (auto e = lsq_params_error(p)) throw UsageError(scale_option + " on grid " + name + ": " + *e);
-    return p;
-  }
-  throw UsageError(option + ": expected an integer format (" + names + "), got '" + name + "'");
-}
-
-// §1.7: acc = Σ w̄_k·x̄_k exactly in int32, in index order, then y = RN32(s_w·s_x·acc). An overflow
-// is the op's result, not bad input: "FILE:LINE:1: ..." at the row whose partial sum leaves int32,
-// exit status 1, nothing on stdout (§1.8).
-int run_lsq_dot(const QuantizerArguments& a) {
-  // 1. The command line: both grids and their steps (§1.8: each a valid LSQ step of its grid).
-  const LsqParams w_grid = grid_option("--w-grid", a.w_grid, "--scale-w", a.scale_w);
-  const LsqParams x_grid = grid_option("--x-grid", a.x_grid, "--scale-x", a.scale_x);
-  if (w_grid.qmin == 0) throw UsageError("--w-grid: weights take a signed grid (spec/quantizers.md §1.1), got '" + a.w_grid + "'");
-  const bool fast = use_fast(a.impl);
-  const bool unsigned_x = x_grid.qmin == 0;
-  if (fast && (w_grid.qmin < INT8_MIN || x_grid.qmax > (unsigned_x ? UINT8_MAX : INT8_MAX)))
-    throw UsageError("--impl fast: the lsq-dot kernels take grids of at most 8 bits");
-
-  // 2. The whole input, validated: integer codes inside their grids.
-  std::string origin;
-  const std::string text = read_input(a.input, origin);
-  CsvReader reader(text, origin, false);
-  reader.expect_header({{"w", "x"}});
-  std::vector<CsvRecord> rows;
-  std::vector<int32_t> w, x;
-  for (CsvRecord row; reader.next(row);) {
-    if (row.fields.size() != 2) reader.fail(row.line, row.fields.size() > 2 ? row.fields[2].column : 1, "expected 2 fields (w,x), got " + std::to_string(row.fields.size()));
-    int32_t codes[2] = {};
-    for (int f = 0; f < 2; ++f) {
-      const LsqParams& grid = f == 0 ? w_grid : x_grid;
-      const std::string& s = row.fields[f].text;
-      const std::string range = "an integer code in [" + std::to_string(grid.qmin) + ", " + std::to_string(grid.qmax) + "] (" + (f == 0 ? a.w_grid : a.x_grid) + ")";
-      auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), codes[f]);
-      if (ec != std::errc() || end != s.data() + s.size() || s.empty()) reader.fail(row, row.fields[f], std::string("malformed ") + (f == 0 ? "w" : "x") + " '" + s + "', expected " + range);
-      if (codes[f] < grid.qmin || codes[f] > grid.qmax) reader.fail(row, row.fields[f], std::string(f == 0 ? "w " : "x ") + s + " is outside the grid, expected " + range);
-    }
-    rows.push_back(row);
-    w.push_back(codes[0]);
-    x.push_back(codes[1]);
-  }
-
-  // 3. Compute; an overflow is reported at its row.
-  const int32_t w_max = std::max(-w_grid.qmin, w_grid.qmax), x_max = std::max(-x_grid.qmin, x_grid.qmax);
-  std::optional<int32_t> acc;
-  size_t overflow_at = 0;
-  float y = 0;
-  if (fast) {
-    std::vector<int8_t> w8(w.begin(), w.end());
-    acc = unsigned_x ? fast::lsq_integer_dot(w8, std::vector<uint8_t>(x.begin(), x.end()), w_max, x_max, &overflow_at)
-                     : fast::lsq_integer_dot(w8, std::vector<int8_t>(x.begin(), x.end()), w_max, x_max, &overflow_at);
-    if (acc) y = fast::lsq_output_float(*acc, w_grid.scale, x_grid.scale);
-  } else {
-    const ref::IntegerDot r = ref::lsq_integer_dot(w, x, w_max, x_max);
-    if (r.ok) acc = r.acc;
-    overflow_at = r.overflow_index;
-    if (acc) y = ref::lsq_output_float(*acc, w_grid.scale, x_grid.scale);
-  }
-  if (!acc) {
-    std::cerr << InputError(origin, rows[overflow_at].line, 1,
-                            "int32 accumulator overflow: the partial sum through this row (k = " + std::to_string(overflow_at) +
-                                ") leaves [-2147483648, 2147483647] (spec/quantizers.md §1.7)")
-                     .what()
-              << "\n";
-    return 1;
-  }
-  std::cout << "acc,y\n" + std::to_string(*acc) + "," + shortest(y) + "\n" << std::flush;
-  return 0;
-}
-
 int run_requantize(const QuantizerArguments& a) {
   // 1. The command line (spec/quantizers.md §2.6).
   RequantParams p;
@@ -312,17 +231,6 @@ std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval) {
   lsq->add_option("--offset", a->offset,
                   "LSQ+ offset beta (float32, finite; spec/quantizers.md §1.6): LSQ of fl32(x - beta), y = fl32(y_u + beta); "
                   "adds the column dbeta (dy where clamped, else 0)");
-  auto* lsq_dot = eval.add_subcommand("lsq-dot",
-                                      "LSQ integer path (spec/quantizers.md §1.7): acc = sum of w*x over the rows, exact in int32 in row order, "
-                                      "then y = RN32(s_w*s_x*acc), one rounding.\n"
-                                      "stdin: CSV with header 'w,x', one row per k: the weight code and the activation code (integers in their grids).\n"
-                                      "stdout: CSV 'acc,y' with one row; y as the shortest decimal that reads back as the same float32.\n"
-                                      "A partial sum that leaves int32 is the op's overflow report: 'FILE:LINE:1: int32 accumulator overflow ...' "
-                                      "at that row on stderr, nothing on stdout, exit status 1. Bad input: exit status 2.");
-  lsq_dot->add_option("--scale-w", a->scale_w, "Weight step s_w (float32: decimal or bits; a valid LSQ step of --w-grid, §1.5)")->required();
-  lsq_dot->add_option("--scale-x", a->scale_x, "Activation step s_x (float32: decimal or bits; a valid LSQ step of --x-grid, §1.5)")->required();
-  lsq_dot->add_option("--w-grid", a->w_grid, "Weight grid, a signed integer format: int2 | int4 | int8")->capture_default_str();
-  lsq_dot->add_option("--x-grid", a->x_grid, "Activation grid, an integer format: uint2 | uint4 | uint8 | int2 | int4 | int8")->capture_default_str();
   auto* requantize = eval.add_subcommand("requantize",
                                          "Integer requantization (spec/quantizers.md §2).\n"
                                          "stdin: CSV with header 'value', integers of --input-type (channel of row i: i % channels).\n"
@@ -336,13 +244,12 @@ std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval) {
   requantize->add_option("--input-zp", a->input_zp, "Input zero point")->capture_default_str();
   requantize->add_option("--output-zp", a->output_zp, "Output zero point")->capture_default_str();
   requantize->add_flag("--scale16", a->scale16, "TOSA scale16: 16-bit multiplier (tosa-single only)");
-  for (CLI::App* sub : {lsq, lsq_dot, requantize}) {
+  for (CLI::App* sub : {lsq, requantize}) {
     sub->add_option("--impl", a->impl, "reference | fast")->capture_default_str();
     sub->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   }
-  return [a, lsq, lsq_dot, requantize]() -> std::optional<int> {
+  return [a, lsq, requantize]() -> std::optional<int> {
     if (lsq->parsed()) return run_lsq(*a);
-    if (lsq_dot->parsed()) return run_lsq_dot(*a);
     if (requantize->parsed()) return run_requantize(*a);
     return std::nullopt;
   };

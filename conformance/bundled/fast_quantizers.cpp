@@ -59,43 +59,6 @@ OpStatus lsq(const QuantizeBatch& b, std::string& error, const FastQuantizeVaria
   return OpStatus::Ok;
 }
 
-// §1.7 with the fast kernels: int8 weight codes times uint8 or int8 activation codes (grids of at
-// most 8 bits; wider ones are unsupported).
-OpStatus lsq_dot(const QuantizeBatch& b, std::string& error) {
-  const LsqParams &w_grid = b.params->lsq, &x_grid = b.params->lsq_activation;
-  for (const LsqParams* grid : {&w_grid, &x_grid})
-    if (auto e = lsq_params_error(*grid)) { error = "fast lsq-dot: " + *e; return OpStatus::Error; }
-  const size_t k = b.values.size() / 2;
-  if (b.values.size() % 2 != 0 || b.out.size() != 3 || b.y.size() != 1) {
-    error = "fast lsq-dot: values need K weight codes then K activation codes, out 3 entries, y one";
-    return OpStatus::Error;
-  }
-  const bool unsigned_x = x_grid.qmin == 0;
-  if (w_grid.qmin < INT8_MIN || w_grid.qmax > INT8_MAX || x_grid.qmin < (unsigned_x ? 0 : INT8_MIN) || x_grid.qmax > (unsigned_x ? UINT8_MAX : INT8_MAX)) {
-    error = "fast lsq-dot: the kernels take int8 weight codes and uint8 or int8 activation codes";
-    return OpStatus::Unsupported;
-  }
-  std::vector<int8_t> w(k), x_signed(unsigned_x ? 0 : k);
-  std::vector<uint8_t> x_unsigned(unsigned_x ? k : 0);
-  for (size_t i = 0; i < k; ++i) {
-    const int64_t wi = b.values[i], xi = b.values[k + i];
-    if (wi < w_grid.qmin || wi > w_grid.qmax || xi < x_grid.qmin || xi > x_grid.qmax)
-      return element_error(b, i, "codes (" + std::to_string(wi) + ", " + std::to_string(xi) + ") outside the weight or activation grid", error);
-    w[i] = static_cast<int8_t>(wi);
-    if (unsigned_x) x_unsigned[i] = static_cast<uint8_t>(xi);
-    else x_signed[i] = static_cast<int8_t>(xi);
-  }
-  const int32_t w_max = std::max(-w_grid.qmin, w_grid.qmax), x_max = std::max(-x_grid.qmin, x_grid.qmax);
-  size_t overflow_at = k;
-  const std::optional<int32_t> acc = unsigned_x ? fast::lsq_integer_dot(w, x_unsigned, w_max, x_max, &overflow_at)
-                                                : fast::lsq_integer_dot(w, x_signed, w_max, x_max, &overflow_at);
-  b.out[0] = acc.value_or(0);
-  b.out[1] = acc ? 0 : 1;
-  b.out[2] = static_cast<int64_t>(acc ? k : overflow_at);
-  b.y[0] = acc ? fast::lsq_output_float(*acc, w_grid.scale, x_grid.scale) : 0.0f;
-  return OpStatus::Ok;
-}
-
 OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
   const RequantParams& p = b.params->requant;
   if (auto e = requant_params_error(p)) { error = "fast requantize: " + *e; return OpStatus::Error; }
@@ -243,7 +206,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::DynBits: return dynbits(batch, error);
       case Op::MxDequantize:
       case Op::MxDot: return mx_codes(batch, error);
-      case Op::LsqDot: return lsq_dot(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

@@ -59,32 +59,6 @@ OpStatus lsq(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-// §1.7: the exact index-order sum of w̄_k·x̄_k, its overflow, and RN32(s_w·s_x·acc).
-OpStatus lsq_dot(const QuantizeBatch& b, std::string& error) {
-  const LsqParams &w_grid = b.params->lsq, &x_grid = b.params->lsq_activation;
-  for (const LsqParams* grid : {&w_grid, &x_grid})
-    if (auto e = lsq_params_error(*grid)) { error = "reference lsq-dot: " + *e; return OpStatus::Error; }
-  const size_t k = b.values.size() / 2;
-  if (b.values.size() % 2 != 0 || b.out.size() != 3 || b.y.size() != 1) {
-    error = "reference lsq-dot: values need K weight codes then K activation codes, out 3 entries, y one";
-    return OpStatus::Error;
-  }
-  std::vector<int32_t> w(k), x(k);
-  for (size_t i = 0; i < k; ++i) {
-    const int64_t wi = b.values[i], xi = b.values[k + i];
-    if (wi < w_grid.qmin || wi > w_grid.qmax || xi < x_grid.qmin || xi > x_grid.qmax)
-      return element_error(b, i, "codes (" + std::to_string(wi) + ", " + std::to_string(xi) + ") outside the weight or activation grid", error);
-    w[i] = static_cast<int32_t>(wi);
-    x[i] = static_cast<int32_t>(xi);
-  }
-  const ref::IntegerDot r = ref::lsq_integer_dot(w, x, std::max(-w_grid.qmin, w_grid.qmax), std::max(-x_grid.qmin, x_grid.qmax));
-  b.out[0] = r.ok ? r.acc : 0;
-  b.out[1] = r.ok ? 0 : 1;
-  b.out[2] = static_cast<int64_t>(r.ok ? k : r.overflow_index);
-  b.y[0] = r.ok ? ref::lsq_output_float(r.acc, w_grid.scale, x_grid.scale) : 0.0f;
-  return OpStatus::Ok;
-}
-
 OpStatus requantize(const QuantizeBatch& b, std::string& error) {
   const RequantParams& p = b.params->requant;
   if (auto e = requant_params_error(p)) { error = "reference requantize: " + *e; return OpStatus::Error; }
@@ -235,7 +209,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::DynBits: return dynbits(batch, error);
       case Op::MxDequantize: return mx_dequantize(batch, error);
       case Op::MxDot: return mx_dot(batch, error);
-      case Op::LsqDot: return lsq_dot(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

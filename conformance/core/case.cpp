@@ -36,8 +36,6 @@ constexpr OpInfo kOps[] = {
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
      "dynamic per-block bit width: integer feature map -> per-element low flags and values, per-block bits (spec/quantizers.md §6); exact"},
-    {Op::LsqDot, "lsq-dot", "weight grid x activation grid (integer formats)",
-     "LSQ integer path: int32 dot product of weight and activation codes with the overflow report, then RN32(s_w·s_x·acc) (spec/quantizers.md §1.7); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -114,15 +112,6 @@ std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
 
 std::string lsq_variant_name(const QuantizerParams& params) {
   return std::string(params.lsq.variant == LsqVariant::Paper ? "paper" : "torch") + (params.lsq_offset ? "+offset" : "");
-}
-
-const Format& lsq_grid_format(const LsqParams& grid) {
-  for (const Format& f : all_formats()) {
-    if (!f.is_integer() || f.bits > 16) continue;
-    const LsqParams g = lsq_grid(f);
-    if (g.qmin == grid.qmin && g.qmax == grid.qmax) return f;
-  }
-  throw std::invalid_argument("no integer format of spec/formats.csv has the grid [" + std::to_string(grid.qmin) + ", " + std::to_string(grid.qmax) + "]");
 }
 
 std::string ulq_variant(const QuantizerParams& params) {
@@ -230,7 +219,6 @@ std::string Item::signature(std::string_view impl) const {
     return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
   if (op == Op::MxDequantize || op == Op::MxDot) return s + "-k" + std::to_string(quant.mx.block);
   if (op == Op::Lsq) s += "-" + lsq_variant_name(quant);
-  if (op == Op::LsqDot) s += "-" + lsq_grid_format(quant.lsq_activation).name;
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
   return s;
@@ -261,27 +249,6 @@ std::string Case::repro_command(std::string_view impl) const {
     return "printf '" + body + "' | lpconform eval lsq --variant " + (p.variant == LsqVariant::Paper ? "paper" : "torch") + " --qmin " +
            std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --scale " + float_hex(p.scale) + " --grad-scale " +
            float_hex(p.grad_scale) + (quant.lsq_offset ? " --offset " + float_hex(*quant.lsq_offset) : "") + " --impl " + std::string(impl);
-  }
-  if (op == Op::LsqDot) {
-    // Runs of equal rows (the boundary vectors reach ±2^31 with tens of thousands of them) as
-    // `yes -- ROW | head -n COUNT`, so the line stays short; printf '%b' for the rest (a format
-    // could start with '-').
-    std::string cmd = "{ printf 'w,x\\n", pending;
-    for (size_t i = 0; i < inputs.size();) {
-      size_t run = 1;
-      while (i + run < inputs.size() && inputs[i + run] == inputs[i]) ++run;
-      const std::string row = std::to_string(lsq_dot_weight(inputs[i])) + "," + std::to_string(lsq_dot_activation(inputs[i]));
-      if (run < 8) {
-        for (size_t j = 0; j < run; ++j) pending += row + "\\n";
-      } else {
-        cmd += pending + "'; yes -- '" + row + "' | head -n " + std::to_string(run) + "; printf '%b' '";
-        pending.clear();
-      }
-      i += run;
-    }
-    cmd += pending + "'";
-    return cmd + "; } | lpconform eval lsq-dot --w-grid " + lsq_grid_format(quant.lsq).name + " --x-grid " + lsq_grid_format(quant.lsq_activation).name +
-           " --scale-w " + float_hex(quant.lsq.scale) + " --scale-x " + float_hex(quant.lsq_activation.scale) + " --impl " + std::string(impl);
   }
   if (op == Op::Mx) {
     const MxParams& p = quant.mx;
@@ -426,9 +393,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = "int";  // signed b_h-bit feature maps; the bit widths belong to each case
     j["variant"] = std::string(dynbits_stat_name(item.quant.dynbits.stat)) + "-" + dynbits_low_value_name(item.quant.dynbits.low_value);
     j["source"] = "int";
-  } else if (item.op == Op::LsqDot) {
-    j["format"] = item.format->name;  // the weight grid
-    j["source"] = lsq_grid_format(item.quant.lsq_activation).name;  // the activation grid
   } else if (item.op == Op::Lsq) {
     j["format"] = item.format->name;
     j["variant"] = lsq_variant_name(item.quant);
@@ -533,14 +497,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       auto& thresholds = j["thresholds"] = nlohmann::json::array();
       for (float t : p.thresholds) thresholds.push_back(float_hex(t));
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
-    if (c.op == Op::LsqDot) {
-      j["format"] = lsq_grid_format(c.quant.lsq).name;
-      j["activation"] = lsq_grid_format(c.quant.lsq_activation).name;
-      j["scale_w"] = float_hex(c.quant.lsq.scale);
-      j["scale_x"] = float_hex(c.quant.lsq_activation.scale);
-      for (uint64_t v : c.inputs) inputs.push_back(nlohmann::json::array({lsq_dot_weight(v), lsq_dot_activation(v)}));
       return;
     }
     const LsqParams& p = c.quant.lsq;  // Lsq
@@ -700,26 +656,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
     if (static_cast<int64_t>(c.inputs.size()) != p.element_count())
       throw std::invalid_argument("case field 'inputs': expected C·H·W = " + std::to_string(p.element_count()) + " values, got " + std::to_string(c.inputs.size()));
-    return;
-  }
-  if (c.op == Op::LsqDot) {
-    auto grid = [&](const char* name, float scale) {
-      const Format& f = format_by_name(field(name).get<std::string>());
-      LsqParams p = lsq_grid(f);
-      p.scale = scale;
-      if (auto e = lsq_params_error(p)) throw std::invalid_argument(std::string("case: lsq-dot ") + name + " grid and scale: " + *e);
-      return std::pair{&f, p};
-    };
-    const auto [weights, w] = grid("format", float_field(field("scale_w"), "scale_w"));
-    c.format = weights;
-    c.quant.lsq = w;
-    c.quant.lsq_activation = grid("activation", float_field(field("scale_x"), "scale_x")).second;
-    for (const auto& pair : field("inputs")) {
-      const auto codes = pair.get<std::array<int32_t, 2>>();
-      if (codes[0] < c.quant.lsq.qmin || codes[0] > c.quant.lsq.qmax || codes[1] < c.quant.lsq_activation.qmin || codes[1] > c.quant.lsq_activation.qmax)
-        throw std::invalid_argument("case field 'inputs': codes " + pair.dump() + " outside the weight or activation grid");
-      c.inputs.push_back(lsq_dot_pack(codes[0], codes[1]));
-    }
     return;
   }
   if (c.op == Op::Lsq) {

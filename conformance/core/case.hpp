@@ -37,7 +37,7 @@ std::optional<Op> parse_op(std::string_view);
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
   return op == Op::Lsq || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed ||
-         op == Op::MxDequantize || op == Op::MxDot || op == Op::Ulq || op == Op::DynBits || op == Op::LsqDot;
+         op == Op::MxDequantize || op == Op::MxDot || op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -59,17 +59,9 @@ RequantParams requant_params(const RequantMode& mode, IntType input, IntType out
 // LSQ's grid from an integer format of spec/formats.csv (spec/quantizers.md §1.1 ranges): signed b
 // bits [-2^(b-1), 2^(b-1) - 1], unsigned [0, 2^b - 1]; scale and grad scale 1.
 LsqParams lsq_grid(const Format& integer_format);
-// The integer format whose grid is `grid`'s qmin/qmax (lsq-dot names its grids so); throws
-// std::invalid_argument when none is.
-const Format& lsq_grid_format(const LsqParams& grid);
 // An lsq item's or case's variant as profiles name it: paper, torch, paper+offset, torch+offset
 // (LSQ+, spec/quantizers.md §1.6).
 std::string lsq_variant_name(const QuantizerParams& params);
-// An lsq-dot case input: the weight code w̄_k in the high 32 bits, the activation code x̄_k in the
-// low 32 (two's complement).
-constexpr uint64_t lsq_dot_pack(int32_t w, int32_t x) { return uint64_t{static_cast<uint32_t>(w)} << 32 | static_cast<uint32_t>(x); }
-constexpr int32_t lsq_dot_weight(uint64_t packed) { return static_cast<int32_t>(static_cast<uint32_t>(packed >> 32)); }
-constexpr int32_t lsq_dot_activation(uint64_t packed) { return static_cast<int32_t>(static_cast<uint32_t>(packed)); }
 
 // A ulq item's or case's variant, as profiles name it and signatures carry: binary, ternary,
 // ternary_twn, lab, laq, pow2_bB, activation_kK (mse), activation_proxy_kK, or partition (ternary
@@ -149,7 +141,7 @@ struct Case {
   // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx),
   // integers as two's complement (requantize); mx-dequantize: per element
   // scale_code << 8 | elem_code; mx-dot: per element a_scale << 24 | a_elem << 16 | b_scale << 8 |
-  // b_elem (the scale codes repeat along each block); lsq-dot: lsq_dot_pack(w̄_k, x̄_k); ulq: the tensor w's float32 bits; dynbits: the
+  // b_elem (the scale codes repeat along each block); ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode, tpr under a stochastic rounding, sr-fixed: one word per input

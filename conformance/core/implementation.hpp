@@ -29,11 +29,10 @@ namespace lpc {
 // Encode and Decode are the formats family (spec/formats.md); Lsq, Requantize, Mx, Tpr and
 // SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §2, §4.2-4.4, §3.3-3.4, §3.1);
 // MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
-// quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6);
-// LsqDot the LSQ integer path, int32 dot product and float32 output (§1.7).
+// quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6).
 // Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
 // it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, LsqDot, Registered };
+enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -86,16 +85,10 @@ struct QuantizerParams {
   DynBitsParams dynbits;              // DynBits
   // Lsq: LSQ+ with this offset β (§1.6, finite), dbeta an output; nullopt is plain LSQ.
   std::optional<float> lsq_offset;
-  // LsqDot: the activation grid (qmin, qmax) and step s_x; `lsq` holds the weight grid and s_w.
-  // Both must pass lsq_params_error (§1.8).
-  LsqParams lsq_activation;
 };
 
 // One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
 //   Lsq: x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (§1.1-1.3); LSQ+ (params->lsq_offset, §1.6) adds dbeta[i].
-//   LsqDot: values = K weight codes (grid params->lsq), then K activation codes (params->lsq_activation) ->
-//     out = {acc, 1 if a partial sum in index order leaves int32 else 0, the first k that does or K},
-//     y[0] = RN32(s_w·s_x·acc) (§1.7); acc and y are unspecified on an overflow.
 //   Requantize: values[i] (requant.input_type, channel i % channels) -> out[i] (§2).
 //   Mx: x[i] (float32) -> scale_codes[b] (E8M0, b = i / mx.block), elem_codes[i] (§4.2-4.4; unspecified in a
 //     block whose scale is NaN).

@@ -238,14 +238,6 @@ struct RowExpander {
     return match(kRounding, universe, [](const QuantizerParams& q) { return lsq_variant_name(q); }, "lsq variant");
   }
 
-  // lsq-dot's activation grid, in the source column: an integer format as for grids().
-  std::vector<const Format*> activation_grids() const {
-    std::vector<const Format*> universe;
-    for (const Format& f : all_formats())
-      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) universe.push_back(&f);
-    return match(kSource, universe, [](const Format* f) -> std::string_view { return f->name; }, "integer format (the lsq-dot activation grid)");
-  }
-
   void expect_text(Column c, std::string_view expected, const char* why) const {
     if (field(c).text != expected) fail(c, "expected '" + std::string(expected) + "': " + why);
   }
@@ -382,12 +374,14 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       // its column, or must hold the op's fixed text ("-" when it names none).
       if (item.inputs.all) x.fail(kInputs, registered->name + " takes boundary, random:N or boundary+random:N");
       std::string field;
+      std::vector<std::pair<Column, const ops::ParamSpec*>> read;  // the columns parameters read
       for (Column c : {kFormat, kRounding, kOverflow, kSource}) {
         const ops::ParamSpec* param = nullptr;
         for (const ops::ParamSpec& p : registered->params)
           if (p.column == kColumns[c]) param = &p;
         if (param) {
           field += (field.empty() ? "" : ";") + param->name + "=" + x.field(c).text;
+          read.emplace_back(c, param);
           continue;
         }
         std::string fixed = "-";
@@ -402,7 +396,12 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       try {
         expanded = ops::expand_row(*registered, field);
       } catch (const std::invalid_argument& e) {
-        x.fail(kOp, e.what());
+        // At the column of the parameter the message names ("parameter 'w-grid': ...").
+        const std::string_view what = e.what();
+        Column at = kOp;
+        for (const auto& [c, param] : read)
+          if (what.starts_with("parameter '" + param->name + "'")) at = c;
+        x.fail(at, e.what());
       }
       if (expanded.empty()) reader.fail(row.line, 1, "the row expands to no requirement: the op rejects every combination of these parameters");
       for (ops::Params& p : expanded) {
@@ -412,7 +411,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits, lsq-dot, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -514,23 +513,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
         continue;
       }
       x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
-      if (item.op == Op::LsqDot) {
-        // format: the weight grid (signed, §1.1 ranges); source: the activation grid; the scales
-        // s_w, s_x belong to each case.
-        x.expect_not_applicable(kRounding, "lsq-dot rounds once, RN32 (spec/quantizers.md §1.7): no rounding column");
-        const auto activations = x.activation_grids();
-        for (const Format* weights : x.grids()) {
-          if (!weights->is_signed) x.fail(kFormat, "lsq-dot weight grids are signed (spec/quantizers.md §1.1), got '" + weights->name + "'");
-          for (const Format* activation : activations) {
-            item.format = weights;
-            item.quant.lsq = lsq_grid(*weights);
-            item.quant.lsq_activation = lsq_grid(*activation);
-            add(item);
-            ++produced;
-          }
-        }
-        continue;
-      }
       if (item.op == Op::Requantize) {
         for (const RequantMode* mode : x.requant_modes())
           for (IntType in : x.int_types(kSource))

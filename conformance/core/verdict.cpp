@@ -23,7 +23,6 @@ std::string Verification::describe(Op op) const {
   if (kind == Kind::Ulp) return "ulp(" + std::to_string(ulps) + "): within " + std::to_string(ulps) + " float32 ulp of the exact value";
   if (kind == Kind::PermittedSet) return "permitted set: output within the range the oracle allows (TOSA INEXACT_ROUND)";
   if (op == Op::Lsq) return "exact: y bits; dx, ds (LSQ+: dbeta) as values (the sign of a zero is free)";
-  if (op == Op::LsqDot) return "exact: the int32 overflow and its index, else acc and y bits";
   if (op == Op::Requantize) return "exact: output";
   if (op == Op::Mx) return "exact: scale and element codes (element codes free where the scale is NaN)";
   if (op == Op::Tpr) return "exact: GradScale exponent, codes, y bits";

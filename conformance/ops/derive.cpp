@@ -39,6 +39,15 @@ std::string param_names(const OpSchema& op, bool item_only) {
   return join(names);
 }
 
+// A parameter's canonical text: a float32 as its bits (exact, and what `eval` reads back), any
+// other value as value_text writes it.
+std::string param_text(const ParamSpec& spec, const Value& v) {
+  if (spec.type != ParamType::Float32) return value_text(v);
+  char buffer[12];
+  std::snprintf(buffer, sizeof buffer, "0x%08x", std::bit_cast<uint32_t>(static_cast<float>(std::get<double>(v))));
+  return buffer;
+}
+
 // A shell word: the text itself when it holds only safe characters, else single-quoted.
 std::string shell_word(const std::string& text) {
   bool safe = !text.empty();
@@ -50,12 +59,18 @@ std::string shell_word(const std::string& text) {
 }
 
 void check_type(const ParamSpec& spec, const Value& v) {
+  const bool real = spec.type == ParamType::Real || spec.type == ParamType::Float32;
   const bool ok = spec.type == ParamType::Int ? std::holds_alternative<int64_t>(v)
-                  : spec.type == ParamType::Real ? std::holds_alternative<double>(v)
-                                                 : std::holds_alternative<std::string>(v);
+                  : real                      ? std::holds_alternative<double>(v)
+                                              : std::holds_alternative<std::string>(v);
   if (!ok) throw std::invalid_argument("parameter '" + spec.name + "': wrong type");
+  if (spec.type == ParamType::Float32) {
+    const double d = std::get<double>(v);
+    if (!std::isnan(d) && static_cast<double>(static_cast<float>(d)) != d)
+      throw std::invalid_argument("parameter '" + spec.name + "': expected a float32 value, got " + value_text(v));
+  }
   // Re-parse the canonical text: the range and the choices are checked in one place.
-  parse_value(spec, value_text(v));
+  parse_value(spec, param_text(spec, v));
 }
 
 nlohmann::json value_json(const Value& v) {
@@ -134,6 +149,28 @@ Value parse_value(const ParamSpec& spec, std::string_view text) {
         throw std::invalid_argument("parameter '" + spec.name + "': expected a real number (decimal or hex float), got " + quoted);
       return v;
     }
+    case ParamType::Float32: {
+      std::string_view body = text;
+      const bool negative = body.starts_with('-');
+      if (negative) body.remove_prefix(1);
+      const bool hex = body.size() > 2 && body[0] == '0' && (body[1] == 'x' || body[1] == 'X');
+      if (hex) body.remove_prefix(2);
+      float v = 0;
+      bool ok = !body.empty() && body[0] != '-' && body[0] != '+';
+      if (ok && hex && !negative && body.find_first_of(".pP") == std::string_view::npos) {
+        uint32_t bits = 0;  // 0x3f800000: the bits
+        const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), bits, 16);
+        ok = ec == std::errc() && end == body.data() + body.size() && body.size() <= 8;
+        v = std::bit_cast<float>(bits);
+      } else if (ok) {
+        const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), v, hex ? std::chars_format::hex : std::chars_format::general);
+        ok = ec == std::errc() && end == body.data() + body.size();
+        if (negative) v = -v;
+      }
+      if (!ok)
+        throw std::invalid_argument("parameter '" + spec.name + "': expected a float32 (decimal, hex float like 0x1p-3, or bits like 0x3f800000), got " + quoted);
+      return static_cast<double>(v);
+    }
     case ParamType::Choice: {
       const std::vector<std::string> names = spec.choices();
       for (const std::string& n : names)
@@ -183,7 +220,7 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
   std::string s = std::string(impl) + "-" + op.name;
   for (const ParamSpec& spec : op.params) {
     if (spec.scope != ParamScope::Item) continue;
-    std::string v = value_text(params.at(spec.name));
+    std::string v = param_text(spec, params.at(spec.name));
     for (char& ch : v)
       if (ch == '-') ch = '_';
     s += "-" + v;
@@ -332,25 +369,57 @@ std::string repro_command(const OpCase& c, std::string_view impl) {
   std::string cmd = "lpconform eval " + c.op->name;
   if (!c.op->make_inputs) {
     // The list tensors as the CSV `eval` reads on stdin: a header of their names, a row per element.
-    std::string csv;
+    std::string header;
     size_t rows = 0;
     for (size_t k = 0; k < c.inputs.size(); ++k) {
       if (!c.op->inputs[k].dims.empty()) throw std::logic_error("repro_command: op '" + c.op->name + "' has an input that is not a list");
       if (c.inputs[k].size() == 0 && c.op->inputs[k].optional) continue;
-      csv += (csv.empty() ? "" : ",") + c.op->inputs[k].name;
+      header += (header.empty() ? "" : ",") + c.op->inputs[k].name;
       rows = std::max(rows, c.inputs[k].size());
     }
-    csv += "\\n";
-    for (size_t i = 0; i < rows; ++i) {
-      std::string row;
+    std::vector<std::string> row(rows);
+    for (size_t i = 0; i < rows; ++i)
       for (size_t k = 0; k < c.inputs.size(); ++k)
         if (c.inputs[k].size() || !c.op->inputs[k].optional)
-          row += (row.empty() ? "" : ",") + (i < c.inputs[k].size() ? input_text(c.op->inputs[k], c.inputs[k], i) : "");
-      csv += row + "\\n";
+          row[i] += (row[i].empty() ? "" : ",") + (i < c.inputs[k].size() ? input_text(c.op->inputs[k], c.inputs[k], i) : "");
+    // Vectors that reach an int32 bound hold tens of thousands of rows, as runs of one row or of a
+    // short block of rows: a run repeated at least kRepeats times is written `yes -- ROW | head -n
+    // COUNT`, a block `i=0; while [ $i -lt COUNT ]; do printf '%b' 'BLOCK'; i=$((i+1)); done`, so
+    // the line stays short. Other rows go through printf '%b', since a row may start with '-'.
+    // Rows hold digits, 'x', '-', '.', ',' only: safe in single quotes.
+    constexpr size_t kRepeats = 8, kLongestBlock = 8;
+    std::string pending = header + "\\n", pieces;
+    bool runs = false;
+    for (size_t i = 0; i < rows;) {
+      size_t best_period = 0, best_repeats = 0;
+      for (size_t period = 1; period <= kLongestBlock && i + period * kRepeats <= rows; ++period) {
+        size_t repeats = 1;
+        while (i + (repeats + 1) * period <= rows && std::equal(row.begin() + i, row.begin() + i + period, row.begin() + i + repeats * period)) ++repeats;
+        if (repeats >= kRepeats && period * repeats > best_period * best_repeats) best_period = period, best_repeats = repeats;
+      }
+      if (best_period == 0) {
+        pending += row[i++] + "\\n";
+        continue;
+      }
+      if (pending.size()) pieces += "printf '%b' '" + pending + "'; ";
+      pending.clear();
+      if (best_period == 1) {
+        pieces += "yes -- '" + row[i] + "' | head -n " + std::to_string(best_repeats) + "; ";
+      } else {
+        std::string block;
+        for (size_t j = 0; j < best_period; ++j) block += row[i + j] + "\\n";
+        pieces += "i=0; while [ $i -lt " + std::to_string(best_repeats) + " ]; do printf '%b' '" + block + "'; i=$((i+1)); done; ";
+      }
+      runs = true;
+      i += best_period * best_repeats;
     }
-    cmd = "printf '" + csv + "' | " + cmd;
+    if (!runs) cmd = "printf '" + pending + "' | " + cmd;
+    else cmd = "{ " + pieces + (pending.empty() ? "" : "printf '%b' '" + pending + "'; ") + "} | " + cmd;
   }
-  for (const auto& [name, value] : c.params.entries()) cmd += " --" + name + " " + shell_word(value_text(value));
+  for (const auto& [name, value] : c.params.entries()) {
+    const ParamSpec* spec = c.op->param(name);
+    cmd += " --" + name + " " + shell_word(spec ? param_text(*spec, value) : value_text(value));
+  }
   return cmd + " --impl " + shell_word(std::string(impl));
 }
 
@@ -477,6 +546,7 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
         break;
       case ParamType::Real:
+      case ParamType::Float32:
         c.params.set(spec.name, static_cast<double>(std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)))));
         break;
       case ParamType::Text:
@@ -498,8 +568,12 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
       t.is_float = spec.type == ElemType::Real || spec.type == ElemType::Float32;
       c.inputs.push_back(std::move(t));
     }
-    // Element by element, every list alike, while bytes last.
-    for (size_t i = 0; i < max_elements && !bytes.empty(); ++i)
+    // Row by row, every list alike, while bytes last; an integer element folded into its range.
+    // With fuzz_max_list, a row may repeat: a byte >= 248, then the count - 1 in two bytes.
+    std::vector<std::optional<std::pair<int64_t, int64_t>>> ranges(op.inputs.size());
+    if (op.element_range)
+      for (size_t k = 0; k < op.inputs.size(); ++k) ranges[k] = op.element_range(c.params, k);
+    for (size_t i = 0, total = 0; i < max_elements && !bytes.empty(); ++i) {
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         const TensorSpec& spec = op.inputs[k];
         Tensor& t = c.inputs[k];
@@ -509,10 +583,22 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         } else if (spec.type == ElemType::Real) {
           const double v = std::bit_cast<double>(bytes.take(UINT64_MAX));
           t.floats.push_back(spec.finite && !std::isfinite(v) ? 0.0 : v);
+        } else if (const auto& r = ranges[k]) {
+          t.ints.push_back(r->first + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(r->second - r->first))));
         } else {
           t.ints.push_back(static_cast<int64_t>(bytes.take(UINT64_MAX)));
         }
       }
+      ++total;
+      if (op.fuzz_max_list && bytes.take(255) >= 248) {
+        const size_t extra = std::min<size_t>(bytes.take(UINT16_MAX), op.fuzz_max_list - std::min(total, op.fuzz_max_list));
+        for (Tensor& t : c.inputs) {
+          if (t.is_float) t.floats.insert(t.floats.end(), extra, t.floats.back());
+          else t.ints.insert(t.ints.end(), extra, t.ints.back());
+        }
+        total += extra;
+      }
+    }
     for (Tensor& t : c.inputs) t.shape = {t.size()};
   }
   if (op.inputs_error && op.inputs_error(c)) return std::nullopt;

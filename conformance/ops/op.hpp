@@ -21,6 +21,8 @@ namespace lpc::ops {
 enum class ParamType : uint8_t {
   Int,     // a decimal integer in [min, max]
   Real,    // a decimal or hex-float real
+  Float32, // a float32: a decimal or hex float rounded to nearest, or its bits 0x3f800000 (held
+           // exactly as a double; repro lines and signatures write the bits)
   Choice,  // one of choices() by name
   Text,    // free text (a path), checked by the op's params_error
 };
@@ -101,6 +103,13 @@ struct OpSchema {
   // The first rule a case's input tensors break (shapes that do not fit together, codes outside
   // a format), or nullopt; null when any tensors of the declared types will do.
   std::function<std::optional<std::string>(const OpCase& c)> inputs_error;
+  // Integer list inputs: the closed range element `input` must lie in under `p` (a grid's codes);
+  // `eval` rejects a row outside it at its line and column, the fuzzer folds bytes into it. Null,
+  // or nullopt for an input: any int64.
+  std::function<std::optional<std::pair<int64_t, int64_t>>(const Params& p, size_t input)> element_range;
+  // Fuzzing: the longest list a case decoded from bytes may hold, reached through runs of one
+  // repeated row (a bound that long vectors reach, such as an int32 overflow); 0: no runs.
+  size_t fuzz_max_list = 0;
   // A rough cost of an item, for scheduling and sharding; null: 1000 per case.
   std::function<uint64_t(const Params& item, const InputSpec& inputs)> cost;
   // Compares the subject's outputs with the oracle's under the verification mode.

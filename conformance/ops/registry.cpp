@@ -7,12 +7,14 @@ namespace lpc::ops {
 const OpSchema& gemm_op();    // gemm.cpp
 const OpSchema& conv2d_op();  // conv2d.cpp
 const OpSchema& lsq_init_op();  // lsq_init.cpp
+const OpSchema& lsq_dot_op();   // lsq_dot.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
       &gemm_op(),
       &conv2d_op(),
       &lsq_init_op(),
+      &lsq_dot_op(),
   };
   return ops;
 }

@@ -107,165 +107,6 @@ std::vector<Case> lsq_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
-// ---- lsq-dot (§1.7) --------------------------------------------------------------------------------
-
-// The longest boundary vector: int8 x int8 reaches 2^31 in 131,072 products.
-constexpr size_t kLsqDotMaxLength = size_t{1} << 18;
-constexpr int kLsqDotBoundaryVectors = 12;
-
-struct DotGrids {
-  LsqParams w, x;
-  // The product of largest magnitude, max|w̄|·max|x̄| with its sign, and codes giving it.
-  int64_t extreme = 0;
-  int32_t extreme_w = 0, extreme_x = 0;
-};
-
-DotGrids dot_grids(const QuantizerParams& q) {
-  DotGrids g{q.lsq, q.lsq_activation};
-  for (int32_t w : {g.w.qmin, g.w.qmax})
-    for (int32_t x : {g.x.qmin, g.x.qmax})
-      if (std::llabs(int64_t{w} * x) > std::llabs(g.extreme) || (std::llabs(int64_t{w} * x) == std::llabs(g.extreme) && int64_t{w} * x < 0)) {
-        g.extreme = int64_t{w} * x;
-        g.extreme_w = w;
-        g.extreme_x = x;
-      }
-  return g;
-}
-
-void append_codes(std::vector<uint64_t>& v, int32_t w, int32_t x, size_t count = 1) { v.insert(v.end(), count, lsq_dot_pack(w, x)); }
-
-int64_t dot_sum(const std::vector<uint64_t>& v) {
-  int64_t sum = 0;
-  for (uint64_t e : v) sum += int64_t{lsq_dot_weight(e)} * lsq_dot_activation(e);
-  return sum;
-}
-
-// Appends products that move the index-order sum of v to exactly `target`: 1. the largest product
-// toward the target while it fits — the extreme pair, or with the weight at its grid's other end
-// when the extreme has the wrong sign; 2. the weight's end of that sign times x̄ = 1 (every grid
-// holds 1, §1.1); 3. the remainder, less than one weight step, times 1.
-void fill_to(std::vector<uint64_t>& v, const DotGrids& g, int64_t target) {
-  int64_t gap = target - dot_sum(v);
-  const bool up = gap > 0;
-  int32_t w = g.extreme_w;
-  if ((g.extreme > 0) != up) w = w == g.w.qmin ? g.w.qmax : g.w.qmin;
-  const int64_t big = int64_t{w} * g.extreme_x;
-  if (big != 0 && (big > 0) == up) {
-    const int64_t n = gap / big;
-    append_codes(v, w, g.extreme_x, static_cast<size_t>(n));
-    gap -= n * big;
-  }
-  const int32_t unit = up ? g.w.qmax : g.w.qmin;
-  append_codes(v, unit, 1, static_cast<size_t>(gap / unit));
-  gap -= gap / unit * unit;
-  if (gap != 0) append_codes(v, static_cast<int32_t>(gap), 1);
-}
-
-// A grid's interesting codes: every code of a grid of at most 16, else both ends, their inner
-// neighbours and -1, 0, 1.
-std::vector<int32_t> probe_codes(const LsqParams& grid) {
-  std::vector<int32_t> out;
-  for (int32_t k = grid.qmin; k <= grid.qmax; ++k)
-    if (grid.qmax - grid.qmin < 16 || k <= grid.qmin + 1 || k >= grid.qmax - 1 || (k >= -1 && k <= 1)) out.push_back(k);
-  return out;
-}
-
-std::vector<Case> lsq_dot_cases(const Item& item, std::mt19937_64& rng) {
-  const DotGrids g = dot_grids(item.quant);
-  std::vector<std::vector<uint64_t>> vectors;
-  std::vector<std::pair<float, float>> scales;  // per vector; (1, 1) unless set
-  auto add = [&](std::vector<uint64_t> v, float s_w = 1.0f, float s_x = 1.0f) {
-    vectors.push_back(std::move(v));
-    scales.emplace_back(s_w, s_x);
-  };
-  if (item.inputs.boundary) {
-    // 1. The empty sum, and every pair of the grids' interesting codes.
-    add({});
-    std::vector<uint64_t> pairs;
-    for (int32_t w : probe_codes(g.w))
-      for (int32_t x : probe_codes(g.x)) append_codes(pairs, w, x);
-    add(pairs);
-    // 2. Around the int32 edges where vectors that reach them are short enough: K at the bound
-    //    proof's edge (K·max|w̄|·max|x̄| <= 2^31 - 1 just holds, then just fails), sums exactly
-    //    2^31 - 1 and -2^31 and one step past each (an overflow at the last k), a sum that leaves
-    //    int32 and comes back (an overflow in index order only), and a sum past the proof's K
-    //    that never leaves int32 (the checked path, no overflow).
-    const int64_t magnitude = std::llabs(g.extreme);
-    const int64_t proof_k = INT32_MAX / magnitude;
-    if (static_cast<uint64_t>(proof_k) + 2 <= kLsqDotMaxLength) {
-      std::vector<uint64_t> v;
-      append_codes(v, g.extreme_w, g.extreme_x, static_cast<size_t>(proof_k));
-      add(v);
-      append_codes(v, g.extreme_w, g.extreme_x);
-      add(v);
-      for (int64_t edge : {int64_t{INT32_MAX}, int64_t{INT32_MIN}}) {
-        std::vector<uint64_t> e;
-        fill_to(e, g, edge);
-        add(e);
-        append_codes(e, edge > 0 ? 1 : -1, 1);
-        add(e);
-        append_codes(e, edge > 0 ? -1 : 1, 1);  // back inside: the overflow happened in index order
-        add(e);
-      }
-      std::vector<uint64_t> alternating;
-      const int32_t other_w = g.extreme_w == g.w.qmin ? g.w.qmax : g.w.qmin;
-      for (int64_t k = 0; k <= proof_k; ++k) append_codes(alternating, k % 2 ? other_w : g.extreme_w, g.extreme_x);
-      add(alternating);
-    }
-    // 3. The float32 output's edges on small sums (§1.7, one rounding): s_w·s_x·acc at the midpoint
-    //    between the largest float and 2^128 ((2^25 - 1)·2^103 = 18631·2^50 · 1801·2^53) and 1 ulp
-    //    of s_x either side, exactly the largest float, and at the subnormal tie 2^-150 (acc = 1:
-    //    +0; acc = -1: -0; acc = 3: 2^-148).
-    const float s_mid_w = std::ldexp(18631.0f, 50), s_mid_x = std::ldexp(1801.0f, 53);
-    const std::pair<float, float> edges[] = {
-        {s_mid_w, s_mid_x},
-        {s_mid_w, std::nextafter(s_mid_x, 0.0f)},
-        {s_mid_w, std::nextafter(s_mid_x, INFINITY)},
-        {0x1p64f, 0x1.fffffep63f},
-        {0x1p-140f, 0x1p-10f},
-        {0x1p-149f, 0.5f},
-    };
-    for (const auto& [s_w, s_x] : edges)
-      for (int32_t acc : {1, -1, 3}) {
-        std::vector<uint64_t> v;
-        append_codes(v, acc > 0 ? 1 : -1, 1, static_cast<size_t>(std::abs(acc)));
-        add(v, s_w, s_x);
-      }
-  }
-  // 4. Random: K in 1..1024, one code in four at a grid end; scales over ±40 binades, one case in
-  //    eight aimed at a product near the float32 overflow or subnormal range.
-  for (uint32_t r = 0; r < item.inputs.random; ++r) {
-    const size_t k = std::uniform_int_distribution<size_t>(1, 1024)(rng);
-    std::vector<uint64_t> v;
-    auto code = [&](const LsqParams& grid) {
-      if (rng() % 4 == 0) return rng() & 1 ? grid.qmin : grid.qmax;
-      return std::uniform_int_distribution<int32_t>(grid.qmin, grid.qmax)(rng);
-    };
-    for (size_t i = 0; i < k; ++i) {
-      const int32_t w = code(g.w);
-      append_codes(v, w, code(g.x));
-    }
-    float s_w = random_float(rng, -40, 40), s_x = random_float(rng, -40, 40);
-    const int64_t acc = dot_sum(v);
-    if (r % 8 == 7 && acc != 0) {
-      const int target = rng() & 1 ? 127 : -150;
-      const int e_x = std::clamp(target - std::ilogb(s_w) - static_cast<int>(std::log2(static_cast<double>(std::llabs(acc)))), -149, 110);
-      s_x = std::ldexp(random_float(rng, 0, 0), e_x);
-    }
-    add(v, s_w, s_x);
-  }
-  std::vector<Case> cases;
-  for (size_t i = 0; i < vectors.size(); ++i) {
-    Case c = item_case(item, Op::LsqDot);
-    c.quant.lsq.scale = scales[i].first;
-    c.quant.lsq_activation.scale = scales[i].second;
-    if (lsq_params_error(c.quant.lsq) || lsq_params_error(c.quant.lsq_activation)) c.quant.lsq.scale = c.quant.lsq_activation.scale = 1.0f;
-    c.inputs = std::move(vectors[i]);
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
 // ---- requantize (§2) --------------------------------------------------------------------------------
 
 // floor(a / b) for b > 0, saturated to ±2^62 (the caller clips to the domain, which is narrower).
@@ -1044,7 +885,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::DynBits: return dynbits_cases(item, rng);
     case Op::MxDequantize: return mx_dequantize_cases(item, rng);
     case Op::MxDot: return mx_dot_cases(item, rng);
-    case Op::LsqDot: return lsq_dot_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
@@ -1059,7 +899,6 @@ uint64_t cost(const Item& item) {
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
     case Op::MxDequantize: return (item.inputs.boundary ? 256 * uint64_t{item.format->code_count()} : 0) + random;
     case Op::MxDot: return 64 * ((item.inputs.boundary ? 100 : 0) + random);
-    case Op::LsqDot: return (item.inputs.boundary ? kLsqDotBoundaryVectors * kLsqDotMaxLength / 4 : 0) + random * 512;
     case Op::SrFixed:
       return kSrFixedSets * ((item.inputs.boundary ? 32 * uint64_t(item.quant.sr_fixed.qmax - item.quant.sr_fixed.qmin + 5) : 0) + random);
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

@@ -16,7 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, lsq-dot, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
+// The cases of a quantizer item (lsq, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -25,14 +25,6 @@ namespace lpc::quantizer_cases {
 //     uniform over the grid's range widened by three steps, half any finite float32. dy is 1 for
 //     one input in four, else a random float32 in ±[2^-8, 2^9). LSQ+ (lsq_offset) takes the offsets
 //     β {0, 0.375, -0.3, seeded} per set and moves the decision points and the random range by β.
-//   lsq-dot: one case per vector of code pairs with its s_w, s_x (1, 1 unless said). Boundary: the
-//     empty sum; every pair of the grids' end, ±1 and 0 codes; where ±2^31 is reachable in at most
-//     2^18 products, K at the bound proof's edge and one past it, sums of exactly 2^31 - 1 and -2^31,
-//     one step past each, and back inside (an overflow in index order only), and an alternating
-//     sum past the proof's K; sums 1, -1, 3 under steps whose product meets the float32 overflow
-//     midpoint (and 1 ulp of s_x either side), the largest float and the subnormal tie 2^-150.
-//     random:N, N vectors of 1..1024 pairs, one code in four at a grid end, steps over ±40 binades,
-//     one in eight aimed near the float32 overflow or subnormal range.
 //   requantize: per mode about eight parameter sets (identity, 1/2, 1/3, the DOUBLE_ROUND witness
 //     437450373/2^33, the largest multiplier, seeded values with zero points, one per-channel set
 //     of three channels), those §2.6 rejects skipped. Boundary inputs: the ties value·scale = k + 1/2

@@ -27,15 +27,6 @@ std::string float_text(float v) {
   return shortest(v) + " (" + hex + ")";
 }
 
-// Distance in float32 ulps between two finite floats of any signs (ordinal distance).
-uint64_t ulp_distance(float a, float b) {
-  auto ordinal = [](float f) {
-    const int64_t bits = std::bit_cast<int32_t>(f);
-    return bits < 0 ? int64_t{INT32_MIN} - bits : bits;
-  };
-  return static_cast<uint64_t>(std::llabs(ordinal(a) - ordinal(b)));
-}
-
 bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 // The one-element case of input i (requantize: the element's channel alone, so row 0 is it; mx:
@@ -43,7 +34,7 @@ bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isna
 // element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::MxDot || c.op == Op::LsqDot) return one;  // the tensor (the two vectors) is one input
+  if (c.op == Op::MxDot) return one;  // the tensor (the two vectors) is one input
   if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
   if (c.op == Op::MxDequantize) {
     const size_t k = static_cast<size_t>(c.quant.mx.block);
@@ -85,9 +76,6 @@ std::string input_text(const Case& c, size_t i) {
   if (c.op == Op::Lsq)
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " + float_text(std::bit_cast<float>(c.dy[i])) +
            (c.quant.lsq_offset ? ", offset " + float_text(*c.quant.lsq_offset) : "");
-  if (c.op == Op::LsqDot)
-    return std::to_string(c.inputs.size()) + " code pairs (" + lsq_grid_format(c.quant.lsq).name + " x " + lsq_grid_format(c.quant.lsq_activation).name +
-           "), s_w " + float_text(c.quant.lsq.scale) + ", s_x " + float_text(c.quant.lsq_activation.scale);
   if (c.op == Op::Ulq) {
     const std::string n = std::to_string(c.inputs.size());
     if (i == c.inputs.size()) return "the tensor of " + n + " float32 values (scale, support, n1, iterations, converged)";
@@ -172,14 +160,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     o.y.assign(n + 1, 0);
     b.x = x;
     b.dy = dy;
-    b.out = o.out;
-    b.y = o.y;
-    return b;
-  }
-  if (c.op == Op::LsqDot) {
-    o.out.assign(3, 0);
-    o.y.assign(1, 0);
-    b.values = values;
     b.out = o.out;
     b.y = o.y;
     return b;
@@ -282,11 +262,8 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   std::vector<int64_t> values;
   for (uint64_t v : c.inputs) {
     if (c.op == Op::Requantize || c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
-    else if (c.op == Op::LsqDot) values.push_back(lsq_dot_weight(v));
     else x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
   }
-  if (c.op == Op::LsqDot)
-    for (uint64_t v : c.inputs) values.push_back(lsq_dot_activation(v));  // w̄ then x̄ (QuantizeBatch)
   for (uint32_t d : c.dy) dy.push_back(std::bit_cast<float>(d));
 
   // 2. Oracle, then subject.
@@ -312,7 +289,7 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
 
   // 3. Compare under the verification mode.
   // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
-  const size_t outputs = c.op == Op::MxDot || c.op == Op::LsqDot ? 1
+  const size_t outputs = c.op == Op::MxDot ? 1
                          : c.op == Op::Ulq                        ? c.inputs.size() + 1
                          : c.op == Op::DynBits                    ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
                                                                   : c.inputs.size();
@@ -330,19 +307,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         };
         m.got = outputs_text(got);
         m.want = outputs_text(want);
-        break;
-      }
-      case Op::LsqDot: {
-        // §1.7: the overflow status and where it happens exactly; without one, acc and y's bits.
-        const bool overflow = want.out[1] != 0;
-        ok = got.out[1] == want.out[1] &&
-             (overflow ? got.out[2] == want.out[2] : got.out[0] == want.out[0] && std::bit_cast<uint32_t>(got.y[0]) == std::bit_cast<uint32_t>(want.y[0]));
-        auto result = [](const Outputs& o) {
-          if (o.out[1] != 0) return "int32 overflow at k = " + std::to_string(o.out[2]);
-          return "acc " + std::to_string(o.out[0]) + ", y " + float_text(o.y[0]);
-        };
-        m.got = result(got);
-        m.want = result(want);
         break;
       }
       case Op::Mx: {
@@ -467,7 +431,7 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   }
   r.status = r.mismatches ? Status::Fail : Status::Pass;
   if (r.mismatches)
-    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::MxDot || item.op == Op::LsqDot ? " dot products" : " inputs") +
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::MxDot ? " dot products" : " inputs") +
                 " disagree with the oracle";
   return r;
 }

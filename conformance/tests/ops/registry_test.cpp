@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <bit>
+#include <cstdio>
 #include <string>
 #include <nlohmann/json.hpp>
 
@@ -16,25 +17,30 @@
 namespace lpc::ops {
 namespace {
 
-// The (--NAME, VALUE) pairs of a repro line "lpconform eval OP --NAME VALUE ... --impl IMPL", and
-// the op and implementation. Values in the suite's repro lines need no shell unquoting but '...'.
+// The (--NAME, VALUE) pairs of a repro line "[PRODUCER |] lpconform eval OP --NAME VALUE ... --impl
+// IMPL", the op and implementation, and what the producer (printf, yes | head) writes, run by
+// /bin/sh. Values in the suite's repro lines need no shell unquoting but '...'.
 struct ParsedRepro {
   std::string op, impl;
   std::vector<std::pair<std::string, std::string>> params;
-  std::string stdin_csv;  // the printf'd text, \n unescaped; empty when none
+  std::string stdin_csv;  // the producer's output; empty when none
 };
+
+std::string shell_output(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buffer[65536];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  REQUIRE(pclose(pipe) == 0);
+  return out;
+}
 
 ParsedRepro parse_repro(std::string line) {
   std::string csv;
-  if (line.starts_with("printf '")) {
-    const size_t end = line.find("' | ");
-    REQUIRE(end != std::string::npos);
-    const std::string escaped = line.substr(8, end - 8);
-    for (size_t i = 0; i < escaped.size(); ++i) {
-      if (escaped[i] == '\\' && i + 1 < escaped.size() && escaped[i + 1] == 'n') csv += '\n', ++i;
-      else csv += escaped[i];
-    }
-    line = line.substr(end + 4);
+  if (const size_t at = line.rfind(" | lpconform eval "); at != std::string::npos) {
+    csv = shell_output(line.substr(0, at));
+    line = line.substr(at + 3);
   }
   std::vector<std::string> words;
   for (size_t i = 0; i < line.size();) {
@@ -82,23 +88,37 @@ TEST_CASE("registry: every op's declaration is complete", "[registry]") {
   }
 }
 
-// The list tensors of a repro's stdin CSV, in the op's input order.
+// The list tensors of a repro's stdin CSV, in the op's input order: a header of their names, then
+// a row per element (float32 as bits, codes in hex, integers in decimal).
 std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
   std::vector<Tensor> out(op.inputs.size());
-  std::vector<std::string> lines;
+  std::vector<std::vector<std::string>> rows;
   for (size_t pos = 0; pos < csv.size();) {
     const size_t end = csv.find('\n', pos);
-    lines.push_back(csv.substr(pos, end - pos));
+    std::vector<std::string> fields;
+    const std::string line = csv.substr(pos, end - pos);
+    for (size_t f = 0; f <= line.size();) {
+      const size_t comma = std::min(line.find(',', f), line.size());
+      fields.push_back(line.substr(f, comma - f));
+      f = comma + 1;
+    }
+    rows.push_back(fields);
     pos = end + 1;
   }
-  REQUIRE(!lines.empty());
-  CHECK(lines[0] == op.inputs[0].name);  // one list input in the ops declared so far
-  for (size_t i = 1; i < lines.size(); ++i) {
-    if (op.inputs[0].type == ElemType::Float32) out[0].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(lines[i], nullptr, 16))));
-    else out[0].ints.push_back(std::stoll(lines[i], nullptr, 0));
+  REQUIRE(!rows.empty());
+  REQUIRE(rows[0].size() == op.inputs.size());  // the ops declared so far leave no list out
+  for (size_t k = 0; k < op.inputs.size(); ++k) {
+    CHECK(rows[0][k] == op.inputs[k].name);
+    out[k].is_float = op.inputs[k].type == ElemType::Float32;
   }
-  out[0].is_float = op.inputs[0].type == ElemType::Float32;
-  out[0].shape = {out[0].size()};
+  for (size_t i = 1; i < rows.size(); ++i) {
+    REQUIRE(rows[i].size() == op.inputs.size());
+    for (size_t k = 0; k < op.inputs.size(); ++k) {
+      if (out[k].is_float) out[k].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(rows[i][k], nullptr, 16))));
+      else out[k].ints.push_back(std::stoll(rows[i][k], nullptr, 0));
+    }
+  }
+  for (Tensor& t : out) t.shape = {t.size()};
   return out;
 }
 
@@ -186,7 +206,7 @@ TEST_CASE("registry: a planted bug FAILs every item of every op, with signature 
       CHECK(r.signature.starts_with("planted-" + op->name + "-"));
       REQUIRE(!r.first_mismatches.empty());
       const Mismatch& m = r.first_mismatches.front();
-      CHECK(m.input.starts_with(op->outputs[0].name));
+      if (!op->compare) CHECK(m.input.starts_with(op->outputs[0].name));  // compare_exact describes the output
       // The repro line names the case that failed: rerunning it on the planted subject fails again.
       const ParsedRepro repro = parse_repro(m.repro);
       CHECK(repro.impl == "planted");
