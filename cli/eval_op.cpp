@@ -96,7 +96,8 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
 }
 
 // The list tensors (no dims) of `op` from one CSV: a header of their names (optional ones may be
-// left out), a row per element.
+// left out), a row per element. A list shorter than the others ends with blank cells (mx-dot's
+// per-block scales beside its elements).
 std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema& op, const ops::Params& params) {
   std::string origin;
   const std::string text = read_input(path, origin);
@@ -116,11 +117,18 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
   for (size_t k = 0; k < specs.size(); ++k)
     if (op.element_range) ranges[k] = op.element_range(params, static_cast<size_t>(specs[k] - op.inputs.data()));
   for (size_t k = 0; k < specs.size(); ++k) lists[k].is_float = specs[k]->type == ops::ElemType::Real || specs[k]->type == ops::ElemType::Float32;
+  std::vector<size_t> ended(specs.size(), 0);  // the line of a list's first blank cell
   for (CsvRecord row; reader.next(row);) {
     if (row.fields.size() != columns) reader.fail(row.line, 1, "expected " + std::to_string(columns) + " fields, got " + std::to_string(row.fields.size()));
     for (size_t k = 0; k < specs.size(); ++k) {
       const ops::TensorSpec& spec = *specs[k];
       const CsvField& field = row.fields[k];
+      if (field.text.empty()) {
+        if (!ended[k]) ended[k] = row.line;
+        continue;
+      }
+      if (ended[k])
+        reader.fail(row, field, spec.name + " continues after its blank cell on line " + std::to_string(ended[k]) + " (a shorter list ends with blank cells)");
       if (lists[k].is_float) {
         const auto f = parse_float32(field.text);
         if (!f) reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected a float32 as a decimal or as bits like 0x3f800000");

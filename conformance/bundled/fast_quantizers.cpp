@@ -102,24 +102,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVarian
   return OpStatus::Ok;
 }
 
-// §4.5 and §4.6 on the whole batch (the batch is one MX vector, or two for the dot product).
-OpStatus mx_codes(const QuantizeBatch& b, std::string& error) {
-  const MxParams& p = b.params->mx;
-  const char* what = b.op == Op::MxDot ? "fast mx-dot: " : "fast mx-dequantize: ";
-  if (auto e = mx_params_error(p)) { error = what + *e; return OpStatus::Error; }
-  if (b.op == Op::MxDequantize) {
-    fast::mx_dequantize(*p.element, p.block, b.mx_scales, b.mx_codes, b.mx_values);  // throws on size errors
-    return OpStatus::Ok;
-  }
-  const size_t n = b.mx_codes.size(), blocks = (n + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
-  if (b.mx_scales.size() != blocks || b.mx_codes_b.size() != n || b.mx_scales_b.size() != blocks || b.y.size() != 1) {
-    error = std::string(what) + "A and B need equal lengths, one scale per block each, and y one entry";
-    return OpStatus::Error;
-  }
-  b.y[0] = fast::mx_dot(*p.element, b.mx_scales, b.mx_codes, *p.element, b.mx_scales_b, b.mx_codes_b, p.block);
-  return OpStatus::Ok;
-}
-
 // §3.1 in chunks; the int32 codes widen into out.
 OpStatus sr_fixed(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
   const SrFixedParams& p = b.params->sr_fixed;
@@ -204,8 +186,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::SrFixed: return sr_fixed(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
-      case Op::MxDequantize:
-      case Op::MxDot: return mx_codes(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

@@ -95,35 +95,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-// The size rules of an mx-dequantize or mx-dot batch (§4.5-4.7), shared by both entry points: the
-// error message, or empty when the batch is well formed.
-std::string mx_codes_error(const QuantizeBatch& b) {
-  const MxParams& p = b.params->mx;
-  if (auto e = mx_params_error(p)) return *e;
-  const size_t n = b.mx_codes.size(), blocks = (n + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
-  if (b.mx_scales.size() != blocks) return "mx_scales needs one entry per block of mx_codes";
-  if (b.op == Op::MxDequantize && b.mx_values.size() != n) return "mx_values needs one entry per element";
-  if (b.op == Op::MxDot && (b.mx_codes_b.size() != n || b.mx_scales_b.size() != blocks || b.y.size() != 1))
-    return "vector B needs as many elements and blocks as A, and y one entry (the dot product)";
-  return {};
-}
-
-// §4.5 per element.
-OpStatus mx_dequantize(const QuantizeBatch& b, std::string& error) {
-  if (std::string e = mx_codes_error(b); !e.empty()) { error = "reference mx-dequantize: " + e; return OpStatus::Error; }
-  const size_t k = static_cast<size_t>(b.params->mx.block);
-  for (size_t i = 0; i < b.mx_codes.size(); ++i) b.mx_values[i] = ref::mx_value(*b.params->mx.element, b.mx_scales[i / k], b.mx_codes[i]).to_double();
-  return OpStatus::Ok;
-}
-
-// §4.6 in the declared order, each step rounded once from the exact value.
-OpStatus mx_dot(const QuantizeBatch& b, std::string& error) {
-  if (std::string e = mx_codes_error(b); !e.empty()) { error = "reference mx-dot: " + e; return OpStatus::Error; }
-  const MxParams& p = b.params->mx;
-  b.y[0] = ref::mx_dot({p.element, p.block, b.mx_scales, b.mx_codes}, {p.element, p.block, b.mx_scales_b, b.mx_codes_b});
-  return OpStatus::Ok;
-}
-
 // §3.1 per element with its random word.
 OpStatus sr_fixed(const QuantizeBatch& b, std::string& error) {
   const SrFixedParams& p = b.params->sr_fixed;
@@ -207,8 +178,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::SrFixed: return sr_fixed(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
-      case Op::MxDequantize: return mx_dequantize(batch, error);
-      case Op::MxDot: return mx_dot(batch, error);
       default: return OpStatus::Unsupported;
     }
   } catch (const std::exception& e) {

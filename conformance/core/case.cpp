@@ -28,10 +28,6 @@ constexpr OpInfo kOps[] = {
      "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.3-3.4); exact"},
     {Op::SrFixed, "sr-fixed", "grid (integer format) x sign convention x random bits",
      "fixed-point stochastic rounding: x, random word -> code, y (spec/quantizers.md §3.1); exact"},
-    {Op::MxDequantize, "mx-dequantize", "element format (block 32)",
-     "MX dequantization: E8M0 scale codes and element codes -> X·P exactly (spec/quantizers.md §4.5); exact"},
-    {Op::MxDot, "mx-dot", "element format (block 32)",
-     "MX dot product of two MX vectors in the declared float32 order (spec/quantizers.md §4.6); exact bits and the error bound"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
@@ -217,7 +213,6 @@ std::string Item::signature(std::string_view impl) const {
   s += format->name;
   if (op == Op::Mx)
     return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
-  if (op == Op::MxDequantize || op == Op::MxDot) return s + "-k" + std::to_string(quant.mx.block);
   if (op == Op::Lsq) s += "-" + lsq_variant_name(quant);
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -256,19 +251,6 @@ std::string Case::repro_command(std::string_view impl) const {
     for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
     return "printf '" + body + "' | lpconform eval mx --elem " + p.element->name + " --block " + std::to_string(p.block) + " --scale-rule " +
            to_string(p.scale_rule) + " --rounding " + lpc::to_string(p.rounding) + " --impl " + std::string(impl);
-  }
-  if (op == Op::MxDequantize || op == Op::MxDot) {
-    // The packed codes of Case::inputs, one row per element; eval mx reads the codes in hex.
-    static const Format& e8m0 = format_by_name("float8_e8m0fnu");
-    const Format& element = *quant.mx.element;
-    const bool dot = op == Op::MxDot;
-    body = dot ? "a_scale,a_elem,b_scale,b_elem\\n" : "scale_code,elem_code\\n";
-    for (uint64_t v : inputs) {
-      if (dot) body += code_hex(e8m0, (v >> 24) & 0xff) + "," + code_hex(element, (v >> 16) & 0xff) + ",";
-      body += code_hex(e8m0, (v >> 8) & 0xff) + "," + code_hex(element, v & 0xff) + "\\n";
-    }
-    return "printf '" + body + "' | lpconform eval mx --op " + (dot ? "dot" : "dequantize") + " --elem " + element.name + " --block " +
-           std::to_string(quant.mx.block) + " --impl " + std::string(impl);
   }
   if (op == Op::Ulq) {
     const UlqParams& p = quant.ulq;
@@ -381,10 +363,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["rounding"] = to_string(item.quant.mx.rounding);
     j["block"] = item.quant.mx.block;
     j["source"] = "float32";
-  } else if (item.op == Op::MxDequantize || item.op == Op::MxDot) {
-    j["format"] = item.format->name;
-    j["block"] = item.quant.mx.block;
-    j["source"] = "codes";
   } else if (item.op == Op::Ulq) {
     j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
     j["variant"] = ulq_variant(item.quant);
@@ -463,12 +441,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
       return;
     }
-    if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
-      j["format"] = c.format->name;
-      j["block"] = c.quant.mx.block;
-      for (uint64_t v : c.inputs) inputs.push_back(hex(v, c.op == Op::MxDot ? 8 : 4));
-      return;
-    }
     if (c.op == Op::Ulq) {
       const UlqParams& p = c.quant.ulq;
       j["method"] = to_string(p.method);
@@ -534,7 +506,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits or lsq-dot");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -605,18 +577,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     p.rounding = *parse_rounding(rounding);
     if (auto e = mx_params_error(p)) throw std::invalid_argument("case: mx parameters: " + *e);
     for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    return;
-  }
-  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
-    MxParams& p = c.quant.mx;
-    c.format = p.element = &format_by_name(field("format").get<std::string>());
-    p.block = field("block").get<int>();
-    if (auto e = mx_params_error(p)) throw std::invalid_argument("case: " + op + " parameters: " + *e);
-    const uint64_t limit = c.op == Op::MxDot ? uint64_t{1} << 32 : uint64_t{1} << 16;
-    for (const auto& v : field("inputs")) {
-      c.inputs.push_back(parse_hex_field(v, "inputs"));
-      if (c.inputs.back() >= limit) throw std::invalid_argument("case field 'inputs': packed codes " + v.get<std::string>() + " wider than the op's " + (c.op == Op::MxDot ? "32" : "16") + " bits");
-    }
     return;
   }
   if (c.op == Op::Ulq) {

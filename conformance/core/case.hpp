@@ -33,11 +33,10 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits: checked through Implementation::quantize
+// Lsq, Requantize, Mx, Tpr, SrFixed, Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Lsq || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed ||
-         op == Op::MxDequantize || op == Op::MxDot || op == Op::Ulq || op == Op::DynBits;
+  return op == Op::Lsq || op == Op::Requantize || op == Op::Mx || op == Op::Tpr || op == Op::SrFixed || op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -112,12 +111,13 @@ struct Item {
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
   // (encode), impl-decode-format, impl-lsq-format-variant ("fast-lsq-int4-paper", "fast-lsq-int4-paper+offset"),
-  // impl-lsq-dot-wgrid-xgrid ("fast-lsq-dot-int8-uint8"), impl-requantize-mode-input-output
+  // impl-requantize-mode-input-output
   // ("fast-requantize-tosa_double-i32-i8"), impl-mx-element-rule-rounding-kBLOCK ("fast-mx-float4_e2m1fn-ocp-rne-k32"),
   // impl-tpr-phase-rounding ("fast-tpr-odd-sr_a_n8"), impl-sr-fixed-grid-sign_nN ("fast-sr-fixed-int8-floor_n8"),
-  // impl-mx-dequantize-element-kBLOCK, impl-mx-dot-element-kBLOCK ("fast-mx-dot-float8_e5m2-k32"), impl-ulq-variant
+  // impl-ulq-variant
   // ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format,
   // mode and type names contain no '-' and op names are matched longest first, so it splits back unambiguously.
+  // Registry ops: ops::signature.
   std::string signature(std::string_view impl) const;
 };
 
@@ -128,8 +128,7 @@ struct Item {
 // requantize format (the output type), scheme (the mode), source (the input type); mx format (the
 // element format), scale_rule, rounding, block, source "float32"; tpr format, phase, rounding,
 // sr_bits (stochastic only), source "float32"; sr-fixed format (the grid), sign, sr_bits, qmin, qmax,
-// source "float32"; mx-dequantize and mx-dot format (the element format), block, source "codes";
-// ulq format "float32", variant (method with bits and criterion), source "float32"; dynbits format
+// source "float32"; ulq format "float32", variant (method with bits and criterion), source "float32"; dynbits format
 // "int", variant (statistic-low value, "max-truncate"), source "int".
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
@@ -139,9 +138,7 @@ struct Case {
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
   // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx),
-  // integers as two's complement (requantize); mx-dequantize: per element
-  // scale_code << 8 | elem_code; mx-dot: per element a_scale << 24 | a_elem << 16 | b_scale << 8 |
-  // b_elem (the scale codes repeat along each block); ulq: the tensor w's float32 bits; dynbits: the
+  // integers as two's complement (requantize); ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode, tpr under a stochastic rounding, sr-fixed: one word per input
@@ -157,12 +154,10 @@ struct Case {
 // mx: {"op","format","block","scale_rule","rounding","inputs":[hex float32...]};
 // tpr: {"op","phase","rounding","sr_bits","inputs":[hex float32...],"random":[hex...]};
 // sr-fixed: {"op","format","sign","scale","qmin","qmax","sr_bits","inputs","random"} (hex).
-// mx-dequantize, mx-dot: {"op","format","block","inputs":[hex packed codes...]} (Case::inputs).
 // lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
 // requantize: {"op","scheme","scale16","inexact","input_type",
 // "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};
-// lsq with LSQ+ adds "offset" (hex float32); lsq-dot: {"op","format","activation","scale_w","scale_x",
-// "inputs":[[w,x]...]} (the grids by format name, the scales as hex bits, the codes as decimals);
+// lsq with LSQ+ adds "offset" (hex float32);
 // ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"};
 // dynbits: {"op","shape","block","group","high_bits","low_bits","budget_256","min_bits_256","stat",
 // "low_value","thresholds":[hex float32...],"inputs":[decimal...]}.

@@ -27,12 +27,11 @@ namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
 // Encode and Decode are the formats family (spec/formats.md); Lsq, Requantize, Mx, Tpr and
-// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §2, §4.2-4.4, §3.3-3.4, §3.1);
-// MxDequantize and MxDot MX dequantization and the MX dot product (§4.5, §4.6); Ulq the ULQ
+// SrFixed the quantizer family (spec/quantizers.md §1.1-1.3, §2, §4.2-4.4, §3.3-3.4, §3.1); Ulq the ULQ
 // quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6).
 // Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
 // it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Tpr, SrFixed, MxDequantize, MxDot, Ulq, DynBits, Registered };
+enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Tpr, SrFixed, Ulq, DynBits, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -68,7 +67,7 @@ struct DecodeBatch {
 };
 
 // The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq,
-// `requant` for Requantize, `mx` for Mx (MxDequantize, MxDot: element and block only), `tpr` for Tpr, `sr_fixed` for
+// `requant` for Requantize, `mx` for Mx, `tpr` for Tpr, `sr_fixed` for
 // SrFixed, `ulq` and `ulq_partition` for Ulq, `dynbits` for DynBits (the per-case fields too: map
 // shape, blocks, groups, bit widths, budgets, thresholds). `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
@@ -92,10 +91,6 @@ struct QuantizerParams {
 //   Requantize: values[i] (requant.input_type, channel i % channels) -> out[i] (§2).
 //   Mx: x[i] (float32) -> scale_codes[b] (E8M0, b = i / mx.block), elem_codes[i] (§4.2-4.4; unspecified in a
 //     block whose scale is NaN).
-//   MxDequantize: mx_scales[b], mx_codes[i] (mx.element) -> mx_values[i] = X_b·P_i exactly, NaN for a NaN scale or
-//     element (§4.5).
-//   MxDot: A = (mx_scales, mx_codes), B = (mx_scales_b, mx_codes_b), as above -> y[0], the dot product in the
-//     declared float32 order (§4.6).
 //   Tpr: the gradient x (float32, finite), random[i] (stochastic roundings) -> out[0] = the GradScale exponent e
 //     (§3.4), elem_codes[i] (float4_e3m0_radix4), y[i] (§3.3).
 //   SrFixed: x[i] (float32, not NaN), random[i] -> out[i] = the clamped code, y[i] (§3.1).
@@ -118,9 +113,6 @@ struct QuantizeBatch {
   std::span<int64_t> out_high;
   std::span<const uint32_t> random;  // Tpr under a stochastic rounding, SrFixed: one word per element
   std::span<uint8_t> scale_codes, elem_codes;
-  // MxDequantize, MxDot: MX vectors as codes, one E8M0 scale per block and one element code per element.
-  std::span<const uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
-  std::span<double> mx_values;  // out, MxDequantize: one per element
   std::span<float> dbeta;       // out, Lsq with params->lsq_offset: one per element
   size_t* failed_at = nullptr;
 };

@@ -411,7 +411,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, mx-dequantize, mx-dot, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -434,20 +434,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
               add(item);
               ++produced;
             }
-        continue;
-      }
-      if (item.op == Op::MxDequantize || item.op == Op::MxDot) {
-        // format: the element format; the inputs are codes (§4.5, §4.6), so no rounding, overflow or
-        // source; block size 32 (OCP MX v1.0).
-        x.expect_not_applicable(kRounding, "MX dequantization and the MX dot product take codes: no rounding");
-        x.expect_not_applicable(kOverflow, "MX dequantization and the MX dot product have no overflow policy");
-        x.expect_not_applicable(kSource, "MX dequantization and the MX dot product read codes, not a source type");
-        for (const Format* element : x.mx_elements()) {
-          item.format = element;
-          item.quant.mx = MxParams{element, 32, MxScaleRule::Ocp, Rounding::Rne};
-          add(item);
-          ++produced;
-        }
         continue;
       }
       if (item.op == Op::Ulq) {

@@ -29,8 +29,6 @@ std::string Verification::describe(Op op) const {
   if (op == Op::SrFixed) return "exact: code, y bits";
   if (op == Op::Ulq) return "exact: codes, value bits, scale bits, support, n1, iterations, converged, partition steps";
   if (op == Op::DynBits) return "exact: low flags, y, block bits";
-  if (op == Op::MxDequantize) return "exact: value (NaN as a class)";
-  if (op == Op::MxDot) return "exact: float32 bits in the declared order (any NaN for NaN), and within the §4.6 bound of the exact dot product";
   if (op == Op::Decode) return std::string("exact: value") + (nan_as_class ? "; NaN as a class" : "");
   std::string s = flags ? "exact: code+flags" : "exact: code (flags not compared)";
   if (nan_as_class) s += "; NaN as a class";

@@ -111,9 +111,11 @@ std::string float32_text(double v) {
   return buffer;
 }
 
-void CompareSink::mismatch(std::string input, std::string got, std::string want) {
+void CompareSink::mismatch(std::string input, std::string got, std::string want, OpCase repro_case) {
   ++mismatches;
-  if (first.size() < max_recorded) first.push_back({std::move(input), "", std::move(got), std::move(want), "", "", ""});
+  if (first.size() >= max_recorded) return;
+  first.push_back({std::move(input), "", std::move(got), std::move(want), "", "", ""});
+  repro_cases.push_back(std::move(repro_case));
 }
 
 const ParamSpec* OpSchema::param(std::string_view n) const {
@@ -223,7 +225,7 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
     std::string v = param_text(spec, params.at(spec.name));
     for (char& ch : v)
       if (ch == '-') ch = '_';
-    s += "-" + v;
+    s += "-" + spec.signature_prefix + v;
   }
   return s;
 }
@@ -234,6 +236,7 @@ void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_j
     if (spec.scope == ParamScope::Item) j[spec.column.empty() ? spec.name : spec.column] = value_json(params.at(spec.name));
   for (const auto& [column, text] : op.fixed_columns)
     if (text != "-") j[column] = text;
+  for (const auto& [field, text] : op.report_fields) j[field] = text;
 }
 
 std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field) {
@@ -378,10 +381,14 @@ std::string repro_command(const OpCase& c, std::string_view impl) {
       rows = std::max(rows, c.inputs[k].size());
     }
     std::vector<std::string> row(rows);
-    for (size_t i = 0; i < rows; ++i)
+    for (size_t i = 0; i < rows; ++i) {
+      bool first = true;
       for (size_t k = 0; k < c.inputs.size(); ++k)
-        if (c.inputs[k].size() || !c.op->inputs[k].optional)
-          row[i] += (row[i].empty() ? "" : ",") + (i < c.inputs[k].size() ? input_text(c.op->inputs[k], c.inputs[k], i) : "");
+        if (c.inputs[k].size() || !c.op->inputs[k].optional) {
+          row[i] += (first ? "" : ",") + (i < c.inputs[k].size() ? input_text(c.op->inputs[k], c.inputs[k], i) : "");
+          first = false;
+        }
+    }
     // Vectors that reach an int32 bound hold tens of thousands of rows, as runs of one row or of a
     // short block of rows: a run repeated at least kRepeats times is written `yes -- ROW | head -n
     // COUNT`, a block `i=0; while [ $i -lt COUNT ]; do printf '%b' 'BLOCK'; i=$((i+1)); done`, so
@@ -517,12 +524,13 @@ bool check_case(const OpCase& c, const Implementation& subject, const Implementa
   r.checked += sink.checked;
   r.mismatches += sink.mismatches;
   r.unspecified += sink.excluded;
-  if (!sink.first.empty()) {
-    const std::string repro = repro_command(c, subject.name);
-    for (Mismatch& m : sink.first) {
-      m.repro = repro;
-      r.first_mismatches.push_back(std::move(m));
-    }
+  std::string whole;  // the whole case's repro, written once when a mismatch needs it
+  for (size_t i = 0; i < sink.first.size(); ++i) {
+    Mismatch& m = sink.first[i];
+    const OpCase& smaller = sink.repro_cases[i];
+    if (!smaller.op && whole.empty()) whole = repro_command(c, subject.name);
+    m.repro = smaller.op ? repro_command(smaller, subject.name) : whole;
+    r.first_mismatches.push_back(std::move(m));
   }
   return true;
 }
@@ -543,7 +551,7 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         break;
       }
       case ParamType::Int:
-        c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
+        c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>((spec.fuzz_max ? spec.fuzz_max : spec.max) - spec.min))));
         break;
       case ParamType::Real:
       case ParamType::Float32:
@@ -597,6 +605,15 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
           else t.ints.insert(t.ints.end(), extra, t.ints.back());
         }
         total += extra;
+      }
+    }
+    if (op.list_length) {
+      const size_t rows = c.inputs.empty() ? 0 : c.inputs[0].size();  // every list read the same rows
+      for (size_t k = 0; k < c.inputs.size(); ++k) {
+        Tensor& t = c.inputs[k];
+        const size_t n = std::min(op.list_length(c.params, k, rows), rows);
+        if (t.is_float) t.floats.resize(n);
+        else t.ints.resize(n);
       }
     }
     for (Tensor& t : c.inputs) t.shape = {t.size()};

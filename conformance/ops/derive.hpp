@@ -26,8 +26,8 @@ Params make_params(const OpSchema& op, const std::vector<std::pair<std::string, 
 // The same check of parameters already typed (from JSON or a case generator).
 void validate_params(const OpSchema& op, const Params& params);
 
-// impl-op-V1-V2-..., the values of the op's item parameters in schema order, '-' in a value
-// written '_' so that the signature splits back on '-'.
+// impl-op-V1-V2-..., the values of the op's item parameters in schema order, each after its
+// signature_prefix ("k32"), '-' in a value written '_' so that the signature splits back on '-'.
 std::string signature(const OpSchema& op, const Params& params, std::string_view impl);
 
 // Report and manifest fields of an item: "op", then each item parameter by name — by its column

@@ -44,6 +44,11 @@ struct ParamSpec {
   // Profiles with the format header (op,format,rounding,overflow,source,...): the column this item
   // parameter is read from; empty for none.
   std::string column;
+  // Item parameters: written before the value in signatures ("k" gives mx-dot's "-k32").
+  std::string signature_prefix;
+  // Int: the largest value fuzzing draws (0: max): a block of 1..40 keeps several blocks in a
+  // short input.
+  int64_t fuzz_max = 0;
 };
 
 enum class ElemType : uint8_t {
@@ -73,7 +78,10 @@ struct CompareSink {
   uint64_t excluded = 0;     // outputs a mode could not judge (reported, never a pass or a fail)
   size_t max_recorded = 10;
   std::vector<Mismatch> first;  // input, got, want; the runner adds the repro
-  void mismatch(std::string input, std::string got, std::string want);
+  // Beside each recorded mismatch: the smaller case its repro reruns (the element's block), or a
+  // case without an op for the whole case.
+  std::vector<OpCase> repro_cases;
+  void mismatch(std::string input, std::string got, std::string want, OpCase repro_case = {});
 };
 
 // A bundled implementation's binding of one op: fill `outputs` (in schema order) from `c`.
@@ -90,6 +98,9 @@ struct OpSchema {
   // Profiles with the format header: the text each column no parameter reads must hold ("-" when
   // not listed), and why.
   std::vector<std::pair<std::string, std::string>> fixed_columns;  // {column, text}
+  // Further report fields of every item, written and never read ("source": "codes": what an op
+  // reads, in the vocabulary of the format-header reports, so JUnit names stay as they were).
+  std::vector<std::pair<std::string, std::string>> report_fields;
 
   // The first cross-parameter rule `p` breaks (every parameter already in range), or nullopt. An
   // item whose parameters break one is skipped by profile expansion; a case is rejected.
@@ -107,6 +118,9 @@ struct OpSchema {
   // `eval` rejects a row outside it at its line and column, the fuzzer folds bytes into it. Null,
   // or nullopt for an input: any int64.
   std::function<std::optional<std::pair<int64_t, int64_t>>(const Params& p, size_t input)> element_range;
+  // List inputs: the length of list `input` in a case whose longest list has `rows` elements (a
+  // per-block list is shorter: ceil(rows / block)); null: every list has `rows`.
+  std::function<size_t(const Params& p, size_t input, size_t rows)> list_length;
   // Fuzzing: the longest list a case decoded from bytes may hold, reached through runs of one
   // repeated row (a bound that long vectors reach, such as an int32 overflow); 0: no runs.
   size_t fuzz_max_list = 0;

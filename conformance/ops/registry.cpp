@@ -8,6 +8,8 @@ const OpSchema& gemm_op();    // gemm.cpp
 const OpSchema& conv2d_op();  // conv2d.cpp
 const OpSchema& lsq_init_op();  // lsq_init.cpp
 const OpSchema& lsq_dot_op();   // lsq_dot.cpp
+const OpSchema& mx_dequantize_op();  // mx_codes.cpp
+const OpSchema& mx_dot_op();         // mx_codes.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -15,6 +17,8 @@ std::span<const OpSchema* const> registered_ops() {
       &conv2d_op(),
       &lsq_init_op(),
       &lsq_dot_op(),
+      &mx_dequantize_op(),
+      &mx_dot_op(),
   };
   return ops;
 }

@@ -365,171 +365,6 @@ std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
-// ---- mx-dequantize, mx-dot (§4.5, §4.6) ---------------------------------------------------------------
-
-// The codes of an MX element format by role, found by decoding every code (reference codec).
-struct MxElementCodes {
-  std::vector<uint8_t> finite, special;  // finite codes ascending by value; NaN and ±inf codes
-  uint8_t zero = 0, negative_zero = 0, max = 0, negative_max = 0, smallest = 0;  // smallest: least positive
-  bool has_negative_zero = false;
-};
-
-MxElementCodes mx_element_codes(const Format& element) {
-  MxElementCodes r;
-  std::vector<std::pair<double, uint8_t>> finite;
-  for (uint32_t code = 0; code < element.code_count(); ++code) {
-    const ref::ExactValue v = ref::decode(element, code);
-    const uint8_t c = static_cast<uint8_t>(code);
-    if (!v.is_finite()) { r.special.push_back(c); continue; }
-    if (v.is_zero() && v.negative) { r.negative_zero = c; r.has_negative_zero = true; }
-    finite.emplace_back(v.to_double(), c);
-  }
-  std::sort(finite.begin(), finite.end());
-  for (const auto& [value, code] : finite) {
-    r.finite.push_back(code);
-    if (value == 0 && !(r.has_negative_zero && code == r.negative_zero)) r.zero = code;
-  }
-  r.negative_max = finite.front().second;
-  r.max = finite.back().second;
-  r.smallest = std::upper_bound(finite.begin(), finite.end(), std::make_pair(0.0, uint8_t{255}))->second;
-  return r;
-}
-
-// One MX vector as codes: scale code per block, element code per element.
-struct MxCodeVector {
-  std::vector<uint8_t> scales, codes;
-};
-
-// The packed Case::inputs of one element (case.hpp): mx-dot a_scale,a_elem,b_scale,b_elem.
-Case mx_dot_case(const Item& item, const MxCodeVector& a, const MxCodeVector& b) {
-  Case c = item_case(item, Op::MxDot);
-  const size_t k = static_cast<size_t>(item.quant.mx.block);
-  for (size_t i = 0; i < a.codes.size(); ++i)
-    c.inputs.push_back(uint64_t{a.scales[i / k]} << 24 | uint64_t{a.codes[i]} << 16 | uint64_t{b.scales[i / k]} << 8 | b.codes[i]);
-  return c;
-}
-
-uint8_t pick(const std::vector<uint8_t>& codes, std::mt19937_64& rng) { return codes[rng() % codes.size()]; }
-
-// `n` elements in blocks of k, scale codes from `scale_of(block)`, element codes from `code_of(i)`.
-template <class ScaleOf, class CodeOf>
-MxCodeVector mx_vector(size_t n, size_t k, ScaleOf scale_of, CodeOf code_of) {
-  MxCodeVector v;
-  for (size_t i = 0; i < n; ++i) {
-    if (i % k == 0) v.scales.push_back(scale_of(i / k));
-    v.codes.push_back(code_of(i));
-  }
-  return v;
-}
-
-std::vector<Case> mx_dequantize_cases(const Item& item, std::mt19937_64& rng) {
-  const size_t k = static_cast<size_t>(item.quant.mx.block), count = item.format->code_count();
-  std::vector<Case> cases;
-  // Case::inputs per element: scale_code << 8 | elem_code, the scale repeated along its block.
-  auto add_case = [&](std::vector<uint64_t> packed) {
-    Case c = item_case(item, Op::MxDequantize);
-    c.inputs = std::move(packed);
-    cases.push_back(std::move(c));
-  };
-  if (item.inputs.boundary) {
-    // Every element code (zeros, subnormals, the max, NaN and ±inf codes) under every E8M0 scale
-    // code, 0xFF (NaN) included, in whole blocks per scale; then a ragged last block of seven.
-    std::vector<uint64_t> packed;
-    const size_t per_scale = (count + k - 1) / k * k;
-    for (uint64_t scale = 0; scale <= 0xff; ++scale)
-      for (size_t i = 0; i < per_scale; ++i) packed.push_back(scale << 8 | (i % count));
-    for (size_t code : {size_t{0}, size_t{1}, size_t{2}, count - 1, count / 2, size_t{3}, count / 2 - 1}) packed.push_back(uint64_t{0x7f} << 8 | code);
-    add_case(std::move(packed));
-  }
-  if (item.inputs.random) {
-    // Random codes in blocks under random scales; the length need not be a multiple of the block.
-    std::vector<uint64_t> packed;
-    uint64_t scale = 0;
-    for (uint32_t i = 0; i < item.inputs.random; ++i) {
-      if (i % k == 0) scale = rng() & 0xff;
-      packed.push_back(scale << 8 | rng() % count);
-    }
-    add_case(std::move(packed));
-  }
-  return cases;
-}
-
-// Scale-code pairs around the §4.6 limits of fl32(X_A·X_B): e_A + e_B = -150, -149, -148 (0, the
-// least subnormal, twice it), 127 and 128 (the top, +inf), both E8M0 ends and NaN.
-constexpr std::pair<uint8_t, uint8_t> kMxDotScalePairs[] = {
-    {0x00, 0x68}, {0x00, 0x69}, {0x00, 0x6a}, {0x7f, 0x7f}, {0xfe, 0x7f}, {0xfe, 0x80}, {0x00, 0x00}, {0xfe, 0xfe},
-    {0x01, 0xfe}, {0x70, 0x90}, {0xff, 0x7f}, {0x7f, 0xff}, {0x60, 0x7f}};
-
-std::vector<Case> mx_dot_cases(const Item& item, std::mt19937_64& rng) {
-  const size_t k = static_cast<size_t>(item.quant.mx.block);
-  const MxElementCodes e = mx_element_codes(*item.format);
-  std::vector<Case> cases;
-  auto add = [&](const MxCodeVector& a, const MxCodeVector& b) { cases.push_back(mx_dot_case(item, a, b)); };
-  auto constant = [&](size_t n, uint8_t scale, uint8_t code) { return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return code; }); };
-  auto random_finite = [&](size_t n, uint8_t scale) {
-    return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return pick(e.finite, rng); });
-  };
-  if (item.inputs.boundary) {
-    // 1. The scale product's limits (§4.6) on one block of every finite code against the reversed
-    //    order, and on max × max.
-    for (const auto& scale_pair : kMxDotScalePairs) {
-      const uint8_t sa = scale_pair.first, sb = scale_pair.second;  // clang 14 cannot capture a structured binding
-      const size_t n = e.finite.size();
-      add(mx_vector(k, k, [&](size_t) { return sa; }, [&](size_t i) { return e.finite[i % n]; }),
-          mx_vector(k, k, [&](size_t) { return sb; }, [&](size_t i) { return e.finite[n - 1 - i % n]; }));
-      add(constant(k, sa, e.max), constant(k, sb, e.max));
-    }
-    // 2. Zeros: all-zero blocks (signed zeros: -0 · +0 products, +0 start), zero against the max.
-    add(constant(k, 0x7f, e.zero), constant(k, 0x7f, e.zero));
-    if (e.has_negative_zero) add(constant(k, 0x7f, e.negative_zero), constant(k, 0x7f, e.max));
-    add(constant(k, 0x00, e.zero), constant(k, 0xfe, e.max));
-    add(constant(k, 0xfe, e.zero), constant(k, 0xfe, e.max));  // 0 · fl32(X_A·X_B) = 0 · inf: NaN
-    // 3. Max magnitude: cancellation max·max - max·max, and a sum that overflows float32.
-    add(mx_vector(2 * k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i % 2 ? e.negative_max : e.max; }), constant(2 * k, 0x7f, e.max));
-    add(constant(4 * k, 0xf8, e.max), constant(4 * k, 0xf8, e.max));
-    // 4. Subnormal (least positive) elements at the smallest and the unit scale.
-    for (uint8_t s : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0x90}}) add(constant(k, s, e.smallest), constant(k, 0x7f, e.smallest));
-    // 5. Order: one large product then many tiny ones (each lost to rounding in the declared order,
-    //    kept by the exact sum), and the reverse; block results of very different scales.
-    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.smallest; }),
-        mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.max; }));
-    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i + 1 == k ? e.max : e.smallest; }), constant(k, 0x7f, e.max));
-    add(mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f + 30 - 30 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }),
-        mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f - 10 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }));
-    // 6. NaN scale in one block of two; NaN and ±inf element codes (where the format has them)
-    //    against the max, zero and each other (inf·0 and inf - inf are NaN).
-    add(mx_vector(2 * k, k, [](size_t b) { return b ? kMxScaleNan : uint8_t{0x7f}; }, [&](size_t) { return e.max; }), constant(2 * k, 0x7f, e.max));
-    for (uint8_t special : e.special)
-      for (uint8_t other : {e.max, e.zero, e.negative_max}) {
-        add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.max; }), constant(k, 0x7f, other));
-        for (uint8_t special_b : e.special)
-          add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.zero; }),
-              mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special_b : other; }));
-      }
-    // 7. Ragged last block: 3 blocks and 7 elements, and a vector shorter than one block.
-    add(random_finite(3 * k + 7, 0x7f), random_finite(3 * k + 7, 0x80));
-    add(random_finite(5, 0x7e), random_finite(5, 0x81));
-  }
-  for (uint32_t t = 0; t < item.inputs.random; ++t) {
-    // 8. Random vectors of 1..4.5 blocks; scales near a random base (one in sixteen near an E8M0
-    //    end); one vector in sixteen may hold NaN or ±inf codes and a NaN scale.
-    const size_t n = std::uniform_int_distribution<size_t>(1, 4 * k + k / 2)(rng);
-    const int base = t % 16 == 1 ? static_cast<int>(rng() % 16) : t % 16 == 2 ? 0xee + static_cast<int>(rng() % 16) : 0x60 + static_cast<int>(rng() % 64);
-    const bool specials = t % 16 == 3;
-    auto vector = [&] {
-      return mx_vector(n, k,
-                       [&](size_t) {
-                         if (specials && rng() % 8 == 0) return kMxScaleNan;
-                         return static_cast<uint8_t>(std::clamp(base + static_cast<int>(rng() % 17) - 8, 0, 0xfe));
-                       },
-                       [&](size_t) { return specials && !e.special.empty() && rng() % 32 == 0 ? pick(e.special, rng) : pick(e.finite, rng); });
-    };
-    const MxCodeVector a = vector(), b = vector();
-    add(a, b);
-  }
-  return cases;
-}
-
 // ---- tpr (§3.3-3.4) ---------------------------------------------------------------------------------
 
 // The GradScale exponents the boundary tensors take: float32's smallest subnormal, the normal
@@ -883,8 +718,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::SrFixed: return sr_fixed_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
-    case Op::MxDequantize: return mx_dequantize_cases(item, rng);
-    case Op::MxDot: return mx_dot_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
@@ -897,8 +730,6 @@ uint64_t cost(const Item& item) {
     case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
-    case Op::MxDequantize: return (item.inputs.boundary ? 256 * uint64_t{item.format->code_count()} : 0) + random;
-    case Op::MxDot: return 64 * ((item.inputs.boundary ? 100 : 0) + random);
     case Op::SrFixed:
       return kSrFixedSets * ((item.inputs.boundary ? 32 * uint64_t(item.quant.sr_fixed.qmax - item.quant.sr_fixed.qmin + 5) : 0) + random);
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

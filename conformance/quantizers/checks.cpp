@@ -34,14 +34,7 @@ bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isna
 // element and element i, which keep the GradScale exponent, with their random words).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::MxDot) return one;  // the tensor (the two vectors) is one input
   if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
-  if (c.op == Op::MxDequantize) {
-    const size_t k = static_cast<size_t>(c.quant.mx.block);
-    one.inputs = {c.inputs[i / k * k]};  // the block's first row carries its scale
-    if (i % k) one.inputs.push_back(c.inputs[i]);
-    return one;
-  }
   if (c.op == Op::Tpr) {
     auto magnitude = [&](size_t j) { return std::fabs(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[j]))); };
     size_t largest = 0;
@@ -89,14 +82,6 @@ std::string input_text(const Case& c, size_t i) {
     if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
     return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
   }
-  if (c.op == Op::MxDot)
-    return "two MX vectors of " + std::to_string(c.inputs.size()) + " elements (" + c.format->name + ", block " + std::to_string(c.quant.mx.block) + ")";
-  if (c.op == Op::MxDequantize) {
-    static const Format& e8m0 = format_by_name("float8_e8m0fnu");
-    const size_t k = static_cast<size_t>(c.quant.mx.block);
-    return "scale " + code_hex(e8m0, static_cast<uint32_t>(c.inputs[i] >> 8)) + ", element " + code_hex(*c.format, c.inputs[i] & 0xff) + " (element " +
-           std::to_string(i % k) + " of block " + std::to_string(i / k) + "; the repro runs that element as row " + (i % k ? "1" : "0") + " of its block)";
-  }
   if (c.op == Op::SrFixed)
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", random " + std::to_string(c.random[i]);
   if (c.op == Op::Tpr)
@@ -123,30 +108,12 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
   return OpStatus::Error;
 }
 
-// The buffers of one side: its outputs, and for mx-dequantize and mx-dot the MX codes it reads
-// (unpacked from Case::inputs, case.hpp).
+// The buffers of one side: its outputs.
 struct Outputs {
   std::vector<float> y, dx, ds, dbeta;
   std::vector<int64_t> out, out_high;
   std::vector<uint8_t> scale_codes, elem_codes;
-  std::vector<uint8_t> mx_scales, mx_codes, mx_scales_b, mx_codes_b;
-  std::vector<double> mx_values;
 };
-
-// Unpacks an mx-dequantize or mx-dot case into o's code buffers: the scale of block b from its
-// first row.
-void unpack_mx_codes(const Case& c, Outputs& o) {
-  const size_t k = static_cast<size_t>(c.quant.mx.block);
-  const int b_shift = c.op == Op::MxDot ? 16 : 0;  // mx-dot packs A above B
-  for (size_t i = 0; i < c.inputs.size(); ++i) {
-    const uint64_t v = c.inputs[i];
-    if (i % k == 0) o.mx_scales.push_back(static_cast<uint8_t>(v >> (b_shift + 8)));
-    o.mx_codes.push_back(static_cast<uint8_t>(v >> b_shift));
-    if (c.op != Op::MxDot) continue;
-    if (i % k == 0) o.mx_scales_b.push_back(static_cast<uint8_t>(v >> 8));
-    o.mx_codes_b.push_back(static_cast<uint8_t>(v));
-  }
-}
 
 QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
                         bool oracle, size_t* failed_at) {
@@ -202,21 +169,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     b.y = o.y;
     return b;
   }
-  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
-    unpack_mx_codes(c, o);
-    b.mx_scales = o.mx_scales;
-    b.mx_codes = o.mx_codes;
-    if (c.op == Op::MxDequantize) {
-      o.mx_values.assign(o.mx_codes.size(), 0);
-      b.mx_values = o.mx_values;
-      return b;
-    }
-    b.mx_scales_b = o.mx_scales_b;
-    b.mx_codes_b = o.mx_codes_b;
-    o.y.assign(1, 0);
-    b.y = o.y;
-    return b;
-  }
   if (c.op == Op::Mx) {
     const size_t k = static_cast<size_t>(c.quant.mx.block);
     o.scale_codes.assign((x.size() + k - 1) / k, 0);
@@ -251,7 +203,6 @@ Verification quantizer_verification(const Item& item) {
   v.flags = false;
   v.nan_as_class = false;
   v.unspecified_any = false;
-  if (item.op == Op::MxDequantize || item.op == Op::MxDot) v.nan_as_class = true;  // §4.5, §4.6: the value NaN, no payload
   if (item.op == Op::Requantize && item.quant.inexact) v.kind = Verification::Kind::PermittedSet;
   return v;
 }
@@ -289,10 +240,9 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
 
   // 3. Compare under the verification mode.
   // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
-  const size_t outputs = c.op == Op::MxDot ? 1
-                         : c.op == Op::Ulq                        ? c.inputs.size() + 1
-                         : c.op == Op::DynBits                    ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
-                                                                  : c.inputs.size();
+  const size_t outputs = c.op == Op::Ulq       ? c.inputs.size() + 1
+                         : c.op == Op::DynBits ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
+                                               : c.inputs.size();
   for (size_t i = 0; i < outputs; ++i) {
     bool ok = false;
     Mismatch m;
@@ -318,31 +268,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         auto codes = [&](uint8_t scale, uint8_t elem) { return "scale " + code_hex(e8m0, scale) + ", element " + code_hex(*c.quant.mx.element, elem); };
         m.got = codes(got_scale, got.elem_codes[i]);
         m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
-        break;
-      }
-      case Op::MxDequantize: {
-        // §4.5: X·P exactly, so bits (zeros keep their sign); NaN as a class.
-        const double g = got.mx_values[i], w = want.mx_values[i];
-        ok = std::bit_cast<uint64_t>(g) == std::bit_cast<uint64_t>(w) || (std::isnan(g) && std::isnan(w));
-        m.got = exact_decimal(g);
-        m.want = exact_decimal(w);
-        break;
-      }
-      case Op::MxDot: {
-        // §4.6: the declared order's float32 bits (any NaN for NaN) and, where the bound applies
-        // (a finite result, every fl32(X_A·X_B) at least 2^-149 — a finite result means no step
-        // overflowed), within γ_m·Σ|X_A X_B P_A P_B| + 2B·2^-149 of the exact dot product.
-        const float g = got.y[0], w = want.y[0];
-        ok = std::bit_cast<uint32_t>(g) == std::bit_cast<uint32_t>(w) || (std::isnan(g) && std::isnan(w));
-        const ref::MxVector va{c.format, c.quant.mx.block, got.mx_scales, got.mx_codes}, vb{c.format, c.quant.mx.block, got.mx_scales_b, got.mx_codes_b};
-        bool bound_applies = std::isfinite(w);
-        for (size_t b = 0; b < got.mx_scales.size(); ++b)
-          bound_applies = bound_applies && got.mx_scales[b] != kMxScaleNan && got.mx_scales_b[b] != kMxScaleNan &&
-                          int{got.mx_scales[b]} + int{got.mx_scales_b[b]} - 2 * kMxScaleBias >= -149;
-        const ref::MxDotCheck bound = ref::mx_dot_check(va, vb, g);
-        if (bound_applies && bound.applicable) ok = ok && bound.within_bound;
-        m.got = float_text(g) + (bound_applies && bound.applicable ? std::string(bound.within_bound ? ", within" : ", outside") + " the bound" : "");
-        m.want = float_text(w) + (bound_applies && bound.applicable ? " (exact " + bound.exact + ", bound " + bound.bound + ")" : "");
         break;
       }
       case Op::SrFixed:
@@ -431,7 +356,7 @@ ItemResult check_quantizer(const Item& item, const CheckContext& context) {
   }
   r.status = r.mismatches ? Status::Fail : Status::Pass;
   if (r.mismatches)
-    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + (item.op == Op::MxDot ? " dot products" : " inputs") +
+    r.message = std::to_string(r.mismatches) + " of " + std::to_string(r.checked) + " inputs" +
                 " disagree with the oracle";
   return r;
 }

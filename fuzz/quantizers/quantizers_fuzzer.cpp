@@ -1,6 +1,6 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq (and LSQ+), requantize, mx, mx-dequantize, mx-dot, tpr, sr-fixed, ulq and dynbits on whatever
+// lsq (and LSQ+), requantize, mx, tpr, sr-fixed, ulq and dynbits on whatever
 // parameters and inputs the fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
@@ -16,15 +16,14 @@
 // block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
 // spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
 // float32 bits, a NaN x or non-finite dy replaced; requantize: int64 values
-// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included;
-// mx-dequantize and mx-dot (element format and block as for mx): per block one (two) E8M0 scale
-// codes, NaN 0xff included, per element one (two) element codes, NaN and ±inf codes included; tpr:
+// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; tpr:
 // float32 bits, a NaN or ±inf replaced by 0, and a random word each; sr-fixed: float32 bits, a NaN
 // replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
 // 0 or non-finite) or the gradient (non-finite replaced by 0)). One input in four instead takes an op
-// of the registry that fast binds (lsq-init, lsq-dot), its case decoded from the bytes by the op's
-// declaration (ops::consume_case: lsq-dot's code pairs folded into the grids, one row in 32
-// repeated up to 65536 times so sums can leave int32). A disagreement, or fast failing where the
+// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot), its case decoded from
+// the bytes by the op's declaration (ops::consume_case: lsq-dot's code pairs folded into the grids,
+// one row in 32 repeated up to 65536 times so sums can leave int32; MX codes folded into their
+// formats, NaN scales and NaN and ±inf codes included, blocks of 1..40 with a scale per block). A disagreement, or fast failing where the
 // reference answers, is a finding with the item's stable signature and the first input's repro.
 #include <algorithm>
 #include <bit>
@@ -60,8 +59,7 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed || c.op == Op::Ulq || c.op == Op::DynBits ||
-      c.op == Op::MxDequantize || c.op == Op::MxDot) {
+  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed || c.op == Op::Ulq || c.op == Op::DynBits) {
     Item item;
     item.op = c.op;
     item.format = c.format;
@@ -76,7 +74,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits, Op::MxDequantize, Op::MxDot});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -140,23 +138,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     p.scale_rule = provider.PickValueInArray({MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat});
     p.rounding = provider.PickValueInArray(kDeterministicRoundings);
     while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 4) c.inputs.push_back(provider.ConsumeIntegral<uint32_t>());
-    return !c.inputs.empty();
-  }
-  if (c.op == Op::MxDequantize || c.op == Op::MxDot) {
-    // Packed codes as Case::inputs holds them (case.hpp): each block's scale code(s) read at its
-    // first element and repeated, element codes masked to the format's width.
-    MxParams& p = c.quant.mx;
-    c.format = p.element = &format_by_name(provider.PickValueInArray(kMxElementFormats));
-    p.block = provider.ConsumeIntegralInRange<int>(1, 40);
-    const uint32_t mask = p.element->code_mask();
-    const int vectors = c.op == Op::MxDot ? 2 : 1;
-    uint64_t scales = 0;
-    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= static_cast<size_t>(4 * vectors)) {
-      if (c.inputs.size() % static_cast<size_t>(p.block) == 0) scales = provider.ConsumeIntegral<uint16_t>();
-      uint64_t packed = 0;
-      for (int v = 0; v < vectors; ++v) packed = packed << 16 | ((scales >> (8 * v)) & 0xff) << 8 | (provider.ConsumeIntegral<uint8_t>() & mask);
-      c.inputs.push_back(packed);
-    }
     return !c.inputs.empty();
   }
   if (c.op == Op::Requantize) {
