@@ -63,6 +63,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
       if (const auto f = parse_float32(s)) e.real = *f;
       else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
       if (spec.finite && !std::isfinite(e.real)) reader.fail(row, row.fields[rank], spec.name + " is not finite (" + spec.doc + ")");
+      if (spec.not_nan && std::isnan(e.real)) reader.fail(row, row.fields[rank], spec.name + " is NaN (" + spec.doc + ")");
     } else {
       const bool hex = spec.type == ops::ElemType::Code && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
       auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), e.integer, hex ? 16 : 10);
@@ -133,6 +134,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
         const auto f = parse_float32(field.text);
         if (!f) reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected a float32 as a decimal or as bits like 0x3f800000");
         if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
+        if (spec.not_nan && std::isnan(*f)) reader.fail(row, field, spec.name + " is NaN (" + spec.doc + ")");
         lists[k].floats.push_back(*f);
       } else {
         int64_t v = 0;

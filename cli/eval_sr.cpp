@@ -1,5 +1,5 @@
-// lpconform eval sr-fixed | tpr | dynbits: stochastic rounding, two-phase rounding with GradScale
-// (spec/quantizers.md §3) and dynamic per-block bit width (§6) on CSV rows from stdin. As in the
+// lpconform eval tpr | dynbits: two-phase rounding with GradScale (spec/quantizers.md §3.2-3.4)
+// and dynamic per-block bit width (§6) on CSV rows from stdin. As in the
 // other eval ops, the whole input is validated first and stdout is written only at the end: a bad
 // row gives one message "<stdin>:LINE:COLUMN: ..." on stderr, exit status 2, nothing on stdout.
 #include <charconv>
@@ -10,10 +10,8 @@
 
 #include "cli/commands.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
-#include "impls/fast/quantizers/stochastic.hpp"
 #include "impls/fast/quantizers/two_phase.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
-#include "reference/quantizers/stochastic.hpp"
 #include "reference/quantizers/two_phase.hpp"
 #include "spec/table/csv.hpp"
 
@@ -23,11 +21,8 @@ namespace {
 
 struct SrArguments {
   std::string impl = "reference", input = "-";
-  // sr-fixed
-  std::string sign = "floor", scale = "1";
-  int32_t qmin = -128, qmax = 127;
-  int sr_bits = 8;
   // tpr
+  int sr_bits = 8;
   std::string phase = "even", rounding = "rne";
   std::optional<int> scale_exp;
   // dynbits
@@ -70,58 +65,6 @@ int64_t budget_option(const std::string& option, const std::string& text) {
   if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || scaled != std::floor(scaled) || std::fabs(scaled) > 1e9)
     throw UsageError(option + ": expected a number of bits that is a multiple of 1/256 (e.g. 6, 5.5, 4.25), got '" + text + "'");
   return static_cast<int64_t>(scaled);
-}
-
-int run_sr_fixed(const SrArguments& a) {
-  // 1. The command line (§3.1).
-  SrFixedParams p;
-  if (a.sign != "floor" && a.sign != "magnitude") throw UsageError("--sign: expected floor or magnitude, got '" + a.sign + "'");
-  p.sign = a.sign == "floor" ? SrSign::Floor : SrSign::Magnitude;
-  p.scale = float_option("--scale", a.scale);
-  p.qmin = a.qmin;
-  p.qmax = a.qmax;
-  p.sr_bits = a.sr_bits;
-  if (auto e = sr_fixed_params_error(p)) throw UsageError("sr-fixed: " + *e);
-  const bool fast = use_fast(a.impl);
-
-  // 2. The whole input, validated.
-  std::string origin;
-  const std::string text = read_input(a.input, origin);
-  CsvReader reader(text, origin, false);
-  reader.expect_header({{"x", "random"}});
-  std::vector<CsvRecord> rows;
-  std::vector<float> x;
-  std::vector<uint32_t> random;
-  for (CsvRecord row; reader.next(row);) {
-    if (row.fields.size() != 2) reader.fail(row.line, row.fields.size() > 2 ? row.fields[2].column : 1, "expected 2 fields (x,random), got " + std::to_string(row.fields.size()));
-    const auto xv = parse_float32(row.fields[0].text);
-    const auto rv = parse_word(row.fields[1].text);
-    if (!xv) reader.fail(row, row.fields[0], "malformed x '" + row.fields[0].text + "', expected a float32 as a decimal or as bits like 0x3f800000");
-    if (!rv) reader.fail(row, row.fields[1], "malformed random '" + row.fields[1].text + "', expected a 32-bit word (decimal or 0x...)");
-    if (std::isnan(*xv)) reader.fail(row, row.fields[0], "x is NaN; the stochastic quantizer rejects NaN inputs (spec/quantizers.md §3.1)");
-    rows.push_back(row);
-    x.push_back(*xv);
-    random.push_back(*rv);
-  }
-
-  // 3. Compute, then write everything at once.
-  std::vector<int32_t> code(x.size());
-  std::vector<float> y(x.size());
-  if (fast) {
-    if (auto e = fast::sr_fixed(p, x, random, code, y)) throw std::logic_error("fast sr-fixed rejected validated input: " + e->message);
-  } else {
-    for (size_t i = 0; i < x.size(); ++i) {
-      const ref::SrFixedOutcome r = ref::sr_fixed(p, x[i], random[i]);
-      if (!r.ok) throw std::logic_error("reference sr-fixed rejected validated input: " + r.error);
-      code[i] = r.code;
-      y[i] = r.y;
-    }
-  }
-  std::string out = "x,random,q,y\n";
-  for (size_t i = 0; i < x.size(); ++i)
-    out += rows[i].fields[0].text + "," + rows[i].fields[1].text + "," + std::to_string(code[i]) + "," + shortest(y[i]) + "\n";
-  std::cout << out << std::flush;
-  return 0;
 }
 
 int run_tpr(const SrArguments& a) {
@@ -247,16 +190,6 @@ int run_dynbits(const SrArguments& a) {
 
 std::function<std::optional<int>()> add_eval_sr(CLI::App& eval) {
   auto a = std::make_shared<SrArguments>();
-  auto* sr = eval.add_subcommand("sr-fixed",
-                                 "Fixed-point stochastic rounding q = clamp(floor(x/s + R/2^N)) (spec/quantizers.md §3.1).\n"
-                                 "stdin: CSV 'x,random': a float32 (decimal or bits like 0x3f800000) and a 32-bit random word whose low N bits are R.\n"
-                                 "stdout: CSV 'x,random,q,y' with y = q·s rounded to float32 (shortest round-trip decimal).");
-  sr->add_option("--sign", a->sign, "floor (two's complement: floor of the signed x/s + R/2^N) | magnitude (P3109: sign(x)·floor(|x|/s + R/2^N))")
-      ->capture_default_str();
-  sr->add_option("--scale", a->scale, "Step s (float32: decimal or bits)")->required();
-  sr->add_option("--qmin", a->qmin, "Lowest code")->capture_default_str();
-  sr->add_option("--qmax", a->qmax, "Highest code")->capture_default_str();
-  sr->add_option("--sr-bits", a->sr_bits, "Random bits N (0..24; 0 = floor)")->capture_default_str();
   auto* tpr = eval.add_subcommand("tpr",
                                   "Two-phase rounding of a gradient tensor onto radix-4 FP4 with GradScale (spec/quantizers.md §3.2-3.3).\n"
                                   "stdin: CSV 'g' (rne) or 'g,random' (sr_a, sr_b, sr_c): the whole tensor, one float32 per row.\n"
@@ -281,12 +214,11 @@ std::function<std::optional<int>()> add_eval_sr(CLI::App& eval) {
       ->required();
   dyn->add_option("--stat", a->stat, "Group statistic: max | mean | sum of |x|")->capture_default_str();
   dyn->add_option("--low-value", a->low_value, "truncate (x asr d << d) | rne (x/2^d to nearest even, clamped)")->capture_default_str();
-  for (CLI::App* sub : {sr, tpr, dyn}) {
+  for (CLI::App* sub : {tpr, dyn}) {
     sub->add_option("--impl", a->impl, "reference | fast")->capture_default_str();
     sub->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   }
-  return [a, sr, tpr, dyn]() -> std::optional<int> {
-    if (sr->parsed()) return run_sr_fixed(*a);
+  return [a, tpr, dyn]() -> std::optional<int> {
     if (tpr->parsed()) return run_tpr(*a);
     if (dyn->parsed()) return run_dynbits(*a);
     return std::nullopt;

@@ -102,27 +102,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVarian
   return OpStatus::Ok;
 }
 
-// §3.1 in chunks; the int32 codes widen into out.
-OpStatus sr_fixed(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
-  const SrFixedParams& p = b.params->sr_fixed;
-  if (auto e = sr_fixed_params_error(p)) { error = "fast sr-fixed: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  if (b.random.size() != n || b.out.size() != n || b.y.size() != n) {
-    error = "fast sr-fixed: random, out and y need one entry per element";
-    return OpStatus::Error;
-  }
-  const size_t step = chunk_size(v, n, 1);
-  std::vector<int32_t> codes;
-  for (size_t begin = 0; begin < n; begin += step) {
-    const size_t len = std::min(step, n - begin);
-    codes.resize(len);
-    if (auto e = fast::sr_fixed(p, b.x.subspan(begin, len), b.random.subspan(begin, len), codes, b.y.subspan(begin, len)))
-      return element_error(b, begin + e->index, e->message, error);
-    std::copy(codes.begin(), codes.end(), b.out.begin() + begin);
-  }
-  return OpStatus::Ok;
-}
-
 // §3.3-3.4: GradScale over the whole tensor, then the elements in chunks.
 OpStatus tpr(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
   const TprParams& p = b.params->tpr;
@@ -183,7 +162,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::Requantize: return requantize(batch, error, variant);
       case Op::Mx: return mx(batch, error, variant);
       case Op::Tpr: return tpr(batch, error, variant);
-      case Op::SrFixed: return sr_fixed(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

@@ -95,24 +95,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-// §3.1 per element with its random word.
-OpStatus sr_fixed(const QuantizeBatch& b, std::string& error) {
-  const SrFixedParams& p = b.params->sr_fixed;
-  if (auto e = sr_fixed_params_error(p)) { error = "reference sr-fixed: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  if (b.random.size() != n || b.out.size() != n || b.y.size() != n) {
-    error = "reference sr-fixed: random, out and y need one entry per element";
-    return OpStatus::Error;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const ref::SrFixedOutcome r = ref::sr_fixed(p, b.x[i], b.random[i]);
-    if (!r.ok) return element_error(b, i, r.error, error);
-    b.out[i] = r.code;
-    b.y[i] = r.y;
-  }
-  return OpStatus::Ok;
-}
-
 // §3.3-3.4 over the whole tensor (GradScale takes its maximum).
 OpStatus tpr(const QuantizeBatch& b, std::string& error) {
   const TprParams& p = b.params->tpr;
@@ -175,7 +157,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::Requantize: return requantize(batch, error);
       case Op::Mx: return mx(batch, error);
       case Op::Tpr: return tpr(batch, error);
-      case Op::SrFixed: return sr_fixed(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

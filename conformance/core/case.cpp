@@ -26,8 +26,6 @@ constexpr OpInfo kOps[] = {
      "OCP MX block quantization: float32 -> E8M0 scale codes and element codes (spec/quantizers.md §4.2-4.4); exact"},
     {Op::Tpr, "tpr", "phase x rounding",
      "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.3-3.4); exact"},
-    {Op::SrFixed, "sr-fixed", "grid (integer format) x sign convention x random bits",
-     "fixed-point stochastic rounding: x, random word -> code, y (spec/quantizers.md §3.1); exact"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
@@ -62,7 +60,6 @@ std::string tpr_rounding_name(const TprParams& p) {
   return name;
 }
 
-const char* sign_name(SrSign sign) { return sign == SrSign::Floor ? "floor" : "magnitude"; }
 
 // `values` joined by ',' after `text` turns each into a string.
 template <class Values, class Text>
@@ -207,7 +204,6 @@ std::string Item::signature(std::string_view impl) const {
   if (op == Op::Requantize)
     return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
   if (op == Op::Tpr) return s + phase_name(quant.tpr.phase) + "-" + tpr_rounding_name(quant.tpr);
-  if (op == Op::SrFixed) return s + format->name + "-" + sign_name(quant.sr_fixed.sign) + "_n" + std::to_string(quant.sr_fixed.sr_bits);
   if (op == Op::Ulq) return s + ulq_variant(quant);
   if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
@@ -280,13 +276,6 @@ std::string Case::repro_command(std::string_view impl) const {
            " --budget " + bits(p.budget_256) + " --min-bits " + bits(p.min_bits_256) + " --threshold " + joined(p.thresholds, float_hex) +
            " --stat " + dynbits_stat_name(p.stat) + " --low-value " + dynbits_low_value_name(p.low_value) + " --impl " + std::string(impl);
   }
-  if (op == Op::SrFixed) {
-    const SrFixedParams& p = quant.sr_fixed;
-    body = "x,random\\n";
-    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + "," + hex(i < random.size() ? random[i] : 0, 8) + "\\n";
-    return "printf '" + body + "' | lpconform eval sr-fixed --scale " + float_hex(p.scale) + " --sign " + sign_name(p.sign) + " --qmin " +
-           std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --sr-bits " + std::to_string(p.sr_bits) + " --impl " + std::string(impl);
-  }
   if (op == Op::Tpr) {
     const TprParams& p = quant.tpr;
     const bool stochastic = is_stochastic(p.rounding);
@@ -344,13 +333,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = to_string(item.quant.requant.output_type);
     j["scheme"] = requant_mode(item.quant).name;
     j["source"] = to_string(item.quant.requant.input_type);
-  } else if (item.op == Op::SrFixed) {
-    j["format"] = item.format->name;
-    j["sign"] = sign_name(item.quant.sr_fixed.sign);
-    j["sr_bits"] = item.quant.sr_fixed.sr_bits;
-    j["qmin"] = item.quant.sr_fixed.qmin;
-    j["qmax"] = item.quant.sr_fixed.qmax;
-    j["source"] = "float32";
   } else if (item.op == Op::Tpr) {
     j["format"] = item.format->name;
     j["phase"] = phase_name(item.quant.tpr.phase);
@@ -409,19 +391,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       auto& scales = j["scales"] = nlohmann::json::array();
       for (float s : p.scales) scales.push_back(float_hex(s));
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
-    if (c.op == Op::SrFixed) {
-      const SrFixedParams& p = c.quant.sr_fixed;
-      j["format"] = c.format->name;
-      j["sign"] = sign_name(p.sign);
-      j["scale"] = float_hex(p.scale);
-      j["qmin"] = p.qmin;
-      j["qmax"] = p.qmax;
-      j["sr_bits"] = p.sr_bits;
-      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
-      auto& random = j["random"] = nlohmann::json::array();
-      for (uint32_t r : c.random) random.push_back(hex(r, 8));
       return;
     }
     if (c.op == Op::Tpr) {
@@ -506,7 +475,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -533,22 +502,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
     if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
-    return;
-  }
-  if (c.op == Op::SrFixed) {
-    SrFixedParams& p = c.quant.sr_fixed;
-    c.format = &format_by_name(field("format").get<std::string>());
-    const std::string sign = field("sign").get<std::string>();
-    if (sign != "floor" && sign != "magnitude") throw std::invalid_argument("case field 'sign': expected floor or magnitude, got '" + sign + "'");
-    p.sign = sign == "floor" ? SrSign::Floor : SrSign::Magnitude;
-    p.scale = float_field(field("scale"), "scale");
-    p.qmin = field("qmin").get<int32_t>();
-    p.qmax = field("qmax").get<int32_t>();
-    p.sr_bits = field("sr_bits").get<int>();
-    if (auto e = sr_fixed_params_error(p)) throw std::invalid_argument("case: sr-fixed parameters: " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    for (const auto& r : field("random")) c.random.push_back(static_cast<uint32_t>(parse_hex_field(r, "random")));
-    if (c.random.size() != c.inputs.size()) throw std::invalid_argument("case: 'random' must have one word per input");
     return;
   }
   if (c.op == Op::Tpr) {

@@ -142,30 +142,6 @@ struct RowExpander {
                  [](MxScaleRule r) -> std::string_view { return to_string(r); }, "MX scale rule");
   }
 
-  // sr-fixed's rounding column: sign conventions with their random-bit count ("floor:8", "*:0").
-  std::vector<std::pair<SrSign, int>> sr_fixed_modes() const {
-    std::vector<std::pair<SrSign, int>> out;
-    for (std::string_view alt : alternatives(field(kRounding).text)) {
-      const size_t colon = alt.find(':');
-      int sr_bits = -1;
-      if (colon != std::string_view::npos) {
-        const std::string_view digits = alt.substr(colon + 1);
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), sr_bits);
-        if (ec != std::errc() || ptr != digits.data() + digits.size()) sr_bits = -1;
-      }
-      if (sr_bits < 0 || sr_bits > 24)
-        fail(kRounding, "sr-fixed mode '" + std::string(alt) + "': expected floor or magnitude with 0..24 random bits after ':', like floor:8");
-      bool any = false;
-      for (SrSign sign : {SrSign::Floor, SrSign::Magnitude})
-        if (glob_match(alt.substr(0, colon), sign == SrSign::Floor ? "floor" : "magnitude")) {
-          any = true;
-          out.emplace_back(sign, sr_bits);
-        }
-      if (!any) fail(kRounding, "unknown sr-fixed sign convention '" + std::string(alt.substr(0, colon)) + "', expected floor, magnitude or '*'");
-    }
-    return out;
-  }
-
   // ulq's rounding column: variants by name (spec/profiles/README.md), pow2 and the activation
   // quantizers with their bits after ':' ("pow2:4", "activation_proxy:2"), the others without; a
   // pattern matches the variants of its kind ("*" the bitless ones, "*:4" pow2 and activation).
@@ -371,17 +347,36 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     item.inputs = *inputs;
     if (const ops::OpSchema* registered = ops::find_op(x.field(kOp).text)) {
       // A registry op in a format-header row: each column is the item parameter that names it as
-      // its column, or must hold the op's fixed text ("-" when it names none).
+      // its column, or two that read the parts of its alternatives before and after a ':'
+      // ("floor:8"), or must hold the op's fixed text ("-" when it names none).
       if (item.inputs.all) x.fail(kInputs, registered->name + " takes boundary, random:N or boundary+random:N");
-      std::string field;
+      std::vector<std::string> fields(1);  // NAME=ALTS;... for ops::expand_row, one per part alternative
       std::vector<std::pair<Column, const ops::ParamSpec*>> read;  // the columns parameters read
       for (Column c : {kFormat, kRounding, kOverflow, kSource}) {
-        const ops::ParamSpec* param = nullptr;
-        for (const ops::ParamSpec& p : registered->params)
-          if (p.column == kColumns[c]) param = &p;
-        if (param) {
-          field += (field.empty() ? "" : ";") + param->name + "=" + x.field(c).text;
-          read.emplace_back(c, param);
+        const ops::ParamSpec *whole = nullptr, *before = nullptr, *after = nullptr;
+        for (const ops::ParamSpec& p : registered->params) {
+          if (p.column != kColumns[c]) continue;
+          (p.part == ops::ParamSpec::Part::Whole ? whole : p.part == ops::ParamSpec::Part::BeforeColon ? before : after) = &p;
+          read.emplace_back(c, &p);
+        }
+        if (whole) {
+          for (std::string& f : fields) f += (f.empty() ? "" : ";") + whole->name + "=" + x.field(c).text;
+          continue;
+        }
+        if (before || after) {
+          // Each alternative of the column apart, in order: "*:0|*:1" is (any sign, 0 bits), then
+          // (any sign, 1 bit); an alternative without ':' leaves the part after it at its default.
+          std::vector<std::string> next;
+          for (const std::string& f : fields)
+            for (std::string_view alt : alternatives(x.field(c).text)) {
+              const size_t colon = alt.find(':');
+              if (colon != std::string_view::npos && !after) x.fail(c, "unexpected ':' in '" + std::string(alt) + "': " + registered->name + " reads no number there");
+              std::string g = f;
+              if (before) g += (g.empty() ? "" : ";") + before->name + "=" + std::string(alt.substr(0, colon));
+              if (after && colon != std::string_view::npos) g += (g.empty() ? "" : ";") + after->name + "=" + std::string(alt.substr(colon + 1));
+              next.push_back(std::move(g));
+            }
+          fields = std::move(next);
           continue;
         }
         std::string fixed = "-";
@@ -394,7 +389,8 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       item.schema = registered;
       std::vector<ops::Params> expanded;
       try {
-        expanded = ops::expand_row(*registered, field);
+        for (const std::string& f : fields)
+          for (ops::Params& p : ops::expand_row(*registered, f)) expanded.push_back(std::move(p));
       } catch (const std::invalid_argument& e) {
         // At the column of the parameter the message names ("parameter 'w-grid': ...").
         const std::string_view what = e.what();
@@ -411,7 +407,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, sr-fixed, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -459,22 +455,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           for (DynLowValue low_value : x.dynbits_low_values()) {
             item.quant.dynbits.stat = stat;
             item.quant.dynbits.low_value = low_value;
-            add(item);
-            ++produced;
-          }
-        continue;
-      }
-      if (item.op == Op::SrFixed) {
-        // format: the integer grid (qmin/qmax from the format, as lsq); rounding: sign convention
-        // with its random bits (floor:8); the scale belongs to each case.
-        x.expect_not_applicable(kOverflow, "sr-fixed clamps to the grid; it has no overflow column");
-        x.expect_text(kSource, "float32", "fixed-point stochastic rounding reads float32");
-        const auto grids = x.grids();
-        for (const auto& [sign, sr_bits] : x.sr_fixed_modes())
-          for (const Format* grid : grids) {
-            const LsqParams range = lsq_grid(*grid);
-            item.format = grid;
-            item.quant.sr_fixed = SrFixedParams{sign, 1.0f, range.qmin, range.qmax, sr_bits};
             add(item);
             ++produced;
           }

@@ -225,7 +225,7 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
     std::string v = param_text(spec, params.at(spec.name));
     for (char& ch : v)
       if (ch == '-') ch = '_';
-    s += "-" + spec.signature_prefix + v;
+    s += spec.signature_join + v;
   }
   return s;
 }
@@ -233,10 +233,12 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
 void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j) {
   j["op"] = op.name;
   for (const ParamSpec& spec : op.params)
-    if (spec.scope == ParamScope::Item) j[spec.column.empty() ? spec.name : spec.column] = value_json(params.at(spec.name));
+    if (spec.scope == ParamScope::Item)
+      j[spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name : spec.column] = value_json(params.at(spec.name));
   for (const auto& [column, text] : op.fixed_columns)
     if (text != "-") j[column] = text;
-  for (const auto& [field, text] : op.report_fields) j[field] = text;
+  if (op.report_fields)
+    for (const auto& [field, value] : op.report_fields(params)) j[field] = value_json(value);
 }
 
 std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field) {
@@ -258,9 +260,13 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
   }
   // 2. Each item parameter's values: the row's alternatives ('*' patterns over a choice), its
   //    default, or every choice.
+  std::vector<const ParamSpec*> order;  // outermost first
+  for (const std::string& name : op.sweep) order.push_back(op.param(name));
+  for (const ParamSpec& spec : op.params)
+    if (spec.scope == ParamScope::Item && std::find(order.begin(), order.end(), &spec) == order.end()) order.push_back(&spec);
   std::vector<std::pair<const ParamSpec*, std::vector<Value>>> axes;
-  for (const ParamSpec& spec : op.params) {
-    if (spec.scope != ParamScope::Item) continue;
+  for (const ParamSpec* item_spec : order) {
+    const ParamSpec& spec = *item_spec;
     std::vector<Value> values;
     const std::string_view* field = nullptr;
     for (const auto& [s, f] : named)
@@ -302,7 +308,10 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
     out = std::move(next);
   }
   std::vector<Params> kept;
-  for (Params& p : out) {
+  for (Params& swept : out) {
+    Params p;  // in schema order
+    for (const ParamSpec& spec : op.params)
+      if (const Value* v = swept.find(spec.name)) p.set(spec.name, *v);
     Params full = p;
     bool complete = true;
     for (const ParamSpec& spec : op.params)
@@ -476,6 +485,36 @@ void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const
   }
 }
 
+OpCase element_alone(const OpCase& c, size_t i) {
+  OpCase one{c.op, c.params, {}};
+  for (const Tensor& t : c.inputs)
+    one.inputs.push_back(t.is_float ? Tensor::reals({1}, {t.floats.at(i)}) : Tensor::integers({1}, {t.ints.at(i)}));
+  return one;
+}
+
+void compare_elementwise(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink,
+                         const std::function<std::string(const OpCase& c, size_t i)>& describe) {
+  for (size_t k = 0; k < want.size(); ++k)
+    if (got[k].size() != want[k].size()) {
+      ++sink.checked;
+      sink.mismatch("output '" + c.op->outputs[k].name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
+      return;
+    }
+  auto text = [&](std::span<const Tensor> o, size_t i) {
+    std::string s;
+    for (size_t k = 0; k < o.size(); ++k)
+      s += (k ? ", " : "") + c.op->outputs[k].name + " " + (c.op->outputs[k].type == ElemType::Float32 ? float32_text(o[k].floats[i]) : element_text(o[k], i));
+    return s;
+  };
+  const size_t n = want.empty() ? 0 : want[0].size();
+  for (size_t i = 0; i < n; ++i) {
+    ++sink.checked;
+    bool same = true;
+    for (size_t k = 0; k < want.size(); ++k) same = same && same_element(got[k], i, want[k], i);
+    if (!same) sink.mismatch(describe(c, i), text(got, i), text(want, i), sink.first.size() < sink.max_recorded ? element_alone(c, i) : OpCase{});
+  }
+}
+
 void compare_ulp(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, int ulps, CompareSink& sink) {
   // Ordinal distance of two float32 values of any signs.
   auto ordinal = [](double v) {
@@ -587,10 +626,10 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         Tensor& t = c.inputs[k];
         if (spec.type == ElemType::Float32) {
           const float v = std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)));
-          t.floats.push_back(spec.finite && !std::isfinite(v) ? 0.0 : v);
+          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : v);
         } else if (spec.type == ElemType::Real) {
           const double v = std::bit_cast<double>(bytes.take(UINT64_MAX));
-          t.floats.push_back(spec.finite && !std::isfinite(v) ? 0.0 : v);
+          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : v);
         } else if (const auto& r = ranges[k]) {
           t.ints.push_back(r->first + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(r->second - r->first))));
         } else {

@@ -27,7 +27,7 @@ Params make_params(const OpSchema& op, const std::vector<std::pair<std::string, 
 void validate_params(const OpSchema& op, const Params& params);
 
 // impl-op-V1-V2-..., the values of the op's item parameters in schema order, each after its
-// signature_prefix ("k32"), '-' in a value written '_' so that the signature splits back on '-'.
+// signature_join ("-k32", "_n8"), '-' in a value written '_' so that the signature splits back on '-'.
 std::string signature(const OpSchema& op, const Params& params, std::string_view impl);
 
 // Report and manifest fields of an item: "op", then each item parameter by name — by its column
@@ -92,6 +92,15 @@ OpStatus bundled_run(std::string_view name, const OpCase& c, std::vector<Tensor>
 void compare_ulp(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, int ulps, CompareSink& sink);
 // A float32 value as the shortest decimal that reads back, with its bits: "0.35494262 (0x3eb5bb21)".
 std::string float32_text(double v);
+
+// Element-wise ops (sr-fixed, lsq, ...): element i of every output depends on element i of every
+// list input alone. The case of that element alone: element i of each list input.
+OpCase element_alone(const OpCase& c, size_t i);
+// Their comparison: element i of every output together, one check per element, exactly
+// (same_element); a mismatch describes the element by `describe` and the outputs by name
+// ("q 3, y 2.5 (0x40200000)"), and its repro reruns the element alone.
+void compare_elementwise(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink,
+                         const std::function<std::string(const OpCase& c, size_t i)>& describe);
 
 // The exact elementwise comparison every op without a compare hook gets: each output tensor
 // element by element (same_element), inputs described by their index.

@@ -34,7 +34,7 @@ std::vector<ParamSpec> params() {
   ParamSpec block{"block", ParamType::Int, ParamScope::Item, "elements per shared scale (OCP MX v1.0: 32)", "spec/quantizers.md §4.1, §4.7", "32"};
   block.min = 1;
   block.max = 65536;
-  block.signature_prefix = "k";
+  block.signature_join = "-k";
   block.fuzz_max = 40;
   return {element, block};
 }
@@ -176,7 +176,7 @@ OpSchema make_dequantize() {
   op.clause = "spec/quantizers.md §4.5";
   op.params = params();
   op.fixed_columns = {{"rounding", "-"}, {"overflow", "-"}, {"source", "-"}};
-  op.report_fields = {{"source", "codes"}};
+  op.report_fields = [](const Params&) { return std::vector<std::pair<std::string, Value>>{{"source", std::string("codes")}}; };
   op.inputs = {{"scale", ElemType::Code, {}, "the E8M0 scale code X of each block, in block order"},
                {"elem", ElemType::Code, {}, "the element code P of each element (element i in block i / block)"}};
   op.outputs = {{"value", ElemType::Real, {}, "X·P of each element, exactly; NaN for a NaN scale or element"}};
@@ -333,7 +333,7 @@ OpSchema make_dot() {
   op.clause = "spec/quantizers.md §4.6";
   op.params = params();
   op.fixed_columns = {{"rounding", "-"}, {"overflow", "-"}, {"source", "-"}};
-  op.report_fields = {{"source", "codes"}};
+  op.report_fields = [](const Params&) { return std::vector<std::pair<std::string, Value>>{{"source", std::string("codes")}}; };
   op.inputs = {{"a_scale", ElemType::Code, {}, "vector A's E8M0 scale code of each block"},
                {"a_elem", ElemType::Code, {}, "vector A's element codes"},
                {"b_scale", ElemType::Code, {}, "vector B's E8M0 scale code of each block"},

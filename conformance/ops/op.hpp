@@ -42,10 +42,16 @@ struct ParamSpec {
   std::function<std::vector<std::string>()> choices;  // Choice: the names, in order
   std::string aliases;  // further command-line names, ",--config"
   // Profiles with the format header (op,format,rounding,overflow,source,...): the column this item
-  // parameter is read from; empty for none.
+  // parameter is read from; empty for none. A parameter that reads the whole column is reported
+  // under the column's name ("format"), one that reads a part of it under its own name.
   std::string column;
-  // Item parameters: written before the value in signatures ("k" gives mx-dot's "-k32").
-  std::string signature_prefix;
+  // The part of the column it reads: all of it, or the text before or after a ':' of each
+  // alternative (sr-fixed's "floor:8" gives sign floor, sr_bits 8; an alternative without ':'
+  // leaves the After parameter at its default).
+  enum class Part : uint8_t { Whole, BeforeColon, AfterColon } part = Part::Whole;
+  // Item parameters: the text that joins the value to the signature ("-k" gives mx-dot's "-k32",
+  // "_n" sr-fixed's "floor_n8").
+  std::string signature_join = "-";
   // Int: the largest value fuzzing draws (0: max): a block of 1..40 keeps several blocks in a
   // short input.
   int64_t fuzz_max = 0;
@@ -69,6 +75,7 @@ struct TensorSpec {
   std::string doc;                 // shape rule and meaning, one line
   bool optional = false;           // may be absent (empty) under some parameters
   bool finite = false;             // Float32/Real inputs: NaN and infinities are outside the domain
+  bool not_nan = false;            // Float32/Real inputs: NaN is outside the domain (infinities are in)
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.
@@ -98,9 +105,13 @@ struct OpSchema {
   // Profiles with the format header: the text each column no parameter reads must hold ("-" when
   // not listed), and why.
   std::vector<std::pair<std::string, std::string>> fixed_columns;  // {column, text}
-  // Further report fields of every item, written and never read ("source": "codes": what an op
-  // reads, in the vocabulary of the format-header reports, so JUnit names stay as they were).
-  std::vector<std::pair<std::string, std::string>> report_fields;
+  // Further report fields of an item, written and never read ("source": "codes", a grid's "qmin"):
+  // the vocabulary of the format-header reports, so JUnit names and report readers see what they
+  // saw before the op moved into the registry. Null: none.
+  std::function<std::vector<std::pair<std::string, Value>>(const Params& item)> report_fields;
+  // Profile expansion: the item parameters from the outermost loop to the innermost; empty: schema
+  // order. (Items keep the order their profiles always gave.)
+  std::vector<std::string> sweep;
 
   // The first cross-parameter rule `p` breaks (every parameter already in range), or nullopt. An
   // item whose parameters break one is skipped by profile expansion; a case is rejected.

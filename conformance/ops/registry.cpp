@@ -10,6 +10,7 @@ const OpSchema& lsq_init_op();  // lsq_init.cpp
 const OpSchema& lsq_dot_op();   // lsq_dot.cpp
 const OpSchema& mx_dequantize_op();  // mx_codes.cpp
 const OpSchema& mx_dot_op();         // mx_codes.cpp
+const OpSchema& sr_fixed_op();       // sr_fixed.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -19,6 +20,7 @@ std::span<const OpSchema* const> registered_ops() {
       &lsq_dot_op(),
       &mx_dequantize_op(),
       &mx_dot_op(),
+      &sr_fixed_op(),
   };
   return ops;
 }

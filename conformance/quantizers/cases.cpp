@@ -33,17 +33,6 @@ bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s =
 uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 
-// x and its float32 neighbours 1 to `ulps` ulps away on both sides (finite ones).
-void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps = 2) {
-  float down = x, up = x;
-  out.push_back(bits(x));
-  for (int i = 0; i < ulps; ++i) {
-    down = std::nextafter(down, -std::numeric_limits<float>::infinity());
-    up = std::nextafter(up, std::numeric_limits<float>::infinity());
-    if (std::isfinite(down)) out.push_back(bits(down));
-    if (std::isfinite(up)) out.push_back(bits(up));
-  }
-}
 
 void sort_unique(std::vector<uint64_t>& v) {
   std::sort(v.begin(), v.end());
@@ -372,20 +361,6 @@ std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
 constexpr int kTprScaleExponents[] = {-149, -140, -126, -125, -20, -1, 0, 1, 20, 100, 127, 128};
 constexpr int kTprRandomTensorSize = 256;
 
-// The random words of `n` elements for a rounding that reads R from the low `sr_bits` (0..24) bits:
-// R cycles through its decision points 0, 2^(N-1) - 1, 2^(N-1), 2^N - 1 (against the dyadic
-// fractions 0, 1/4, 1/2, 3/4 the inputs hold) and random values; the high bits are random (an
-// implementation must ignore them).
-std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng) {
-  const uint32_t mask = (1u << sr_bits) - 1, half = sr_bits ? 1u << (sr_bits - 1) : 0;
-  const uint32_t points[] = {0, half ? half - 1 : 0, half, mask};
-  std::vector<uint32_t> words(n);
-  for (size_t i = 0; i < n; ++i) {
-    const uint32_t high = static_cast<uint32_t>(rng()) & ~mask;
-    words[i] = high | (i % 6 < 4 ? points[i % 6] : static_cast<uint32_t>(rng()) & mask);
-  }
-  return words;
-}
 
 std::vector<Case> tpr_cases(const Item& item, std::mt19937_64& rng) {
   std::vector<std::vector<float>> tensors;
@@ -435,58 +410,6 @@ std::vector<Case> tpr_cases(const Item& item, std::mt19937_64& rng) {
     Case c = item_case(item, Op::Tpr);
     for (float v : tensor) c.inputs.push_back(bits(v));
     if (is_stochastic(c.quant.tpr.rounding)) c.random = random_words(c.quant.tpr.sr_bits, c.inputs.size(), rng);
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
-// ---- sr-fixed (§3.1) -----------------------------------------------------------------------------
-
-constexpr int kSrFixedSets = 4;
-
-std::vector<Case> sr_fixed_cases(const Item& item, std::mt19937_64& rng) {
-  const float fixed_scales[kSrFixedSets - 1] = {1.0f, 0.25f, 0.1f};
-  std::vector<Case> cases;
-  for (int set = 0; set < kSrFixedSets; ++set) {
-    Case c = item_case(item, Op::SrFixed);
-    SrFixedParams& p = c.quant.sr_fixed;
-    p.scale = set < kSrFixedSets - 1 ? fixed_scales[set] : random_float(rng, -12, 4);
-    if (item.inputs.boundary) {
-      // 1. The decision points of §3.1: t = x/s = k + f for every code k of the grid and two beyond
-      //    each end, f in {0, 1/4, 1/2, 3/4}, as the nearest float32 (each paired with every R
-      //    decision point, where R's threshold floor(f·2^N) switches) and its neighbours 1 and 2
-      //    ulps away (with random words); negative k gives the negative side.
-      const std::vector<uint32_t> r_points = random_words(p.sr_bits, 4, rng);
-      for (int64_t k = int64_t{p.qmin} - 2; k <= int64_t{p.qmax} + 2; ++k)
-        for (double f : {0.0, 0.25, 0.5, 0.75}) {
-          std::vector<uint64_t> around;
-          add_with_neighbours(around, static_cast<float>((static_cast<double>(k) + f) * p.scale));
-          for (uint32_t r : r_points) {
-            c.inputs.push_back(around[0]);
-            c.random.push_back(r);
-          }
-          for (size_t j = 1; j < around.size(); ++j) {
-            c.inputs.push_back(around[j]);
-            c.random.push_back(static_cast<uint32_t>(rng()));
-          }
-        }
-      // 2. Specials: ±0, ±inf (clamp to qmax / qmin), the smallest subnormal and the largest float.
-      constexpr float kInf = std::numeric_limits<float>::infinity();
-      for (float v : {0.0f, kInf, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::max()})
-        for (float signed_v : {v, -v}) {
-          c.inputs.push_back(bits(signed_v));
-          c.random.push_back(static_cast<uint32_t>(rng()));
-        }
-    }
-    // 3. Random: half uniform over the grid's range widened by three steps, half any non-NaN float32.
-    const double low = (static_cast<double>(p.qmin) - 3) * p.scale, high = (static_cast<double>(p.qmax) + 3) * p.scale;
-    for (uint32_t i = 0; i < item.inputs.random; ++i) {
-      float v;
-      if (i % 2 == 0) v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
-      else do v = std::bit_cast<float>(static_cast<uint32_t>(rng())); while (std::isnan(v));
-      c.inputs.push_back(bits(v));
-      c.random.push_back(static_cast<uint32_t>(rng()));
-    }
     cases.push_back(std::move(c));
   }
   return cases;
@@ -708,6 +631,28 @@ float random_float(std::mt19937_64& rng, int lo, int hi) {
   return std::ldexp(1.0f + static_cast<float>(significand) * 0x1p-23f, exponent);
 }
 
+void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps) {
+  float down = x, up = x;
+  out.push_back(bits(x));
+  for (int i = 0; i < ulps; ++i) {
+    down = std::nextafter(down, -std::numeric_limits<float>::infinity());
+    up = std::nextafter(up, std::numeric_limits<float>::infinity());
+    if (std::isfinite(down)) out.push_back(bits(down));
+    if (std::isfinite(up)) out.push_back(bits(up));
+  }
+}
+
+std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng) {
+  const uint32_t mask = (1u << sr_bits) - 1, half = sr_bits ? 1u << (sr_bits - 1) : 0;
+  const uint32_t points[] = {0, half ? half - 1 : 0, half, mask};
+  std::vector<uint32_t> words(n);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t high = static_cast<uint32_t>(rng()) & ~mask;
+    words[i] = high | (i % 6 < 4 ? points[i % 6] : static_cast<uint32_t>(rng()) & mask);
+  }
+  return words;
+}
+
 std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   std::mt19937_64 rng(seed);
   switch (item.op) {
@@ -715,7 +660,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::Requantize: return requantize_cases(item, rng);
     case Op::Mx: return mx_cases(item, rng);
     case Op::Tpr: return tpr_cases(item, rng);
-    case Op::SrFixed: return sr_fixed_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
@@ -730,8 +674,6 @@ uint64_t cost(const Item& item) {
     case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
-    case Op::SrFixed:
-      return kSrFixedSets * ((item.inputs.boundary ? 32 * uint64_t(item.quant.sr_fixed.qmax - item.quant.sr_fixed.qmin + 5) : 0) + random);
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);
   }
 }

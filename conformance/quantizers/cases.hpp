@@ -16,7 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, requantize, mx, tpr, sr-fixed, ulq, dynbits), in a fixed order:
+// The cases of a quantizer item (lsq, requantize, mx, tpr, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -43,10 +43,6 @@ namespace lpc::quantizer_cases {
 //     points with neighbours, plus an all-zero tensor and §3.3's known answers; random:N, tensors
 //     of 256 around random binades. Stochastic random words: R at its decision points 0,
 //     2^(N-1) - 1, 2^(N-1), 2^N - 1 and random, the high bits random.
-//   sr-fixed: scales {1, 0.25, 0.1, seeded}; per scale, boundary inputs x/s = k + {0, 1/4, 1/2,
-//     3/4} for every code k and two beyond each end, each with every R decision point, and their
-//     neighbours 1 and 2 ulps away, ±0, ±inf, the smallest subnormal and largest float; random
-//     inputs as lsq's (NaN excluded), each with a random word.
 //   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
 //     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
 //     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256
@@ -64,6 +60,15 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed);
 // A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi] (the case
 // generators' magnitude draw; conformance/ops modules use it too).
 float random_float(std::mt19937_64& rng, int lo, int hi);
+
+// Appends the bits of x and of its float32 neighbours 1 to `ulps` ulps away on both sides (finite ones).
+void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps = 2);
+
+// The random words of `n` elements for a rounding that reads R from the low `sr_bits` (0..24) bits:
+// R cycles through its decision points 0, 2^(N-1) - 1, 2^(N-1), 2^N - 1 (against the dyadic
+// fractions 0, 1/4, 1/2, 3/4 the inputs hold) and random values; the high bits are random (an
+// implementation must ignore them).
+std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng);
 
 // The inputs a requantization accepts (spec/quantizers.md §2.2 REQUIRE, §2.4): the closed range of
 // input values that no channel rejects. Throws std::invalid_argument when it is empty.

@@ -82,8 +82,6 @@ std::string input_text(const Case& c, size_t i) {
     if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
     return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
   }
-  if (c.op == Op::SrFixed)
-    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", random " + std::to_string(c.random[i]);
   if (c.op == Op::Tpr)
     return "g " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) +
            (c.random.empty() ? "" : ", random " + std::to_string(c.random[i])) + " (element " + std::to_string(i) + " of " +
@@ -147,15 +145,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
       o.out_high.assign(values.size(), 0);
       b.out_high = o.out_high;
     }
-    return b;
-  }
-  if (c.op == Op::SrFixed) {
-    o.out.assign(x.size(), 0);
-    o.y.assign(x.size(), 0);
-    b.x = x;
-    b.random = c.random;
-    b.out = o.out;
-    b.y = o.y;
     return b;
   }
   if (c.op == Op::Tpr) {
@@ -270,11 +259,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
         break;
       }
-      case Op::SrFixed:
-        ok = got.out[i] == want.out[i] && std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);
-        m.got = "code " + std::to_string(got.out[i]) + ", y " + float_text(got.y[i]);
-        m.want = "code " + std::to_string(want.out[i]) + ", y " + float_text(want.y[i]);
-        break;
       case Op::Tpr:
         ok = got.out[0] == want.out[0] && got.elem_codes[i] == want.elem_codes[i] &&
              std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);

@@ -1,6 +1,6 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq (and LSQ+), requantize, mx, tpr, sr-fixed, ulq and dynbits on whatever
+// lsq (and LSQ+), requantize, mx, tpr, ulq and dynbits on whatever
 // parameters and inputs the fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
@@ -9,18 +9,16 @@
 // a grid of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f), and for LSQ+ an
 // offset ±2^e·(1 + f); requantize: a mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
 // mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; tpr: a
-// phase, rne or a stochastic rounding with 1..24 bits; sr-fixed: a sign convention, a grid as for
-// lsq, one of the table's integer grids, a scale as for lsq, 0..24 random bits; ulq: a method, its
+// phase, rne or a stochastic rounding with 1..24 bits; ulq: a method, its
 // bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
 // 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
 // block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
 // spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
 // float32 bits, a NaN x or non-finite dy replaced; requantize: int64 values
 // clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; tpr:
-// float32 bits, a NaN or ±inf replaced by 0, and a random word each; sr-fixed: float32 bits, a NaN
-// replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
+// float32 bits, a NaN or ±inf replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
 // 0 or non-finite) or the gradient (non-finite replaced by 0)). One input in four instead takes an op
-// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot), its case decoded from
+// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot, sr-fixed), its case decoded from
 // the bytes by the op's declaration (ops::consume_case: lsq-dot's code pairs folded into the grids,
 // one row in 32 repeated up to 65536 times so sums can leave int32; MX codes folded into their
 // formats, NaN scales and NaN and ±inf codes included, blocks of 1..40 with a scale per block). A disagreement, or fast failing where the
@@ -59,7 +57,7 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::SrFixed || c.op == Op::Ulq || c.op == Op::DynBits) {
+  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::Ulq || c.op == Op::DynBits) {
     Item item;
     item.op = c.op;
     item.format = c.format;
@@ -74,7 +72,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::SrFixed, Op::Ulq, Op::DynBits});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -175,25 +173,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8)
       c.inputs.push_back(static_cast<uint64_t>(std::clamp(provider.ConsumeIntegral<int64_t>(), domain.first, domain.second)));
     return true;
-  }
-  if (c.op == Op::SrFixed) {
-    SrFixedParams& p = c.quant.sr_fixed;
-    p.sign = provider.ConsumeBool() ? SrSign::Floor : SrSign::Magnitude;
-    std::vector<const Format*> grids;
-    for (const Format& f : all_formats())
-      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) grids.push_back(&f);
-    c.format = grids[provider.ConsumeIntegralInRange<size_t>(0, grids.size() - 1)];
-    p.qmin = lsq_grid(*c.format).qmin;
-    p.qmax = lsq_grid(*c.format).qmax;
-    p.scale = consume_scale(provider, -40, 40);
-    p.sr_bits = provider.ConsumeIntegralInRange<int>(0, 24);
-    if (sr_fixed_params_error(p)) return false;
-    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8) {
-      const float x = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
-      c.inputs.push_back(std::bit_cast<uint32_t>(std::isnan(x) ? 0.0f : x));
-      c.random.push_back(provider.ConsumeIntegral<uint32_t>());
-    }
-    return !c.inputs.empty();
   }
   LsqParams& p = c.quant.lsq;
   p.variant = provider.ConsumeBool() ? LsqVariant::Paper : LsqVariant::Torch;

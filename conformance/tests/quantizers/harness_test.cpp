@@ -4,6 +4,7 @@
 // that reruns the input through `lpconform eval`.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -279,13 +280,11 @@ TEST_CASE("a mutant that rounds the odd TPR phase on the even grid is caught", "
 }
 
 TEST_CASE("a mutant that rounds sr-fixed magnitude like floor is caught with a one-element repro", "[harness]") {
-  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
-    if (b.op != Op::SrFixed) return fast_quantize(b, error);
-    QuantizerParams changed = *b.params;
-    changed.sr_fixed.sign = SrSign::Floor;
-    QuantizeBatch copy = b;
-    copy.params = &changed;
-    return fast_quantize(copy, error);
+  const Implementation m = op_mutant("sr-fixed", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    ops::OpCase floor = c;
+    floor.params.set("sign", std::string("floor"));
+    std::string error;
+    REQUIRE(fast_implementation().run(floor, out, error) == OpStatus::Ok);
   });
   const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-sr-fixed-int4-magnitude_n8");
   REQUIRE(r.items.size() == 1);
@@ -294,11 +293,12 @@ TEST_CASE("a mutant that rounds sr-fixed magnitude like floor is caught with a o
   CHECK(item.signature == "mutant-sr-fixed-int4-magnitude_n8");
   REQUIRE_FALSE(item.first_mismatches.empty());
   const Mismatch& first = item.first_mismatches[0];
-  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,random\\n0x") && Catch::Contains("| lpconform eval sr-fixed --scale 0x") &&
-                              Catch::Contains("--sign magnitude --qmin -8 --qmax 7 --sr-bits 8"));
+  // One element: the header and one row.
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,random\\n0x") && Catch::Contains("\\n' | lpconform eval sr-fixed --grid int4 --sign magnitude --sr_bits 8 --scale 0x"));
+  CHECK(std::count(first.repro.begin(), first.repro.end(), '\\') == 2);
   const std::string out = run_repro(first.repro, "reference");
   INFO(first.repro << "\n" << out);
-  CHECK(out.find("," + first.want.substr(5, first.want.find(',') - 5) + ",") != std::string::npos);  // "code -3, y ..." -> "-3"
+  CHECK(out == "q,y\n" + first.want.substr(2, first.want.find(',') - 2) + "," + first.want.substr(first.want.find(", y ") + 4, first.want.find(" (0x") - first.want.find(", y ") - 4) + "\n");
 }
 
 TEST_CASE("a mutant that answers TWN for the exact ternary optimum is caught with a whole-tensor repro", "[harness]") {
