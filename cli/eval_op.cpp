@@ -200,7 +200,13 @@ int run_op(const OpArguments& args) {
   for (const ops::Tensor& t : outputs) rows = std::max(rows, t.size());
   auto text = [&](size_t k, size_t i) {
     if (i >= outputs[k].size()) return std::string();
-    return op.outputs[k].type == ops::ElemType::Float32 ? shortest(static_cast<float>(outputs[k].floats[i])) : ops::element_text(outputs[k], i);
+    if (op.outputs[k].type == ops::ElemType::Float32) return shortest(static_cast<float>(outputs[k].floats[i]));
+    if (op.outputs[k].type == ops::ElemType::Code) {
+      char hex[24];
+      std::snprintf(hex, sizeof hex, "0x%llx", static_cast<unsigned long long>(outputs[k].ints[i]));
+      return std::string(hex);
+    }
+    return ops::element_text(outputs[k], i);
   };
   for (size_t i = 0; i < rows; ++i) {
     std::string index;
@@ -222,7 +228,8 @@ std::string help_text(const ops::OpSchema& op) {
   std::string h = op.summary + (lists ? ".\nstdin: CSV with a column per input, a row per element:\n"
                                       : ".\nInputs (--NAME FILE, CSV 'index columns,code|value'; none given: generated from the parameters):\n");
   for (const ops::TensorSpec& t : op.inputs) h += "  " + t.name + ": " + t.doc + "\n";
-  h += "stdout: CSV of the outputs: float32 as the shortest decimal that reads back, other values exact (nan, inf, -inf; -0 kept):\n";
+  h += "stdout: CSV of the outputs (a shorter one ends with blank cells): float32 as the shortest decimal that reads back, codes in hex, other\n"
+       "values exact (nan, inf, -inf; -0 kept):\n";
   for (const ops::TensorSpec& t : op.outputs) h += "  " + t.name + ": " + t.doc + "\n";
   return h + "Verification in `run`: " + op.verification.describe(Op::Registered);
 }

@@ -1,5 +1,4 @@
-// lpconform eval tpr | dynbits: two-phase rounding with GradScale (spec/quantizers.md §3.2-3.4)
-// and dynamic per-block bit width (§6) on CSV rows from stdin. As in the
+// lpconform eval dynbits: dynamic per-block bit width (spec/quantizers.md §6) on CSV rows from stdin. As in the
 // other eval ops, the whole input is validated first and stdout is written only at the end: a bad
 // row gives one message "<stdin>:LINE:COLUMN: ..." on stderr, exit status 2, nothing on stdout.
 #include <charconv>
@@ -10,9 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
-#include "impls/fast/quantizers/two_phase.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
-#include "reference/quantizers/two_phase.hpp"
 #include "spec/table/csv.hpp"
 
 namespace lpc::cli {
@@ -21,24 +18,10 @@ namespace {
 
 struct SrArguments {
   std::string impl = "reference", input = "-";
-  // tpr
-  int sr_bits = 8;
-  std::string phase = "even", rounding = "rne";
-  std::optional<int> scale_exp;
   // dynbits
   std::string shape, block, group, thresholds, budget, min_bits, stat = "max", low_value = "truncate";
   int high_bits = 8, low_bits = 4;
 };
-
-// A random word: decimal or hex "0x...", 32 bits.
-std::optional<uint32_t> parse_word(const std::string& s) {
-  const bool hex = s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
-  uint32_t v = 0;
-  const char* begin = s.data() + (hex ? 2 : 0);
-  auto [p, ec] = std::from_chars(begin, s.data() + s.size(), v, hex ? 16 : 10);
-  if (ec != std::errc() || p != s.data() + s.size() || begin == p) return std::nullopt;
-  return v;
-}
 
 // Exactly `count` comma-separated positive integers.
 template <size_t count>
@@ -65,66 +48,6 @@ int64_t budget_option(const std::string& option, const std::string& text) {
   if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(v) || scaled != std::floor(scaled) || std::fabs(scaled) > 1e9)
     throw UsageError(option + ": expected a number of bits that is a multiple of 1/256 (e.g. 6, 5.5, 4.25), got '" + text + "'");
   return static_cast<int64_t>(scaled);
-}
-
-int run_tpr(const SrArguments& a) {
-  // 1. The command line (§3.2).
-  TprParams p;
-  if (a.phase != "even" && a.phase != "odd") throw UsageError("--phase: expected even or odd, got '" + a.phase + "'");
-  p.phase = a.phase == "even" ? TprPhase::Even : TprPhase::Odd;
-  const auto rounding = parse_rounding(a.rounding);
-  if (!rounding) throw UsageError("--rounding: expected rne, sr_a, sr_b or sr_c, got '" + a.rounding + "'");
-  p.rounding = *rounding;
-  p.sr_bits = is_stochastic(p.rounding) ? a.sr_bits : 0;
-  if (auto e = tpr_params_error(p)) throw UsageError("tpr: " + *e);
-  if (a.scale_exp && (*a.scale_exp < -149 || *a.scale_exp > 128)) throw UsageError("--scale-exp: expected -149..128, got " + std::to_string(*a.scale_exp));
-  const bool fast = use_fast(a.impl), stochastic = is_stochastic(p.rounding);
-
-  // 2. The whole input, validated: a NaN or infinite gradient is an error (§3.3).
-  std::string origin;
-  const std::string text = read_input(a.input, origin);
-  CsvReader reader(text, origin, false);
-  if (stochastic) reader.expect_header({{"g", "random"}});
-  else reader.expect_header({{"g"}});
-  const size_t width = stochastic ? 2 : 1;
-  std::vector<CsvRecord> rows;
-  std::vector<float> g;
-  std::vector<uint32_t> random;
-  for (CsvRecord row; reader.next(row);) {
-    if (row.fields.size() != width) reader.fail(row.line, 1, "expected " + std::string(stochastic ? "2 fields (g,random)" : "1 field (g)") + ", got " + std::to_string(row.fields.size()));
-    const auto gv = parse_float32(row.fields[0].text);
-    if (!gv) reader.fail(row, row.fields[0], "malformed g '" + row.fields[0].text + "', expected a float32 as a decimal or as bits like 0x3f800000");
-    if (!std::isfinite(*gv)) reader.fail(row, row.fields[0], "g is not finite; GradScale needs finite gradients (spec/quantizers.md §3.3)");
-    if (stochastic) {
-      const auto rv = parse_word(row.fields[1].text);
-      if (!rv) reader.fail(row, row.fields[1], "malformed random '" + row.fields[1].text + "', expected a 32-bit word (decimal or 0x...)");
-      random.push_back(*rv);
-    }
-    rows.push_back(row);
-    g.push_back(*gv);
-  }
-
-  // 3. GradScale (or the given exponent), the codes and values, then everything at once.
-  std::vector<uint8_t> codes(g.size());
-  std::vector<float> y(g.size());
-  int scale_exp = 0;
-  if (fast) {
-    scale_exp = a.scale_exp ? *a.scale_exp : fast::tpr_grad_scale(g).scale_exp;
-    fast::tpr_quantize(p, scale_exp, g, random, codes, y);
-  } else {
-    scale_exp = a.scale_exp ? *a.scale_exp : ref::tpr_grad_scale(g).scale_exp;
-    for (size_t i = 0; i < g.size(); ++i) {
-      const ref::TprElement e = ref::tpr_element(p, scale_exp, g[i], stochastic ? random[i] : 0);
-      codes[i] = e.code;
-      y[i] = e.y;
-    }
-  }
-  static const char* const kHex = "0123456789abcdef";
-  std::string out = "g,scale_exp,code,y\n";
-  for (size_t i = 0; i < g.size(); ++i)
-    out += rows[i].fields[0].text + "," + std::to_string(scale_exp) + ",0x" + kHex[codes[i] & 15] + "," + shortest(y[i]) + "\n";
-  std::cout << out << std::flush;
-  return 0;
 }
 
 int run_dynbits(const SrArguments& a) {
@@ -190,15 +113,6 @@ int run_dynbits(const SrArguments& a) {
 
 std::function<std::optional<int>()> add_eval_sr(CLI::App& eval) {
   auto a = std::make_shared<SrArguments>();
-  auto* tpr = eval.add_subcommand("tpr",
-                                  "Two-phase rounding of a gradient tensor onto radix-4 FP4 with GradScale (spec/quantizers.md §3.2-3.3).\n"
-                                  "stdin: CSV 'g' (rne) or 'g,random' (sr_a, sr_b, sr_c): the whole tensor, one float32 per row.\n"
-                                  "stdout: CSV 'g,scale_exp,code,y': the GradScale exponent e, the float4_e3m0_radix4 code, "
-                                  "y = decode(code)·2^(e + phase) rounded to float32.");
-  tpr->add_option("--phase", a->phase, "even (grid ±2^e·4^k) | odd (grid ±2^(e+1)·4^k)")->capture_default_str();
-  tpr->add_option("--rounding", a->rounding, "rne | sr_a | sr_b | sr_c")->capture_default_str();
-  tpr->add_option("--sr-bits", a->sr_bits, "Random bits N (1..24) for sr_a, sr_b, sr_c")->capture_default_str();
-  tpr->add_option("--scale-exp", a->scale_exp, "Use the scale 2^E instead of GradScale's (E in -149..128)");
   auto* dyn = eval.add_subcommand("dynbits",
                                   "Dynamic per-block bit width (spec/quantizers.md §6).\n"
                                   "stdin: CSV 'x': the C·H·W feature map, row-major, signed b_h-bit integers.\n"
@@ -214,12 +128,11 @@ std::function<std::optional<int>()> add_eval_sr(CLI::App& eval) {
       ->required();
   dyn->add_option("--stat", a->stat, "Group statistic: max | mean | sum of |x|")->capture_default_str();
   dyn->add_option("--low-value", a->low_value, "truncate (x asr d << d) | rne (x/2^d to nearest even, clamped)")->capture_default_str();
-  for (CLI::App* sub : {tpr, dyn}) {
+  for (CLI::App* sub : {dyn}) {
     sub->add_option("--impl", a->impl, "reference | fast")->capture_default_str();
     sub->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   }
-  return [a, tpr, dyn]() -> std::optional<int> {
-    if (tpr->parsed()) return run_tpr(*a);
+  return [a, dyn]() -> std::optional<int> {
     if (dyn->parsed()) return run_dynbits(*a);
     return std::nullopt;
   };

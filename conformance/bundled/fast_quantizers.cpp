@@ -12,8 +12,6 @@
 #include "conformance/bundled/ulq_batch.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
 #include "impls/fast/quantizers/mx.hpp"
-#include "impls/fast/quantizers/stochastic.hpp"
-#include "impls/fast/quantizers/two_phase.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
 #include "impls/fast/quantizers/ulq.hpp"
@@ -102,28 +100,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVarian
   return OpStatus::Ok;
 }
 
-// §3.3-3.4: GradScale over the whole tensor, then the elements in chunks.
-OpStatus tpr(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
-  const TprParams& p = b.params->tpr;
-  if (auto e = tpr_params_error(p)) { error = "fast tpr: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  const bool stochastic = is_stochastic(p.rounding);
-  if (b.out.size() != 1 || b.elem_codes.size() != n || b.y.size() != n || (stochastic && b.random.size() != n)) {
-    error = "fast tpr: out needs one entry (the scale exponent), elem_codes and y (and random for sr_*) one per element";
-    return OpStatus::Error;
-  }
-  const fast::GradScale scale = fast::tpr_grad_scale(b.x);
-  if (scale.error) return element_error(b, scale.error->index, scale.error->message, error);
-  b.out[0] = scale.scale_exp;
-  const size_t step = chunk_size(v, n, 1);
-  for (size_t begin = 0; begin < n; begin += step) {
-    const size_t len = std::min(step, n - begin);
-    fast::tpr_quantize(p, scale.scale_exp, b.x.subspan(begin, len), stochastic ? b.random.subspan(begin, len) : b.random,
-                       b.elem_codes.subspan(begin, len), b.y.subspan(begin, len));
-  }
-  return OpStatus::Ok;
-}
-
 // §5 over the whole tensor, float32 throughout (ulq_batch.hpp).
 OpStatus ulq(const QuantizeBatch& b, std::string& error) {
   const auto quantize = [&](const UlqParams& p, bool curvature) {
@@ -161,7 +137,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
       case Op::Lsq: return lsq(batch, error, variant);
       case Op::Requantize: return requantize(batch, error, variant);
       case Op::Mx: return mx(batch, error, variant);
-      case Op::Tpr: return tpr(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

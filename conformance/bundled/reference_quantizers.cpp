@@ -11,8 +11,6 @@
 #include "conformance/bundled/ulq_batch.hpp"
 #include "reference/quantizers/lsq.hpp"
 #include "reference/quantizers/mx.hpp"
-#include "reference/quantizers/stochastic.hpp"
-#include "reference/quantizers/two_phase.hpp"
 #include "reference/quantizers/requantize.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
 #include "reference/quantizers/ulq.hpp"
@@ -95,26 +93,6 @@ OpStatus mx(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-// §3.3-3.4 over the whole tensor (GradScale takes its maximum).
-OpStatus tpr(const QuantizeBatch& b, std::string& error) {
-  const TprParams& p = b.params->tpr;
-  if (auto e = tpr_params_error(p)) { error = "reference tpr: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  if (b.out.size() != 1 || b.elem_codes.size() != n || b.y.size() != n || (is_stochastic(p.rounding) && b.random.size() != n)) {
-    error = "reference tpr: out needs one entry (the scale exponent), elem_codes and y (and random for sr_*) one per element";
-    return OpStatus::Error;
-  }
-  const ref::GradScaleOutcome scale = ref::tpr_grad_scale(b.x);
-  if (!scale.ok) return element_error(b, scale.bad_index, scale.error, error);
-  b.out[0] = scale.scale_exp;
-  for (size_t i = 0; i < n; ++i) {
-    const ref::TprElement r = ref::tpr_element(p, scale.scale_exp, b.x[i], b.random.empty() ? 0 : b.random[i]);
-    b.elem_codes[i] = r.code;
-    b.y[i] = r.y;
-  }
-  return OpStatus::Ok;
-}
-
 // §5 over the whole tensor (ulq_batch.hpp).
 OpStatus ulq(const QuantizeBatch& b, std::string& error) {
   const std::vector<double> w(b.x.begin(), b.x.end()), second(b.dy.begin(), b.dy.end());
@@ -156,7 +134,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
       case Op::Lsq: return lsq(batch, error);
       case Op::Requantize: return requantize(batch, error);
       case Op::Mx: return mx(batch, error);
-      case Op::Tpr: return tpr(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

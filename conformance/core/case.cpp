@@ -24,8 +24,6 @@ constexpr OpInfo kOps[] = {
      "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
     {Op::Mx, "mx", "element format x scale rule x element rounding (block 32)",
      "OCP MX block quantization: float32 -> E8M0 scale codes and element codes (spec/quantizers.md §4.2-4.4); exact"},
-    {Op::Tpr, "tpr", "phase x rounding",
-     "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.3-3.4); exact"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
@@ -51,14 +49,6 @@ std::string hex(uint64_t value, int digits) {
   return "0x" + std::string(n < digits ? digits - n : 0, '0') + std::string(buf, end);
 }
 
-const char* phase_name(TprPhase phase) { return phase == TprPhase::Even ? "even" : "odd"; }
-
-// "rne", or "sr_a_n8" for a stochastic rounding with 8 random bits (as Item::rounding_name).
-std::string tpr_rounding_name(const TprParams& p) {
-  std::string name = to_string(p.rounding);
-  if (is_stochastic(p.rounding)) name += "_n" + std::to_string(p.sr_bits);
-  return name;
-}
 
 
 // `values` joined by ',' after `text` turns each into a string.
@@ -203,7 +193,6 @@ std::string Item::signature(std::string_view impl) const {
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
   if (op == Op::Requantize)
     return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
-  if (op == Op::Tpr) return s + phase_name(quant.tpr.phase) + "-" + tpr_rounding_name(quant.tpr);
   if (op == Op::Ulq) return s + ulq_variant(quant);
   if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
@@ -276,15 +265,6 @@ std::string Case::repro_command(std::string_view impl) const {
            " --budget " + bits(p.budget_256) + " --min-bits " + bits(p.min_bits_256) + " --threshold " + joined(p.thresholds, float_hex) +
            " --stat " + dynbits_stat_name(p.stat) + " --low-value " + dynbits_low_value_name(p.low_value) + " --impl " + std::string(impl);
   }
-  if (op == Op::Tpr) {
-    const TprParams& p = quant.tpr;
-    const bool stochastic = is_stochastic(p.rounding);
-    body = stochastic ? "g,random\\n" : "g\\n";
-    for (size_t i = 0; i < inputs.size(); ++i)
-      body += hex(inputs[i], 8) + (stochastic ? "," + hex(i < random.size() ? random[i] : 0, 8) : "") + "\\n";
-    return "printf '" + body + "' | lpconform eval tpr --phase " + phase_name(p.phase) + " --rounding " + to_string(p.rounding) +
-           (stochastic ? " --sr-bits " + std::to_string(p.sr_bits) : "") + " --impl " + std::string(impl);
-  }
   if (op == Op::Requantize) {
     const RequantParams& p = quant.requant;
     body = "value\\n";
@@ -333,12 +313,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = to_string(item.quant.requant.output_type);
     j["scheme"] = requant_mode(item.quant).name;
     j["source"] = to_string(item.quant.requant.input_type);
-  } else if (item.op == Op::Tpr) {
-    j["format"] = item.format->name;
-    j["phase"] = phase_name(item.quant.tpr.phase);
-    j["rounding"] = to_string(item.quant.tpr.rounding);
-    if (is_stochastic(item.quant.tpr.rounding)) j["sr_bits"] = item.quant.tpr.sr_bits;
-    j["source"] = "float32";
   } else if (item.op == Op::Mx) {
     j["format"] = item.format->name;
     j["scale_rule"] = to_string(item.quant.mx.scale_rule);
@@ -391,15 +365,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       auto& scales = j["scales"] = nlohmann::json::array();
       for (float s : p.scales) scales.push_back(float_hex(s));
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
-    if (c.op == Op::Tpr) {
-      j["phase"] = phase_name(c.quant.tpr.phase);
-      j["rounding"] = to_string(c.quant.tpr.rounding);
-      j["sr_bits"] = c.quant.tpr.sr_bits;
-      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
-      auto& random = j["random"] = nlohmann::json::array();
-      for (uint32_t r : c.random) random.push_back(hex(r, 8));
       return;
     }
     if (c.op == Op::Mx) {
@@ -475,7 +440,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, tpr, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -502,21 +467,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
     if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
-    return;
-  }
-  if (c.op == Op::Tpr) {
-    TprParams& p = c.quant.tpr;
-    c.format = &format_by_name("float4_e3m0_radix4");
-    const std::string phase = field("phase").get<std::string>(), rounding = field("rounding").get<std::string>();
-    if (phase != "even" && phase != "odd") throw std::invalid_argument("case field 'phase': expected even or odd, got '" + phase + "'");
-    if (!parse_rounding(rounding)) throw std::invalid_argument("case field 'rounding': unknown rounding '" + rounding + "'");
-    p.phase = phase == "even" ? TprPhase::Even : TprPhase::Odd;
-    p.rounding = *parse_rounding(rounding);
-    p.sr_bits = field("sr_bits").get<int>();
-    if (auto e = tpr_params_error(p)) throw std::invalid_argument("case: tpr parameters: " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    for (const auto& r : field("random")) c.random.push_back(static_cast<uint32_t>(parse_hex_field(r, "random")));
-    if (is_stochastic(p.rounding) && c.random.size() != c.inputs.size()) throw std::invalid_argument("case: 'random' must have one word per input");
     return;
   }
   if (c.op == Op::Mx) {

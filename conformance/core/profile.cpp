@@ -1,5 +1,6 @@
 #include "conformance/core/profile.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <map>
@@ -199,11 +200,6 @@ struct RowExpander {
                  [](DynLowValue v) -> std::string_view { return dynbits_low_value_name(v); }, "dynbits low value");
   }
 
-  std::vector<TprPhase> tpr_phases() const {
-    return match(kOverflow, std::vector<TprPhase>{TprPhase::Even, TprPhase::Odd},
-                 [](TprPhase p) -> std::string_view { return p == TprPhase::Even ? "even" : "odd"; }, "tpr phase");
-  }
-
   // lsq's rounding column: the boundary convention, with "+offset" for LSQ+ (§1.6).
   std::vector<QuantizerParams> lsq_variants() const {
     std::vector<QuantizerParams> universe(4);
@@ -399,6 +395,29 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           if (what.starts_with("parameter '" + param->name + "'")) at = c;
         x.fail(at, e.what());
       }
+      if (fields.size() > 1) {
+        // One expansion per part alternative; the items then go in the op's sweep order as one
+        // expansion would give them, each value ranked by its first appearance in the row.
+        std::vector<std::string> order = registered->sweep;
+        for (const ops::ParamSpec& p : registered->params)
+          if (p.scope == ops::ParamScope::Item && std::find(order.begin(), order.end(), p.name) == order.end()) order.push_back(p.name);
+        std::map<std::string, std::vector<std::string>> seen;
+        for (const ops::Params& p : expanded)
+          for (const std::string& name : order) {
+            std::vector<std::string>& values = seen[name];
+            const std::string v = ops::value_text(p.at(name));
+            if (std::find(values.begin(), values.end(), v) == values.end()) values.push_back(v);
+          }
+        auto ranks = [&](const ops::Params& p) {
+          std::vector<size_t> r;
+          for (const std::string& name : order) {
+            const std::vector<std::string>& values = seen[name];
+            r.push_back(static_cast<size_t>(std::find(values.begin(), values.end(), ops::value_text(p.at(name))) - values.begin()));
+          }
+          return r;
+        };
+        std::stable_sort(expanded.begin(), expanded.end(), [&](const ops::Params& a, const ops::Params& b) { return ranks(a) < ranks(b); });
+      }
       if (expanded.empty()) reader.fail(row.line, 1, "the row expands to no requirement: the op rejects every combination of these parameters");
       for (ops::Params& p : expanded) {
         item.op_params = std::move(p);
@@ -407,7 +426,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, tpr, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -455,24 +474,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           for (DynLowValue low_value : x.dynbits_low_values()) {
             item.quant.dynbits.stat = stat;
             item.quant.dynbits.low_value = low_value;
-            add(item);
-            ++produced;
-          }
-        continue;
-      }
-      if (item.op == Op::Tpr) {
-        // format: the code format float4_e3m0_radix4; rounding: rne or sr_a/sr_b/sr_c:N; overflow:
-        // the phase (even|odd, §3.3); the GradScale exponent comes from each tensor (§3.4).
-        x.expect_text(kFormat, "float4_e3m0_radix4", "two-phase rounding produces radix-4 FP4 codes");
-        x.expect_text(kSource, "float32", "two-phase rounding reads float32 gradients");
-        const auto phases = x.tpr_phases();
-        const auto roundings = x.roundings();
-        for (const EncodeParams& r : roundings)
-          if (r.rounding != Rounding::Rne && !is_stochastic(r.rounding)) x.fail(kRounding, "two-phase rounding takes rne or sr_a/sr_b/sr_c:N (spec/quantizers.md §3.3)");
-        for (TprPhase phase : phases)
-          for (const EncodeParams& r : roundings) {
-            item.format = &format_by_name("float4_e3m0_radix4");
-            item.quant.tpr = TprParams{phase, r.rounding, is_stochastic(r.rounding) ? r.sr_bits : 0};
             add(item);
             ++produced;
           }

@@ -48,6 +48,11 @@ std::string param_text(const ParamSpec& spec, const Value& v) {
   return buffer;
 }
 
+// An omit_default parameter at its default: left out of signatures and reports.
+bool holds_omitted_default(const ParamSpec& spec, const Params& params) {
+  return spec.omit_default && param_text(spec, params.at(spec.name)) == param_text(spec, parse_value(spec, spec.default_text));
+}
+
 // A shell word: the text itself when it holds only safe characters, else single-quoted.
 std::string shell_word(const std::string& text) {
   bool safe = !text.empty();
@@ -221,7 +226,7 @@ void validate_params(const OpSchema& op, const Params& params) {
 std::string signature(const OpSchema& op, const Params& params, std::string_view impl) {
   std::string s = std::string(impl) + "-" + op.name;
   for (const ParamSpec& spec : op.params) {
-    if (spec.scope != ParamScope::Item) continue;
+    if (spec.scope != ParamScope::Item || holds_omitted_default(spec, params)) continue;
     std::string v = param_text(spec, params.at(spec.name));
     for (char& ch : v)
       if (ch == '-') ch = '_';
@@ -233,8 +238,9 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
 void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j) {
   j["op"] = op.name;
   for (const ParamSpec& spec : op.params)
-    if (spec.scope == ParamScope::Item)
-      j[spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name : spec.column] = value_json(params.at(spec.name));
+    if (spec.scope == ParamScope::Item && !holds_omitted_default(spec, params))
+      j[!spec.report_as.empty() ? spec.report_as : spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name : spec.column] =
+          value_json(params.at(spec.name));
   for (const auto& [column, text] : op.fixed_columns)
     if (text != "-") j[column] = text;
   if (op.report_fields)

@@ -52,6 +52,12 @@ struct ParamSpec {
   // Item parameters: the text that joins the value to the signature ("-k" gives mx-dot's "-k32",
   // "_n" sr-fixed's "floor_n8").
   std::string signature_join = "-";
+  // Item parameters: the report field's name when neither the column's nor the parameter's
+  // (tpr's phase, read from the overflow column, is reported as "phase").
+  std::string report_as;
+  // Item parameters: signatures and reports leave it out while it holds its default (tpr's random
+  // bits under rne: "fast-tpr-even-rne").
+  bool omit_default = false;
   // Int: the largest value fuzzing draws (0: max): a block of 1..40 keeps several blocks in a
   // short input.
   int64_t fuzz_max = 0;

@@ -11,6 +11,7 @@ const OpSchema& lsq_dot_op();   // lsq_dot.cpp
 const OpSchema& mx_dequantize_op();  // mx_codes.cpp
 const OpSchema& mx_dot_op();         // mx_codes.cpp
 const OpSchema& sr_fixed_op();       // sr_fixed.cpp
+const OpSchema& tpr_op();            // tpr.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -21,6 +22,7 @@ std::span<const OpSchema* const> registered_ops() {
       &mx_dequantize_op(),
       &mx_dot_op(),
       &sr_fixed_op(),
+      &tpr_op(),
   };
   return ops;
 }

@@ -112,7 +112,7 @@ OpSchema make_schema() {
   sr_bits.aliases = ",--sr-bits";
   ParamSpec scale{"scale", ParamType::Float32, ParamScope::Case, "the step s, finite and > 0", "spec/quantizers.md §3.1", "1"};
   op.params = {grid, sign, sr_bits, scale};
-  op.sweep = {"sign", "sr_bits", "grid"};
+  op.sweep = {"sr_bits", "sign", "grid"};
   op.fixed_columns = {{"overflow", "-"}, {"source", "float32"}};
   op.report_fields = [](const Params& item) {
     const LsqParams range = lsq_grid(format_by_name(item.text("grid")));

@@ -354,67 +354,6 @@ std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
-// ---- tpr (§3.3-3.4) ---------------------------------------------------------------------------------
-
-// The GradScale exponents the boundary tensors take: float32's smallest subnormal, the normal
-// boundary, ordinary ones, and 128 (a maximum above 2^127).
-constexpr int kTprScaleExponents[] = {-149, -140, -126, -125, -20, -1, 0, 1, 20, 100, 127, 128};
-constexpr int kTprRandomTensorSize = 256;
-
-
-std::vector<Case> tpr_cases(const Item& item, std::mt19937_64& rng) {
-  std::vector<std::vector<float>> tensors;
-  if (item.inputs.boundary) {
-    // Per GradScale exponent E, one tensor whose maximum fixes e = E (§3.4: 2^E itself, or the
-    // largest float below it, or just above 2^(E-1)), then for both phases' scales 2^E and 2^(E+1)
-    // the §3.3 decision points of each grid step [4^k, 4^(k+1)]: the grid values, the midpoint
-    // 2.5·4^k (the RNE switch) and the quarter points (stochastic fractions 1/4, 3/4), the
-    // underflow step [0, 4^-6] likewise, each with its float32 neighbours and both signs.
-    for (size_t t = 0; t < std::size(kTprScaleExponents); ++t) {
-      const int e = kTprScaleExponents[t];
-      std::vector<uint64_t> raw;
-      for (int phase = 0; phase < 2; ++phase) {
-        double low = 0;
-        for (int k = -6; k <= 0; ++k) {
-          const double high = std::ldexp(1.0, 2 * k);
-          for (double f : {0.0, 0.25, 0.5, 0.75}) {
-            const float v = static_cast<float>(std::ldexp(low + f * (high - low), e + phase));
-            if (std::isfinite(v)) add_with_neighbours(raw, v);
-          }
-          low = high;
-        }
-      }
-      const float max_float = std::numeric_limits<float>::max();
-      const float head = e == 128 ? max_float : t % 3 == 0 ? static_cast<float>(std::ldexp(1.0, e))
-                         : t % 3 == 1 ? std::nextafter(static_cast<float>(std::ldexp(1.0, e)), 0.0f)
-                                      : std::nextafter(static_cast<float>(std::ldexp(1.0, e - 1)), max_float);
-      std::vector<float> tensor = {rng() & 1 ? -head : head};
-      for (uint64_t r : raw) {
-        const float v = std::bit_cast<float>(static_cast<uint32_t>(r));
-        if (std::fabs(v) <= head) tensor.push_back(random_sign(rng, v));
-      }
-      tensors.push_back(std::move(tensor));
-    }
-    tensors.push_back({0.0f, -0.0f});                                       // all zeros: e = 0
-    tensors.push_back({1.0f, 0.3125f, -0.625f, 0.09375f});                  // §3.3 known answers
-  }
-  for (uint32_t done = 0; done < item.inputs.random; done += kTprRandomTensorSize) {
-    // Mixed magnitudes below a random binade, signed zeros among them.
-    const int centre = std::uniform_int_distribution<int>(-130, 127)(rng);
-    std::vector<float> tensor(std::min<uint32_t>(kTprRandomTensorSize, item.inputs.random - done));
-    for (float& v : tensor) v = rng() % 32 == 0 ? random_sign(rng, 0.0f) : random_sign(rng, random_float(rng, std::max(centre - 16, -149), centre));
-    tensors.push_back(std::move(tensor));
-  }
-  std::vector<Case> cases;
-  for (const auto& tensor : tensors) {
-    Case c = item_case(item, Op::Tpr);
-    for (float v : tensor) c.inputs.push_back(bits(v));
-    if (is_stochastic(c.quant.tpr.rounding)) c.random = random_words(c.quant.tpr.sr_bits, c.inputs.size(), rng);
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
-
 // ---- ulq (§5) -------------------------------------------------------------------------------------
 
 constexpr float kUlqBetas[] = {1.0f, 0.5f, 2.0f, 6.0f};  // the activation grid, plus one seeded β per case
@@ -659,7 +598,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
     case Op::Lsq: return lsq_cases(item, rng);
     case Op::Requantize: return requantize_cases(item, rng);
     case Op::Mx: return mx_cases(item, rng);
-    case Op::Tpr: return tpr_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
@@ -671,7 +609,6 @@ uint64_t cost(const Item& item) {
   switch (item.op) {
     case Op::Lsq: return kLsqSets * ((item.inputs.boundary ? 25 * uint64_t(item.quant.lsq.qmax - item.quant.lsq.qmin + 5) : 0) + random);
     case Op::Mx: return (item.inputs.boundary ? 12000 : 0) + random;
-    case Op::Tpr: return (item.inputs.boundary ? 2000 : 0) + random;
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

@@ -16,7 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, requantize, mx, tpr, ulq, dynbits), in a fixed order:
+// The cases of a quantizer item (lsq, requantize, mx, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -38,11 +38,6 @@ namespace lpc::quantizer_cases {
 //     every element decision point at three scales; all-zero, subnormal, largest-float, ±inf and
 //     NaN blocks; a ragged last block. random:N, one case of N elements in blocks around random
 //     binades, one block in sixteen holding a zero, an infinity or a NaN.
-//   tpr: boundary, one tensor per GradScale exponent in -149..128 whose maximum fixes it (2^e, just
-//     below, just above 2^(e-1)) holding both phases' grid values, RNE switches 2.5·4^k and quarter
-//     points with neighbours, plus an all-zero tensor and §3.3's known answers; random:N, tensors
-//     of 256 around random binades. Stochastic random words: R at its decision points 0,
-//     2^(N-1) - 1, 2^(N-1), 2^N - 1 and random, the high bits random.
 //   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
 //     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
 //     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256

@@ -30,24 +30,10 @@ std::string float_text(float v) {
 bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 // The one-element case of input i (requantize: the element's channel alone, so row 0 is it; mx:
-// the element's whole block, since the block decides its scale; tpr: the tensor's first largest
-// element and element i, which keep the GradScale exponent, with their random words).
+// the element's whole block, since the block decides its scale).
 Case single(const Case& c, size_t i) {
   Case one = c;
   if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
-  if (c.op == Op::Tpr) {
-    auto magnitude = [&](size_t j) { return std::fabs(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[j]))); };
-    size_t largest = 0;
-    for (size_t j = 1; j < c.inputs.size(); ++j)
-      if (magnitude(j) > magnitude(largest)) largest = j;
-    one.inputs = {c.inputs[largest]};
-    if (!c.random.empty()) one.random = {c.random[largest]};
-    if (largest != i) {
-      one.inputs.push_back(c.inputs[i]);
-      if (!c.random.empty()) one.random.push_back(c.random[i]);
-    }
-    return one;
-  }
   if (c.op == Op::Mx) {
     const size_t k = static_cast<size_t>(c.quant.mx.block), begin = i / k * k;
     one.inputs.assign(c.inputs.begin() + begin, c.inputs.begin() + std::min(begin + k, c.inputs.size()));
@@ -55,7 +41,6 @@ Case single(const Case& c, size_t i) {
   }
   one.inputs = {c.inputs[i]};
   if (!c.dy.empty()) one.dy = {c.dy[i]};
-  if (!c.random.empty()) one.random = {c.random[i]};
   if (c.op == Op::Requantize) {
     RequantParams& p = one.quant.requant;
     const size_t channel = i % p.channels();
@@ -82,10 +67,6 @@ std::string input_text(const Case& c, size_t i) {
     if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
     return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
   }
-  if (c.op == Op::Tpr)
-    return "g " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) +
-           (c.random.empty() ? "" : ", random " + std::to_string(c.random[i])) + " (element " + std::to_string(i) + " of " +
-           std::to_string(c.inputs.size()) + "; the repro keeps the tensor's largest element)";
   if (c.op == Op::Mx) {
     const size_t k = static_cast<size_t>(c.quant.mx.block);
     return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + " (element " + std::to_string(i % k) +
@@ -145,17 +126,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
       o.out_high.assign(values.size(), 0);
       b.out_high = o.out_high;
     }
-    return b;
-  }
-  if (c.op == Op::Tpr) {
-    o.out.assign(1, 0);
-    o.elem_codes.assign(x.size(), 0);
-    o.y.assign(x.size(), 0);
-    b.x = x;
-    b.random = c.random;
-    b.out = o.out;
-    b.elem_codes = o.elem_codes;
-    b.y = o.y;
     return b;
   }
   if (c.op == Op::Mx) {
@@ -259,12 +229,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
         break;
       }
-      case Op::Tpr:
-        ok = got.out[0] == want.out[0] && got.elem_codes[i] == want.elem_codes[i] &&
-             std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]);
-        m.got = "scale_exp " + std::to_string(got.out[0]) + ", code " + code_hex(*c.format, got.elem_codes[i]) + ", y " + float_text(got.y[i]);
-        m.want = "scale_exp " + std::to_string(want.out[0]) + ", code " + code_hex(*c.format, want.elem_codes[i]) + ", y " + float_text(want.y[i]);
-        break;
       case Op::Ulq: {
         const size_t n = c.inputs.size();
         const bool partition = !c.quant.ulq_partition.empty();

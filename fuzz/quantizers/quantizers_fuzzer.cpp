@@ -1,6 +1,6 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
 // reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq (and LSQ+), requantize, mx, tpr, ulq and dynbits on whatever
+// lsq (and LSQ+), requantize, mx, ulq and dynbits on whatever
 // parameters and inputs the fuzzer builds.
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
@@ -8,17 +8,15 @@
 // instead of the int32 -> int8 kernel: results must not change); the op's parameters (lsq: variant,
 // a grid of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f), and for LSQ+ an
 // offset ±2^e·(1 + f); requantize: a mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
-// mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; tpr: a
-// phase, rne or a stochastic rounding with 1..24 bits; ulq: a method, its
+// mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; ulq: a method, its
 // bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
 // 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
 // block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
 // spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
 // float32 bits, a NaN x or non-finite dy replaced; requantize: int64 values
-// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; tpr:
-// float32 bits, a NaN or ±inf replaced by 0, and a random word each; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
+// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
 // 0 or non-finite) or the gradient (non-finite replaced by 0)). One input in four instead takes an op
-// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot, sr-fixed), its case decoded from
+// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot, sr-fixed, tpr), its case decoded from
 // the bytes by the op's declaration (ops::consume_case: lsq-dot's code pairs folded into the grids,
 // one row in 32 repeated up to 65536 times so sums can leave int32; MX codes folded into their
 // formats, NaN scales and NaN and ±inf codes included, blocks of 1..40 with a scale per block). A disagreement, or fast failing where the
@@ -57,7 +55,7 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Tpr || c.op == Op::Ulq || c.op == Op::DynBits) {
+  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Ulq || c.op == Op::DynBits) {
     Item item;
     item.op = c.op;
     item.format = c.format;
@@ -72,7 +70,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Tpr, Op::Ulq, Op::DynBits});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -114,20 +112,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     const int64_t top = (int64_t{1} << (p.high_bits - 1)) - 1;
     for (int64_t i = 0; i < p.element_count(); ++i) c.inputs.push_back(static_cast<uint64_t>(provider.ConsumeIntegralInRange<int64_t>(-top - 1, top)));
     return true;
-  }
-  if (c.op == Op::Tpr) {
-    TprParams& p = c.quant.tpr;
-    c.format = &format_by_name("float4_e3m0_radix4");
-    p.phase = provider.ConsumeBool() ? TprPhase::Even : TprPhase::Odd;
-    p.rounding = provider.PickValueInArray({Rounding::Rne, Rounding::SrA, Rounding::SrB, Rounding::SrC});
-    p.sr_bits = is_stochastic(p.rounding) ? provider.ConsumeIntegralInRange<int>(1, 24) : 0;
-    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8) {
-      const float g = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
-      c.inputs.push_back(std::bit_cast<uint32_t>(std::isfinite(g) ? g : 0.0f));
-      const uint32_t random = provider.ConsumeIntegral<uint32_t>();
-      if (is_stochastic(p.rounding)) c.random.push_back(random);
-    }
-    return !c.inputs.empty();
   }
   if (c.op == Op::Mx) {
     MxParams& p = c.quant.mx;

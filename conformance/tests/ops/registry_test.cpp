@@ -117,17 +117,23 @@ std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
     pos = end + 1;
   }
   REQUIRE(!rows.empty());
-  REQUIRE(rows[0].size() == op.inputs.size());  // the ops declared so far leave no list out
+  // The header names the lists in the op's order; an optional one left empty is left out.
+  std::vector<size_t> column_of(op.inputs.size(), SIZE_MAX);
+  size_t next = 0;
   for (size_t k = 0; k < op.inputs.size(); ++k) {
-    CHECK(rows[0][k] == op.inputs[k].name);
     out[k].is_float = op.inputs[k].type == ElemType::Float32;
+    if (next < rows[0].size() && rows[0][next] == op.inputs[k].name) column_of[k] = next++;
+    else CHECK(op.inputs[k].optional);
   }
+  REQUIRE(next == rows[0].size());
   for (size_t i = 1; i < rows.size(); ++i) {
-    REQUIRE(rows[i].size() == op.inputs.size());
+    REQUIRE(rows[i].size() == rows[0].size());
     for (size_t k = 0; k < op.inputs.size(); ++k) {
-      if (rows[i][k].empty()) continue;  // a shorter list has ended
-      if (out[k].is_float) out[k].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(rows[i][k], nullptr, 16))));
-      else out[k].ints.push_back(std::stoll(rows[i][k], nullptr, 0));
+      if (column_of[k] == SIZE_MAX) continue;
+      const std::string& cell = rows[i][column_of[k]];
+      if (cell.empty()) continue;  // a shorter list has ended
+      if (out[k].is_float) out[k].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(cell, nullptr, 16))));
+      else out[k].ints.push_back(std::stoll(cell, nullptr, 0));
     }
   }
   for (Tensor& t : out) t.shape = {t.size()};

@@ -209,9 +209,9 @@ TEST_CASE("the standards' profiles carry their mx and tpr items", "[harness]") {
   const Profile ibm = load_profile("ibm-fp4-training");
   size_t tpr_items = 0, tpr_required = 0;
   for (const Item& item : ibm.items) {
-    if (item.op != Op::Tpr) continue;
+    if (item.op != Op::Registered || item.schema->name != "tpr") continue;
     ++tpr_items;
-    if (item.required) { ++tpr_required; CHECK(item.quant.tpr.rounding == Rounding::Rne); }
+    if (item.required) { ++tpr_required; CHECK(item.op_params.text("rounding") == "rne"); }
   }
   CHECK(tpr_items == 8);     // even/odd x rne, sr_a/b/c:8
   CHECK(tpr_required == 2);  // even/odd under rne
@@ -255,13 +255,11 @@ TEST_CASE("a mutant that picks MX scales by the ceil rule for ocp is caught; NaN
 }
 
 TEST_CASE("a mutant that rounds the odd TPR phase on the even grid is caught", "[harness]") {
-  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
-    if (b.op != Op::Tpr) return fast_quantize(b, error);
-    QuantizerParams changed = *b.params;
-    changed.tpr.phase = TprPhase::Even;
-    QuantizeBatch copy = b;
-    copy.params = &changed;
-    return fast_quantize(copy, error);
+  const Implementation m = op_mutant("tpr", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    ops::OpCase even = c;
+    even.params.set("phase", std::string("even"));
+    std::string error;
+    REQUIRE(fast_implementation().run(even, out, error) == OpStatus::Ok);
   });
   const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-tpr-*-sr_b_n8");
   REQUIRE(r.items.size() == 2);
@@ -271,12 +269,16 @@ TEST_CASE("a mutant that rounds the odd TPR phase on the even grid is caught", "
   }
   const ItemResult& odd = r.items[0].signature == "mutant-tpr-odd-sr_b_n8" ? r.items[0] : r.items[1];
   REQUIRE_FALSE(odd.first_mismatches.empty());
-  CHECK_THAT(odd.first_mismatches[0].repro, Catch::StartsWith("printf 'g,random\\n0x") &&
-                                                Catch::Contains("| lpconform eval tpr --phase odd --rounding sr_b --sr-bits 8"));
-  // The two-element repro keeps the GradScale exponent and reproduces the reference's answer.
-  const std::string out = run_repro(odd.first_mismatches[0].repro, "reference");
-  INFO(odd.first_mismatches[0].repro << "\n" << out);
-  CHECK(out.find("," + odd.first_mismatches[0].want.substr(10, odd.first_mismatches[0].want.find(',') - 10) + ",") != std::string::npos);
+  const Mismatch& first = odd.first_mismatches[0];
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'g,random\\n0x") && Catch::Contains("| lpconform eval tpr --phase odd --rounding sr_b --sr_bits 8"));
+  // The repro (the tensor's largest element and this one) keeps the GradScale exponent and
+  // reproduces the reference's answer: "scale_exp E, code 0xC, y Y (0x...)".
+  const std::string out = run_repro(first.repro, "reference");
+  INFO(first.repro << "\n" << out);
+  const std::string& want = first.want;
+  const std::string scale_exp = want.substr(10, want.find(',') - 10), code = want.substr(want.find("code ") + 5, want.find(", y") - want.find("code ") - 5),
+                    y = want.substr(want.find(", y ") + 4, want.find(" (0x") - want.find(", y ") - 4);
+  CHECK_THAT(out, Catch::StartsWith("scale_exp,code,y\n" + scale_exp + ",") && Catch::Contains(code + "," + y + "\n"));
 }
 
 TEST_CASE("a mutant that rounds sr-fixed magnitude like floor is caught with a one-element repro", "[harness]") {
