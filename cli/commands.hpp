@@ -41,10 +41,8 @@ Command add_eval(CLI::App& app);
 std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval);
 // `eval ulq` (eval_ulq.cpp, spec/quantizers.md §5); nullopt when it did not parse.
 std::function<std::optional<int>()> add_eval_ulq(CLI::App& eval);
-// `eval sr-fixed | tpr | dynbits` (eval_sr.cpp, spec/quantizers.md §3 and §6); nullopt when none parsed.
+// `eval dynbits` (eval_sr.cpp, spec/quantizers.md §6); nullopt when it did not parse.
 std::function<std::optional<int>()> add_eval_sr(CLI::App& eval);
-// `eval mx` (eval_mx.cpp, spec/quantizers.md §4); nullopt when it did not parse.
-std::function<std::optional<int>()> add_eval_mx(CLI::App& eval);
 // Shared by the quantizer eval ops (eval_quantizers.cpp): --impl reference|fast (true: fast); a
 // float32 as a decimal (RNE) or bits "0x3f800000"; the same for an option (UsageError when
 // malformed); the shortest decimal that reads back as the same float32.

@@ -195,11 +195,9 @@ Command add_eval(CLI::App& app) {
   auto ulq = add_eval_ulq(*sub);
   auto registry = add_eval_registry(*sub);
   auto sr = add_eval_sr(*sub);
-  auto mx = add_eval_mx(*sub);
-  return {sub, [a, encode, quantizers, registry, sr, mx, ulq] {
+  return {sub, [a, encode, quantizers, registry, sr, ulq] {
             if (auto status = quantizers()) return *status;
             if (auto status = ulq()) return *status;
-            if (auto status = mx()) return *status;
             if (auto status = sr()) return *status;
             if (auto status = registry()) return *status;
             return encode->parsed() ? run_encode(*a) : run_decode(*a);

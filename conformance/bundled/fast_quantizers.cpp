@@ -11,7 +11,6 @@
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
 #include "impls/fast/quantizers/lsq.hpp"
-#include "impls/fast/quantizers/mx.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
 #include "impls/fast/quantizers/ulq.hpp"
@@ -82,24 +81,6 @@ OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuanti
   return OpStatus::Ok;
 }
 
-// §4.2-4.4 in chunks of whole blocks (the variant's chunk rounded up to the block size).
-OpStatus mx(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
-  const MxParams& p = b.params->mx;
-  if (auto e = mx_params_error(p)) { error = "fast mx: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size(), k = static_cast<size_t>(p.block);
-  if (b.scale_codes.size() != (n + k - 1) / k || b.elem_codes.size() != n) {
-    error = "fast mx: scale_codes needs one entry per block and elem_codes one per element";
-    return OpStatus::Error;
-  }
-  const fast::MxQuantizer quantizer(p);
-  const size_t step = chunk_size(v, n, k);
-  for (size_t begin = 0; begin < n; begin += step) {
-    const size_t len = std::min(step, n - begin);
-    quantizer.quantize(b.x.subspan(begin, len), b.scale_codes.subspan(begin / k, (len + k - 1) / k), b.elem_codes.subspan(begin, len));
-  }
-  return OpStatus::Ok;
-}
-
 // §5 over the whole tensor, float32 throughout (ulq_batch.hpp).
 OpStatus ulq(const QuantizeBatch& b, std::string& error) {
   const auto quantize = [&](const UlqParams& p, bool curvature) {
@@ -136,7 +117,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
     switch (batch.op) {
       case Op::Lsq: return lsq(batch, error, variant);
       case Op::Requantize: return requantize(batch, error, variant);
-      case Op::Mx: return mx(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

@@ -10,7 +10,6 @@
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
 #include "reference/quantizers/lsq.hpp"
-#include "reference/quantizers/mx.hpp"
 #include "reference/quantizers/requantize.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
 #include "reference/quantizers/ulq.hpp"
@@ -80,19 +79,6 @@ OpStatus requantize(const QuantizeBatch& b, std::string& error) {
   return OpStatus::Ok;
 }
 
-// §4.2-4.4 over the whole batch: blocks are consecutive elements, so the batch is one MX vector.
-OpStatus mx(const QuantizeBatch& b, std::string& error) {
-  const MxParams& p = b.params->mx;
-  if (auto e = mx_params_error(p)) { error = "reference mx: " + *e; return OpStatus::Error; }
-  const size_t blocks = (b.x.size() + static_cast<size_t>(p.block) - 1) / static_cast<size_t>(p.block);
-  if (b.scale_codes.size() != blocks || b.elem_codes.size() != b.x.size()) {
-    error = "reference mx: scale_codes needs one entry per block and elem_codes one per element";
-    return OpStatus::Error;
-  }
-  ref::mx_quantize(p, b.x, b.scale_codes, b.elem_codes);
-  return OpStatus::Ok;
-}
-
 // §5 over the whole tensor (ulq_batch.hpp).
 OpStatus ulq(const QuantizeBatch& b, std::string& error) {
   const std::vector<double> w(b.x.begin(), b.x.end()), second(b.dy.begin(), b.dy.end());
@@ -133,7 +119,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
     switch (batch.op) {
       case Op::Lsq: return lsq(batch, error);
       case Op::Requantize: return requantize(batch, error);
-      case Op::Mx: return mx(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

@@ -22,8 +22,6 @@ constexpr OpInfo kOps[] = {
      "LSQ forward and backward: x, dy -> y, dx, ds (spec/quantizers.md §1.1-1.3); exact"},
     {Op::Requantize, "requantize", "mode x input type x output type",
      "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
-    {Op::Mx, "mx", "element format x scale rule x element rounding (block 32)",
-     "OCP MX block quantization: float32 -> E8M0 scale codes and element codes (spec/quantizers.md §4.2-4.4); exact"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
@@ -196,8 +194,6 @@ std::string Item::signature(std::string_view impl) const {
   if (op == Op::Ulq) return s + ulq_variant(quant);
   if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
-  if (op == Op::Mx)
-    return s + "-" + to_string(quant.mx.scale_rule) + "-" + lpc::to_string(quant.mx.rounding) + "-k" + std::to_string(quant.mx.block);
   if (op == Op::Lsq) s += "-" + lsq_variant_name(quant);
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -229,13 +225,6 @@ std::string Case::repro_command(std::string_view impl) const {
     return "printf '" + body + "' | lpconform eval lsq --variant " + (p.variant == LsqVariant::Paper ? "paper" : "torch") + " --qmin " +
            std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --scale " + float_hex(p.scale) + " --grad-scale " +
            float_hex(p.grad_scale) + (quant.lsq_offset ? " --offset " + float_hex(*quant.lsq_offset) : "") + " --impl " + std::string(impl);
-  }
-  if (op == Op::Mx) {
-    const MxParams& p = quant.mx;
-    body = "x\\n";
-    for (uint64_t v : inputs) body += hex(v, 8) + "\\n";
-    return "printf '" + body + "' | lpconform eval mx --elem " + p.element->name + " --block " + std::to_string(p.block) + " --scale-rule " +
-           to_string(p.scale_rule) + " --rounding " + lpc::to_string(p.rounding) + " --impl " + std::string(impl);
   }
   if (op == Op::Ulq) {
     const UlqParams& p = quant.ulq;
@@ -313,12 +302,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = to_string(item.quant.requant.output_type);
     j["scheme"] = requant_mode(item.quant).name;
     j["source"] = to_string(item.quant.requant.input_type);
-  } else if (item.op == Op::Mx) {
-    j["format"] = item.format->name;
-    j["scale_rule"] = to_string(item.quant.mx.scale_rule);
-    j["rounding"] = to_string(item.quant.mx.rounding);
-    j["block"] = item.quant.mx.block;
-    j["source"] = "float32";
   } else if (item.op == Op::Ulq) {
     j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
     j["variant"] = ulq_variant(item.quant);
@@ -365,14 +348,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       auto& scales = j["scales"] = nlohmann::json::array();
       for (float s : p.scales) scales.push_back(float_hex(s));
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
-    if (c.op == Op::Mx) {
-      j["format"] = c.format->name;
-      j["block"] = c.quant.mx.block;
-      j["scale_rule"] = to_string(c.quant.mx.scale_rule);
-      j["rounding"] = to_string(c.quant.mx.rounding);
-      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
       return;
     }
     if (c.op == Op::Ulq) {
@@ -440,7 +415,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, mx, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -467,19 +442,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
     if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
-    return;
-  }
-  if (c.op == Op::Mx) {
-    MxParams& p = c.quant.mx;
-    c.format = p.element = &format_by_name(field("format").get<std::string>());
-    p.block = field("block").get<int>();
-    const std::string rule = field("scale_rule").get<std::string>(), rounding = field("rounding").get<std::string>();
-    if (!parse_mx_scale_rule(rule)) throw std::invalid_argument("case field 'scale_rule': expected ocp, tosa, ceil or nosat, got '" + rule + "'");
-    if (!parse_rounding(rounding)) throw std::invalid_argument("case field 'rounding': unknown rounding '" + rounding + "'");
-    p.scale_rule = *parse_mx_scale_rule(rule);
-    p.rounding = *parse_rounding(rounding);
-    if (auto e = mx_params_error(p)) throw std::invalid_argument("case: mx parameters: " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
     return;
   }
   if (c.op == Op::Ulq) {

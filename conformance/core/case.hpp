@@ -33,10 +33,10 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, Requantize, Mx, Ulq, DynBits: checked through Implementation::quantize
+// Lsq, Requantize, Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Lsq || op == Op::Requantize || op == Op::Mx || op == Op::Ulq || op == Op::DynBits;
+  return op == Op::Lsq || op == Op::Requantize || op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -88,11 +88,9 @@ struct InputSpec {
 // inputs and required. Quantizer items use op, inputs, required and these; the rest of their
 // parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
 // (conformance/quantizers/cases.hpp):
-//   format: lsq the integer grid (qmin/qmax); mx the element format; requantize, ulq and dynbits
-//     null.
-//   quant: lsq quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme,
-//     scale32, input and output types) and quant.inexact; mx quant.mx (element, block, scale rule,
-//     element rounding); ulq quant.ulq (method, bits, criterion) and
+//   format: lsq the integer grid (qmin/qmax); requantize, ulq and dynbits null.
+//   quant: lsq quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme, scale32, input
+//     and output types) and quant.inexact; ulq quant.ulq (method, bits, criterion) and
 //     quant.ulq_partition; dynbits quant.dynbits.stat and low_value.
 struct Item {
   Op op = Op::Encode;
@@ -110,8 +108,7 @@ struct Item {
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
   // (encode), impl-decode-format, impl-lsq-format-variant ("fast-lsq-int4-paper", "fast-lsq-int4-paper+offset"),
-  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"), impl-mx-element-rule-rounding-kBLOCK
-  // ("fast-mx-float4_e2m1fn-ocp-rne-k32"), impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"),
+  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"), impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"),
   // impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format,
   // mode and type names contain no '-' and op names are matched longest first, so it splits back unambiguously.
   // Registry ops: ops::signature.
@@ -122,17 +119,17 @@ struct Item {
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
 // and the vector-mode manifest both describe items this way. Quantizer items: lsq gives format
 // (the grid), variant, qmin, qmax, source "float32";
-// requantize format (the output type), scheme (the mode), source (the input type); mx format (the
-// element format), scale_rule, rounding, block, source "float32"; ulq format "float32", variant (method with bits and criterion), source "float32"; dynbits format
-// "int", variant (statistic-low value, "max-truncate"), source "int".
+// requantize format (the output type), scheme (the mode), source (the input type); ulq format
+// "float32", variant (method with bits and criterion), source "float32"; dynbits format "int",
+// variant (statistic-low value, "max-truncate"), source "int". Registry ops: ops::append_fields.
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
   Op op = Op::Encode;
-  const Format* format = nullptr;  // encode, decode; lsq: the grid (informative); mx: the element
+  const Format* format = nullptr;  // encode, decode; lsq: the grid (informative)
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq, mx),
+  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq),
   // integers as two's complement (requantize); ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
   std::vector<uint64_t> inputs;
@@ -146,7 +143,6 @@ struct Case {
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
-// mx: {"op","format","block","scale_rule","rounding","inputs":[hex float32...]};
 // lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
 // requantize: {"op","scheme","scale16","inexact","input_type",
 // "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};

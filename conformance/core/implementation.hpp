@@ -26,12 +26,12 @@
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Lsq, Requantize and Mx the quantizer
-// family (spec/quantizers.md §1.1-1.3, §2, §4.2-4.4); Ulq the ULQ
+// Encode and Decode are the formats family (spec/formats.md); Lsq and Requantize the quantizer
+// family (spec/quantizers.md §1.1-1.3, §2); Ulq the ULQ
 // quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6).
 // Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
 // it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Mx, Ulq, DynBits, Registered };
+enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Ulq, DynBits, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -67,7 +67,7 @@ struct DecodeBatch {
 };
 
 // The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq,
-// `requant` for Requantize, `mx` for Mx,
+// `requant` for Requantize,
 // `ulq` and `ulq_partition` for Ulq, `dynbits` for DynBits (the per-case fields too: map
 // shape, blocks, groups, bit widths, budgets, thresholds). `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
@@ -76,7 +76,6 @@ struct QuantizerParams {
   LsqParams lsq;
   RequantParams requant;
   bool inexact = false;
-  MxParams mx;
   UlqParams ulq;                      // Ulq (precision float32)
   std::vector<double> ulq_partition;  // Ulq: §5.7 partition ratios; non-empty adds each element's step
   DynBitsParams dynbits;              // DynBits
@@ -87,9 +86,6 @@ struct QuantizerParams {
 // One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
 //   Lsq: x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (§1.1-1.3); LSQ+ (params->lsq_offset, §1.6) adds dbeta[i].
 //   Requantize: values[i] (requant.input_type, channel i % channels) -> out[i] (§2).
-//   Mx: x[i] (float32) -> scale_codes[b] (E8M0, b = i / mx.block), elem_codes[i] (§4.2-4.4; unspecified in a
-//     block whose scale is NaN).
-//     (§3.4), elem_codes[i] (float4_e3m0_radix4), y[i] (§3.3).
 //   Ulq: w = x (float32); dy = d (lab, laq), the gradient (proxy activation) or empty -> for n = |x|: out[i] =
 //     code i, out[n..n+3] = support, n1, iterations, converged (0/1); with ulq_partition out[n+4+i] = step i (§5.7);
 //     y[i] = value i, y[n] = scale (§5.1-5.8).
@@ -107,7 +103,7 @@ struct QuantizeBatch {
   // out, oracle only, Requantize with params->inexact: the permitted range of input i is
   // [out[i], out_high[i]]. Subjects leave it empty.
   std::span<int64_t> out_high;
-  std::span<uint8_t> scale_codes, elem_codes;
+  std::span<uint8_t> elem_codes;  // DynBits: the low flags
   std::span<float> dbeta;       // out, Lsq with params->lsq_offset: one per element
   size_t* failed_at = nullptr;
 };

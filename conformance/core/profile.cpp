@@ -131,18 +131,6 @@ struct RowExpander {
     return match(kRounding, universe, [](const RequantMode* m) -> std::string_view { return m->name; }, "requantize mode");
   }
 
-  // The OCP MX element formats (mx_params.hpp kMxElementFormats), in the format column of mx rows.
-  std::vector<const Format*> mx_elements() const {
-    std::vector<const Format*> universe;
-    for (std::string_view name : kMxElementFormats) universe.push_back(&format_by_name(std::string(name)));
-    return match(kFormat, universe, [](const Format* f) -> std::string_view { return f->name; }, "MX element format");
-  }
-
-  std::vector<MxScaleRule> mx_scale_rules() const {
-    return match(kOverflow, std::vector<MxScaleRule>{MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat},
-                 [](MxScaleRule r) -> std::string_view { return to_string(r); }, "MX scale rule");
-  }
-
   // ulq's rounding column: variants by name (spec/profiles/README.md), pow2 and the activation
   // quantizers with their bits after ':' ("pow2:4", "activation_proxy:2"), the others without; a
   // pattern matches the variants of its kind ("*" the bitless ones, "*:4" pow2 and activation).
@@ -426,31 +414,12 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, mx, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
       // Quantizer rows (spec/profiles/README.md): the columns keep their place with the op's meaning.
       if (item.inputs.all) x.fail(kInputs, "quantizer items take boundary, random:N or boundary+random:N");
-      if (item.op == Op::Mx) {
-        // format: element format; rounding: element rounding (deterministic); overflow: the scale
-        // rule (it decides which block maxima clip, §4.2); block size 32 (OCP MX v1.0).
-        x.expect_text(kSource, "float32", "MX quantization reads float32");
-        const auto elements = x.mx_elements();
-        const auto rules = x.mx_scale_rules();
-        const auto roundings = x.roundings();
-        for (const EncodeParams& r : roundings)
-          if (is_stochastic(r.rounding)) x.fail(kRounding, "MX element rounding is deterministic (spec/quantizers.md §4.4): rne, rna, rtz, rup, rdn, rto");
-        for (const Format* element : elements)
-          for (MxScaleRule rule : rules)
-            for (const EncodeParams& r : roundings) {
-              item.format = element;
-              item.quant.mx = MxParams{element, 32, rule, r.rounding};
-              add(item);
-              ++produced;
-            }
-        continue;
-      }
       if (item.op == Op::Ulq) {
         // format: none (the precision is the source, float32); rounding: the variant (method with
         // its bits and criterion, or the partition); the betas and d/gradient belong to each case.

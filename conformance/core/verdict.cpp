@@ -24,7 +24,6 @@ std::string Verification::describe(Op op) const {
   if (kind == Kind::PermittedSet) return "permitted set: output within the range the oracle allows (TOSA INEXACT_ROUND)";
   if (op == Op::Lsq) return "exact: y bits; dx, ds (LSQ+: dbeta) as values (the sign of a zero is free)";
   if (op == Op::Requantize) return "exact: output";
-  if (op == Op::Mx) return "exact: scale and element codes (element codes free where the scale is NaN)";
   if (op == Op::Ulq) return "exact: codes, value bits, scale bits, support, n1, iterations, converged, partition steps";
   if (op == Op::DynBits) return "exact: low flags, y, block bits";
   if (op == Op::Decode) return std::string("exact: value") + (nan_as_class ? "; NaN as a class" : "");

@@ -472,6 +472,14 @@ OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tenso
       error = "output '" + spec.name + "' has the wrong element type";
       return OpStatus::Error;
     }
+    // Its shape holds its values: a list is {n}, a tensor with dims one extent per dim.
+    uint64_t count = 1;
+    for (uint64_t d : outputs[k].shape) count *= d;
+    const bool list = spec.dims.empty();
+    if ((list && outputs[k].shape.size() != 1) || (!list && outputs[k].shape.size() != spec.dims.size()) || count != outputs[k].size()) {
+      error = "output '" + spec.name + "' has shape " + shape_text(outputs[k].shape) + " for " + std::to_string(outputs[k].size()) + " values";
+      return OpStatus::Error;
+    }
   }
   return OpStatus::Ok;
 }

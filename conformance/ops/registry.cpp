@@ -8,8 +8,9 @@ const OpSchema& gemm_op();    // gemm.cpp
 const OpSchema& conv2d_op();  // conv2d.cpp
 const OpSchema& lsq_init_op();  // lsq_init.cpp
 const OpSchema& lsq_dot_op();   // lsq_dot.cpp
-const OpSchema& mx_dequantize_op();  // mx_codes.cpp
-const OpSchema& mx_dot_op();         // mx_codes.cpp
+const OpSchema& mx_op();             // mx.cpp
+const OpSchema& mx_dequantize_op();  // mx.cpp
+const OpSchema& mx_dot_op();         // mx.cpp
 const OpSchema& sr_fixed_op();       // sr_fixed.cpp
 const OpSchema& tpr_op();            // tpr.cpp
 
@@ -19,6 +20,7 @@ std::span<const OpSchema* const> registered_ops() {
       &conv2d_op(),
       &lsq_init_op(),
       &lsq_dot_op(),
+      &mx_op(),
       &mx_dequantize_op(),
       &mx_dot_op(),
       &sr_fixed_op(),

@@ -37,8 +37,6 @@ std::optional<int> given_scale_exp(const Params& p) {
   return std::stoi(text);
 }
 
-float random_sign(std::mt19937_64& rng, float v) { return rng() & 1 ? -v : v; }
-
 // Boundary: per GradScale exponent E, one tensor whose maximum fixes e = E (§3.4: 2^E itself, the
 // largest float below it, or just above 2^(E-1)), then for both phases' scales 2^E and 2^(E+1) the
 // §3.3 decision points of each grid step [4^k, 4^(k+1)]: the grid values, the midpoint 2.5·4^k (the
@@ -72,7 +70,7 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
       std::vector<float> tensor = {rng() & 1 ? -head : head};
       for (uint64_t r : raw) {
         const float v = std::bit_cast<float>(static_cast<uint32_t>(r));
-        if (std::fabs(v) <= head) tensor.push_back(random_sign(rng, v));
+        if (std::fabs(v) <= head) tensor.push_back(quantizer_cases::random_sign(rng, v));
       }
       tensors.push_back(std::move(tensor));
     }
@@ -83,7 +81,7 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     const int centre = std::uniform_int_distribution<int>(-130, 127)(rng);
     std::vector<float> tensor(std::min<uint32_t>(kRandomTensorSize, inputs.random - done));
     for (float& v : tensor)
-      v = rng() % 32 == 0 ? random_sign(rng, 0.0f) : random_sign(rng, quantizer_cases::random_float(rng, std::max(centre - 16, -149), centre));
+      v = rng() % 32 == 0 ? quantizer_cases::random_sign(rng, 0.0f) : quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, std::max(centre - 16, -149), centre));
     tensors.push_back(std::move(tensor));
   }
   const TprParams p = params_of(item);
@@ -95,7 +93,7 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     std::vector<int64_t> random;
     if (is_stochastic(p.rounding))
       for (uint32_t r : quantizer_cases::random_words(p.sr_bits, tensor.size(), rng)) random.push_back(r);
-    out.push_back({nullptr, params, {Tensor::reals({n}, std::vector<double>(tensor.begin(), tensor.end())), Tensor::integers({random.size()}, std::move(random))}});
+    out.push_back({nullptr, params, {Tensor::reals({n}, std::vector<double>(tensor.begin(), tensor.end())), Tensor::integer_list(std::move(random))}});
   }
   return out;
 }

@@ -50,6 +50,15 @@ struct Tensor {
   size_t size() const { return is_float ? floats.size() : ints.size(); }
   static Tensor integers(std::vector<uint64_t> shape, std::vector<int64_t> values) { return {false, std::move(shape), std::move(values), {}}; }
   static Tensor reals(std::vector<uint64_t> shape, std::vector<double> values) { return {true, std::move(shape), {}, std::move(values)}; }
+  // A list (shape {n}) of its values.
+  static Tensor integer_list(std::vector<int64_t> values) {
+    const uint64_t n = values.size();
+    return integers({n}, std::move(values));
+  }
+  static Tensor real_list(std::vector<double> values) {
+    const uint64_t n = values.size();
+    return reals({n}, std::move(values));
+  }
   bool operator==(const Tensor&) const = default;
 };
 

@@ -223,137 +223,6 @@ std::vector<Case> requantize_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
-// ---- mx (§4.2-4.4) ----------------------------------------------------------------------------------
-
-// The block-max binades the boundary blocks visit: both E8M0 clamps (§4.2), float32 subnormals
-// (§4.3 tiny maxima), ordinary binades and the top of float32.
-constexpr int kMxBinades[] = {-149, -140, -133, -128, -127, -126, -120, -100, -64, -10, -1, 0, 1, 10, 64, 100, 120, 126, 127};
-// The binades whose boundary blocks sweep every element decision point of the grid.
-constexpr int kMxGridBinades[] = {-126, 0, 120};
-
-// The non-negative finite values of an MX element format, ascending (MXINT8: code · 2^-6, §4.1).
-std::vector<double> mx_element_grid(const Format& element) {
-  std::vector<double> grid;
-  for (uint32_t code = 0; code < element.code_count(); ++code) {
-    const ref::ExactValue v = ref::decode(element, code);
-    if (!v.is_finite()) continue;
-    const double d = v.to_double() * (element.is_integer() ? std::ldexp(1.0, -kMxInt8FractionBits) : 1.0);
-    if (d >= 0) grid.push_back(d);
-  }
-  std::sort(grid.begin(), grid.end());
-  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
-  return grid;
-}
-
-// The element decision points of §4.4 at unit scale: every grid value and every midpoint between
-// neighbours (the ties of the nearest roundings; the directed roundings decide on grid values).
-std::vector<double> mx_element_points(const std::vector<double>& grid) {
-  std::vector<double> points(grid);
-  for (size_t i = 0; i + 1 < grid.size(); ++i) points.push_back((grid[i] + grid[i + 1]) / 2);
-  return points;
-}
-
-float random_sign(std::mt19937_64& rng, float v) { return rng() & 1 ? -v : v; }
-
-// Appends one block of `block` elements: `head` first, then the rest drawn from `fill` in order
-// starting at *next (cycling), each with a random sign, skipping values above |head| so that head
-// stays the block maximum.
-void add_mx_block(std::vector<uint64_t>& out, int block, float head, const std::vector<float>& fill, size_t& next, std::mt19937_64& rng) {
-  out.push_back(bits(head));
-  for (int i = 1, tries = 0; i < block && tries < 4 * block && !fill.empty(); ++tries) {
-    const float v = fill[next++ % fill.size()];
-    if (std::fabs(v) > std::fabs(head)) continue;
-    out.push_back(bits(random_sign(rng, v)));
-    ++i;
-  }
-  while (out.size() % block) out.push_back(bits(0.0f));
-}
-
-std::vector<Case> mx_cases(const Item& item, std::mt19937_64& rng) {
-  const MxParams& p = item.quant.mx;
-  const int k = p.block;
-  const std::vector<double> grid = mx_element_grid(*p.element);
-  const double max_elem = grid.back(), top_ulp = grid.back() - grid[grid.size() - 2];
-  const int emax = std::ilogb(max_elem);
-  const std::vector<double> points = mx_element_points(grid);
-  // Element points at scale 2^e and at twice it (every rule picks floor(log2 amax) - emax_elem or
-  // one more, §4.2), with their float32 neighbours.
-  auto scaled_points = [&](int e) {
-    std::vector<uint64_t> raw;
-    for (double pt : points)
-      for (int twice = 0; twice < 2; ++twice) {
-        const float v = static_cast<float>(std::ldexp(pt, e + twice));
-        if (std::isfinite(v)) add_with_neighbours(raw, v, 1);
-      }
-    std::vector<float> out;
-    for (uint64_t r : raw) out.push_back(std::bit_cast<float>(static_cast<uint32_t>(r)));
-    std::shuffle(out.begin(), out.end(), rng);
-    return out;
-  };
-  std::vector<Case> cases;
-  auto add_case = [&](std::vector<uint64_t> inputs) {
-    Case c = item_case(item, Op::Mx);
-    c.inputs = std::move(inputs);
-    cases.push_back(std::move(c));
-  };
-  if (item.inputs.boundary) {
-    std::vector<uint64_t> x;
-    // 1. Scale decisions (§4.2): block maxima at 2^E (ocp's floor), max_elem·2^(E-emax) (ceil's and
-    //    tosa's power-of-two quotient) and (max_elem + ulp/2)·2^(E-emax) (nosat's rounding of the
-    //    max past max_elem), each with its float32 neighbours 1 ulp away; the rest of the block sampled from
-    //    the element points at that scale.
-    for (int binade : kMxBinades) {
-      const std::vector<float> fill = scaled_points(binade - emax);
-      size_t next = 0;
-      for (double head : {std::ldexp(1.0, binade), std::ldexp(max_elem, binade - emax), std::ldexp(max_elem + top_ulp / 2, binade - emax)}) {
-        const float h = static_cast<float>(head);
-        if (!std::isfinite(h) || h == 0) continue;
-        std::vector<uint64_t> around;
-        add_with_neighbours(around, h, 1);
-        for (uint64_t a : around) add_mx_block(x, k, random_sign(rng, std::bit_cast<float>(static_cast<uint32_t>(a))), fill, next, rng);
-      }
-    }
-    // 2. Every element decision point (§4.4) at a few scales, under the block maximum max_elem·X.
-    for (int binade : kMxGridBinades) {
-      const std::vector<float> fill = scaled_points(binade - emax);
-      const float head = static_cast<float>(std::ldexp(max_elem, binade - emax));
-      for (size_t next = 0; next < fill.size();) add_mx_block(x, k, head, fill, next, rng);
-    }
-    // 3. Specials (§4.3, §4.4): all-zero blocks (signed zeros), a block of float32 subnormals, the
-    //    largest float, and ±inf and NaN among finite values (NaN scale: element codes unspecified).
-    constexpr float kInf = std::numeric_limits<float>::infinity();
-    const float nan = std::numeric_limits<float>::quiet_NaN(), tiny = std::numeric_limits<float>::denorm_min();
-    const std::vector<std::vector<float>> specials = {
-        {0.0f}, {-0.0f, 0.0f, -0.0f}, {tiny, -tiny, 2 * tiny, 3 * tiny, std::numeric_limits<float>::min()},
-        {std::numeric_limits<float>::max(), -1.0f, 0x1p100f}, {kInf, 1.0f, -2.0f}, {1.0f, -kInf}, {0.5f, nan, 3.0f}, {-nan}};
-    for (const auto& block : specials) {
-      for (float v : block) x.push_back(bits(v));
-      while (x.size() % k) x.push_back(bits(x.size() % 2 ? -0.0f : 0.0f));
-    }
-    // 4. A ragged last block (§4.1): seven elements.
-    for (float v : {1.0f, 6.5f, -7.0f, 0.25f, -0.0f, 448.0f, 100.0f}) x.push_back(bits(v));
-    add_case(std::move(x));
-  }
-  if (item.inputs.random) {
-    // Blocks of mixed magnitudes around a random binade (any of float32's), one in sixteen holding a
-    // zero, an infinity or a NaN; the length is not a multiple of the block, so the last is ragged.
-    std::vector<uint64_t> x;
-    constexpr float kSpecials[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
-    while (x.size() < item.inputs.random) {
-      const int centre = std::uniform_int_distribution<int>(-140, 127)(rng);
-      const int spread = std::uniform_int_distribution<int>(0, 12)(rng);
-      const size_t special_at = rng() % (16 * static_cast<size_t>(k));
-      for (int i = 0; i < k && x.size() < item.inputs.random; ++i) {
-        float v = random_sign(rng, random_float(rng, std::max(centre - spread, -149), centre));
-        if (static_cast<size_t>(i) == special_at) v = kSpecials[rng() % 4];
-        x.push_back(bits(v));
-      }
-    }
-    add_case(std::move(x));
-  }
-  return cases;
-}
-
 // ---- ulq (§5) -------------------------------------------------------------------------------------
 
 constexpr float kUlqBetas[] = {1.0f, 0.5f, 2.0f, 6.0f};  // the activation grid, plus one seeded β per case
@@ -570,6 +439,8 @@ float random_float(std::mt19937_64& rng, int lo, int hi) {
   return std::ldexp(1.0f + static_cast<float>(significand) * 0x1p-23f, exponent);
 }
 
+float random_sign(std::mt19937_64& rng, float v) { return rng() & 1 ? -v : v; }
+
 void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps) {
   float down = x, up = x;
   out.push_back(bits(x));
@@ -597,7 +468,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   switch (item.op) {
     case Op::Lsq: return lsq_cases(item, rng);
     case Op::Requantize: return requantize_cases(item, rng);
-    case Op::Mx: return mx_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
@@ -608,7 +478,6 @@ uint64_t cost(const Item& item) {
   const uint64_t random = item.inputs.random;
   switch (item.op) {
     case Op::Lsq: return kLsqSets * ((item.inputs.boundary ? 25 * uint64_t(item.quant.lsq.qmax - item.quant.lsq.qmin + 5) : 0) + random);
-    case Op::Mx: return (item.inputs.boundary ? 12000 : 0) + random;
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

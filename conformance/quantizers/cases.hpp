@@ -16,7 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, requantize, mx, ulq, dynbits), in a fixed order:
+// The cases of a quantizer item (lsq, requantize, ulq, dynbits), in a fixed order:
 //   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
 //     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
 //     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
@@ -31,13 +31,6 @@ namespace lpc::quantizer_cases {
 //     (both DOUBLE_ROUND stages) for k in -3..3 and at the output type's clamp edges, each with
 //     neighbours ±2, and the ends of the input domain; random inputs half uniform over the domain,
 //     half of random magnitude. Every input lies in the domain (domain() below).
-//   mx: boundary, one case of whole blocks: block maxima at the scale rules' decision points
-//     (§4.2: 2^E, max_elem·2^(E-emax) and the nosat tie (max_elem + ulp/2)·2^(E-emax), with their
-//     float32 neighbours 1 ulp away, over binades from the float32 subnormals past both E8M0 clamps to 2^127),
-//     the other elements drawn from the element grid's values and midpoints at the scales X and 2X;
-//     every element decision point at three scales; all-zero, subnormal, largest-float, ±inf and
-//     NaN blocks; a ragged last block. random:N, one case of N elements in blocks around random
-//     binades, one block in sixteen holding a zero, an infinity or a NaN.
 //   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
 //     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
 //     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256
@@ -55,6 +48,9 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed);
 // A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi] (the case
 // generators' magnitude draw; conformance/ops modules use it too).
 float random_float(std::mt19937_64& rng, int lo, int hi);
+
+// v or -v, by a coin of rng.
+float random_sign(std::mt19937_64& rng, float v);
 
 // Appends the bits of x and of its float32 neighbours 1 to `ulps` ulps away on both sides (finite ones).
 void add_with_neighbours(std::vector<uint64_t>& out, float x, int ulps = 2);

@@ -8,7 +8,6 @@
 #include <cstdlib>
 
 #include "conformance/formats/checks.hpp"  // exact_decimal
-#include "reference/quantizers/mx.hpp"
 
 namespace lpc {
 
@@ -29,16 +28,10 @@ std::string float_text(float v) {
 
 bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
-// The one-element case of input i (requantize: the element's channel alone, so row 0 is it; mx:
-// the element's whole block, since the block decides its scale).
+// The one-element case of input i (requantize: the element's channel alone, so row 0 is it).
 Case single(const Case& c, size_t i) {
   Case one = c;
-  if (c.op == Op::Ulq || c.op == Op::DynBits) return one;      // the whole tensor or map decides each output
-  if (c.op == Op::Mx) {
-    const size_t k = static_cast<size_t>(c.quant.mx.block), begin = i / k * k;
-    one.inputs.assign(c.inputs.begin() + begin, c.inputs.begin() + std::min(begin + k, c.inputs.size()));
-    return one;
-  }
+  if (c.op == Op::Ulq || c.op == Op::DynBits) return one;  // the whole tensor or map decides each output
   one.inputs = {c.inputs[i]};
   if (!c.dy.empty()) one.dy = {c.dy[i]};
   if (c.op == Op::Requantize) {
@@ -67,11 +60,6 @@ std::string input_text(const Case& c, size_t i) {
     if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
     return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
   }
-  if (c.op == Op::Mx) {
-    const size_t k = static_cast<size_t>(c.quant.mx.block);
-    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + " (element " + std::to_string(i % k) +
-           " of block " + std::to_string(i / k) + "; the repro runs that block)";
-  }
   const size_t channels = c.quant.requant.channels();
   return std::to_string(static_cast<int64_t>(c.inputs[i])) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : "");
 }
@@ -91,7 +79,7 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
 struct Outputs {
   std::vector<float> y, dx, ds, dbeta;
   std::vector<int64_t> out, out_high;
-  std::vector<uint8_t> scale_codes, elem_codes;
+  std::vector<uint8_t> elem_codes;
 };
 
 QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
@@ -126,15 +114,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
       o.out_high.assign(values.size(), 0);
       b.out_high = o.out_high;
     }
-    return b;
-  }
-  if (c.op == Op::Mx) {
-    const size_t k = static_cast<size_t>(c.quant.mx.block);
-    o.scale_codes.assign((x.size() + k - 1) / k, 0);
-    o.elem_codes.assign(x.size(), 0);
-    b.x = x;
-    b.scale_codes = o.scale_codes;
-    b.elem_codes = o.elem_codes;
     return b;
   }
   const size_t n = c.op == Op::Lsq ? x.size() : 1;
@@ -216,17 +195,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         };
         m.got = outputs_text(got);
         m.want = outputs_text(want);
-        break;
-      }
-      case Op::Mx: {
-        // Element codes of a block whose scale is NaN are unspecified (§4.4): only the scale counts.
-        const size_t block = i / static_cast<size_t>(c.quant.mx.block);
-        const uint8_t want_scale = want.scale_codes[block], got_scale = got.scale_codes[block];
-        ok = got_scale == want_scale && (want_scale == kMxScaleNan || got.elem_codes[i] == want.elem_codes[i]);
-        static const Format& e8m0 = format_by_name("float8_e8m0fnu");
-        auto codes = [&](uint8_t scale, uint8_t elem) { return "scale " + code_hex(e8m0, scale) + ", element " + code_hex(*c.quant.mx.element, elem); };
-        m.got = codes(got_scale, got.elem_codes[i]);
-        m.want = want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want.elem_codes[i]);
         break;
       }
       case Op::Ulq: {

@@ -1,4 +1,4 @@
-// lpconform — running one quantizer requirement item (lsq, requantize, mx, ...): its cases
+// lpconform — running one quantizer requirement item (lsq, requantize, ulq, dynbits): its cases
 // (cases.hpp), oracle and subject through Implementation::quantize, compared under the op's
 // verification mode, the first mismatches recorded with one-line repro commands.
 #pragma once

@@ -1,26 +1,28 @@
 // lpconform fuzz — the quantizer family, differential: the fast implementation against the exact
-// reference through the runner's own Case and comparison (conformance/quantizers/checks.hpp), for
-// lsq (and LSQ+), requantize, mx, ulq and dynbits on whatever
-// parameters and inputs the fuzzer builds.
+// reference through the runner's own comparisons, on whatever parameters and inputs the fuzzer
+// builds.
 //
-// Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front): the
-// op; the fast variant (elements per kernel call 0..17, and for requantize to i8 the general path
-// instead of the int32 -> int8 kernel: results must not change); the op's parameters (lsq: variant,
-// a grid of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f), and for LSQ+ an
-// offset ±2^e·(1 + f); requantize: a mode, input and output types, zero points, 1..3 channels of multiplier/shift or float scale;
-// mx: an element format, a block of 1..40, a scale rule and a deterministic rounding; ulq: a method, its
-// bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
-// 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
-// block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
-// spec/quantizers.md rejects end the input); then up to 64 inputs (lsq: x and dy as
-// float32 bits, a NaN x or non-finite dy replaced; requantize: int64 values
-// clipped to the domain the REQUIRE clauses accept; mx: float32 bits, NaN and ±inf included; ulq: w (a non-finite one replaced by 0) and d (|d|, 1 for
-// 0 or non-finite) or the gradient (non-finite replaced by 0)). One input in four instead takes an op
-// of the registry that fast binds (lsq-init, lsq-dot, mx-dequantize, mx-dot, sr-fixed, tpr), its case decoded from
-// the bytes by the op's declaration (ops::consume_case: lsq-dot's code pairs folded into the grids,
-// one row in 32 repeated up to 65536 times so sums can leave int32; MX codes folded into their
-// formats, NaN scales and NaN and ±inf codes included, blocks of 1..40 with a scale per block). A disagreement, or fast failing where the
-// reference answers, is a finding with the item's stable signature and the first input's repro.
+// Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front). One
+// input in two takes an op of the op registry that fast binds (lsq-init, lsq-dot, mx, mx-dequantize,
+// mx-dot, sr-fixed, tpr): its case is decoded from the bytes by the op's declaration
+// (ops::consume_case: each parameter in its range or choices, blocks of 1..40; list elements as
+// float32 bits or folded into their ranges, codes into their formats, NaN kept where the op takes
+// it; lsq-dot's rows repeated up to 65536 times so sums can leave int32) and checked by check_case.
+// The other takes an op still on the legacy path, through the runner's Case
+// (conformance/quantizers/checks.hpp): lsq (and LSQ+), requantize, ulq or dynbits, with fast's
+// variant (elements per kernel call 0..17, and for requantize to i8 the general path instead of
+// the int32 -> int8 kernel: results must not change) and the op's parameters (lsq: variant, a grid
+// of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f), and for LSQ+ an offset
+// ±2^e·(1 + f); requantize: a mode, input and output types, zero points, 1..3 channels of
+// multiplier/shift or float scale; ulq: a method, its bits, criterion, 1..4 betas (activation) or
+// 1..4 partition ratios k/16; dynbits: a map of up to 4×8×8 in blocks of whole groups, widths,
+// budgets, statistic, low value, one threshold or one per block (±inf kept, NaN replaced by 0),
+// then the map's values in the b_h-bit range; parameters spec/quantizers.md rejects end the input),
+// then up to 64 inputs (lsq: x and dy as float32 bits, a NaN x or non-finite dy replaced;
+// requantize: int64 values clipped to the domain the REQUIRE clauses accept; ulq: w (a non-finite
+// one replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient (non-finite replaced by
+// 0)). A disagreement, or fast failing where the reference answers, is a finding with the item's
+// stable signature and the first mismatch's repro.
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -55,7 +57,7 @@ const Format* grid_of(const LsqParams& p) {
 }
 
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Mx || c.op == Op::Ulq || c.op == Op::DynBits) {
+  if (c.op == Op::Requantize || c.op == Op::Ulq || c.op == Op::DynBits) {
     Item item;
     item.op = c.op;
     item.format = c.format;
@@ -70,7 +72,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Mx, Op::Ulq, Op::DynBits});
+  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -112,15 +114,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     const int64_t top = (int64_t{1} << (p.high_bits - 1)) - 1;
     for (int64_t i = 0; i < p.element_count(); ++i) c.inputs.push_back(static_cast<uint64_t>(provider.ConsumeIntegralInRange<int64_t>(-top - 1, top)));
     return true;
-  }
-  if (c.op == Op::Mx) {
-    MxParams& p = c.quant.mx;
-    c.format = p.element = &format_by_name(provider.PickValueInArray(kMxElementFormats));
-    p.block = provider.ConsumeIntegralInRange<int>(1, 40);
-    p.scale_rule = provider.PickValueInArray({MxScaleRule::Ocp, MxScaleRule::Tosa, MxScaleRule::Ceil, MxScaleRule::NoSat});
-    p.rounding = provider.PickValueInArray(kDeterministicRoundings);
-    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 4) c.inputs.push_back(provider.ConsumeIntegral<uint32_t>());
-    return !c.inputs.empty();
   }
   if (c.op == Op::Requantize) {
     const auto modes = all_requant_modes();
@@ -216,8 +209,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace lpc::fuzz;
   FuzzedDataProvider provider(data, size);
 
-  // 0. One input in four: an op of the registry that fast binds, its case decoded by its declaration.
-  if (provider.ConsumeIntegralInRange<int>(0, 3) == 0) return fuzz_registry(provider);
+  // 0. One input in two: an op of the registry that fast binds, its case decoded by its declaration.
+  if (provider.ConsumeBool()) return fuzz_registry(provider);
 
   // 1. Variant and case.
   FastQuantizeVariant variant;

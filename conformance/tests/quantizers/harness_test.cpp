@@ -199,10 +199,10 @@ TEST_CASE("the standards' profiles carry their mx and tpr items", "[harness]") {
   const Profile mx = load_profile("ocp-mx-1.0");
   size_t mx_items = 0, mx_required = 0;
   for (const Item& item : mx.items) {
-    if (item.op != Op::Mx) continue;
+    if (item.op != Op::Registered || item.schema->name != "mx") continue;
     ++mx_items;
-    CHECK(item.quant.mx.scale_rule == MxScaleRule::Ocp);
-    if (item.required) { ++mx_required; CHECK(item.quant.mx.rounding == Rounding::Rne); }
+    CHECK(item.op_params.text("scale_rule") == "ocp");
+    if (item.required) { ++mx_required; CHECK(item.op_params.text("rounding") == "rne"); }
   }
   CHECK(mx_items == 36);    // six element formats x six roundings
   CHECK(mx_required == 6);  // rne for each element format
@@ -218,13 +218,11 @@ TEST_CASE("the standards' profiles carry their mx and tpr items", "[harness]") {
 }
 
 TEST_CASE("a mutant that picks MX scales by the ceil rule for ocp is caught; NaN-scale elements are free", "[harness]") {
-  const Implementation ceil_for_ocp = mutant([](const QuantizeBatch& b, std::string& error) {
-    if (b.op != Op::Mx) return fast_quantize(b, error);
-    QuantizerParams changed = *b.params;
-    changed.mx.scale_rule = MxScaleRule::Ceil;
-    QuantizeBatch copy = b;
-    copy.params = &changed;
-    return fast_quantize(copy, error);
+  const Implementation ceil_for_ocp = op_mutant("mx", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    ops::OpCase ceil = c;
+    ceil.params.set("scale_rule", std::string("ceil"));
+    std::string error;
+    REQUIRE(fast_implementation().run(ceil, out, error) == OpStatus::Ok);
   });
   const Profile profile = load_profile("lpconform-quantizers");
   const RunResult r = run(profile, ceil_for_ocp, "*-mx-float4_e2m1fn-ocp-rne-k32");
@@ -234,20 +232,19 @@ TEST_CASE("a mutant that picks MX scales by the ceil rule for ocp is caught; NaN
   REQUIRE_FALSE(item.first_mismatches.empty());
   const Mismatch& first = item.first_mismatches[0];
   CHECK_THAT(first.repro, Catch::StartsWith("printf 'x\\n0x") &&
-                              Catch::Contains("| lpconform eval mx --elem float4_e2m1fn --block 32 --scale-rule ocp --rounding rne"));
-  // The repro reruns the element's block: the reference prints the expected scale code.
+                              Catch::Contains("| lpconform eval mx --element float4_e2m1fn --scale_rule ocp --rounding rne --block 32"));
+  // The repro reruns the element's block: the reference prints the expected scale code first.
   const std::string out = run_repro(first.repro, "reference");
   INFO(first.repro << "\n" << out);
-  CHECK(out.find("," + first.want.substr(6, 4) + ",") != std::string::npos);  // "scale 0x7f, element ..." -> "0x7f"
+  char scale[8];  // "scale 0x07, element ..." -> 0x7, as eval prints codes
+  std::snprintf(scale, sizeof scale, "0x%lx", std::stoul(first.want.substr(6, 4), nullptr, 16));
+  CHECK_THAT(out, Catch::StartsWith("scale,elem\n" + std::string(scale) + ","));
 
   // §4.4: any element code passes in a block whose scale is NaN.
-  const Implementation nan_blocks_garbled = mutant([](const QuantizeBatch& b, std::string& error) {
-    const OpStatus s = fast_quantize(b, error);
-    if (s != OpStatus::Ok || b.op != Op::Mx) return s;
-    const size_t k = static_cast<size_t>(b.params->mx.block);
-    for (size_t i = 0; i < b.elem_codes.size(); ++i)
-      if (b.scale_codes[i / k] == kMxScaleNan) b.elem_codes[i] = 0x5;
-    return s;
+  const Implementation nan_blocks_garbled = op_mutant("mx", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    const size_t k = static_cast<size_t>(c.params.integer("block"));
+    for (size_t i = 0; i < out[1].ints.size(); ++i)
+      if (out[0].ints[i / k] == kMxScaleNan) out[1].ints[i] = 0x5;
   });
   const RunResult garbled = run(profile, nan_blocks_garbled, "*-mx-float8_e4m3fn-*-rne-k32");
   CHECK(garbled.items.size() == 4);

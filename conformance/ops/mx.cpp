@@ -1,15 +1,19 @@
-// The ops mx-dequantize and mx-dot: OCP MX vectors given as codes — one E8M0 scale code per block
-// of `block` elements, one element code per element (spec/quantizers.md §4.5-4.7).
+// The OCP MX ops (spec/quantizers.md §4). An MX vector is one E8M0 scale code per block of `block`
+// elements and one element code per element.
+//   mx: float32 x -> the MX vector under a scale rule and an element rounding (§4.2-4.4); checked
+//   exactly, element codes free in a block whose scale is NaN.
 //   mx-dequantize: X·P of every element, exactly (§4.5); checked exactly, NaN as a class.
 //   mx-dot: the dot product of two MX vectors in the declared float32 order (§4.6); checked on its
 //   bits, and within the §4.6 bound of the exact dot product where the bound applies.
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "conformance/core/case.hpp"
 #include "conformance/ops/derive.hpp"
+#include "conformance/quantizers/cases.hpp"
 #include "impls/fast/quantizers/mx.hpp"
 #include "reference/formats/codec.hpp"
 #include "reference/quantizers/mx.hpp"
@@ -31,6 +35,7 @@ std::vector<ParamSpec> params() {
   ParamSpec element{"element", ParamType::Choice, ParamScope::Item, "the element format", "spec/quantizers.md §4.1", "float8_e4m3fn"};
   element.choices = [] { return std::vector<std::string>(std::begin(kMxElementFormats), std::end(kMxElementFormats)); };
   element.column = "format";
+  element.aliases = ",--elem";
   ParamSpec block{"block", ParamType::Int, ParamScope::Item, "elements per shared scale (OCP MX v1.0: 32)", "spec/quantizers.md §4.1, §4.7", "32"};
   block.min = 1;
   block.max = 65536;
@@ -108,9 +113,224 @@ CodeVector mx_vector(size_t n, size_t k, ScaleOf scale_of, CodeOf code_of) {
   return v;
 }
 
-Tensor list(std::vector<int64_t> v) {
-  const uint64_t n = v.size();
-  return Tensor::integers({n}, std::move(v));
+Tensor list(std::vector<int64_t> v) { return Tensor::integer_list(std::move(v)); }
+
+// ---- mx (§4.2-4.4) ------------------------------------------------------------------------------
+
+// The block-max binades the boundary blocks visit: both E8M0 clamps (§4.2), float32 subnormals
+// (§4.3 tiny maxima), ordinary binades and the top of float32.
+constexpr int kBinades[] = {-149, -140, -133, -128, -127, -126, -120, -100, -64, -10, -1, 0, 1, 10, 64, 100, 120, 126, 127};
+// The binades whose boundary blocks sweep every element decision point of the grid.
+constexpr int kGridBinades[] = {-126, 0, 120};
+
+// The non-negative finite values of an MX element format, ascending (MXINT8: code · 2^-6, §4.1).
+std::vector<double> element_grid(const Format& element) {
+  std::vector<double> grid;
+  for (uint32_t code = 0; code < element.code_count(); ++code) {
+    const ref::ExactValue v = ref::decode(element, code);
+    if (!v.is_finite()) continue;
+    const double d = v.to_double() * (element.is_integer() ? std::ldexp(1.0, -kMxInt8FractionBits) : 1.0);
+    if (d >= 0) grid.push_back(d);
+  }
+  std::sort(grid.begin(), grid.end());
+  grid.erase(std::unique(grid.begin(), grid.end()), grid.end());
+  return grid;
+}
+
+// The element decision points of §4.4 at unit scale: every grid value and every midpoint between
+// neighbours (the ties of the nearest roundings; the directed roundings decide on grid values).
+std::vector<double> element_points(const std::vector<double>& grid) {
+  std::vector<double> points(grid);
+  for (size_t i = 0; i + 1 < grid.size(); ++i) points.push_back((grid[i] + grid[i + 1]) / 2);
+  return points;
+}
+
+uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
+
+// Appends one block of `block` elements: `head` first, then the rest drawn from `fill` in order
+// starting at *next (cycling), each with a random sign, skipping values above |head| so that head
+// stays the block maximum.
+void add_block(std::vector<uint64_t>& out, int block, float head, const std::vector<float>& fill, size_t& next, std::mt19937_64& rng) {
+  out.push_back(bits(head));
+  for (int i = 1, tries = 0; i < block && tries < 4 * block && !fill.empty(); ++tries) {
+    const float v = fill[next++ % fill.size()];
+    if (std::fabs(v) > std::fabs(head)) continue;
+    out.push_back(bits(quantizer_cases::random_sign(rng, v)));
+    ++i;
+  }
+  while (out.size() % block) out.push_back(bits(0.0f));
+}
+
+// Boundary, one case: 1. scale decisions (§4.2): block maxima at 2^E (ocp's floor),
+// max_elem·2^(E-emax) (ceil's and tosa's power-of-two quotient) and (max_elem + ulp/2)·2^(E-emax)
+// (nosat's rounding of the max past max_elem), each with its float32 neighbours 1 ulp away, over
+// binades from the float32 subnormals past both E8M0 clamps to 2^127, the rest of each block drawn
+// from the element points at that scale; 2. every element decision point (§4.4) at three scales;
+// 3. all-zero, subnormal, largest-float, ±inf and NaN blocks; 4. a ragged last block. random:N,
+// one case of N elements in blocks around random binades, one block in sixteen holding a zero, an
+// infinity or a NaN.
+std::vector<OpCase> quantize_cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  const int k = static_cast<int>(block_of(item));
+  const std::vector<double> grid = element_grid(element_of(item));
+  const double max_elem = grid.back(), top_ulp = grid.back() - grid[grid.size() - 2];
+  const int emax = std::ilogb(max_elem);
+  const std::vector<double> points = element_points(grid);
+  // Element points at scale 2^e and at twice it (every rule picks floor(log2 amax) - emax_elem or
+  // one more, §4.2), with their float32 neighbours.
+  auto scaled_points = [&](int e) {
+    std::vector<uint64_t> raw;
+    for (double pt : points)
+      for (int twice = 0; twice < 2; ++twice) {
+        const float v = static_cast<float>(std::ldexp(pt, e + twice));
+        if (std::isfinite(v)) quantizer_cases::add_with_neighbours(raw, v, 1);
+      }
+    std::vector<float> out;
+    for (uint64_t r : raw) out.push_back(std::bit_cast<float>(static_cast<uint32_t>(r)));
+    std::shuffle(out.begin(), out.end(), rng);
+    return out;
+  };
+  std::vector<OpCase> cases;
+  auto add_case = [&](const std::vector<uint64_t>& x) {
+    std::vector<double> values;
+    for (uint64_t b : x) values.push_back(std::bit_cast<float>(static_cast<uint32_t>(b)));
+    cases.push_back({nullptr, item, {Tensor::real_list(std::move(values))}});
+  };
+  if (inputs.boundary) {
+    std::vector<uint64_t> x;
+    for (int binade : kBinades) {
+      const std::vector<float> fill = scaled_points(binade - emax);
+      size_t next = 0;
+      for (double head : {std::ldexp(1.0, binade), std::ldexp(max_elem, binade - emax), std::ldexp(max_elem + top_ulp / 2, binade - emax)}) {
+        const float h = static_cast<float>(head);
+        if (!std::isfinite(h) || h == 0) continue;
+        std::vector<uint64_t> around;
+        quantizer_cases::add_with_neighbours(around, h, 1);
+        for (uint64_t a : around) add_block(x, k, quantizer_cases::random_sign(rng, std::bit_cast<float>(static_cast<uint32_t>(a))), fill, next, rng);
+      }
+    }
+    for (int binade : kGridBinades) {
+      const std::vector<float> fill = scaled_points(binade - emax);
+      const float head = static_cast<float>(std::ldexp(max_elem, binade - emax));
+      for (size_t next = 0; next < fill.size();) add_block(x, k, head, fill, next, rng);
+    }
+    constexpr float kInf = std::numeric_limits<float>::infinity();
+    const float nan = std::numeric_limits<float>::quiet_NaN(), tiny = std::numeric_limits<float>::denorm_min();
+    const std::vector<std::vector<float>> specials = {
+        {0.0f}, {-0.0f, 0.0f, -0.0f}, {tiny, -tiny, 2 * tiny, 3 * tiny, std::numeric_limits<float>::min()},
+        {std::numeric_limits<float>::max(), -1.0f, 0x1p100f}, {kInf, 1.0f, -2.0f}, {1.0f, -kInf}, {0.5f, nan, 3.0f}, {-nan}};
+    for (const auto& block : specials) {
+      for (float v : block) x.push_back(bits(v));
+      while (x.size() % k) x.push_back(bits(x.size() % 2 ? -0.0f : 0.0f));
+    }
+    for (float v : {1.0f, 6.5f, -7.0f, 0.25f, -0.0f, 448.0f, 100.0f}) x.push_back(bits(v));
+    add_case(x);
+  }
+  if (inputs.random) {
+    std::vector<uint64_t> x;
+    constexpr float kSpecials[] = {0.0f, -0.0f, std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()};
+    while (x.size() < inputs.random) {
+      const int centre = std::uniform_int_distribution<int>(-140, 127)(rng);
+      const int spread = std::uniform_int_distribution<int>(0, 12)(rng);
+      const size_t special_at = rng() % (16 * static_cast<size_t>(k));
+      for (int i = 0; i < k && x.size() < inputs.random; ++i) {
+        float v = quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, std::max(centre - spread, -149), centre));
+        if (static_cast<size_t>(i) == special_at) v = kSpecials[rng() % 4];
+        x.push_back(bits(v));
+      }
+    }
+    add_case(x);
+  }
+  return cases;
+}
+
+MxParams mx_params_of(const Params& p) {
+  return MxParams{&element_of(p), static_cast<int>(block_of(p)), *parse_mx_scale_rule(p.text("scale_rule")), *parse_rounding(p.text("rounding"))};
+}
+
+// The element's whole block: its scale decides the element's code.
+OpCase quantize_block(const OpCase& c, size_t i) {
+  const size_t k = block_of(c.params), begin = i / k * k, end = std::min(begin + k, c.inputs[0].size());
+  std::vector<double> x(c.inputs[0].floats.begin() + static_cast<ptrdiff_t>(begin), c.inputs[0].floats.begin() + static_cast<ptrdiff_t>(end));
+  return {c.op, c.params, {Tensor::real_list(std::move(x))}};
+}
+
+void quantize_compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
+  // Element codes of a block whose scale is NaN are unspecified (§4.4): only the scale counts.
+  const size_t n = c.inputs[0].size(), k = block_of(c.params);
+  if (got[0].size() != blocks(n, k) || got[1].size() != n) {
+    ++sink.checked;
+    sink.mismatch("the tensor of " + std::to_string(n) + " elements", std::to_string(got[0].size()) + " scales, " + std::to_string(got[1].size()) + " codes",
+                  "one scale per block, one code per element");
+    return;
+  }
+  static const Format& e8m0 = format_by_name("float8_e8m0fnu");
+  const Format& element = element_of(c.params);
+  auto codes = [&](int64_t scale, int64_t elem) { return "scale " + code_text(e8m0, scale) + ", element " + code_text(element, elem); };
+  for (size_t i = 0; i < n; ++i) {
+    ++sink.checked;
+    const int64_t want_scale = want[0].ints[i / k], got_scale = got[0].ints[i / k];
+    if (got_scale == want_scale && (want_scale == kMxScaleNan || got[1].ints[i] == want[1].ints[i])) continue;
+    sink.mismatch("x " + float32_text(c.inputs[0].floats[i]) + " (element " + std::to_string(i % k) + " of block " + std::to_string(i / k) +
+                      "; the repro runs its block)",
+                  codes(got_scale, got[1].ints[i]), want_scale == kMxScaleNan ? "scale 0xff (NaN), any element" : codes(want_scale, want[1].ints[i]),
+                  sink.first.size() < sink.max_recorded ? quantize_block(c, i) : OpCase{});
+  }
+}
+
+std::vector<Tensor> quantized(const std::vector<uint8_t>& scales, const std::vector<uint8_t>& codes) {
+  return {list(std::vector<int64_t>(scales.begin(), scales.end())), list(std::vector<int64_t>(codes.begin(), codes.end()))};
+}
+
+OpSchema make_quantize() {
+  OpSchema op;
+  op.name = "mx";
+  op.summary = "OCP MX block quantization: float32 -> E8M0 scale codes (one per block) and element codes (spec/quantizers.md §4.2-4.4)";
+  op.clause = "spec/quantizers.md §4.2-4.4";
+  op.params = params();
+  ParamSpec rule{"scale_rule", ParamType::Choice, ParamScope::Item, "how a block's maximum picks its scale: ocp, tosa, ceil, nosat", "spec/quantizers.md §4.2",
+                 "ocp"};
+  rule.choices = [] { return std::vector<std::string>{"ocp", "tosa", "ceil", "nosat"}; };
+  rule.column = "overflow";
+  rule.report_as = "scale_rule";
+  rule.aliases = ",--scale-rule";
+  ParamSpec rounding{"rounding", ParamType::Choice, ParamScope::Item, "the element rounding (deterministic)", "spec/quantizers.md §4.4", "rne"};
+  rounding.choices = [] {
+    std::vector<std::string> names;
+    for (Rounding r : kDeterministicRoundings) names.emplace_back(to_string(r));
+    return names;
+  };
+  rounding.column = "rounding";
+  op.params.insert(op.params.begin() + 1, {rule, rounding});
+  op.fixed_columns = {{"source", "float32"}};
+  op.inputs = {{"x", ElemType::Float32, {}, "the tensor, float32 (NaN and ±inf included), in blocks of `block`"}};
+  op.outputs = {{"scale", ElemType::Code, {}, "each block's E8M0 scale code (0xff: NaN)"},
+                {"elem", ElemType::Code, {}, "each element's code (any code in a block whose scale is NaN)"}};
+  op.verification.kind = Verification::Kind::Exact;
+  op.verification.text = "exact: scale and element codes (element codes free where the scale is NaN)";
+  op.params_error = [](const Params& p) { return mx_params_error(mx_params_of(p)); };
+  op.cases = quantize_cases;
+  op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 12000u : 0u} + uint64_t{inputs.random}; };
+  op.compare = quantize_compare;
+  op.bindings = {
+      {"reference",
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
+         const std::vector<float> x(c.inputs[0].floats.begin(), c.inputs[0].floats.end());
+         std::vector<uint8_t> scales(blocks(x.size(), block_of(c.params))), codes(x.size());
+         ref::mx_quantize(mx_params_of(c.params), x, scales, codes);
+         out = quantized(scales, codes);
+         return OpStatus::Ok;
+       }},
+      {"fast",
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
+         const std::vector<float> x(c.inputs[0].floats.begin(), c.inputs[0].floats.end());
+         std::vector<uint8_t> scales(blocks(x.size(), block_of(c.params))), codes(x.size());
+         fast::MxQuantizer(mx_params_of(c.params)).quantize(x, scales, codes);
+         out = quantized(scales, codes);
+         return OpStatus::Ok;
+       }},
+  };
+  return op;
 }
 
 // ---- mx-dequantize (§4.5) -----------------------------------------------------------------------
@@ -198,14 +418,14 @@ OpSchema make_dequantize() {
          std::vector<double> values(c.inputs[1].size());
          for (size_t i = 0; i < values.size(); ++i)
            values[i] = ref::mx_value(f, static_cast<uint8_t>(c.inputs[0].ints[i / k]), static_cast<uint8_t>(c.inputs[1].ints[i])).to_double();
-         out = {Tensor::reals({values.size()}, std::move(values))};
+         out = {Tensor::real_list(std::move(values))};
          return OpStatus::Ok;
        }},
       {"fast",
        [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
          std::vector<double> values(c.inputs[1].size());
          fast::mx_dequantize(element_of(c.params), static_cast<int>(block_of(c.params)), codes(c.inputs[0]), codes(c.inputs[1]), values);
-         out = {Tensor::reals({values.size()}, std::move(values))};
+         out = {Tensor::real_list(std::move(values))};
          return OpStatus::Ok;
        }},
   };
@@ -372,6 +592,11 @@ OpSchema make_dot() {
 }
 
 }  // namespace
+
+const OpSchema& mx_op() {
+  static const OpSchema op = make_quantize();
+  return op;
+}
 
 const OpSchema& mx_dequantize_op() {
   static const OpSchema op = make_dequantize();
