@@ -190,11 +190,15 @@ int run_op(const OpArguments& args) {
               << (error.empty() ? "" : ": " + error) << "\n";
     return 1;
   }
-  // Outputs of one shape share a table: index columns, then one column per output.
+  // Outputs of one shape share a table: index columns, then one column per output (an optional
+  // output left empty is left out; a shorter one ends with blank cells).
+  std::vector<size_t> shown;
+  for (size_t k = 0; k < outputs.size(); ++k)
+    if (outputs[k].size() || !op.outputs[k].optional) shown.push_back(k);
   std::string out;
   const ops::TensorSpec& first = op.outputs.front();
   for (const std::string& d : first.dims) out += d + ",";
-  for (size_t k = 0; k < op.outputs.size(); ++k) out += op.outputs[k].name + (k + 1 < op.outputs.size() ? "," : "\n");
+  for (size_t j = 0; j < shown.size(); ++j) out += op.outputs[shown[j]].name + (j + 1 < shown.size() ? "," : "\n");
   const std::vector<uint64_t>& shape = outputs.front().shape;
   size_t rows = 0;
   for (const ops::Tensor& t : outputs) rows = std::max(rows, t.size());
@@ -216,7 +220,7 @@ int run_op(const OpArguments& args) {
       rest /= shape[d];
     }
     out += index;
-    for (size_t k = 0; k < outputs.size(); ++k) out += text(k, i) + (k + 1 < outputs.size() ? "," : "\n");
+    for (size_t j = 0; j < shown.size(); ++j) out += text(shown[j], i) + (j + 1 < shown.size() ? "," : "\n");
   }
   std::cout << out << std::flush;
   return 0;

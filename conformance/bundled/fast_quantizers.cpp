@@ -10,7 +10,6 @@
 #include "conformance/core/case.hpp"
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
-#include "impls/fast/quantizers/lsq.hpp"
 #include "impls/fast/quantizers/requantize.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
 #include "impls/fast/quantizers/ulq.hpp"
@@ -29,31 +28,6 @@ OpStatus element_error(const QuantizeBatch& b, size_t i, const std::string& why,
 size_t chunk_size(const FastQuantizeVariant& v, size_t n, size_t multiple_of) {
   if (v.chunk == 0 || n == 0) return std::max<size_t>(n, 1);
   return (v.chunk + multiple_of - 1) / multiple_of * multiple_of;
-}
-
-OpStatus lsq(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
-  const LsqParams& p = b.params->lsq;
-  if (auto e = lsq_params_error(p)) { error = "fast lsq: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  if (b.dy.size() != n || b.y.size() != n || b.dx.size() != n || b.ds.size() != n) {
-    error = "fast lsq: x, dy, y, dx and ds need one entry per element";
-    return OpStatus::Error;
-  }
-  const std::optional<float> beta = b.params->lsq_offset;
-  if (beta && (b.dbeta.size() != n || !std::isfinite(*beta))) {
-    error = "fast lsq: LSQ+ needs a finite offset and dbeta with one entry per element";
-    return OpStatus::Error;
-  }
-  const size_t step = chunk_size(v, n, 1);
-  for (size_t begin = 0; begin < n; begin += step) {
-    const size_t len = std::min(step, n - begin);
-    const auto e = beta ? fast::lsq_plus_forward_backward(p, *beta, b.x.subspan(begin, len), b.dy.subspan(begin, len), b.y.subspan(begin, len),
-                                                          b.dx.subspan(begin, len), b.ds.subspan(begin, len), b.dbeta.subspan(begin, len))
-                        : fast::lsq_forward_backward(p, b.x.subspan(begin, len), b.dy.subspan(begin, len), b.y.subspan(begin, len),
-                                                     b.dx.subspan(begin, len), b.ds.subspan(begin, len));
-    if (e) return element_error(b, begin + e->index, e->message, error);
-  }
-  return OpStatus::Ok;
 }
 
 OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
@@ -115,7 +89,6 @@ OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const Fas
   if (!batch.params) { error = "fast quantize: no parameters"; return OpStatus::Error; }
   try {
     switch (batch.op) {
-      case Op::Lsq: return lsq(batch, error, variant);
       case Op::Requantize: return requantize(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);

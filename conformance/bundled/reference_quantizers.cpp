@@ -9,7 +9,6 @@
 #include "conformance/core/case.hpp"
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
-#include "reference/quantizers/lsq.hpp"
 #include "reference/quantizers/requantize.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
 #include "reference/quantizers/ulq.hpp"
@@ -22,38 +21,6 @@ OpStatus element_error(const QuantizeBatch& batch, size_t i, const std::string& 
   error = std::string("reference ") + op_info(batch.op).name + ": element " + std::to_string(i) + ": " + why;
   if (batch.failed_at) *batch.failed_at = i;
   return OpStatus::Error;
-}
-
-OpStatus lsq(const QuantizeBatch& b, std::string& error) {
-  const LsqParams& p = b.params->lsq;
-  if (auto e = lsq_params_error(p)) { error = "reference lsq: " + *e; return OpStatus::Error; }
-  const size_t n = b.x.size();
-  if (b.dy.size() != n || b.y.size() != n || b.dx.size() != n || b.ds.size() != n) {
-    error = "reference lsq: x, dy, y, dx and ds need one entry per element";
-    return OpStatus::Error;
-  }
-  const std::optional<float> beta = b.params->lsq_offset;
-  if (beta && (b.dbeta.size() != n || !std::isfinite(*beta))) {
-    error = "reference lsq: LSQ+ needs a finite offset and dbeta with one entry per element";
-    return OpStatus::Error;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    if (beta) {
-      const ref::LsqPlusOutcome r = ref::lsq_plus(p, *beta, b.x[i], b.dy[i]);
-      if (!r.ok) return element_error(b, i, r.error, error);
-      b.y[i] = r.element.y;
-      b.dx[i] = r.element.dx;
-      b.ds[i] = r.element.ds;
-      b.dbeta[i] = r.dbeta;
-      continue;
-    }
-    const ref::LsqOutcome r = ref::lsq(p, b.x[i], b.dy[i]);
-    if (!r.ok) return element_error(b, i, r.error, error);
-    b.y[i] = r.element.y;
-    b.dx[i] = r.element.dx;
-    b.ds[i] = r.element.ds;
-  }
-  return OpStatus::Ok;
 }
 
 OpStatus requantize(const QuantizeBatch& b, std::string& error) {
@@ -117,7 +84,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
   if (!batch.params) { error = "reference quantize: no parameters"; return OpStatus::Error; }
   try {
     switch (batch.op) {
-      case Op::Lsq: return lsq(batch, error);
       case Op::Requantize: return requantize(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);

@@ -18,8 +18,6 @@ constexpr OpInfo kOps[] = {
     {Op::Encode, "encode", "format x rounding x overflow x source",
      "value of a source type (float32/float64/bfloat16/float16) -> code (spec/formats.md §5)"},
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
-    {Op::Lsq, "lsq", "grid (integer format) x variant",
-     "LSQ forward and backward: x, dy -> y, dx, ds (spec/quantizers.md §1.1-1.3); exact"},
     {Op::Requantize, "requantize", "mode x input type x output type",
      "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
@@ -90,10 +88,6 @@ std::optional<Op> parse_op(std::string_view name) {
 }
 
 std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
-
-std::string lsq_variant_name(const QuantizerParams& params) {
-  return std::string(params.lsq.variant == LsqVariant::Paper ? "paper" : "torch") + (params.lsq_offset ? "+offset" : "");
-}
 
 std::string ulq_variant(const QuantizerParams& params) {
   const UlqParams& p = params.ulq;
@@ -194,7 +188,6 @@ std::string Item::signature(std::string_view impl) const {
   if (op == Op::Ulq) return s + ulq_variant(quant);
   if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
-  if (op == Op::Lsq) s += "-" + lsq_variant_name(quant);
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
   return s;
@@ -218,14 +211,6 @@ std::string Case::repro_command(std::string_view impl) const {
   // printf's format string holds only hex digits, 'x', '-', decimal digits, commas and "\n": safe
   // in single quotes.
   std::string body;
-  if (op == Op::Lsq) {
-    const LsqParams& p = quant.lsq;
-    body = "x,dy\\n";
-    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + "," + hex(i < dy.size() ? dy[i] : 0, 8) + "\\n";
-    return "printf '" + body + "' | lpconform eval lsq --variant " + (p.variant == LsqVariant::Paper ? "paper" : "torch") + " --qmin " +
-           std::to_string(p.qmin) + " --qmax " + std::to_string(p.qmax) + " --scale " + float_hex(p.scale) + " --grad-scale " +
-           float_hex(p.grad_scale) + (quant.lsq_offset ? " --offset " + float_hex(*quant.lsq_offset) : "") + " --impl " + std::string(impl);
-  }
   if (op == Op::Ulq) {
     const UlqParams& p = quant.ulq;
     const bool activation = p.method == UlqMethod::Activation, proxy = activation && p.criterion == UlqCriterion::LossProxy;
@@ -310,12 +295,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = "int";  // signed b_h-bit feature maps; the bit widths belong to each case
     j["variant"] = std::string(dynbits_stat_name(item.quant.dynbits.stat)) + "-" + dynbits_low_value_name(item.quant.dynbits.low_value);
     j["source"] = "int";
-  } else if (item.op == Op::Lsq) {
-    j["format"] = item.format->name;
-    j["variant"] = lsq_variant_name(item.quant);
-    j["qmin"] = item.quant.lsq.qmin;
-    j["qmax"] = item.quant.lsq.qmax;
-    j["source"] = "float32";
   } else {
     j["format"] = item.format->name;
   }
@@ -380,17 +359,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
       return;
     }
-    const LsqParams& p = c.quant.lsq;  // Lsq
-    j["variant"] = p.variant == LsqVariant::Paper ? "paper" : "torch";
-    if (c.quant.lsq_offset) j["offset"] = float_hex(*c.quant.lsq_offset);
-    j["qmin"] = p.qmin;
-    j["scale"] = float_hex(p.scale);
-    j["grad_scale"] = float_hex(p.grad_scale);
-    auto& dy = j["dy"] = nlohmann::json::array();
-    for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
-    j["qmax"] = p.qmax;
-    for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
-    return;
   }
   j["format"] = c.format->name;
   auto& inputs = j["inputs"] = nlohmann::json::array();
@@ -415,7 +383,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, lsq, requantize, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, requantize, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -481,25 +449,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
     if (static_cast<int64_t>(c.inputs.size()) != p.element_count())
       throw std::invalid_argument("case field 'inputs': expected C·H·W = " + std::to_string(p.element_count()) + " values, got " + std::to_string(c.inputs.size()));
-    return;
-  }
-  if (c.op == Op::Lsq) {
-    LsqParams& p = c.quant.lsq;
-    p.qmax = field("qmax").get<int32_t>();
-    const std::string variant = field("variant").get<std::string>();
-    if (variant != "paper" && variant != "torch") throw std::invalid_argument("case field 'variant': expected paper or torch, got '" + variant + "'");
-    p.variant = variant == "paper" ? LsqVariant::Paper : LsqVariant::Torch;
-    p.qmin = field("qmin").get<int32_t>();
-    p.scale = float_field(field("scale"), "scale");
-    p.grad_scale = float_field(field("grad_scale"), "grad_scale");
-    if (j.contains("offset")) {
-      c.quant.lsq_offset = float_field(j.at("offset"), "offset");
-      if (!std::isfinite(*c.quant.lsq_offset)) throw std::invalid_argument("case field 'offset': the LSQ+ offset must be finite (spec/quantizers.md §1.6)");
-    }
-    for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
-    if (auto e = lsq_params_error(p)) throw std::invalid_argument("case: lsq parameters: " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    if (c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' must have one word per input");
     return;
   }
   c.format = &format_by_name(field("format").get<std::string>());

@@ -33,10 +33,10 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Lsq, Requantize, Ulq, DynBits: checked through Implementation::quantize
+// Requantize, Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Lsq || op == Op::Requantize || op == Op::Ulq || op == Op::DynBits;
+  return op == Op::Requantize || op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -58,9 +58,6 @@ RequantParams requant_params(const RequantMode& mode, IntType input, IntType out
 // LSQ's grid from an integer format of spec/formats.csv (spec/quantizers.md §1.1 ranges): signed b
 // bits [-2^(b-1), 2^(b-1) - 1], unsigned [0, 2^b - 1]; scale and grad scale 1.
 LsqParams lsq_grid(const Format& integer_format);
-// An lsq item's or case's variant as profiles name it: paper, torch, paper+offset, torch+offset
-// (LSQ+, spec/quantizers.md §1.6).
-std::string lsq_variant_name(const QuantizerParams& params);
 
 // A ulq item's or case's variant, as profiles name it and signatures carry: binary, ternary,
 // ternary_twn, lab, laq, pow2_bB, activation_kK (mse), activation_proxy_kK, or partition (ternary
@@ -88,9 +85,8 @@ struct InputSpec {
 // inputs and required. Quantizer items use op, inputs, required and these; the rest of their
 // parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
 // (conformance/quantizers/cases.hpp):
-//   format: lsq the integer grid (qmin/qmax); requantize, ulq and dynbits null.
-//   quant: lsq quant.lsq (variant, qmin, qmax); requantize quant.requant (scheme, scale32, input
-//     and output types) and quant.inexact; ulq quant.ulq (method, bits, criterion) and
+//   format: requantize, ulq and dynbits null.
+//   quant: requantize quant.requant (scheme, scale32, input and output types) and quant.inexact; ulq quant.ulq (method, bits, criterion) and
 //     quant.ulq_partition; dynbits quant.dynbits.stat and low_value.
 struct Item {
   Op op = Op::Encode;
@@ -107,35 +103,33 @@ struct Item {
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
-  // (encode), impl-decode-format, impl-lsq-format-variant ("fast-lsq-int4-paper", "fast-lsq-int4-paper+offset"),
-  // impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"), impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"),
-  // impl-dynbits-stat-lowvalue ("fast-dynbits-max-truncate"). Format,
-  // mode and type names contain no '-' and op names are matched longest first, so it splits back unambiguously.
+  // (encode), impl-decode-format, impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"),
+  // impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue
+  // ("fast-dynbits-max-truncate"). Format, mode and type names contain no '-' and op names are
+  // matched longest first, so it splits back unambiguously.
   // Registry ops: ops::signature.
   std::string signature(std::string_view impl) const;
 };
 
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
-// and the vector-mode manifest both describe items this way. Quantizer items: lsq gives format
-// (the grid), variant, qmin, qmax, source "float32";
-// requantize format (the output type), scheme (the mode), source (the input type); ulq format
+// and the vector-mode manifest both describe items this way. Quantizer items: requantize format (the output type), scheme (the mode), source (the input type); ulq format
 // "float32", variant (method with bits and criterion), source "float32"; dynbits format "int",
 // variant (statistic-low value, "max-truncate"), source "int". Registry ops: ops::append_fields.
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
   Op op = Op::Encode;
-  const Format* format = nullptr;  // encode, decode; lsq: the grid (informative)
+  const Format* format = nullptr;  // encode, decode
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  // Source bit patterns (encode), codes (decode), float32 bit patterns of x (lsq),
+  // Source bit patterns (encode), codes (decode),
   // integers as two's complement (requantize); ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
   QuantizerParams quant;         // quantizer ops: every parameter of the op
-  std::vector<uint32_t> dy;      // lsq: the upstream gradient's float32 bits, one per input; ulq: d or the gradient
+  std::vector<uint32_t> dy;      // ulq: d or the gradient, float32 bits, one per input
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
   // ulq and dynbits rerun the whole tensor or map.
@@ -143,10 +137,8 @@ struct Case {
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
-// lsq: {"op","variant","qmin","qmax","scale","grad_scale","inputs","dy"} (floats as hex bits);
 // requantize: {"op","scheme","scale16","inexact","input_type",
 // "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};
-// lsq with LSQ+ adds "offset" (hex float32);
 // ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"};
 // dynbits: {"op","shape","block","group","high_bits","low_bits","budget_256","min_bits_256","stat",
 // "low_value","thresholds":[hex float32...],"inputs":[decimal...]}.

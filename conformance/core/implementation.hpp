@@ -26,12 +26,11 @@
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Lsq and Requantize the quantizer
-// family (spec/quantizers.md §1.1-1.3, §2); Ulq the ULQ
-// quantizers (§5) and DynBits dynamic per-block bit width (§6); Lsq with lsq_offset is LSQ+ (§1.6).
+// Encode and Decode are the formats family (spec/formats.md); Requantize integer requantization
+// (spec/quantizers.md §2); Ulq the ULQ quantizers (§5) and DynBits dynamic per-block bit width (§6).
 // Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
 // it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Lsq, Requantize, Ulq, DynBits, Registered };
+enum class Op : uint8_t { Encode, Decode, Requantize, Ulq, DynBits, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -66,25 +65,20 @@ struct DecodeBatch {
   size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
-// The parameters of one quantizer op (spec/quantizers/params.hpp): `lsq` for Lsq,
-// `requant` for Requantize,
+// The parameters of one quantizer op (spec/quantizers/params.hpp): `requant` for Requantize,
 // `ulq` and `ulq_partition` for Ulq, `dynbits` for DynBits (the per-case fields too: map
 // shape, blocks, groups, bit widths, budgets, thresholds). `inexact`: Requantize under TOSA INEXACT_ROUND
 // (spec/quantizers.md §2.2) — requant.scheme is TosaSingleRound and a subject may return any value
 // of the permitted range.
 struct QuantizerParams {
-  LsqParams lsq;
   RequantParams requant;
   bool inexact = false;
   UlqParams ulq;                      // Ulq (precision float32)
   std::vector<double> ulq_partition;  // Ulq: §5.7 partition ratios; non-empty adds each element's step
   DynBitsParams dynbits;              // DynBits
-  // Lsq: LSQ+ with this offset β (§1.6, finite), dbeta an output; nullopt is plain LSQ.
-  std::optional<float> lsq_offset;
 };
 
 // One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
-//   Lsq: x[i], dy[i] (float32) -> y[i], dx[i], ds[i] (§1.1-1.3); LSQ+ (params->lsq_offset, §1.6) adds dbeta[i].
 //   Requantize: values[i] (requant.input_type, channel i % channels) -> out[i] (§2).
 //   Ulq: w = x (float32); dy = d (lab, laq), the gradient (proxy activation) or empty -> for n = |x|: out[i] =
 //     code i, out[n..n+3] = support, n1, iterations, converged (0/1); with ulq_partition out[n+4+i] = step i (§5.7);
@@ -94,17 +88,16 @@ struct QuantizerParams {
 // The harness passes only inputs in the op's domain (§1.5, §2.6); an implementation that rejects one returns Error
 // and, when it knows, stores its index in *failed_at.
 struct QuantizeBatch {
-  Op op = Op::Lsq;
+  Op op = Op::Requantize;
   const QuantizerParams* params = nullptr;
   std::span<const float> x, dy;
-  std::span<float> y, dx, ds;
+  std::span<float> y;
   std::span<const int64_t> values;
   std::span<int64_t> out;
   // out, oracle only, Requantize with params->inexact: the permitted range of input i is
   // [out[i], out_high[i]]. Subjects leave it empty.
   std::span<int64_t> out_high;
   std::span<uint8_t> elem_codes;  // DynBits: the low flags
-  std::span<float> dbeta;       // out, Lsq with params->lsq_offset: one per element
   size_t* failed_at = nullptr;
 };
 

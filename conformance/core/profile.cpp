@@ -112,14 +112,7 @@ struct RowExpander {
     return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
   }
 
-  // Integer formats of the table, the grids of lsq (qmin/qmax from the format).
-  std::vector<const Format*> grids() const {
-    std::vector<const Format*> universe;
-    for (const Format& f : all_formats())
-      if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) universe.push_back(&f);
-    return match(kFormat, universe, [](const Format* f) -> std::string_view { return f->name; }, "integer format (the lsq grid)");
-  }
-
+  // requantize's integer types (the format and source columns).
   std::vector<IntType> int_types(Column c) const {
     const std::vector<IntType> universe = {IntType::I8, IntType::U8, IntType::I16, IntType::U16, IntType::I32, IntType::I48};
     return match(c, universe, [](IntType t) { return to_string(t); }, c == kFormat ? "output integer type" : "input integer type");
@@ -186,16 +179,6 @@ struct RowExpander {
   std::vector<DynLowValue> dynbits_low_values() const {
     return match(kOverflow, std::vector<DynLowValue>{DynLowValue::Truncate, DynLowValue::Rne},
                  [](DynLowValue v) -> std::string_view { return dynbits_low_value_name(v); }, "dynbits low value");
-  }
-
-  // lsq's rounding column: the boundary convention, with "+offset" for LSQ+ (§1.6).
-  std::vector<QuantizerParams> lsq_variants() const {
-    std::vector<QuantizerParams> universe(4);
-    for (size_t i = 0; i < universe.size(); ++i) {
-      universe[i].lsq.variant = i % 2 ? LsqVariant::Torch : LsqVariant::Paper;
-      if (i >= 2) universe[i].lsq_offset = 0.0f;  // each case sets its own β
-    }
-    return match(kRounding, universe, [](const QuantizerParams& q) { return lsq_variant_name(q); }, "lsq variant");
   }
 
   void expect_text(Column c, std::string_view expected, const char* why) const {
@@ -414,7 +397,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, lsq, requantize, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, requantize, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -449,28 +432,14 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
         continue;
       }
       x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
-      if (item.op == Op::Requantize) {
-        for (const RequantMode* mode : x.requant_modes())
-          for (IntType in : x.int_types(kSource))
-            for (IntType out : x.int_types(kFormat)) {
-              item.quant = QuantizerParams{{}, requant_params(*mode, in, out), mode->inexact};
-              if (requant_params_error(item.quant.requant)) continue;  // a combination §2.6 rejects
-              add(item);
-              ++produced;
-            }
-      } else {
-        x.expect_text(kSource, "float32", "LSQ's inputs are float32");
-        const std::vector<QuantizerParams> variants = x.lsq_variants();  // Op::Lsq
-        for (const Format* grid : x.grids())
-          for (const QuantizerParams& variant : variants) {
-            item.format = grid;
-            item.quant.lsq = lsq_grid(*grid);
-            item.quant.lsq.variant = variant.lsq.variant;
-            item.quant.lsq_offset = variant.lsq_offset;
+      for (const RequantMode* mode : x.requant_modes())  // Op::Requantize
+        for (IntType in : x.int_types(kSource))
+          for (IntType out : x.int_types(kFormat)) {
+            item.quant = QuantizerParams{requant_params(*mode, in, out), mode->inexact};
+            if (requant_params_error(item.quant.requant)) continue;  // a combination §2.6 rejects
             add(item);
             ++produced;
           }
-      }
     } else if (item.op == Op::Decode) {
       x.expect_not_applicable(kRounding, "decode has no rounding");
       x.expect_not_applicable(kOverflow, "decode has no overflow policy");

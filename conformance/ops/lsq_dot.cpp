@@ -255,8 +255,8 @@ OpSchema make_schema() {
   op.params = {w_grid, x_grid, scale_w, scale_x};
   op.fixed_columns = {{"rounding", "-"}, {"overflow", "-"}};
   op.inputs = {{"w", ElemType::Int, {}, "the weight codes w̄_k, in the weight grid"}, {"x", ElemType::Int, {}, "the activation codes x̄_k, in the activation grid"}};
-  op.outputs = {{"acc", ElemType::Int, {}, "the int32 sum; empty after an overflow", true},
-                {"y", ElemType::Float32, {}, "RN32(s_w·s_x·acc); empty after an overflow", true},
+  op.outputs = {{"acc", ElemType::Int, {}, "the int32 sum; empty after an overflow"},
+                {"y", ElemType::Float32, {}, "RN32(s_w·s_x·acc); empty after an overflow"},
                 {"overflow_at", ElemType::Int, {}, "the index k whose partial sum leaves int32; -1: none"}};
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: the int32 overflow and its index, else acc and y bits";

@@ -14,18 +14,8 @@ namespace lpc::quantizer_cases {
 
 namespace {
 
-// A case of `op` with the item's format and quantizer parameters, and no inputs yet.
-Case item_case(const Item& item, Op op) {
-  Case c;
-  c.op = op;
-  c.format = item.format;
-  c.quant = item.quant;
-  return c;
-}
-
 __extension__ typedef __int128 int128;  // value·m·2^k products of up to 95 bits
 
-constexpr int kLsqSets = 4;
 constexpr int kRequantSets = 8;
 
 bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s == RequantScheme::XnnpackRndnu; }
@@ -33,68 +23,6 @@ bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s =
 uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 
-
-void sort_unique(std::vector<uint64_t>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
-}
-
-// ---- lsq (spec/quantizers.md §1.1-1.3) ----------------------------------------------------------
-
-// `beta`: LSQ+'s offset (§1.6), 0 for LSQ; the decision points of u = fl32(x - β) move by β.
-std::vector<uint64_t> lsq_inputs(const Item& item, const LsqParams& p, double beta, std::mt19937_64& rng) {
-  std::vector<uint64_t> x;
-  if (item.inputs.boundary) {
-    // 1. The decision points: grid points k·s and ties (k + 1/2)·s; (k + 1/2)·s is exact in double
-    //    (24 + 17 significant bits), so the cast gives the float nearest to the exact tie (with β,
-    //    the float nearest to the shifted point, and its neighbours).
-    const float inverse = 1.0f / p.scale;
-    for (int64_t k = int64_t{p.qmin} - 2; k <= int64_t{p.qmax} + 2; ++k) {
-      add_with_neighbours(x, static_cast<float>(static_cast<double>(k) * p.scale + beta));
-      add_with_neighbours(x, static_cast<float>((static_cast<double>(k) + 0.5) * p.scale + beta));
-      // 2. The torch variant decides on fl32(x·fl32(1/s)): its ties sit near (k + 1/2)/fl32(1/s).
-      if (p.variant == LsqVariant::Torch) add_with_neighbours(x, static_cast<float>((static_cast<double>(k) + 0.5) / inverse + beta));
-    }
-    // 3. Specials.
-    constexpr float kInf = std::numeric_limits<float>::infinity();
-    for (float s : {0.0f, kInf, 1.0f, 0.5f, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(),
-                    std::numeric_limits<float>::max()}) {
-      x.push_back(bits(s));
-      x.push_back(bits(-s));
-    }
-  }
-  const double low = (static_cast<double>(p.qmin) - 3) * p.scale + beta, high = (static_cast<double>(p.qmax) + 3) * p.scale + beta;
-  for (uint32_t i = 0; i < item.inputs.random; ++i) {
-    float v;
-    if (i % 2 == 0) {
-      v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
-    } else {
-      do v = std::bit_cast<float>(static_cast<uint32_t>(rng())); while (!std::isfinite(v));
-    }
-    x.push_back(bits(v));
-  }
-  sort_unique(x);
-  return x;
-}
-
-std::vector<Case> lsq_cases(const Item& item, std::mt19937_64& rng) {
-  const float fixed_scales[kLsqSets - 1][2] = {{1.0f, 1.0f}, {0.25f, 1.0f}, {0.1f, 0.0125f}};
-  const float fixed_offsets[kLsqSets - 1] = {0.0f, 0.375f, -0.3f};  // LSQ+: β = 0 is LSQ; a fraction of a step; an inexact β
-  std::vector<Case> cases;
-  for (int set = 0; set < kLsqSets; ++set) {
-    Case c = item_case(item, Op::Lsq);
-    LsqParams& p = c.quant.lsq;
-    p.scale = set < kLsqSets - 1 ? fixed_scales[set][0] : random_float(rng, -12, 4);
-    p.grad_scale = set < kLsqSets - 1 ? fixed_scales[set][1] : random_float(rng, -10, 0);
-    if (c.quant.lsq_offset)
-      c.quant.lsq_offset = set < kLsqSets - 1 ? fixed_offsets[set] : (rng() & 1 ? -1 : 1) * random_float(rng, -12, 4);
-    c.inputs = lsq_inputs(item, p, c.quant.lsq_offset.value_or(0.0f), rng);
-    for (size_t i = 0; i < c.inputs.size(); ++i)
-      c.dy.push_back(static_cast<uint32_t>(bits(i % 4 == 0 ? 1.0f : (rng() & 1 ? -1 : 1) * random_float(rng, -8, 8))));
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
 
 // ---- requantize (§2) --------------------------------------------------------------------------------
 
@@ -466,7 +394,6 @@ std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng) 
 std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   std::mt19937_64 rng(seed);
   switch (item.op) {
-    case Op::Lsq: return lsq_cases(item, rng);
     case Op::Requantize: return requantize_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
@@ -477,7 +404,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
 uint64_t cost(const Item& item) {
   const uint64_t random = item.inputs.random;
   switch (item.op) {
-    case Op::Lsq: return kLsqSets * ((item.inputs.boundary ? 25 * uint64_t(item.quant.lsq.qmax - item.quant.lsq.qmin + 5) : 0) + random);
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
     default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);

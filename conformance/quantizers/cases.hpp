@@ -1,8 +1,8 @@
 // lpconform — the cases of a quantizer item (spec/quantizers.md): the parameter sets an item checks
 // and, per set, its boundary and seeded random inputs.
 //
-// An item fixes what a profile names (lsq: grid and variant; requantize: mode and types); its
-// cases add the rest (scale and grad scale; multipliers, shifts or float scales, zero points, per
+// An item fixes what a profile names (requantize: mode and types); its
+// cases add the rest (multipliers, shifts or float scales, zero points, per
 // tensor and per channel) from a small fixed set plus seeded values, one case per parameter set.
 // Random choices come from std::mt19937_64 seeded with the item's seed (runner.hpp item_seed).
 #pragma once
@@ -16,15 +16,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (lsq, requantize, ulq, dynbits), in a fixed order:
-//   lsq: scales {1, 0.25, 0.1, seeded} with grad scales {1, 1, 0.0125, seeded}; per set the
-//     boundary inputs are the exact decision points of §1.1-1.3 — k·s and the ties (k + 1/2)·s for
-//     every code k of the grid and two beyond each end, as the nearest float32 and its neighbours
-//     1 and 2 ulps away, the torch variant's ties (k + 1/2)/fl32(1/s) likewise — plus ±0, ±inf,
-//     ±1, ±0.5, the smallest subnormal and normal and the largest float; random inputs are half
-//     uniform over the grid's range widened by three steps, half any finite float32. dy is 1 for
-//     one input in four, else a random float32 in ±[2^-8, 2^9). LSQ+ (lsq_offset) takes the offsets
-//     β {0, 0.375, -0.3, seeded} per set and moves the decision points and the random range by β.
+// The cases of a quantizer item (requantize, ulq, dynbits), in a fixed order:
 //   requantize: per mode about eight parameter sets (identity, 1/2, 1/3, the DOUBLE_ROUND witness
 //     437450373/2^33, the largest multiplier, seeded values with zero points, one per-channel set
 //     of three channels), those §2.6 rejects skipped. Boundary inputs: the ties value·scale = k + 1/2

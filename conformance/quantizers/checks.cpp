@@ -13,7 +13,7 @@ namespace lpc {
 
 namespace {
 
-// The shortest decimal that reads back as the same float32 (what `lpconform eval lsq` prints).
+// The shortest decimal that reads back as the same float32 (what `lpconform eval` prints).
 std::string shortest(float v) {
   char buffer[32];
   auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
@@ -25,8 +25,6 @@ std::string float_text(float v) {
   std::snprintf(hex, sizeof hex, "0x%08x", std::bit_cast<uint32_t>(v));
   return shortest(v) + " (" + hex + ")";
 }
-
-bool same_value(float a, float b) { return a == b || (std::isnan(a) && std::isnan(b)); }
 
 // The one-element case of input i (requantize: the element's channel alone, so row 0 is it).
 Case single(const Case& c, size_t i) {
@@ -44,9 +42,6 @@ Case single(const Case& c, size_t i) {
 }
 
 std::string input_text(const Case& c, size_t i) {
-  if (c.op == Op::Lsq)
-    return "x " + float_text(std::bit_cast<float>(static_cast<uint32_t>(c.inputs[i]))) + ", dy " + float_text(std::bit_cast<float>(c.dy[i])) +
-           (c.quant.lsq_offset ? ", offset " + float_text(*c.quant.lsq_offset) : "");
   if (c.op == Op::Ulq) {
     const std::string n = std::to_string(c.inputs.size());
     if (i == c.inputs.size()) return "the tensor of " + n + " float32 values (scale, support, n1, iterations, converged)";
@@ -77,7 +72,7 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
 
 // The buffers of one side: its outputs.
 struct Outputs {
-  std::vector<float> y, dx, ds, dbeta;
+  std::vector<float> y;
   std::vector<int64_t> out, out_high;
   std::vector<uint8_t> elem_codes;
 };
@@ -116,22 +111,7 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     }
     return b;
   }
-  const size_t n = c.op == Op::Lsq ? x.size() : 1;
-  o.y.assign(n, 0);
-  b.x = x;
-  b.y = o.y;
-  if (c.op == Op::Lsq) {
-    o.dx.assign(n, 0);
-    o.ds.assign(n, 0);
-    b.dy = dy;
-    b.dx = o.dx;
-    b.ds = o.ds;
-    if (c.quant.lsq_offset) {
-      o.dbeta.assign(n, 0);
-      b.dbeta = o.dbeta;
-    }
-  }
-  return b;
+  throw std::logic_error(std::string("batch_for: op '") + op_info(c.op).name + "' is not a quantizer op");
 }
 
 }  // namespace
@@ -185,18 +165,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
     bool ok = false;
     Mismatch m;
     switch (c.op) {
-      case Op::Lsq: {
-        // y bits; dx, ds and LSQ+'s dbeta by value (§1.3 sign of zero, §1.6).
-        const bool offset = c.quant.lsq_offset.has_value();
-        ok = std::bit_cast<uint32_t>(got.y[i]) == std::bit_cast<uint32_t>(want.y[i]) && same_value(got.dx[i], want.dx[i]) &&
-             same_value(got.ds[i], want.ds[i]) && (!offset || same_value(got.dbeta[i], want.dbeta[i]));
-        auto outputs_text = [&](const Outputs& o) {
-          return "y " + shortest(o.y[i]) + ", dx " + shortest(o.dx[i]) + ", ds " + shortest(o.ds[i]) + (offset ? ", dbeta " + shortest(o.dbeta[i]) : "");
-        };
-        m.got = outputs_text(got);
-        m.want = outputs_text(want);
-        break;
-      }
       case Op::Ulq: {
         const size_t n = c.inputs.size();
         const bool partition = !c.quant.ulq_partition.empty();

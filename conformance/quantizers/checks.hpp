@@ -1,4 +1,4 @@
-// lpconform — running one quantizer requirement item (lsq, requantize, ulq, dynbits): its cases
+// lpconform — running one quantizer requirement item (requantize, ulq, dynbits): its cases
 // (cases.hpp), oracle and subject through Implementation::quantize, compared under the op's
 // verification mode, the first mismatches recorded with one-line repro commands.
 #pragma once
@@ -11,8 +11,8 @@
 
 namespace lpc {
 
-// The item's verification mode: lsq Exact (y bits; dx, ds by value, spec/quantizers.md §1.3),
-// requantize Exact, or PermittedSet under INEXACT_ROUND (§2.2).
+// The item's verification mode: Exact, or for requantize under INEXACT_ROUND PermittedSet
+// (spec/quantizers.md §2.2).
 Verification quantizer_verification(const Item& item);
 
 // Runs every case of a quantizer item (quantizer_cases::make_cases with context.seed).

@@ -4,22 +4,19 @@
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front). One
 // input in two takes an op of the op registry that fast binds (lsq-init, lsq-dot, mx, mx-dequantize,
-// mx-dot, sr-fixed, tpr): its case is decoded from the bytes by the op's declaration
+// mx-dot, sr-fixed, tpr, lsq): its case is decoded from the bytes by the op's declaration
 // (ops::consume_case: each parameter in its range or choices, blocks of 1..40; list elements as
 // float32 bits or folded into their ranges, codes into their formats, NaN kept where the op takes
 // it; lsq-dot's rows repeated up to 65536 times so sums can leave int32) and checked by check_case.
 // The other takes an op still on the legacy path, through the runner's Case
-// (conformance/quantizers/checks.hpp): lsq (and LSQ+), requantize, ulq or dynbits, with fast's
-// variant (elements per kernel call 0..17, and for requantize to i8 the general path instead of
-// the int32 -> int8 kernel: results must not change) and the op's parameters (lsq: variant, a grid
-// of spec/formats.csv or any qmin/qmax, scale and grad scale as 2^e·(1 + f), and for LSQ+ an offset
-// ±2^e·(1 + f); requantize: a mode, input and output types, zero points, 1..3 channels of
+// (conformance/quantizers/checks.hpp): requantize, ulq or dynbits, with fast's variant (elements
+// per kernel call 0..17, and for requantize to i8 the general path instead of the int32 -> int8
+// kernel: results must not change) and the op's parameters (requantize: a mode, input and output types, zero points, 1..3 channels of
 // multiplier/shift or float scale; ulq: a method, its bits, criterion, 1..4 betas (activation) or
 // 1..4 partition ratios k/16; dynbits: a map of up to 4×8×8 in blocks of whole groups, widths,
 // budgets, statistic, low value, one threshold or one per block (±inf kept, NaN replaced by 0),
 // then the map's values in the b_h-bit range; parameters spec/quantizers.md rejects end the input),
-// then up to 64 inputs (lsq: x and dy as float32 bits, a NaN x or non-finite dy replaced;
-// requantize: int64 values clipped to the domain the REQUIRE clauses accept; ulq: w (a non-finite
+// then up to 64 inputs (requantize: int64 values clipped to the domain the REQUIRE clauses accept; ulq: w (a non-finite
 // one replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient (non-finite replaced by
 // 0)). A disagreement, or fast failing where the reference answers, is a finding with the item's
 // stable signature and the first mismatch's repro.
@@ -49,30 +46,17 @@ float consume_scale(FuzzedDataProvider& provider, int lowest_exponent, int highe
   return std::ldexp(1.0f + static_cast<float>(fraction) * 0x1p-23f, exponent);
 }
 
-// The table's integer formats (the grids a profile names), for the signature.
-const Format* grid_of(const LsqParams& p) {
-  for (const Format& f : all_formats())
-    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f)) && lsq_grid(f).qmin == p.qmin && lsq_grid(f).qmax == p.qmax) return &f;
-  return nullptr;
-}
-
 std::string signature(const Case& c) {
-  if (c.op == Op::Requantize || c.op == Op::Ulq || c.op == Op::DynBits) {
-    Item item;
-    item.op = c.op;
-    item.format = c.format;
-    item.quant = c.quant;
-    return item.signature("fast");
-  }
-  const Format* grid = grid_of(c.quant.lsq);
-  std::string s = std::string("fast-") + op_info(c.op).name + "-" + (grid ? grid->name : "custom");
-  if (c.op == Op::Lsq) s.append("-").append(lsq_variant_name(c.quant));
-  return s;
+  Item item;
+  item.op = c.op;
+  item.format = c.format;
+  item.quant = c.quant;
+  return item.signature("fast");
 }
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Lsq, Op::Requantize, Op::Ulq, Op::DynBits});
+  c.op = provider.PickValueInArray({Op::Requantize, Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -151,30 +135,7 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
       c.inputs.push_back(static_cast<uint64_t>(std::clamp(provider.ConsumeIntegral<int64_t>(), domain.first, domain.second)));
     return true;
   }
-  LsqParams& p = c.quant.lsq;
-  p.variant = provider.ConsumeBool() ? LsqVariant::Paper : LsqVariant::Torch;
-  if (provider.ConsumeBool()) {
-    p.qmin = -provider.ConsumeIntegralInRange<int32_t>(0, 32768);
-    p.qmax = provider.ConsumeIntegralInRange<int32_t>(1, 32767);
-  } else {
-    const int bits = provider.ConsumeIntegralInRange<int>(2, 8);
-    const bool is_signed = provider.ConsumeBool();
-    p.qmin = is_signed ? -(1 << (bits - 1)) : 0;
-    p.qmax = is_signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
-  }
-  p.scale = consume_scale(provider, -40, 40);
-  p.grad_scale = consume_scale(provider, -20, 2);
-  if (lsq_params_error(p)) return false;
-  if (c.op == Op::Lsq && provider.ConsumeBool()) c.quant.lsq_offset = (provider.ConsumeBool() ? -1 : 1) * consume_scale(provider, -40, 40);
-  const size_t per_input = c.op == Op::Lsq ? 8 : 4;
-  while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= per_input) {
-    float x = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
-    if (std::isnan(x)) x = 0;
-    c.inputs.push_back(std::bit_cast<uint32_t>(x));
-    float dy = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
-    c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(dy) ? dy : 1.0f));
-  }
-  return !c.inputs.empty();
+  return false;
 }
 
 // A registry op fast binds (lsq-init, ...): the case from ops::consume_case, compared by the

@@ -105,11 +105,11 @@ TEST_CASE("quantizer rows: alternatives, rejected combinations and errors", "[ha
   CHECK_THROWS_WITH(parse_profile(head + "lsq-dot,int8,-,-,float32,boundary,required\n", "t", "t.csv"),
                     Catch::Contains("t.csv:3:18: parameter 'x-grid': unknown 'float32', expected one of: int2, int4, int8, uint2, uint4, uint8"));
   CHECK_THROWS_WITH(parse_profile(head + "lsq,float8_e4m3fn,paper,-,float32,boundary,required\n", "t", "t.csv"),
-                    Catch::Contains("unknown integer format (the lsq grid) 'float8_e4m3fn'"));
+                    Catch::Contains("t.csv:3:5: parameter 'grid': unknown 'float8_e4m3fn', expected one of: int2"));
   CHECK_THROWS_WITH(parse_profile(head + "requantize,u8,xnnpack_fp32,-,u8,random:4,required\n", "t", "t.csv"),
                     Catch::Contains("spec/quantizers.md §2.6 rejects every combination"));
   CHECK_THROWS_WITH(parse_profile(head + "lsq,int4,paper,sat,float32,boundary,required\n", "t", "t.csv"), Catch::Contains("expected '-'"));
-  CHECK_THROWS_WITH(parse_profile(head + "lsq,int4,paper,-,float32,all,required\n", "t", "t.csv"), Catch::Contains("quantizer items take"));
+  CHECK_THROWS_WITH(parse_profile(head + "lsq,int4,paper,-,float32,all,required\n", "t", "t.csv"), Catch::Contains("t.csv:3:26: lsq takes boundary, random:N"));
 }
 
 TEST_CASE("fast passes the quantizer profile against the reference", "[harness]") {
@@ -142,16 +142,14 @@ TEST_CASE("an implementation without a quantizer entry point is UNSUPPORTED, nev
 }
 
 TEST_CASE("a mutant that rounds LSQ ties away from zero is caught with signature and repro", "[harness]") {
-  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
-    const OpStatus s = fast_quantize(b, error);
-    if (s != OpStatus::Ok || b.op != Op::Lsq) return s;
-    const LsqParams& p = b.params->lsq;
-    for (size_t i = 0; i < b.x.size(); ++i) {
-      const double q = static_cast<double>(b.x[i]) / p.scale;  // exact at a tie k + 1/2
-      if (q != std::floor(q) + 0.5 || q < p.qmin || q > p.qmax) continue;
-      b.y[i] = static_cast<float>(std::round(q) * p.scale);  // std::round: ties away from zero
+  const Implementation m = op_mutant("lsq", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    const double scale = c.params.real("scale");
+    const LsqParams grid = lsq_grid(format_by_name(c.params.text("grid")));
+    for (size_t i = 0; i < c.inputs[0].size(); ++i) {
+      const double q = c.inputs[0].floats[i] / scale;  // exact at a tie k + 1/2
+      if (q != std::floor(q) + 0.5 || q < grid.qmin || q > grid.qmax) continue;
+      out[0].floats[i] = static_cast<float>(std::round(q) * scale);  // std::round: ties away from zero
     }
-    return s;
   });
   const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-lsq-int4-paper");
   REQUIRE(r.items.size() == 1);
@@ -160,13 +158,13 @@ TEST_CASE("a mutant that rounds LSQ ties away from zero is caught with signature
   CHECK(item.signature == "mutant-lsq-int4-paper");
   REQUIRE_FALSE(item.first_mismatches.empty());
   const Mismatch& first = item.first_mismatches[0];
-  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,dy\\n0x") && Catch::Contains("| lpconform eval lsq --variant paper --qmin -8 --qmax 7") &&
+  CHECK_THAT(first.repro, Catch::StartsWith("printf 'x,dy\\n0x") && Catch::Contains("| lpconform eval lsq --grid int4 --variant paper --scale 0x") &&
                               Catch::EndsWith("--impl mutant"));
-  // The repro reruns the input: the reference prints the expected y.
+  // The repro reruns the element: the reference prints the expected y.
   const std::string out = run_repro(first.repro, "reference");
   const std::string want_y = first.want.substr(2, first.want.find(',') - 2);  // "y 2, dx ..." -> "2"
   INFO(first.repro << "\n" << out);
-  CHECK(out.find("," + want_y + ",") != std::string::npos);
+  CHECK_THAT(out, Catch::StartsWith("y,dx,ds\n" + want_y + ","));
 }
 
 TEST_CASE("a mutant that answers DOUBLE_ROUND for SINGLE_ROUND and INEXACT_ROUND is caught", "[harness]") {
@@ -447,12 +445,10 @@ TEST_CASE("a mutant that accumulates the MX dot product in float64 is caught tho
 }
 
 TEST_CASE("a mutant that drops LSQ+'s dbeta at the upper clamp is caught with signature and repro", "[harness]") {
-  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
-    const OpStatus s = fast_quantize(b, error);
-    if (s != OpStatus::Ok || b.op != Op::Lsq || !b.params->lsq_offset) return s;
-    for (size_t i = 0; i < b.x.size(); ++i)
-      if (b.y[i] > *b.params->lsq_offset) b.dbeta[i] = 0;  // dβ = dy where clamped (§1.6), here only below
-    return s;
+  const Implementation m = op_mutant("lsq", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    const double beta = c.params.real("offset");
+    for (size_t i = 0; i < out[3].floats.size(); ++i)
+      if (out[0].floats[i] > beta) out[3].floats[i] = 0;  // dβ = dy where clamped (§1.6), here only below
   });
   const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-lsq-int4-paper+offset");
   REQUIRE(r.items.size() == 1);
@@ -461,12 +457,12 @@ TEST_CASE("a mutant that drops LSQ+'s dbeta at the upper clamp is caught with si
   CHECK(item.signature == "mutant-lsq-int4-paper+offset");
   REQUIRE_FALSE(item.first_mismatches.empty());
   const Mismatch& first = item.first_mismatches[0];
-  CHECK_THAT(first.repro, Catch::Contains("| lpconform eval lsq --variant paper --qmin -8 --qmax 7") && Catch::Contains(" --offset 0x"));
+  CHECK_THAT(first.repro, Catch::Contains("| lpconform eval lsq --grid int4 --variant paper+offset --scale 0x") && Catch::Contains(" --offset 0x"));
   // The repro reruns the element: the reference prints the expected dbeta as the last column.
   const std::string out = run_repro(first.repro, "reference");
   const std::string want_dbeta = first.want.substr(first.want.find("dbeta ") + 6);
   INFO(first.repro << "\n" << out);
-  CHECK_THAT(out, Catch::StartsWith("x,y,dx,ds,dbeta\n") && Catch::EndsWith("," + want_dbeta + "\n"));
+  CHECK_THAT(out, Catch::StartsWith("y,dx,ds,dbeta\n") && Catch::EndsWith("," + want_dbeta + "\n"));
   CHECK(want_dbeta != "0");
 }
 
