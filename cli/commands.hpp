@@ -37,13 +37,11 @@ struct Command {
 Command add_list(CLI::App& app);
 Command add_run(CLI::App& app, const std::string& command_line);
 Command add_eval(CLI::App& app);
-// The quantizer ops under `eval` (eval_quantizers.cpp); the runner returns nullopt when none parsed.
-std::function<std::optional<int>()> add_eval_quantizers(CLI::App& eval);
 // `eval ulq` (eval_ulq.cpp, spec/quantizers.md §5); nullopt when it did not parse.
 std::function<std::optional<int>()> add_eval_ulq(CLI::App& eval);
 // `eval dynbits` (eval_sr.cpp, spec/quantizers.md §6); nullopt when it did not parse.
 std::function<std::optional<int>()> add_eval_sr(CLI::App& eval);
-// Shared by the quantizer eval ops (eval_quantizers.cpp): --impl reference|fast (true: fast); a
+// Shared by the eval ops (eval_common.cpp): --impl reference|fast (true: fast); a
 // float32 as a decimal (RNE) or bits "0x3f800000"; the same for an option (UsageError when
 // malformed); the shortest decimal that reads back as the same float32.
 bool use_fast(const std::string& impl);

@@ -191,12 +191,10 @@ Command add_eval(CLI::App& app) {
   decode->add_option("--format", a->format, "Format of the codes (see `lpconform list formats`)")->required();
   decode->add_option("--impl", a->impl, "Implementation (see `lpconform list impls`)")->capture_default_str();
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
-  auto quantizers = add_eval_quantizers(*sub);
   auto ulq = add_eval_ulq(*sub);
   auto registry = add_eval_registry(*sub);
   auto sr = add_eval_sr(*sub);
-  return {sub, [a, encode, quantizers, registry, sr, ulq] {
-            if (auto status = quantizers()) return *status;
+  return {sub, [a, encode, registry, sr, ulq] {
             if (auto status = ulq()) return *status;
             if (auto status = sr()) return *status;
             if (auto status = registry()) return *status;

@@ -102,17 +102,28 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
 std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema& op, const ops::Params& params) {
   std::string origin;
   const std::string text = read_input(path, origin);
-  std::vector<std::string> required, all;
-  for (const ops::TensorSpec& t : op.inputs) {
-    all.push_back(t.name);
-    if (!t.optional) required.push_back(t.name);
+  // The accepted headers: the lists in the op's order, any optional ones left out (fewest first).
+  std::vector<size_t> optional;
+  for (size_t k = 0; k < op.inputs.size(); ++k)
+    if (op.inputs[k].optional) optional.push_back(k);
+  std::vector<std::vector<std::string>> headers;
+  std::vector<std::vector<const ops::TensorSpec*>> header_specs;
+  for (uint64_t mask = 0; mask < (uint64_t{1} << optional.size()); ++mask) {
+    std::vector<std::string> names;
+    std::vector<const ops::TensorSpec*> specs;
+    for (size_t k = 0, o = 0; k < op.inputs.size(); ++k) {
+      const bool is_optional = o < optional.size() && optional[o] == k;
+      if (is_optional && !(mask >> o++ & 1)) continue;
+      names.push_back(op.inputs[k].name);
+      specs.push_back(&op.inputs[k]);
+    }
+    headers.push_back(std::move(names));
+    header_specs.push_back(std::move(specs));
   }
   CsvReader reader(text, origin, true);
-  const size_t header = reader.expect_header({required, all});
-  const size_t columns = header == 0 ? required.size() : all.size();
-  std::vector<const ops::TensorSpec*> specs;
-  for (const ops::TensorSpec& t : op.inputs)
-    if (header == 1 || !t.optional) specs.push_back(&t);
+  const size_t header = reader.expect_header(headers);
+  const std::vector<const ops::TensorSpec*> specs = header_specs[header];
+  const size_t columns = specs.size();
   std::vector<ops::Tensor> lists(specs.size());
   std::vector<std::optional<std::pair<int64_t, int64_t>>> ranges(specs.size());
   for (size_t k = 0; k < specs.size(); ++k)

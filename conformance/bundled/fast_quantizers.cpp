@@ -1,5 +1,4 @@
-// The fast implementation's quantizer entry point (quantizer_entry_points.hpp): impls/fast/quantizers, in
-// chunks of the variant's size.
+// The fast implementation's quantizer entry point (quantizer_entry_points.hpp): impls/fast/quantizers.
 #include <algorithm>
 #include <cstdint>
 #include <cmath>
@@ -10,7 +9,6 @@
 #include "conformance/core/case.hpp"
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
-#include "impls/fast/quantizers/requantize.hpp"
 #include "impls/fast/quantizers/dynamic_bits.hpp"
 #include "impls/fast/quantizers/ulq.hpp"
 
@@ -22,37 +20,6 @@ OpStatus element_error(const QuantizeBatch& b, size_t i, const std::string& why,
   error = std::string("fast ") + op_info(b.op).name + ": element " + std::to_string(i) + ": " + why;
   if (b.failed_at) *b.failed_at = i;
   return OpStatus::Error;
-}
-
-// Elements per kernel call: the whole batch, or the variant's chunk rounded up to `multiple_of`.
-size_t chunk_size(const FastQuantizeVariant& v, size_t n, size_t multiple_of) {
-  if (v.chunk == 0 || n == 0) return std::max<size_t>(n, 1);
-  return (v.chunk + multiple_of - 1) / multiple_of * multiple_of;
-}
-
-OpStatus requantize(const QuantizeBatch& b, std::string& error, const FastQuantizeVariant& v) {
-  const RequantParams& p = b.params->requant;
-  if (auto e = requant_params_error(p)) { error = "fast requantize: " + *e; return OpStatus::Error; }
-  const size_t n = b.values.size();
-  if (b.out.size() != n) { error = "fast requantize: out needs one entry per value"; return OpStatus::Error; }
-  const size_t step = chunk_size(v, n, p.channels());  // chunks start at channel 0
-  // The int32 -> int8 kernel where it applies (the hot path), else the int64 general path.
-  const bool kernel = !v.general_path && p.output_type == IntType::I8 && p.input_type != IntType::I48;
-  std::vector<int32_t> in32;
-  std::vector<int8_t> out8;
-  for (size_t begin = 0; begin < n; begin += step) {
-    const size_t len = std::min(step, n - begin);
-    if (!kernel) {
-      if (auto e = fast::requantize(p, b.values.subspan(begin, len), b.out.subspan(begin, len)))
-        return element_error(b, begin + e->index, e->message, error);
-      continue;
-    }
-    in32.assign(b.values.begin() + begin, b.values.begin() + begin + len);
-    out8.resize(len);
-    if (auto e = fast::requantize_to_int8(p, in32, out8)) return element_error(b, begin + e->index, e->message, error);
-    std::copy(out8.begin(), out8.end(), b.out.begin() + begin);
-  }
-  return OpStatus::Ok;
 }
 
 // §5 over the whole tensor, float32 throughout (ulq_batch.hpp).
@@ -85,11 +52,10 @@ OpStatus dynbits(const QuantizeBatch& b, std::string& error) {
 
 }  // namespace
 
-OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error, const FastQuantizeVariant& variant) {
+OpStatus fast_quantize(const QuantizeBatch& batch, std::string& error) {
   if (!batch.params) { error = "fast quantize: no parameters"; return OpStatus::Error; }
   try {
     switch (batch.op) {
-      case Op::Requantize: return requantize(batch, error, variant);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

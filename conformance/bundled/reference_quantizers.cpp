@@ -9,7 +9,6 @@
 #include "conformance/core/case.hpp"
 #include "conformance/bundled/quantizer_entry_points.hpp"
 #include "conformance/bundled/ulq_batch.hpp"
-#include "reference/quantizers/requantize.hpp"
 #include "reference/quantizers/dynamic_bits.hpp"
 #include "reference/quantizers/ulq.hpp"
 
@@ -21,29 +20,6 @@ OpStatus element_error(const QuantizeBatch& batch, size_t i, const std::string& 
   error = std::string("reference ") + op_info(batch.op).name + ": element " + std::to_string(i) + ": " + why;
   if (batch.failed_at) *batch.failed_at = i;
   return OpStatus::Error;
-}
-
-OpStatus requantize(const QuantizeBatch& b, std::string& error) {
-  const RequantParams& p = b.params->requant;
-  if (auto e = requant_params_error(p)) { error = "reference requantize: " + *e; return OpStatus::Error; }
-  const size_t n = b.values.size();
-  const bool range = b.params->inexact && !b.out_high.empty();
-  if (b.out.size() != n || (!b.out_high.empty() && b.out_high.size() != n)) {
-    error = "reference requantize: out (and out_high when given) need one entry per value";
-    return OpStatus::Error;
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const size_t channel = i % p.channels();
-    const ref::RequantOutcome r = ref::requantize(p, b.values[i], channel);
-    if (!r.ok) return element_error(b, i, r.error, error);
-    b.out[i] = r.value;
-    if (!range) continue;
-    // TOSA INEXACT_ROUND (§2.2): any value of [lo, hi]; SINGLE_ROUND (r) lies inside.
-    const ref::InexactRange allowed = ref::rescale_inexact_range(p, b.values[i], channel);
-    b.out[i] = allowed.lo;
-    b.out_high[i] = allowed.hi;
-  }
-  return OpStatus::Ok;
 }
 
 // §5 over the whole tensor (ulq_batch.hpp).
@@ -84,7 +60,6 @@ OpStatus reference_quantize(const QuantizeBatch& batch, std::string& error) {
   if (!batch.params) { error = "reference quantize: no parameters"; return OpStatus::Error; }
   try {
     switch (batch.op) {
-      case Op::Requantize: return requantize(batch, error);
       case Op::Ulq: return ulq(batch, error);
       case Op::DynBits: return dynbits(batch, error);
       default: return OpStatus::Unsupported;

@@ -18,8 +18,6 @@ constexpr OpInfo kOps[] = {
     {Op::Encode, "encode", "format x rounding x overflow x source",
      "value of a source type (float32/float64/bfloat16/float16) -> code (spec/formats.md §5)"},
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
-    {Op::Requantize, "requantize", "mode x input type x output type",
-     "integer requantization, TOSA RESCALE / gemmlowp / XNNPACK (spec/quantizers.md §2); exact, INEXACT_ROUND a permitted set"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
     {Op::DynBits, "dynbits", "group statistic x low value",
@@ -114,13 +112,6 @@ std::optional<DynLowValue> parse_dynbits_low_value(std::string_view name) {
   return std::nullopt;
 }
 
-const RequantMode& requant_mode(const QuantizerParams& params) {
-  for (const RequantMode& m : kRequantModes)
-    if (m.scheme == params.requant.scheme && m.scale32 == params.requant.scale32 && m.inexact == params.inexact) return m;
-  throw std::invalid_argument("no requantize mode has scheme " + std::string(to_string(params.requant.scheme)) +
-                              (params.requant.scale32 ? "" : " with scale16") + (params.inexact ? " with INEXACT_ROUND" : ""));
-}
-
 RequantParams requant_params(const RequantMode& mode, IntType input, IntType output) {
   RequantParams p;
   p.scheme = mode.scheme;
@@ -183,8 +174,6 @@ std::string Item::rounding_name() const {
 std::string Item::signature(std::string_view impl) const {
   if (op == Op::Registered) return ops::signature(*schema, op_params, impl);
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
-  if (op == Op::Requantize)
-    return s + requant_mode(quant).name + "-" + std::string(to_string(quant.requant.input_type)) + "-" + std::string(to_string(quant.requant.output_type));
   if (op == Op::Ulq) return s + ulq_variant(quant);
   if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
@@ -239,23 +228,6 @@ std::string Case::repro_command(std::string_view impl) const {
            " --budget " + bits(p.budget_256) + " --min-bits " + bits(p.min_bits_256) + " --threshold " + joined(p.thresholds, float_hex) +
            " --stat " + dynbits_stat_name(p.stat) + " --low-value " + dynbits_low_value_name(p.low_value) + " --impl " + std::string(impl);
   }
-  if (op == Op::Requantize) {
-    const RequantParams& p = quant.requant;
-    body = "value\\n";
-    for (uint64_t v : inputs) body += std::to_string(static_cast<int64_t>(v)) + "\\n";
-    std::string cmd = "printf '" + body + "' | lpconform eval requantize --scheme " + std::string(to_string(p.scheme)) + " --input-type " +
-                      std::string(to_string(p.input_type)) + " --output-type " + std::string(to_string(p.output_type));
-    if (p.scales.empty()) {
-      cmd += " --multiplier " + joined(p.multipliers, [](int32_t m) { return std::to_string(m); });
-      cmd += " --shift " + joined(p.shifts, [](int32_t s) { return std::to_string(s); });
-    } else {
-      cmd += " --scale " + joined(p.scales, float_hex);
-    }
-    if (p.input_zp) cmd += " --input-zp " + std::to_string(p.input_zp);
-    if (p.output_zp) cmd += " --output-zp " + std::to_string(p.output_zp);
-    if (!p.scale32) cmd += " --scale16";
-    return cmd + " --impl " + std::string(impl);
-  }
   if (op == Op::Decode) {
     body = "code\\n";
     for (uint64_t code : inputs) body += code_hex(*format, static_cast<uint32_t>(code)) + "\\n";
@@ -283,11 +255,7 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     return;
   }
   j["op"] = op_info(item.op).name;
-  if (item.op == Op::Requantize) {
-    j["format"] = to_string(item.quant.requant.output_type);
-    j["scheme"] = requant_mode(item.quant).name;
-    j["source"] = to_string(item.quant.requant.input_type);
-  } else if (item.op == Op::Ulq) {
+  if (item.op == Op::Ulq) {
     j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
     j["variant"] = ulq_variant(item.quant);
     j["source"] = "float32";
@@ -313,22 +281,6 @@ void to_json(nlohmann::json& j, const Case& c) {
   j["op"] = op_info(c.op).name;
   if (is_quantizer(c.op)) {
     auto& inputs = j["inputs"] = nlohmann::json::array();
-    if (c.op == Op::Requantize) {
-      const RequantParams& p = c.quant.requant;
-      j["scheme"] = to_string(p.scheme);
-      j["scale16"] = !p.scale32;
-      j["inexact"] = c.quant.inexact;
-      j["input_type"] = to_string(p.input_type);
-      j["output_type"] = to_string(p.output_type);
-      j["input_zp"] = p.input_zp;
-      j["output_zp"] = p.output_zp;
-      j["multipliers"] = p.multipliers;
-      j["shifts"] = p.shifts;
-      auto& scales = j["scales"] = nlohmann::json::array();
-      for (float s : p.scales) scales.push_back(float_hex(s));
-      for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
     if (c.op == Op::Ulq) {
       const UlqParams& p = c.quant.ulq;
       j["method"] = to_string(p.method);
@@ -383,35 +335,12 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, requantize, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, ulq or dynbits");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
     return std::bit_cast<float>(static_cast<uint32_t>(parse_hex_field(v, name)));
   };
-  if (c.op == Op::Requantize) {
-    RequantParams& p = c.quant.requant;
-    const std::string scheme = field("scheme").get<std::string>(), in = field("input_type").get<std::string>(),
-                      out = field("output_type").get<std::string>();
-    if (!parse_requant_scheme(scheme)) throw std::invalid_argument("case field 'scheme': unknown scheme '" + scheme + "'");
-    if (!parse_int_type(in)) throw std::invalid_argument("case field 'input_type': unknown type '" + in + "'");
-    if (!parse_int_type(out)) throw std::invalid_argument("case field 'output_type': unknown type '" + out + "'");
-    p.scheme = *parse_requant_scheme(scheme);
-    p.input_type = *parse_int_type(in);
-    p.output_type = *parse_int_type(out);
-    p.scale32 = !field("scale16").get<bool>();
-    c.quant.inexact = field("inexact").get<bool>();
-    p.input_zp = field("input_zp").get<int32_t>();
-    p.output_zp = field("output_zp").get<int32_t>();
-    p.multipliers = field("multipliers").get<std::vector<int32_t>>();
-    p.shifts = field("shifts").get<std::vector<int32_t>>();
-    p.scales.clear();
-    for (const auto& s : field("scales")) p.scales.push_back(float_field(s, "scales"));
-    if (auto e = requant_params_error(p)) throw std::invalid_argument("case: requantize parameters: " + *e);
-    if (c.quant.inexact && (p.scheme != RequantScheme::TosaSingleRound)) throw std::invalid_argument("case: 'inexact' needs scheme tosa-single");
-    for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
-    return;
-  }
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     const std::string method = field("method").get<std::string>(), criterion = field("criterion").get<std::string>();

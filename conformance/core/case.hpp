@@ -33,10 +33,10 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Requantize, Ulq, DynBits: checked through Implementation::quantize
+// Ulq, DynBits: checked through Implementation::quantize
 // (conformance/quantizers).
 constexpr bool is_quantizer(Op op) {
-  return op == Op::Requantize || op == Op::Ulq || op == Op::DynBits;
+  return op == Op::Ulq || op == Op::DynBits;
 }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
@@ -49,8 +49,6 @@ struct RequantMode {
   bool inexact;
 };
 std::span<const RequantMode> all_requant_modes();
-// The mode of a requantize item's or case's parameters.
-const RequantMode& requant_mode(const QuantizerParams& params);
 // The mode's parameters for `input` -> `output` with the neutral scale 0.5 ((2^30, 31), scale16
 // (2^14, 15), or the float 0.5): what a profile item holds; its cases set their own scales and
 // zero points.
@@ -85,8 +83,8 @@ struct InputSpec {
 // inputs and required. Quantizer items use op, inputs, required and these; the rest of their
 // parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
 // (conformance/quantizers/cases.hpp):
-//   format: requantize, ulq and dynbits null.
-//   quant: requantize quant.requant (scheme, scale32, input and output types) and quant.inexact; ulq quant.ulq (method, bits, criterion) and
+//   format: ulq and dynbits null.
+//   quant: ulq quant.ulq (method, bits, criterion) and
 //     quant.ulq_partition; dynbits quant.dynbits.stat and low_value.
 struct Item {
   Op op = Op::Encode;
@@ -103,8 +101,7 @@ struct Item {
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
-  // (encode), impl-decode-format, impl-requantize-mode-input-output ("fast-requantize-tosa_double-i32-i8"),
-  // impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue
+  // (encode), impl-decode-format, impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue
   // ("fast-dynbits-max-truncate"). Format, mode and type names contain no '-' and op names are
   // matched longest first, so it splits back unambiguously.
   // Registry ops: ops::signature.
@@ -113,7 +110,7 @@ struct Item {
 
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
-// and the vector-mode manifest both describe items this way. Quantizer items: requantize format (the output type), scheme (the mode), source (the input type); ulq format
+// and the vector-mode manifest both describe items this way. Quantizer items: ulq format
 // "float32", variant (method with bits and criterion), source "float32"; dynbits format "int",
 // variant (statistic-low value, "max-truncate"), source "int". Registry ops: ops::append_fields.
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
@@ -124,7 +121,7 @@ struct Case {
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
   // Source bit patterns (encode), codes (decode),
-  // integers as two's complement (requantize); ulq: the tensor w's float32 bits; dynbits: the
+  // ulq: the tensor w's float32 bits; dynbits: the
   // map's integers as two's complement.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
@@ -137,8 +134,6 @@ struct Case {
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
-// requantize: {"op","scheme","scale16","inexact","input_type",
-// "output_type","input_zp","output_zp","multipliers","shifts","scales","inputs":[decimal...]};
 // ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"};
 // dynbits: {"op","shape","block","group","high_bits","low_bits","budget_256","min_bits_256","stat",
 // "low_value","thresholds":[hex float32...],"inputs":[decimal...]}.

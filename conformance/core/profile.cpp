@@ -112,18 +112,6 @@ struct RowExpander {
     return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
   }
 
-  // requantize's integer types (the format and source columns).
-  std::vector<IntType> int_types(Column c) const {
-    const std::vector<IntType> universe = {IntType::I8, IntType::U8, IntType::I16, IntType::U16, IntType::I32, IntType::I48};
-    return match(c, universe, [](IntType t) { return to_string(t); }, c == kFormat ? "output integer type" : "input integer type");
-  }
-
-  std::vector<const RequantMode*> requant_modes() const {
-    std::vector<const RequantMode*> universe;
-    for (const RequantMode& m : all_requant_modes()) universe.push_back(&m);
-    return match(kRounding, universe, [](const RequantMode* m) -> std::string_view { return m->name; }, "requantize mode");
-  }
-
   // ulq's rounding column: variants by name (spec/profiles/README.md), pow2 and the activation
   // quantizers with their bits after ':' ("pow2:4", "activation_proxy:2"), the others without; a
   // pattern matches the variants of its kind ("*" the bitless ones, "*:4" pow2 and activation).
@@ -397,7 +385,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, requantize, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, ulq, dynbits, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -431,15 +419,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           }
         continue;
       }
-      x.expect_not_applicable(kOverflow, "quantizers have no overflow column");
-      for (const RequantMode* mode : x.requant_modes())  // Op::Requantize
-        for (IntType in : x.int_types(kSource))
-          for (IntType out : x.int_types(kFormat)) {
-            item.quant = QuantizerParams{requant_params(*mode, in, out), mode->inexact};
-            if (requant_params_error(item.quant.requant)) continue;  // a combination §2.6 rejects
-            add(item);
-            ++produced;
-          }
     } else if (item.op == Op::Decode) {
       x.expect_not_applicable(kRounding, "decode has no rounding");
       x.expect_not_applicable(kOverflow, "decode has no overflow policy");
@@ -464,8 +443,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
               ++produced;
             }
     }
-    if (produced == 0 && item.op == Op::Requantize)
-      reader.fail(row.line, 1, "the row expands to no requirement: spec/quantizers.md §2.6 rejects every combination of these modes and types");
     if (produced == 0)
       reader.fail(row.line, 1, "the row expands to no requirement: no overflow policy applies to these formats, or the inputs do not fit the "
                                "source (all needs bfloat16/float16; boundary/random need float32/float64)");

@@ -604,7 +604,8 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         break;
       }
       case ParamType::Int:
-        c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>((spec.fuzz_max ? spec.fuzz_max : spec.max) - spec.min))));
+        if (spec.fuzz_max) c.params.set(spec.name, spec.fuzz_min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.fuzz_max - spec.fuzz_min))));
+        else c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
         break;
       case ParamType::Real:
       case ParamType::Float32:
@@ -680,7 +681,7 @@ ItemResult check_item(const Item& item, const CheckContext& context) {
   ItemResult r;
   r.item = item;
   r.signature = item.signature(context.subject->name);
-  r.verification = op.verification;
+  r.verification = op.item_verification ? op.item_verification(item.op_params) : op.verification;
   try {
     for (OpCase& c : op.cases(item.op_params, item.inputs, context.seed)) {
       c.op = &op;

@@ -40,6 +40,7 @@ std::vector<ParamSpec> params() {
   block.min = 1;
   block.max = 65536;
   block.signature_join = "-k";
+  block.fuzz_min = 1;
   block.fuzz_max = 40;
   return {element, block};
 }

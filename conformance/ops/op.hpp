@@ -58,9 +58,9 @@ struct ParamSpec {
   // Item parameters: signatures and reports leave it out while it holds its default (tpr's random
   // bits under rne: "fast-tpr-even-rne").
   bool omit_default = false;
-  // Int: the largest value fuzzing draws (0: max): a block of 1..40 keeps several blocks in a
-  // short input.
-  int64_t fuzz_max = 0;
+  // Int: the values fuzzing draws, [fuzz_min, fuzz_max] when fuzz_max is set, else [min, max]: a
+  // block of 1..40 keeps several blocks in a short input, a zero point of -128..255 an 8-bit type's.
+  int64_t fuzz_min = 0, fuzz_max = 0;
 };
 
 enum class ElemType : uint8_t {
@@ -107,6 +107,9 @@ struct OpSchema {
   std::vector<ParamSpec> params;
   std::vector<TensorSpec> inputs, outputs;
   Verification verification;  // its text is printed beside every verdict
+  // The verification of an item whose parameters change it (requantize under INEXACT_ROUND is
+  // PermittedSet); null: `verification` for every item.
+  std::function<Verification(const Params& item)> item_verification;
 
   // Profiles with the format header: the text each column no parameter reads must hold ("-" when
   // not listed), and why.

@@ -12,6 +12,7 @@ const OpSchema& lsq_dot_op();   // lsq_dot.cpp
 const OpSchema& mx_op();             // mx.cpp
 const OpSchema& mx_dequantize_op();  // mx.cpp
 const OpSchema& mx_dot_op();         // mx.cpp
+const OpSchema& requantize_op();     // requantize.cpp
 const OpSchema& sr_fixed_op();       // sr_fixed.cpp
 const OpSchema& tpr_op();            // tpr.cpp
 
@@ -25,6 +26,7 @@ std::span<const OpSchema* const> registered_ops() {
       &mx_op(),
       &mx_dequantize_op(),
       &mx_dot_op(),
+      &requantize_op(),
       &sr_fixed_op(),
       &tpr_op(),
   };

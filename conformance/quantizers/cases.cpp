@@ -14,142 +14,13 @@ namespace lpc::quantizer_cases {
 
 namespace {
 
-__extension__ typedef __int128 int128;  // value·m·2^k products of up to 95 bits
 
-constexpr int kRequantSets = 8;
 
 bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s == RequantScheme::XnnpackRndnu; }
 
 uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 
-
-// ---- requantize (§2) --------------------------------------------------------------------------------
-
-// floor(a / b) for b > 0, saturated to ±2^62 (the caller clips to the domain, which is narrower).
-int64_t floor_div(int128 a, int128 b) {
-  int128 q = a / b;
-  if (a % b != 0 && a < 0) --q;
-  constexpr int128 kLimit = int128{1} << 62;
-  return static_cast<int64_t>(std::clamp(q, -kLimit, kLimit));
-}
-
-// The parameter sets of a requantize item; those §2.6 rejects are dropped.
-std::vector<RequantParams> requant_sets(const Item& item, std::mt19937_64& rng) {
-  const RequantParams base = item.quant.requant;
-  std::vector<RequantParams> sets;
-  auto add = [&](auto&& edit) {
-    RequantParams p = base;
-    edit(p);
-    if (!requant_params_error(p)) sets.push_back(std::move(p));
-  };
-  auto zero_point = [&](IntType t) -> int32_t {
-    if (t != IntType::I8 && t != IntType::U8) return 0;
-    return static_cast<int32_t>(std::uniform_int_distribution<int64_t>(int_type_min(t), int_type_max(t))(rng));
-  };
-  if (is_xnnpack(base.scheme)) {
-    const float seeded = random_float(rng, -20, -1), seeded2 = random_float(rng, -32, -2);
-    for (float s : {0.5f, 1.0f / 3.0f, 0x1p-32f, 0x1.fffffep-1f, seeded}) add([&](RequantParams& p) { p.scales = {s}; });
-    add([&](RequantParams& p) { p.scales = {seeded2}; p.output_zp = zero_point(p.output_type); });
-    add([&](RequantParams& p) { p.scales = {0.25f, seeded, 0x1p-20f}; });
-    return sets;
-  }
-  std::uniform_int_distribution<int32_t> m32(1 << 30, std::numeric_limits<int32_t>::max()), m16(1 << 14, 32767);
-  const int32_t lowest_shift = base.scheme == RequantScheme::Gemmlowp ? 31 : 2;
-  const int32_t seeded_shift = std::uniform_int_distribution<int32_t>(std::max(lowest_shift, 20), 45)(rng);
-  std::vector<std::pair<int32_t, int32_t>> fixed;  // (multiplier, shift)
-  if (!base.scale32) fixed = {{1 << 14, 14}, {1 << 14, 15}, {21845, 16}, {32767, 20}, {16385, 40}, {m16(rng), seeded_shift}};
-  else fixed = {{1 << 30, 30}, {1 << 30, 31}, {1431655765, 32}, {437450373, 33}, {std::numeric_limits<int32_t>::max(), 62}, {m32(rng), seeded_shift}};
-  for (const auto& [m, s] : fixed) {
-    const int32_t multiplier = m, shift = s;  // clang 14 cannot capture structured bindings
-    add([&](RequantParams& p) { p.multipliers = {multiplier}; p.shifts = {shift}; });
-  }
-  add([&](RequantParams& p) {
-    p.multipliers = {base.scale32 ? m32(rng) : m16(rng)};
-    p.shifts = {seeded_shift};
-    p.input_zp = zero_point(p.input_type);
-    p.output_zp = zero_point(p.output_type);
-  });
-  add([&](RequantParams& p) {
-    p.multipliers = base.scale32 ? std::vector<int32_t>{1 << 30, 1431655765, m32(rng)} : std::vector<int32_t>{1 << 14, 21845, m16(rng)};
-    p.shifts = {31, 32, 34};
-  });
-  return sets;
-}
-
-// Boundary inputs of channel c of `p` (before clipping to the domain).
-std::vector<int64_t> requant_ties(const RequantParams& p, size_t c) {
-  std::vector<int64_t> out;
-  std::vector<int64_t> ks = {-3, -2, -1, 0, 1, 2};  // ties k + 1/2 for k in -3..2, i.e. -2.5 .. 2.5
-  for (int64_t edge : {int_type_min(p.output_type), int_type_max(p.output_type)})
-    for (int64_t d : {-1, 0}) ks.push_back(edge - p.output_zp + d);
-  auto around = [&](int64_t centre) {
-    for (int64_t d = -2; d <= 2; ++d) out.push_back(p.input_zp + centre + d);
-  };
-  for (int64_t k : ks) {
-    if (is_xnnpack(p.scheme)) {
-      // A tiny scale puts the tie beyond 2^63: clamp to +-2^62 like floor_div (the caller clips
-      // to the domain, which is narrower) before converting.
-      const double centre = std::floor((static_cast<double>(k) + 0.5) / p.scales[c]);
-      around(static_cast<int64_t>(std::clamp(centre, -0x1p62, 0x1p62)));
-      continue;
-    }
-    const int128 m = p.multipliers[c];
-    const int shift = p.shifts[c];
-    if (m == 0) continue;
-    // value·m/2^shift = k + 1/2  <=>  value = (2k + 1)·2^(shift-1)/m.
-    around(floor_div((int128{2 * k + 1}) << (shift - 1), m));
-    // DOUBLE_ROUND's first stage (§2.3): value·m/2^31 = a ± 1/2 around the second stage's tie
-    // a = (2k + 1)·2^(shift-32).
-    if (shift > 31) {
-      const int128 a = int128{2 * k + 1} << (shift - 32);
-      around(floor_div((2 * a + 1) << 30, m));
-      around(floor_div((2 * a - 1) << 30, m));
-    }
-  }
-  return out;
-}
-
-std::vector<Case> requantize_cases(const Item& item, std::mt19937_64& rng) {
-  std::vector<Case> cases;
-  for (const RequantParams& p : requant_sets(item, rng)) {
-    const auto [lo, hi] = domain(p);
-    const size_t channels = p.channels();
-    std::vector<std::vector<int64_t>> per_channel(channels);
-    for (size_t c = 0; c < channels; ++c) {
-      if (item.inputs.boundary) {
-        per_channel[c] = requant_ties(p, c);
-        for (int64_t d = 0; d < 3; ++d) per_channel[c].insert(per_channel[c].end(), {lo + d, hi - d, p.input_zp + d - 1});
-      }
-      for (uint32_t i = 0; i < item.inputs.random / channels; ++i) {
-        if (i % 2 == 0) {
-          per_channel[c].push_back(std::uniform_int_distribution<int64_t>(lo, hi)(rng));
-        } else {
-          const int magnitude_bits = std::uniform_int_distribution<int>(0, 47)(rng);
-          const int64_t v = static_cast<int64_t>(rng() >> (64 - magnitude_bits - 1) >> 1);
-          per_channel[c].push_back(p.input_zp + (rng() & 1 ? -v : v));
-        }
-      }
-      for (int64_t& v : per_channel[c]) v = std::clamp(v, lo, hi);
-      if (channels == 1) {
-        std::sort(per_channel[c].begin(), per_channel[c].end());
-        per_channel[c].erase(std::unique(per_channel[c].begin(), per_channel[c].end()), per_channel[c].end());
-      }
-    }
-    // Element i is channel i % channels (§2.1): interleave, padding short channels with the zero point.
-    Case c;
-    c.op = Op::Requantize;
-    c.quant = item.quant;
-    c.quant.requant = p;
-    size_t rows = 0;
-    for (const auto& values : per_channel) rows = std::max(rows, values.size());
-    for (size_t i = 0; i < rows; ++i)
-      for (size_t ch = 0; ch < channels; ++ch)
-        c.inputs.push_back(static_cast<uint64_t>(i < per_channel[ch].size() ? per_channel[ch][i] : std::clamp<int64_t>(p.input_zp, lo, hi)));
-    cases.push_back(std::move(c));
-  }
-  return cases;
-}
 
 // ---- ulq (§5) -------------------------------------------------------------------------------------
 
@@ -394,7 +265,6 @@ std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng) 
 std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   std::mt19937_64 rng(seed);
   switch (item.op) {
-    case Op::Requantize: return requantize_cases(item, rng);
     case Op::Ulq: return ulq_cases(item, rng);
     case Op::DynBits: return dynbits_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
@@ -406,7 +276,7 @@ uint64_t cost(const Item& item) {
   switch (item.op) {
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
     case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
-    default: return kRequantSets * ((item.inputs.boundary ? 200 : 0) + random);
+    default: throw std::invalid_argument(std::string("quantizer cost: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
 

@@ -1,9 +1,10 @@
 // lpconform — the cases of a quantizer item (spec/quantizers.md): the parameter sets an item checks
 // and, per set, its boundary and seeded random inputs.
 //
-// An item fixes what a profile names (requantize: mode and types); its
-// cases add the rest (multipliers, shifts or float scales, zero points, per
-// tensor and per channel) from a small fixed set plus seeded values, one case per parameter set.
+// An item fixes what a profile names; its cases add the rest (map layouts, widths, budgets,
+// thresholds; betas) from a small fixed set plus seeded values. The case generators' shared draws
+// (random_float, add_with_neighbours, random_words, random_sign) and requantize's domain serve the
+// op modules of conformance/ops too.
 // Random choices come from std::mt19937_64 seeded with the item's seed (runner.hpp item_seed).
 #pragma once
 
@@ -16,13 +17,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (requantize, ulq, dynbits), in a fixed order:
-//   requantize: per mode about eight parameter sets (identity, 1/2, 1/3, the DOUBLE_ROUND witness
-//     437450373/2^33, the largest multiplier, seeded values with zero points, one per-channel set
-//     of three channels), those §2.6 rejects skipped. Boundary inputs: the ties value·scale = k + 1/2
-//     (both DOUBLE_ROUND stages) for k in -3..3 and at the output type's clamp edges, each with
-//     neighbours ±2, and the ends of the input domain; random inputs half uniform over the domain,
-//     half of random magnitude. Every input lies in the domain (domain() below).
+// The cases of a quantizer item (ulq, dynbits), in a fixed order:
 //   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
 //     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
 //     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256

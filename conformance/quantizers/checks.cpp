@@ -26,21 +26,6 @@ std::string float_text(float v) {
   return shortest(v) + " (" + hex + ")";
 }
 
-// The one-element case of input i (requantize: the element's channel alone, so row 0 is it).
-Case single(const Case& c, size_t i) {
-  Case one = c;
-  if (c.op == Op::Ulq || c.op == Op::DynBits) return one;  // the whole tensor or map decides each output
-  one.inputs = {c.inputs[i]};
-  if (!c.dy.empty()) one.dy = {c.dy[i]};
-  if (c.op == Op::Requantize) {
-    RequantParams& p = one.quant.requant;
-    const size_t channel = i % p.channels();
-    if (!p.scales.empty()) p.scales = {p.scales[channel]};
-    else { p.multipliers = {p.multipliers[channel]}; p.shifts = {p.shifts[channel]}; }
-  }
-  return one;
-}
-
 std::string input_text(const Case& c, size_t i) {
   if (c.op == Op::Ulq) {
     const std::string n = std::to_string(c.inputs.size());
@@ -55,8 +40,7 @@ std::string input_text(const Case& c, size_t i) {
     if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
     return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
   }
-  const size_t channels = c.quant.requant.channels();
-  return std::to_string(static_cast<int64_t>(c.inputs[i])) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : "");
+  return "input " + std::to_string(i);
 }
 
 OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::string& error) {
@@ -73,12 +57,12 @@ OpStatus call(const Implementation& impl, const QuantizeBatch& batch, std::strin
 // The buffers of one side: its outputs.
 struct Outputs {
   std::vector<float> y;
-  std::vector<int64_t> out, out_high;
+  std::vector<int64_t> out;
   std::vector<uint8_t> elem_codes;
 };
 
 QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
-                        bool oracle, size_t* failed_at) {
+                        size_t* failed_at) {
   QuantizeBatch b;
   b.op = c.op;
   b.params = &c.quant;
@@ -101,16 +85,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     b.elem_codes = o.elem_codes;
     return b;
   }
-  if (c.op == Op::Requantize) {
-    o.out.assign(values.size(), 0);
-    b.values = values;
-    b.out = o.out;
-    if (oracle && c.quant.inexact) {
-      o.out_high.assign(values.size(), 0);
-      b.out_high = o.out_high;
-    }
-    return b;
-  }
   throw std::logic_error(std::string("batch_for: op '") + op_info(c.op).name + "' is not a quantizer op");
 }
 
@@ -121,7 +95,7 @@ Verification quantizer_verification(const Item& item) {
   v.flags = false;
   v.nan_as_class = false;
   v.unspecified_any = false;
-  if (item.op == Op::Requantize && item.quant.inexact) v.kind = Verification::Kind::PermittedSet;
+  (void)item;  // every ulq and dynbits item is Exact
   return v;
 }
 
@@ -130,7 +104,7 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   std::vector<float> x, dy;
   std::vector<int64_t> values;
   for (uint64_t v : c.inputs) {
-    if (c.op == Op::Requantize || c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
+    if (c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
     else x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
   }
   for (uint32_t d : c.dy) dy.push_back(std::bit_cast<float>(d));
@@ -138,19 +112,19 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
   // 2. Oracle, then subject.
   Outputs want, got;
   std::string error;
-  if (OpStatus s = call(oracle, batch_for(c, x, dy, values, want, true, nullptr), error); s != OpStatus::Ok) {
+  if (OpStatus s = call(oracle, batch_for(c, x, dy, values, want, nullptr), error); s != OpStatus::Ok) {
     not_ok(r, s, "oracle", error);
     return false;
   }
   size_t failed_at = SIZE_MAX;
-  if (OpStatus s = call(subject, batch_for(c, x, dy, values, got, false, &failed_at), error); s != OpStatus::Ok) {
+  if (OpStatus s = call(subject, batch_for(c, x, dy, values, got, &failed_at), error); s != OpStatus::Ok) {
     not_ok(r, s, "subject", error);
     if (failed_at < c.inputs.size()) {
       Mismatch m;
       m.input = input_text(c, failed_at);
       m.got = to_string(r.status);
       m.want = "a result";
-      m.repro = single(c, failed_at).repro_command(subject.name);
+      m.repro = c.repro_command(subject.name);  // ulq and dynbits: the whole tensor or map decides each output
       r.first_mismatches.push_back(std::move(m));
     }
     return false;
@@ -201,19 +175,12 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         break;
       }
       default:
-        if (c.quant.inexact) {
-          ok = got.out[i] >= want.out[i] && got.out[i] <= want.out_high[i];
-          m.want = "any of [" + std::to_string(want.out[i]) + ", " + std::to_string(want.out_high[i]) + "]";
-        } else {
-          ok = got.out[i] == want.out[i];
-          m.want = std::to_string(want.out[i]);
-        }
-        m.got = std::to_string(got.out[i]);
+        throw std::logic_error(std::string("check_quantizer_case: op '") + op_info(c.op).name + "' is not a quantizer op");
     }
     if (ok) continue;
     if (++r.mismatches > max_mismatches) continue;
     m.input = input_text(c, i);
-    m.repro = single(c, i).repro_command(subject.name);
+    m.repro = c.repro_command(subject.name);
     r.first_mismatches.push_back(std::move(m));
   }
   r.checked += outputs;

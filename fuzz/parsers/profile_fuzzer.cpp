@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (profile.info.version.empty() || profile.items.empty())
     fuzz::report_finding("profile-accepts-incomplete", "a profile without @version or without items parsed", "");
   for (const Item& item : profile.items) {
-    if (!item.format && item.op != Op::Requantize) fuzz::report_finding("profile-item-without-format", "an item without a format parsed", "");
+    if ((item.op == Op::Encode || item.op == Op::Decode) && !item.format)
+      fuzz::report_finding("profile-item-without-format", "a format item without a format parsed", "");
     if (item.op == Op::Encode && !ref::supports(*item.format, item.params))
       fuzz::report_finding("profile-accepts-unsupported", "item " + item.signature("any") + " parsed, but the reference rejects its parameters", "");
   }

@@ -4,21 +4,18 @@
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front). One
 // input in two takes an op of the op registry that fast binds (lsq-init, lsq-dot, mx, mx-dequantize,
-// mx-dot, sr-fixed, tpr, lsq): its case is decoded from the bytes by the op's declaration
+// mx-dot, sr-fixed, tpr, lsq, requantize): its case is decoded from the bytes by the op's declaration
 // (ops::consume_case: each parameter in its range or choices, blocks of 1..40; list elements as
 // float32 bits or folded into their ranges, codes into their formats, NaN kept where the op takes
 // it; lsq-dot's rows repeated up to 65536 times so sums can leave int32) and checked by check_case.
 // The other takes an op still on the legacy path, through the runner's Case
-// (conformance/quantizers/checks.hpp): requantize, ulq or dynbits, with fast's variant (elements
-// per kernel call 0..17, and for requantize to i8 the general path instead of the int32 -> int8
-// kernel: results must not change) and the op's parameters (requantize: a mode, input and output types, zero points, 1..3 channels of
-// multiplier/shift or float scale; ulq: a method, its bits, criterion, 1..4 betas (activation) or
-// 1..4 partition ratios k/16; dynbits: a map of up to 4×8×8 in blocks of whole groups, widths,
-// budgets, statistic, low value, one threshold or one per block (±inf kept, NaN replaced by 0),
-// then the map's values in the b_h-bit range; parameters spec/quantizers.md rejects end the input),
-// then up to 64 inputs (requantize: int64 values clipped to the domain the REQUIRE clauses accept; ulq: w (a non-finite
-// one replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient (non-finite replaced by
-// 0)). A disagreement, or fast failing where the reference answers, is a finding with the item's
+// (conformance/quantizers/checks.hpp): ulq or dynbits, with the op's parameters (ulq: a method, its
+// bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
+// 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
+// block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
+// spec/quantizers.md rejects end the input), then for ulq up to 64 inputs: w (a non-finite one
+// replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient (non-finite replaced by 0). A
+// disagreement, or fast failing where the reference answers, is a finding with the item's
 // stable signature and the first mismatch's repro.
 #include <algorithm>
 #include <bit>
@@ -56,7 +53,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Requantize, Op::Ulq, Op::DynBits});
+  c.op = provider.PickValueInArray({Op::Ulq, Op::DynBits});
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -99,42 +96,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
     for (int64_t i = 0; i < p.element_count(); ++i) c.inputs.push_back(static_cast<uint64_t>(provider.ConsumeIntegralInRange<int64_t>(-top - 1, top)));
     return true;
   }
-  if (c.op == Op::Requantize) {
-    const auto modes = all_requant_modes();
-    const RequantMode& mode = modes[provider.ConsumeIntegralInRange<size_t>(0, modes.size() - 1)];
-    constexpr IntType kTypes[] = {IntType::I8, IntType::U8, IntType::I16, IntType::U16, IntType::I32, IntType::I48};
-    RequantParams p = requant_params(mode, provider.PickValueInArray(kTypes), provider.PickValueInArray(kTypes));
-    auto zero_point = [&](IntType t) {
-      return t == IntType::I8 || t == IntType::U8 ? provider.ConsumeIntegralInRange<int32_t>(static_cast<int32_t>(int_type_min(t)), static_cast<int32_t>(int_type_max(t))) : 0;
-    };
-    p.input_zp = zero_point(p.input_type);
-    p.output_zp = zero_point(p.output_type);
-    const size_t channels = provider.ConsumeIntegralInRange<size_t>(1, 3);
-    const bool xnnpack = !p.scales.empty();
-    p.scales.clear();
-    p.multipliers.clear();
-    p.shifts.clear();
-    for (size_t ch = 0; ch < channels; ++ch) {
-      if (xnnpack) {
-        p.scales.push_back(consume_scale(provider, -32, -1));
-        continue;
-      }
-      p.multipliers.push_back(static_cast<int32_t>(provider.ConsumeIntegral<uint32_t>() & (p.scale32 ? 0x7fffffffu : 0x7fffu)));
-      p.shifts.push_back(provider.ConsumeIntegralInRange<int32_t>(p.scheme == RequantScheme::Gemmlowp ? 31 : 2, 62));
-    }
-    if (requant_params_error(p)) return false;
-    c.quant.requant = p;
-    c.quant.inexact = mode.inexact;
-    std::pair<int64_t, int64_t> domain;
-    try {
-      domain = quantizer_cases::domain(p);
-    } catch (const std::invalid_argument&) {
-      return false;
-    }
-    while (c.inputs.size() < kMaxInputs && provider.remaining_bytes() >= 8)
-      c.inputs.push_back(static_cast<uint64_t>(std::clamp(provider.ConsumeIntegral<int64_t>(), domain.first, domain.second)));
-    return true;
-  }
   return false;
 }
 
@@ -173,30 +134,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // 0. One input in two: an op of the registry that fast binds, its case decoded by its declaration.
   if (provider.ConsumeBool()) return fuzz_registry(provider);
 
-  // 1. Variant and case.
-  FastQuantizeVariant variant;
-  variant.chunk = provider.ConsumeIntegralInRange<size_t>(0, 17);
-  variant.general_path = provider.ConsumeBool();
+  // 1. The case.
   Case c;
   if (!consume_case(provider, c)) return 0;
 
-  // 2. The runner's comparison, the variant as the subject.
-  Implementation subject;
-  subject.name = "fast";
-  subject.quantize = [&](const QuantizeBatch& batch, std::string& error) { return fast_quantize(batch, error, variant); };
+  // 2. The runner's comparison, fast as the subject.
+  const Implementation& subject = fast_implementation();
   Item item;
   item.op = c.op;
   item.quant = c.quant;
   ItemResult result;
   result.verification = quantizer_verification(item);
-  const std::string variant_text = "fast variant: chunk " + std::to_string(variant.chunk) + (variant.general_path ? ", general path" : "");
   if (!check_quantizer_case(c, subject, reference_implementation(), 1, result)) {
     if (result.message.starts_with("oracle")) return 0;  // the spec rejects these inputs
-    report_finding(signature(c) + "-error", result.message + "\n" + variant_text,
+    report_finding(signature(c) + "-error", result.message,
                    result.first_mismatches.empty() ? c.repro_command("fast") : result.first_mismatches[0].repro);
   }
   if (result.mismatches == 0) return 0;
   const Mismatch& m = result.first_mismatches[0];
-  report_finding(signature(c), "input " + m.input + ": fast gives " + m.got + ", the reference " + m.want + "\n" + variant_text,
+  report_finding(signature(c), "input " + m.input + ": fast gives " + m.got + ", the reference " + m.want,
                  m.repro);
 }
