@@ -39,8 +39,6 @@ Command add_run(CLI::App& app, const std::string& command_line);
 Command add_eval(CLI::App& app);
 // `eval ulq` (eval_ulq.cpp, spec/quantizers.md §5); nullopt when it did not parse.
 std::function<std::optional<int>()> add_eval_ulq(CLI::App& eval);
-// `eval dynbits` (eval_sr.cpp, spec/quantizers.md §6); nullopt when it did not parse.
-std::function<std::optional<int>()> add_eval_sr(CLI::App& eval);
 // Shared by the eval ops (eval_common.cpp): --impl reference|fast (true: fast); a
 // float32 as a decimal (RNE) or bits "0x3f800000"; the same for an option (UsageError when
 // malformed); the shortest decimal that reads back as the same float32.

@@ -193,10 +193,8 @@ Command add_eval(CLI::App& app) {
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   auto ulq = add_eval_ulq(*sub);
   auto registry = add_eval_registry(*sub);
-  auto sr = add_eval_sr(*sub);
-  return {sub, [a, encode, registry, sr, ulq] {
+  return {sub, [a, encode, registry, ulq] {
             if (auto status = ulq()) return *status;
-            if (auto status = sr()) return *status;
             if (auto status = registry()) return *status;
             return encode->parsed() ? run_encode(*a) : run_decode(*a);
           }};

@@ -1,4 +1,4 @@
-// lpconform — the helpers the legacy quantizer eval ops (eval ulq, eval dynbits) and `eval OP` share
+// lpconform — the helpers the legacy eval ulq and `eval OP` share
 // (commands.hpp): --impl reference|fast, a float32 as a decimal (RNE) or its bits "0x3f800000",
 // the shortest decimal that reads back as the same float32.
 #include <bit>

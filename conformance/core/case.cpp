@@ -20,8 +20,6 @@ constexpr OpInfo kOps[] = {
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
     {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
-    {Op::DynBits, "dynbits", "group statistic x low value",
-     "dynamic per-block bit width: integer feature map -> per-element low flags and values, per-block bits (spec/quantizers.md §6); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -175,7 +173,6 @@ std::string Item::signature(std::string_view impl) const {
   if (op == Op::Registered) return ops::signature(*schema, op_params, impl);
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
   if (op == Op::Ulq) return s + ulq_variant(quant);
-  if (op == Op::DynBits) return s + dynbits_stat_name(quant.dynbits.stat) + "-" + dynbits_low_value_name(quant.dynbits.low_value);
   s += format->name;
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -214,20 +211,6 @@ std::string Case::repro_command(std::string_view impl) const {
       cmd += " --partition " + joined(quant.ulq_partition, [](double r) { return hex(std::bit_cast<uint64_t>(r), 16); });
     return cmd + " --impl " + std::string(impl);
   }
-  if (op == Op::DynBits) {
-    const DynBitsParams& p = quant.dynbits;
-    body = "x\\n";
-    for (uint64_t v : inputs) body += std::to_string(static_cast<int64_t>(v)) + "\\n";
-    auto number = [](int64_t v) { return std::to_string(v); };
-    auto bits = [](int64_t units) {  // a multiple of 1/256: its shortest decimal is exact
-      char buffer[32];
-      return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, static_cast<double>(units) / kDynBitsBudgetUnit).ptr);
-    };
-    return "printf '" + body + "' | lpconform eval dynbits --shape " + joined(p.shape, number) + " --block " + joined(p.block, number) +
-           " --group " + joined(p.group, number) + " --high-bits " + std::to_string(p.high_bits) + " --low-bits " + std::to_string(p.low_bits) +
-           " --budget " + bits(p.budget_256) + " --min-bits " + bits(p.min_bits_256) + " --threshold " + joined(p.thresholds, float_hex) +
-           " --stat " + dynbits_stat_name(p.stat) + " --low-value " + dynbits_low_value_name(p.low_value) + " --impl " + std::string(impl);
-  }
   if (op == Op::Decode) {
     body = "code\\n";
     for (uint64_t code : inputs) body += code_hex(*format, static_cast<uint32_t>(code)) + "\\n";
@@ -259,10 +242,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
     j["variant"] = ulq_variant(item.quant);
     j["source"] = "float32";
-  } else if (item.op == Op::DynBits) {
-    j["format"] = "int";  // signed b_h-bit feature maps; the bit widths belong to each case
-    j["variant"] = std::string(dynbits_stat_name(item.quant.dynbits.stat)) + "-" + dynbits_low_value_name(item.quant.dynbits.low_value);
-    j["source"] = "int";
   } else {
     j["format"] = item.format->name;
   }
@@ -295,22 +274,6 @@ void to_json(nlohmann::json& j, const Case& c) {
       for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
       return;
     }
-    if (c.op == Op::DynBits) {
-      const DynBitsParams& p = c.quant.dynbits;
-      j["shape"] = p.shape;
-      j["block"] = p.block;
-      j["group"] = p.group;
-      j["high_bits"] = p.high_bits;
-      j["low_bits"] = p.low_bits;
-      j["budget_256"] = p.budget_256;
-      j["min_bits_256"] = p.min_bits_256;
-      j["stat"] = dynbits_stat_name(p.stat);
-      j["low_value"] = dynbits_low_value_name(p.low_value);
-      auto& thresholds = j["thresholds"] = nlohmann::json::array();
-      for (float t : p.thresholds) thresholds.push_back(float_hex(t));
-      for (uint64_t v : c.inputs) inputs.push_back(static_cast<int64_t>(v));
-      return;
-    }
   }
   j["format"] = c.format->name;
   auto& inputs = j["inputs"] = nlohmann::json::array();
@@ -335,7 +298,7 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode, ulq or dynbits");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode or ulq");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
@@ -357,27 +320,6 @@ void from_json(const nlohmann::json& j, Case& c) {
     for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
     for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
     if (!c.dy.empty() && c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' (d or grad) must be empty or have one word per input");
-    return;
-  }
-  if (c.op == Op::DynBits) {
-    DynBitsParams& p = c.quant.dynbits;
-    p.shape = field("shape").get<std::array<int64_t, 3>>();
-    p.block = field("block").get<std::array<int64_t, 3>>();
-    p.group = field("group").get<std::array<int64_t, 2>>();
-    p.high_bits = field("high_bits").get<int>();
-    p.low_bits = field("low_bits").get<int>();
-    p.budget_256 = field("budget_256").get<int64_t>();
-    p.min_bits_256 = field("min_bits_256").get<int64_t>();
-    const std::string stat = field("stat").get<std::string>(), low_value = field("low_value").get<std::string>();
-    if (!parse_dynbits_stat(stat)) throw std::invalid_argument("case field 'stat': expected max, mean or sum, got '" + stat + "'");
-    if (!parse_dynbits_low_value(low_value)) throw std::invalid_argument("case field 'low_value': expected truncate or rne, got '" + low_value + "'");
-    p.stat = *parse_dynbits_stat(stat);
-    p.low_value = *parse_dynbits_low_value(low_value);
-    for (const auto& t : field("thresholds")) p.thresholds.push_back(float_field(t, "thresholds"));
-    if (auto e = dynbits_params_error(p)) throw std::invalid_argument("case: dynbits parameters: " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(static_cast<uint64_t>(v.get<int64_t>()));
-    if (static_cast<int64_t>(c.inputs.size()) != p.element_count())
-      throw std::invalid_argument("case field 'inputs': expected C·H·W = " + std::to_string(p.element_count()) + " values, got " + std::to_string(c.inputs.size()));
     return;
   }
   c.format = &format_by_name(field("format").get<std::string>());

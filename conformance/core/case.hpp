@@ -33,11 +33,8 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Ulq, DynBits: checked through Implementation::quantize
-// (conformance/quantizers).
-constexpr bool is_quantizer(Op op) {
-  return op == Op::Ulq || op == Op::DynBits;
-}
+// Ulq: checked through Implementation::quantize (conformance/quantizers).
+constexpr bool is_quantizer(Op op) { return op == Op::Ulq; }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
 // signatures carry: a scheme, TOSA's multiplier width and INEXACT_ROUND. One line per mode in
@@ -83,9 +80,8 @@ struct InputSpec {
 // inputs and required. Quantizer items use op, inputs, required and these; the rest of their
 // parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
 // (conformance/quantizers/cases.hpp):
-//   format: ulq and dynbits null.
-//   quant: ulq quant.ulq (method, bits, criterion) and
-//     quant.ulq_partition; dynbits quant.dynbits.stat and low_value.
+//   format: ulq null.
+//   quant: ulq quant.ulq (method, bits, criterion) and quant.ulq_partition.
 struct Item {
   Op op = Op::Encode;
   const Format* format = nullptr;
@@ -101,8 +97,8 @@ struct Item {
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
-  // (encode), impl-decode-format, impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition"), impl-dynbits-stat-lowvalue
-  // ("fast-dynbits-max-truncate"). Format, mode and type names contain no '-' and op names are
+  // (encode), impl-decode-format, impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition").
+  // Format, mode and type names contain no '-' and op names are
   // matched longest first, so it splits back unambiguously.
   // Registry ops: ops::signature.
   std::string signature(std::string_view impl) const;
@@ -111,8 +107,8 @@ struct Item {
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
 // and the vector-mode manifest both describe items this way. Quantizer items: ulq format
-// "float32", variant (method with bits and criterion), source "float32"; dynbits format "int",
-// variant (statistic-low value, "max-truncate"), source "int". Registry ops: ops::append_fields.
+// "float32", variant (method with bits and criterion), source "float32". Registry ops:
+// ops::append_fields.
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
@@ -121,22 +117,19 @@ struct Case {
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
   // Source bit patterns (encode), codes (decode),
-  // ulq: the tensor w's float32 bits; dynbits: the
-  // map's integers as two's complement.
+  // ulq: the tensor w's float32 bits.
   std::vector<uint64_t> inputs;
   std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
   QuantizerParams quant;         // quantizer ops: every parameter of the op
   std::vector<uint32_t> dy;      // ulq: d or the gradient, float32 bits, one per input
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
-  // ulq and dynbits rerun the whole tensor or map.
+  // ulq reruns the whole tensor.
   std::string repro_command(std::string_view impl) const;
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
-// ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"};
-// dynbits: {"op","shape","block","group","high_bits","low_bits","budget_256","min_bits_256","stat",
-// "low_value","thresholds":[hex float32...],"inputs":[decimal...]}.
+// ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"}.
 void to_json(nlohmann::json&, const Case&);
 // Throws std::invalid_argument naming the field that is wrong.
 void from_json(const nlohmann::json&, Case&);

@@ -26,10 +26,10 @@
 namespace lpc {
 
 // The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Ulq the ULQ quantizers (§5) and DynBits dynamic per-block bit width (§6).
-// Registered: an op declared in the op registry (conformance/ops/op.hpp); the item or case names
-// it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Ulq, DynBits, Registered };
+// Encode and Decode are the formats family (spec/formats.md); Ulq the ULQ quantizers
+// (spec/quantizers.md §5). Registered: an op declared in the op registry (conformance/ops/op.hpp);
+// the item or case names it by its schema. The ops above move into the registry one by one.
+enum class Op : uint8_t { Encode, Decode, Ulq, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -64,31 +64,24 @@ struct DecodeBatch {
   size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
-// The parameters of one quantizer op (spec/quantizers/params.hpp): `ulq` and `ulq_partition` for
-// Ulq, `dynbits` for DynBits (the per-case fields too: map shape, blocks, groups, bit widths,
-// budgets, thresholds).
+// The parameters of a ulq item or case (spec/quantizers/params.hpp).
 struct QuantizerParams {
-  UlqParams ulq;                      // Ulq (precision float32)
-  std::vector<double> ulq_partition;  // Ulq: §5.7 partition ratios; non-empty adds each element's step
-  DynBitsParams dynbits;              // DynBits
+  UlqParams ulq;                      // precision float32
+  std::vector<double> ulq_partition;  // §5.7 partition ratios; non-empty adds each element's step
 };
 
 // One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
 //   Ulq: w = x (float32); dy = d (lab, laq), the gradient (proxy activation) or empty -> for n = |x|: out[i] =
 //     code i, out[n..n+3] = support, n1, iterations, converged (0/1); with ulq_partition out[n+4+i] = step i (§5.7);
 //     y[i] = value i, y[n] = scale (§5.1-5.8).
-//   DynBits: values = the map (C·H·W row-major, signed b_h-bit) -> out[i] = y_i, out[n+b] = block b's bits,
-//     elem_codes[i] = 1 where element i runs low (§6).
-// The harness passes only inputs in the op's domain (§5, §6); an implementation that rejects one returns Error
+// The harness passes only inputs in the op's domain (§5); an implementation that rejects one returns Error
 // and, when it knows, stores its index in *failed_at.
 struct QuantizeBatch {
   Op op = Op::Ulq;
   const QuantizerParams* params = nullptr;
   std::span<const float> x, dy;
   std::span<float> y;
-  std::span<const int64_t> values;
   std::span<int64_t> out;
-  std::span<uint8_t> elem_codes;  // DynBits: the low flags
   size_t* failed_at = nullptr;
 };
 

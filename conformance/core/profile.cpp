@@ -159,16 +159,6 @@ struct RowExpander {
     return out;
   }
 
-  std::vector<DynStat> dynbits_stats() const {
-    return match(kRounding, std::vector<DynStat>{DynStat::Max, DynStat::Mean, DynStat::Sum}, [](DynStat s) -> std::string_view { return dynbits_stat_name(s); },
-                 "dynbits group statistic");
-  }
-
-  std::vector<DynLowValue> dynbits_low_values() const {
-    return match(kOverflow, std::vector<DynLowValue>{DynLowValue::Truncate, DynLowValue::Rne},
-                 [](DynLowValue v) -> std::string_view { return dynbits_low_value_name(v); }, "dynbits low value");
-  }
-
   void expect_text(Column c, std::string_view expected, const char* why) const {
     if (field(c).text != expected) fail(c, "expected '" + std::string(expected) + "': " + why);
   }
@@ -385,7 +375,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, ulq, dynbits, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, ulq, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
     if (is_quantizer(item.op)) {
@@ -402,21 +392,6 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           add(item);
           ++produced;
         }
-        continue;
-      }
-      if (item.op == Op::DynBits) {
-        // rounding: the group statistic; overflow: the low value (§6.2, §6.4); shapes, blocks,
-        // groups, bit widths, budgets and thresholds belong to each case.
-        x.expect_not_applicable(kFormat, "dynbits maps are signed integers of each case's b_h bits");
-        x.expect_not_applicable(kSource, "dynbits reads integer maps");
-        const auto stats = x.dynbits_stats();
-        for (DynStat stat : stats)
-          for (DynLowValue low_value : x.dynbits_low_values()) {
-            item.quant.dynbits.stat = stat;
-            item.quant.dynbits.low_value = low_value;
-            add(item);
-            ++produced;
-          }
         continue;
       }
     } else if (item.op == Op::Decode) {

@@ -238,7 +238,7 @@ std::string signature(const OpSchema& op, const Params& params, std::string_view
 void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_json& j) {
   j["op"] = op.name;
   for (const ParamSpec& spec : op.params)
-    if (spec.scope == ParamScope::Item && !holds_omitted_default(spec, params))
+    if (spec.scope == ParamScope::Item && spec.in_report && !holds_omitted_default(spec, params))
       j[!spec.report_as.empty() ? spec.report_as : spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name : spec.column] =
           value_json(params.at(spec.name));
   for (const auto& [column, text] : op.fixed_columns)

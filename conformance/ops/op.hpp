@@ -58,6 +58,9 @@ struct ParamSpec {
   // Item parameters: signatures and reports leave it out while it holds its default (tpr's random
   // bits under rne: "fast-tpr-even-rne").
   bool omit_default = false;
+  // Item parameters: written to reports (false: only through the op's report_fields, as dynbits'
+  // statistic and low value are, joined in its "variant").
+  bool in_report = true;
   // Int: the values fuzzing draws, [fuzz_min, fuzz_max] when fuzz_max is set, else [min, max]: a
   // block of 1..40 keeps several blocks in a short input, a zero point of -128..255 an 8-bit type's.
   int64_t fuzz_min = 0, fuzz_max = 0;

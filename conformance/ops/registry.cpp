@@ -6,6 +6,7 @@ namespace lpc::ops {
 
 const OpSchema& gemm_op();    // gemm.cpp
 const OpSchema& conv2d_op();  // conv2d.cpp
+const OpSchema& dynbits_op();   // dynbits.cpp
 const OpSchema& lsq_op();       // lsq.cpp
 const OpSchema& lsq_init_op();  // lsq_init.cpp
 const OpSchema& lsq_dot_op();   // lsq_dot.cpp
@@ -20,6 +21,7 @@ std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
       &gemm_op(),
       &conv2d_op(),
+      &dynbits_op(),
       &lsq_op(),
       &lsq_init_op(),
       &lsq_dot_op(),

@@ -133,89 +133,6 @@ std::vector<Case> ulq_cases(const Item& item, std::mt19937_64& rng) {
   return cases;
 }
 
-// ---- dynbits (§6) ---------------------------------------------------------------------------------
-
-// A dynbits case: the item's statistic and low value with these layout, widths, budgets (in bits)
-// and thresholds, on the map x.
-Case dynbits_case(const Item& item, std::array<int64_t, 3> shape, std::array<int64_t, 3> block, std::array<int64_t, 2> group, int high_bits,
-                  int low_bits, int64_t budget_256, int64_t min_bits_256, std::vector<float> thresholds, const std::vector<int64_t>& x) {
-  Case c;
-  c.op = Op::DynBits;
-  c.quant = item.quant;
-  DynBitsParams& p = c.quant.dynbits;
-  p.shape = shape;
-  p.block = block;
-  p.group = group;
-  p.high_bits = high_bits;
-  p.low_bits = low_bits;
-  p.budget_256 = budget_256;
-  p.min_bits_256 = min_bits_256;
-  p.thresholds = std::move(thresholds);
-  if (auto e = dynbits_params_error(p)) throw std::logic_error("dynbits case: " + *e);
-  for (int64_t v : x) c.inputs.push_back(static_cast<uint64_t>(v));
-  return c;
-}
-
-// `n` values of the signed `high_bits`-bit range: half small (|x| < 2^(b_h/2)), half anywhere.
-std::vector<int64_t> dynbits_map(size_t n, int high_bits, std::mt19937_64& rng) {
-  const int64_t top = (int64_t{1} << (high_bits - 1)) - 1, small = int64_t{1} << (high_bits / 2);
-  std::vector<int64_t> x(n);
-  for (int64_t& v : x)
-    v = rng() & 1 ? std::uniform_int_distribution<int64_t>(-small, small - 1)(rng) : std::uniform_int_distribution<int64_t>(-top - 1, top)(rng);
-  return x;
-}
-
-std::vector<Case> dynbits_cases(const Item& item, std::mt19937_64& rng) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  constexpr int64_t U = kDynBitsBudgetUnit;
-  std::vector<Case> cases;
-  if (item.inputs.boundary) {
-    // 1. §6.5: a 1×5×5 map in 1×4×4 blocks of 2×2 groups (ragged edges), all low (τ = +inf, B_min =
-    //    b_l), all high (τ = -inf, B* = b_h), thresholds in between; an all-zero map with τ = 0.
-    const std::vector<int64_t> ragged = dynbits_map(25, 8, rng);
-    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 4 * U, 4 * U, {kInf}, ragged));
-    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 8 * U, 4 * U, {-kInf}, ragged));
-    cases.push_back(dynbits_case(item, {1, 5, 5}, {1, 4, 4}, {2, 2}, 8, 4, 6 * U, 5 * U, {8, -kInf, 40.5f, kInf}, ragged));
-    cases.push_back(dynbits_case(item, {2, 4, 6}, {1, 2, 3}, {1, 1}, 8, 4, 6 * U, 4 * U, {0}, std::vector<int64_t>(48, 0)));
-    // 2. §6.4's examples, one element per group and everything low.
-    const std::vector<int64_t> examples = {127, 24, 40, -8, -24, -128, 8, 7, -7, 15, -16, 0};
-    cases.push_back(dynbits_case(item, {1, 1, 12}, {1, 1, 12}, {1, 1}, 8, 4, 4 * U, 4 * U, {kInf}, examples));
-    // 3. Thresholds on the statistics themselves (strict <), per block, and the budgets' edges:
-    //    B* and B_min off the integers by 1/256, B_min = B*, and the extreme widths 16/1, 16/15, 2/1.
-    const std::vector<int64_t> steps = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1};
-    for (float tau : {0.0f, 1.0f, 2.5f, 8.0f, 16.0f, 30.0f, 7.5f})
-      cases.push_back(dynbits_case(item, {2, 4, 4}, {2, 4, 4}, {2, 2}, 8, 4, 6 * U, 4 * U, {tau}, steps));
-    cases.push_back(dynbits_case(item, {2, 4, 4}, {1, 2, 4}, {1, 2}, 8, 4, 5 * U + 1, 4 * U + 1, {3, 8, -kInf, kInf}, steps));
-    cases.push_back(dynbits_case(item, {2, 4, 4}, {2, 2, 2}, {1, 1}, 8, 4, 6 * U, 6 * U, {4.5f}, steps));
-    cases.push_back(dynbits_case(item, {1, 6, 6}, {1, 4, 4}, {2, 2}, 16, 1, 9 * U, 3 * U, {1000}, dynbits_map(36, 16, rng)));
-    cases.push_back(dynbits_case(item, {1, 6, 6}, {1, 4, 4}, {2, 2}, 16, 15, 16 * U - 1, 15 * U, {kInf}, dynbits_map(36, 16, rng)));
-    cases.push_back(dynbits_case(item, {3, 3, 3}, {2, 2, 2}, {1, 1}, 2, 1, U + U / 2, U, {1}, dynbits_map(27, 2, rng)));
-  }
-  // 4. Random maps: shapes up to 4×12×12, blocks (possibly larger than the map) of whole groups,
-  //    random widths and budgets, one threshold for all blocks or one each (±inf among them).
-  for (uint32_t t = 0; t < item.inputs.random; ++t) {
-    auto extent = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
-    const std::array<int64_t, 3> shape = {extent(1, 4), extent(1, 12), extent(1, 12)};
-    const std::array<int64_t, 2> group = {extent(1, 3), extent(1, 3)};
-    const std::array<int64_t, 3> block = {extent(1, 5), group[0] * extent(1, 4), group[1] * extent(1, 4)};
-    const int high_bits = static_cast<int>(extent(2, 16)), low_bits = static_cast<int>(extent(1, high_bits - 1));
-    const int64_t budget = extent(low_bits * U, high_bits * U), min_bits = extent(low_bits * U, budget);
-    DynBitsParams layout;
-    layout.shape = shape;
-    layout.block = block;
-    const size_t blocks = rng() & 1 ? 1 : static_cast<size_t>(layout.block_count());
-    const int64_t top = int64_t{1} << (high_bits - 1);
-    std::vector<float> thresholds(blocks);
-    for (float& tau : thresholds) {
-      const uint64_t kind = rng() % 8;
-      tau = kind == 0 ? -kInf : kind == 1 ? kInf : static_cast<float>(extent(0, 2 * top)) / (kind == 2 ? 2.0f : 1.0f);
-    }
-    cases.push_back(dynbits_case(item, shape, block, group, high_bits, low_bits, budget, min_bits, thresholds,
-                                 dynbits_map(static_cast<size_t>(shape[0] * shape[1] * shape[2]), high_bits, rng)));
-  }
-  return cases;
-}
-
 }  // namespace
 
 std::pair<int64_t, int64_t> domain(const RequantParams& p) {
@@ -266,7 +183,6 @@ std::vector<Case> make_cases(const Item& item, uint64_t seed) {
   std::mt19937_64 rng(seed);
   switch (item.op) {
     case Op::Ulq: return ulq_cases(item, rng);
-    case Op::DynBits: return dynbits_cases(item, rng);
     default: throw std::invalid_argument(std::string("quantizer cases: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }
@@ -275,7 +191,6 @@ uint64_t cost(const Item& item) {
   const uint64_t random = item.inputs.random;
   switch (item.op) {
     case Op::Ulq: return (item.inputs.boundary ? 40 : 0) * 64 + random * 2000;  // whole tensors, exact sums
-    case Op::DynBits: return (item.inputs.boundary ? 20 : 0) * 50 + random * 200;
     default: throw std::invalid_argument(std::string("quantizer cost: op '") + op_info(item.op).name + "' is not a quantizer op");
   }
 }

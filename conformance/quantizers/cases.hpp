@@ -1,8 +1,8 @@
 // lpconform — the cases of a quantizer item (spec/quantizers.md): the parameter sets an item checks
 // and, per set, its boundary and seeded random inputs.
 //
-// An item fixes what a profile names; its cases add the rest (map layouts, widths, budgets,
-// thresholds; betas) from a small fixed set plus seeded values. The case generators' shared draws
+// An item fixes what a profile names (the ulq variant); its cases add the rest (betas, d or the
+// gradient) from a small fixed set plus seeded values. The case generators' shared draws
 // (random_float, add_with_neighbours, random_words, random_sign) and requantize's domain serve the
 // op modules of conformance/ops too.
 // Random choices come from std::mt19937_64 seeded with the item's seed (runner.hpp item_seed).
@@ -17,7 +17,7 @@
 
 namespace lpc::quantizer_cases {
 
-// The cases of a quantizer item (ulq, dynbits), in a fixed order:
+// The cases of a ulq item, in a fixed order:
 //   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
 //     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
 //     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256
@@ -26,10 +26,6 @@ namespace lpc::quantizer_cases {
 //     seeded one. Activation: the grid {1, 0.5, 2, 6, seeded}; boundary tensors hold each β's clip
 //     edges, grid points and RNE ties with neighbours, and an all-nonpositive tensor (β tie);
 //     random tensors over [-1, 8]; proxy gradients random, one in eight zero.
-//   dynbits: one case per map. Boundary: §6.5's ragged 1×5×5 map all low, all high and per-block
-//     thresholds, the all-zero map with τ = 0, §6.4's examples, thresholds on the statistics,
-//     budgets 1/256 off the integers, B_min = B*, widths 16/1, 16/15, 2/1; random:N, N maps up to
-//     4×12×12 with random blocks of whole groups, widths, budgets and thresholds (±inf included).
 std::vector<Case> make_cases(const Item& item, uint64_t seed);
 
 // A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi] (the case

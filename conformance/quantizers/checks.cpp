@@ -34,12 +34,6 @@ std::string input_text(const Case& c, size_t i) {
            (c.dy.empty() ? "" : (ulq_needs_curvature(c.quant.ulq.method) ? ", d " : ", grad ") + float_text(std::bit_cast<float>(c.dy[i]))) +
            " (element " + std::to_string(i) + " of " + n + "; the repro runs the whole tensor)";
   }
-  if (c.op == Op::DynBits) {
-    const auto& shape = c.quant.dynbits.shape;
-    const std::string map = std::to_string(shape[0]) + "×" + std::to_string(shape[1]) + "×" + std::to_string(shape[2]) + " map";
-    if (i >= c.inputs.size()) return "block " + std::to_string(i - c.inputs.size()) + " of the " + map + " (its bits; the repro prints x,low,y)";
-    return "x " + std::to_string(static_cast<int64_t>(c.inputs[i])) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)";
-  }
   return "input " + std::to_string(i);
 }
 
@@ -61,8 +55,7 @@ struct Outputs {
   std::vector<uint8_t> elem_codes;
 };
 
-QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, const std::vector<int64_t>& values, Outputs& o,
-                        size_t* failed_at) {
+QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::vector<float>& dy, Outputs& o, size_t* failed_at) {
   QuantizeBatch b;
   b.op = c.op;
   b.params = &c.quant;
@@ -77,14 +70,6 @@ QuantizeBatch batch_for(const Case& c, const std::vector<float>& x, const std::v
     b.y = o.y;
     return b;
   }
-  if (c.op == Op::DynBits) {
-    o.out.assign(values.size() + static_cast<size_t>(c.quant.dynbits.block_count()), 0);
-    o.elem_codes.assign(values.size(), 0);
-    b.values = values;
-    b.out = o.out;
-    b.elem_codes = o.elem_codes;
-    return b;
-  }
   throw std::logic_error(std::string("batch_for: op '") + op_info(c.op).name + "' is not a quantizer op");
 }
 
@@ -95,46 +80,40 @@ Verification quantizer_verification(const Item& item) {
   v.flags = false;
   v.nan_as_class = false;
   v.unspecified_any = false;
-  (void)item;  // every ulq and dynbits item is Exact
+  (void)item;  // every ulq item is Exact
   return v;
 }
 
 bool check_quantizer_case(const Case& c, const Implementation& subject, const Implementation& oracle, size_t max_mismatches, ItemResult& r) {
   // 1. The inputs as the entry points take them.
   std::vector<float> x, dy;
-  std::vector<int64_t> values;
-  for (uint64_t v : c.inputs) {
-    if (c.op == Op::DynBits) values.push_back(static_cast<int64_t>(v));
-    else x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
-  }
+  for (uint64_t v : c.inputs) x.push_back(std::bit_cast<float>(static_cast<uint32_t>(v)));
   for (uint32_t d : c.dy) dy.push_back(std::bit_cast<float>(d));
 
   // 2. Oracle, then subject.
   Outputs want, got;
   std::string error;
-  if (OpStatus s = call(oracle, batch_for(c, x, dy, values, want, nullptr), error); s != OpStatus::Ok) {
+  if (OpStatus s = call(oracle, batch_for(c, x, dy, want, nullptr), error); s != OpStatus::Ok) {
     not_ok(r, s, "oracle", error);
     return false;
   }
   size_t failed_at = SIZE_MAX;
-  if (OpStatus s = call(subject, batch_for(c, x, dy, values, got, &failed_at), error); s != OpStatus::Ok) {
+  if (OpStatus s = call(subject, batch_for(c, x, dy, got, &failed_at), error); s != OpStatus::Ok) {
     not_ok(r, s, "subject", error);
     if (failed_at < c.inputs.size()) {
       Mismatch m;
       m.input = input_text(c, failed_at);
       m.got = to_string(r.status);
       m.want = "a result";
-      m.repro = c.repro_command(subject.name);  // ulq and dynbits: the whole tensor or map decides each output
+      m.repro = c.repro_command(subject.name);  // ulq: the whole tensor decides each output
       r.first_mismatches.push_back(std::move(m));
     }
     return false;
   }
 
   // 3. Compare under the verification mode.
-  // Ulq: every element, then the tensor's outputs; DynBits: every element, then every block.
-  const size_t outputs = c.op == Op::Ulq       ? c.inputs.size() + 1
-                         : c.op == Op::DynBits ? c.inputs.size() + static_cast<size_t>(c.quant.dynbits.block_count())
-                                               : c.inputs.size();
+  // Every element, then the tensor's outputs.
+  const size_t outputs = c.inputs.size() + 1;
   for (size_t i = 0; i < outputs; ++i) {
     bool ok = false;
     Mismatch m;
@@ -159,19 +138,6 @@ bool check_quantizer_case(const Case& c, const Implementation& subject, const Im
         };
         m.got = element(got);
         m.want = element(want);
-        break;
-      }
-      case Op::DynBits: {
-        const size_t n = c.inputs.size();
-        if (i >= n) {
-          ok = got.out[i] == want.out[i];
-          m.got = "bits " + std::to_string(got.out[i]);
-          m.want = "bits " + std::to_string(want.out[i]);
-          break;
-        }
-        ok = got.out[i] == want.out[i] && got.elem_codes[i] == want.elem_codes[i];
-        m.got = "low " + std::to_string(got.elem_codes[i]) + ", y " + std::to_string(got.out[i]);
-        m.want = "low " + std::to_string(want.elem_codes[i]) + ", y " + std::to_string(want.out[i]);
         break;
       }
       default:

@@ -4,18 +4,16 @@
 //
 // Bytes, read with FuzzedDataProvider (control values from the end, inputs from the front). One
 // input in two takes an op of the op registry that fast binds (lsq-init, lsq-dot, mx, mx-dequantize,
-// mx-dot, sr-fixed, tpr, lsq, requantize): its case is decoded from the bytes by the op's declaration
+// mx-dot, sr-fixed, tpr, lsq, requantize, dynbits): its case is decoded from the bytes by the op's declaration
 // (ops::consume_case: each parameter in its range or choices, blocks of 1..40; list elements as
 // float32 bits or folded into their ranges, codes into their formats, NaN kept where the op takes
 // it; lsq-dot's rows repeated up to 65536 times so sums can leave int32) and checked by check_case.
-// The other takes an op still on the legacy path, through the runner's Case
-// (conformance/quantizers/checks.hpp): ulq or dynbits, with the op's parameters (ulq: a method, its
-// bits, criterion, 1..4 betas (activation) or 1..4 partition ratios k/16; dynbits: a map of up to
-// 4×8×8 in blocks of whole groups, widths, budgets, statistic, low value, one threshold or one per
-// block (±inf kept, NaN replaced by 0), then the map's values in the b_h-bit range; parameters
-// spec/quantizers.md rejects end the input), then for ulq up to 64 inputs: w (a non-finite one
-// replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient (non-finite replaced by 0). A
-// disagreement, or fast failing where the reference answers, is a finding with the item's
+// The other takes ulq, still on the legacy path, through the runner's Case
+// (conformance/quantizers/checks.hpp): a method, its bits, criterion, 1..4 betas (activation) or
+// 1..4 partition ratios k/16 (parameters spec/quantizers.md rejects end the input), then up to 64
+// inputs: w (a non-finite one replaced by 0) and d (|d|, 1 for 0 or non-finite) or the gradient
+// (non-finite replaced by 0). A disagreement, or fast failing where the reference answers, is a
+// finding with the item's
 // stable signature and the first mismatch's repro.
 #include <algorithm>
 #include <bit>
@@ -53,7 +51,7 @@ std::string signature(const Case& c) {
 
 // Builds the case; false when the bytes name parameters the spec rejects.
 bool consume_case(FuzzedDataProvider& provider, Case& c) {
-  c.op = provider.PickValueInArray({Op::Ulq, Op::DynBits});
+  c.op = Op::Ulq;
   if (c.op == Op::Ulq) {
     UlqParams& p = c.quant.ulq;
     p.method = provider.PickValueInArray({UlqMethod::Binary, UlqMethod::Ternary, UlqMethod::TernaryTwn, UlqMethod::Lab, UlqMethod::Laq,
@@ -74,27 +72,6 @@ bool consume_case(FuzzedDataProvider& provider, Case& c) {
       if (gradient) c.dy.push_back(std::bit_cast<uint32_t>(std::isfinite(second) ? second : 0.0f));
     }
     return !c.inputs.empty();
-  }
-  if (c.op == Op::DynBits) {
-    DynBitsParams& p = c.quant.dynbits;
-    p.shape = {provider.ConsumeIntegralInRange<int64_t>(1, 4), provider.ConsumeIntegralInRange<int64_t>(1, 8), provider.ConsumeIntegralInRange<int64_t>(1, 8)};
-    p.group = {provider.ConsumeIntegralInRange<int64_t>(1, 3), provider.ConsumeIntegralInRange<int64_t>(1, 3)};
-    p.block = {provider.ConsumeIntegralInRange<int64_t>(1, 4), p.group[0] * provider.ConsumeIntegralInRange<int64_t>(1, 3),
-               p.group[1] * provider.ConsumeIntegralInRange<int64_t>(1, 3)};
-    p.high_bits = provider.ConsumeIntegralInRange<int>(2, 16);
-    p.low_bits = provider.ConsumeIntegralInRange<int>(1, p.high_bits - 1);
-    p.budget_256 = provider.ConsumeIntegralInRange<int64_t>(p.low_bits * kDynBitsBudgetUnit, p.high_bits * kDynBitsBudgetUnit);
-    p.min_bits_256 = provider.ConsumeIntegralInRange<int64_t>(p.low_bits * kDynBitsBudgetUnit, p.budget_256);
-    p.stat = provider.PickValueInArray({DynStat::Max, DynStat::Mean, DynStat::Sum});
-    p.low_value = provider.ConsumeBool() ? DynLowValue::Truncate : DynLowValue::Rne;
-    for (int64_t n = provider.ConsumeBool() ? 1 : p.block_count(); n > 0; --n) {
-      const float tau = std::bit_cast<float>(provider.ConsumeIntegral<uint32_t>());
-      p.thresholds.push_back(std::isnan(tau) ? 0.0f : tau);
-    }
-    if (dynbits_params_error(p)) return false;
-    const int64_t top = (int64_t{1} << (p.high_bits - 1)) - 1;
-    for (int64_t i = 0; i < p.element_count(); ++i) c.inputs.push_back(static_cast<uint64_t>(provider.ConsumeIntegralInRange<int64_t>(-top - 1, top)));
-    return true;
   }
   return false;
 }

@@ -327,13 +327,11 @@ TEST_CASE("a mutant that answers TWN for the exact ternary optimum is caught wit
 }
 
 TEST_CASE("a mutant that marks a group low at stat = τ (<= for <) is caught by dynbits", "[harness]") {
-  const Implementation m = mutant([](const QuantizeBatch& b, std::string& error) {
-    if (b.op != Op::DynBits) return fast_quantize(b, error);
-    QuantizerParams changed = *b.params;
-    for (float& tau : changed.dynbits.thresholds) tau = std::nextafter(tau, std::numeric_limits<float>::infinity());
-    QuantizeBatch copy = b;
-    copy.params = &changed;
-    return fast_quantize(copy, error);
+  const Implementation m = op_mutant("dynbits", [](const ops::OpCase& c, std::vector<ops::Tensor>& out) {
+    ops::OpCase changed = c;
+    for (double& tau : changed.inputs[1].floats) tau = std::nextafter(static_cast<float>(tau), std::numeric_limits<float>::infinity());
+    std::string error;
+    REQUIRE(fast_implementation().run(changed, out, error) == OpStatus::Ok);
   });
   const RunResult r = run(load_profile("lpconform-quantizers"), m, "*-dynbits-max-*");
   REQUIRE(r.items.size() == 2);
@@ -343,13 +341,22 @@ TEST_CASE("a mutant that marks a group low at stat = τ (<= for <) is caught by 
     REQUIRE_FALSE(item.first_mismatches.empty());
     const Mismatch& first = item.first_mismatches[0];
     REQUIRE(first.want.starts_with("low "));
-    CHECK_THAT(first.repro, Catch::StartsWith("printf 'x\\n") && Catch::Contains("| lpconform eval dynbits --shape ") && Catch::Contains(" --stat max "));
+    CHECK_THAT(first.repro, Catch::Contains("'x,threshold\\n") && Catch::Contains("| lpconform eval dynbits --stat max --low_value ") &&
+                                Catch::Contains(" --shape "));
     const std::string out = run_repro(first.repro, "reference");
-    // input "x 8 (element 5 of ...)", want "low 0, y 8" -> the row "8,0,8"
-    const std::string x = first.input.substr(2, first.input.find(' ', 2) - 2);
-    const std::string row = x + "," + first.want.substr(4, 1) + "," + first.want.substr(first.want.find("y ") + 2);
+    // input "x 8 (element 5 of ...)", want "low 0, y 8": row 5 of the output begins "0,8,"
+    const size_t at = first.input.find("(element ") + 9;
+    const size_t element = std::stoul(first.input.substr(at, first.input.find(' ', at) - at));
+    std::vector<std::string> lines;
+    for (size_t pos = 0; pos < out.size();) {
+      const size_t end = out.find('\n', pos);
+      lines.push_back(out.substr(pos, end - pos));
+      pos = end + 1;
+    }
     INFO(first.repro << "\n" << out);
-    CHECK(out.find("\n" + row + "\n") != std::string::npos);
+    REQUIRE(lines.size() > element + 1);
+    CHECK(lines[0] == "low,y,bits");
+    CHECK_THAT(lines[element + 1], Catch::StartsWith(first.want.substr(4, 1) + "," + first.want.substr(first.want.find("y ") + 2) + ","));
   }
 }
 
