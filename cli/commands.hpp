@@ -37,14 +37,9 @@ struct Command {
 Command add_list(CLI::App& app);
 Command add_run(CLI::App& app, const std::string& command_line);
 Command add_eval(CLI::App& app);
-// `eval ulq` (eval_ulq.cpp, spec/quantizers.md §5); nullopt when it did not parse.
-std::function<std::optional<int>()> add_eval_ulq(CLI::App& eval);
-// Shared by the eval ops (eval_common.cpp): --impl reference|fast (true: fast); a
-// float32 as a decimal (RNE) or bits "0x3f800000"; the same for an option (UsageError when
-// malformed); the shortest decimal that reads back as the same float32.
-bool use_fast(const std::string& impl);
+// eval_common.cpp: a float32 as a decimal (RNE) or bits "0x3f800000" (nullopt when malformed); the
+// shortest decimal that reads back as the same float32.
 std::optional<float> parse_float32(const std::string& s);
-float float_option(const std::string& option, const std::string& text);
 std::string shortest(float v);
 // `eval OP` for every op of the registry (eval_op.cpp); the runner returns nullopt when none parsed.
 std::function<std::optional<int>()> add_eval_registry(CLI::App& eval);

@@ -191,10 +191,8 @@ Command add_eval(CLI::App& app) {
   decode->add_option("--format", a->format, "Format of the codes (see `lpconform list formats`)")->required();
   decode->add_option("--impl", a->impl, "Implementation (see `lpconform list impls`)")->capture_default_str();
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
-  auto ulq = add_eval_ulq(*sub);
   auto registry = add_eval_registry(*sub);
-  return {sub, [a, encode, registry, ulq] {
-            if (auto status = ulq()) return *status;
+  return {sub, [a, encode, registry] {
             if (auto status = registry()) return *status;
             return encode->parsed() ? run_encode(*a) : run_decode(*a);
           }};

@@ -26,6 +26,16 @@ struct OpArguments {
   std::string input = "-";                    // the list tensors' CSV
 };
 
+// A float64 written in decimal (or a hex float), exactly as read; nullopt when malformed.
+std::optional<double> parse_float64(const std::string& s) {
+  double v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> as_double(std::optional<float> f) { return f ? std::optional<double>(*f) : std::nullopt; }
+
 std::string value_column(const ops::TensorSpec& spec) { return spec.type == ops::ElemType::Code ? "code" : "value"; }
 
 // A tensor from CSV "DIM,...,DIM,code|value": every index of the box [0, n0) x ... once, in any order.
@@ -60,7 +70,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
     }
     const std::string& s = row.fields[rank].text;
     if (spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32) {
-      if (const auto f = parse_float32(s)) e.real = *f;
+      if (const std::optional<double> f = spec.type == ops::ElemType::Real ? parse_float64(s) : as_double(parse_float32(s))) e.real = *f;
       else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
       if (spec.finite && !std::isfinite(e.real)) reader.fail(row, row.fields[rank], spec.name + " is not finite (" + spec.doc + ")");
       if (spec.not_nan && std::isnan(e.real)) reader.fail(row, row.fields[rank], spec.name + " is NaN (" + spec.doc + ")");
@@ -142,8 +152,10 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
       if (ended[k])
         reader.fail(row, field, spec.name + " continues after its blank cell on line " + std::to_string(ended[k]) + " (a shorter list ends with blank cells)");
       if (lists[k].is_float) {
-        const auto f = parse_float32(field.text);
-        if (!f) reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected a float32 as a decimal or as bits like 0x3f800000");
+        const std::optional<double> f = spec.type == ops::ElemType::Real ? parse_float64(field.text) : as_double(parse_float32(field.text));
+        if (!f)
+          reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected " +
+                                      (spec.type == ops::ElemType::Real ? "a decimal number" : "a float32 as a decimal or as bits like 0x3f800000"));
         if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
         if (spec.not_nan && std::isnan(*f)) reader.fail(row, field, spec.name + " is NaN (" + spec.doc + ")");
         lists[k].floats.push_back(*f);

@@ -1,6 +1,5 @@
 // The implementations that ship with lpconform, one file each in this folder (reference.cpp, fast.cpp,
-// chip.cpp; the quantizer entry points in *_quantizers.cpp), listed once in
-// conformance/core/registry.cpp. Their registry-op entry points are the bindings each op declares
+// chip.cpp), listed once in conformance/core/registry.cpp. Their registry-op entry points are the bindings each op declares
 // (conformance/ops).
 #pragma once
 

@@ -13,7 +13,6 @@
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/ops/derive.hpp"
-#include "conformance/bundled/quantizer_entry_points.hpp"
 #include "impls/fast/formats/convert.hpp"
 
 #ifndef LPC_VERSION  // set by the lpc_root_include target; a bare compile still builds
@@ -91,7 +90,6 @@ Implementation make_fast() {
   };
   impl.encode = encode_batch;
   impl.decode = decode_batch;
-  impl.quantize = [](const QuantizeBatch& batch, std::string& error) { return fast_quantize(batch, error); };  // conformance/quantizers
   impl.run = [](const ops::OpCase& c, std::vector<ops::Tensor>& out, std::string& error) { return ops::bundled_run("fast", c, out, error); };
   return impl;
 }

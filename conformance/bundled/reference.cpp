@@ -12,7 +12,6 @@
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/ops/derive.hpp"
-#include "conformance/bundled/quantizer_entry_points.hpp"
 #include "reference/formats/codec.hpp"
 
 #ifndef LPC_VERSION  // set by the lpc_root_include target; a bare compile still builds
@@ -138,7 +137,6 @@ Implementation make_reference() {
   };
   impl.encode = encode_batch;
   impl.decode = decode_batch;
-  impl.quantize = reference_quantize;  // the quantizer family (conformance/quantizers)
   impl.run = [](const ops::OpCase& c, std::vector<ops::Tensor>& out, std::string& error) { return ops::bundled_run("reference", c, out, error); };
   return impl;
 }

@@ -18,8 +18,6 @@ constexpr OpInfo kOps[] = {
     {Op::Encode, "encode", "format x rounding x overflow x source",
      "value of a source type (float32/float64/bfloat16/float16) -> code (spec/formats.md §5)"},
     {Op::Decode, "decode", "format", "code -> exact value (spec/formats.md §2)"},
-    {Op::Ulq, "ulq", "variant (method, bits, criterion; the partition)",
-     "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5); exact"},
 };
 
 constexpr RequantMode kRequantModes[] = {
@@ -84,15 +82,6 @@ std::optional<Op> parse_op(std::string_view name) {
 }
 
 std::span<const RequantMode> all_requant_modes() { return kRequantModes; }
-
-std::string ulq_variant(const QuantizerParams& params) {
-  const UlqParams& p = params.ulq;
-  if (!params.ulq_partition.empty()) return "partition";
-  if (p.method == UlqMethod::Pow2) return "pow2_b" + std::to_string(p.bits);
-  if (p.method == UlqMethod::Activation)
-    return (p.criterion == UlqCriterion::LossProxy ? "activation_proxy_k" : "activation_k") + std::to_string(p.bits);
-  return p.method == UlqMethod::TernaryTwn ? "ternary_twn" : std::string(to_string(p.method));
-}
 
 const char* dynbits_stat_name(DynStat stat) { return stat == DynStat::Max ? "max" : stat == DynStat::Mean ? "mean" : "sum"; }
 
@@ -172,7 +161,6 @@ std::string Item::rounding_name() const {
 std::string Item::signature(std::string_view impl) const {
   if (op == Op::Registered) return ops::signature(*schema, op_params, impl);
   std::string s = std::string(impl) + "-" + op_info(op).name + "-";
-  if (op == Op::Ulq) return s + ulq_variant(quant);
   s += format->name;
   if (op == Op::Encode)
     s += "-" + rounding_name() + "-" + lpc::to_string(params.overflow) + "-" + lpc::to_string(source);
@@ -197,20 +185,6 @@ std::string Case::repro_command(std::string_view impl) const {
   // printf's format string holds only hex digits, 'x', '-', decimal digits, commas and "\n": safe
   // in single quotes.
   std::string body;
-  if (op == Op::Ulq) {
-    const UlqParams& p = quant.ulq;
-    const bool activation = p.method == UlqMethod::Activation, proxy = activation && p.criterion == UlqCriterion::LossProxy;
-    const bool second = ulq_needs_curvature(p.method) || proxy;
-    body = ulq_needs_curvature(p.method) ? "w,d\\n" : proxy ? "w,grad\\n" : "w\\n";
-    for (size_t i = 0; i < inputs.size(); ++i) body += hex(inputs[i], 8) + (second ? "," + hex(i < dy.size() ? dy[i] : 0, 8) : "") + "\\n";
-    std::string cmd = "printf '" + body + "' | lpconform eval ulq --method " + std::string(to_string(p.method));
-    if (activation || p.method == UlqMethod::Pow2) cmd += " --bits " + std::to_string(p.bits);
-    if (activation)
-      cmd += " --betas " + joined(p.betas, [](double b) { return float_hex(static_cast<float>(b)); }) + " --criterion " + (proxy ? "proxy" : "mse");
-    if (!quant.ulq_partition.empty())
-      cmd += " --partition " + joined(quant.ulq_partition, [](double r) { return hex(std::bit_cast<uint64_t>(r), 16); });
-    return cmd + " --impl " + std::string(impl);
-  }
   if (op == Op::Decode) {
     body = "code\\n";
     for (uint64_t code : inputs) body += code_hex(*format, static_cast<uint32_t>(code)) + "\\n";
@@ -238,13 +212,7 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
     return;
   }
   j["op"] = op_info(item.op).name;
-  if (item.op == Op::Ulq) {
-    j["format"] = "float32";  // the precision of the tensor and of every output (§5.1)
-    j["variant"] = ulq_variant(item.quant);
-    j["source"] = "float32";
-  } else {
-    j["format"] = item.format->name;
-  }
+  j["format"] = item.format->name;
   if (item.op == Op::Encode) {
     j["rounding"] = to_string(item.params.rounding);
     if (is_stochastic(item.params.rounding)) j["sr_bits"] = item.params.sr_bits;
@@ -258,23 +226,6 @@ void append_item_fields(const Item& item, nlohmann::ordered_json& j) {
 void to_json(nlohmann::json& j, const Case& c) {
   j = nlohmann::json::object();
   j["op"] = op_info(c.op).name;
-  if (is_quantizer(c.op)) {
-    auto& inputs = j["inputs"] = nlohmann::json::array();
-    if (c.op == Op::Ulq) {
-      const UlqParams& p = c.quant.ulq;
-      j["method"] = to_string(p.method);
-      j["bits"] = p.bits;
-      j["criterion"] = p.criterion == UlqCriterion::Mse ? "mse" : "proxy";
-      auto& betas = j["betas"] = nlohmann::json::array();
-      for (double b : p.betas) betas.push_back(float_hex(static_cast<float>(b)));
-      auto& partition = j["partition"] = nlohmann::json::array();
-      for (double r : c.quant.ulq_partition) partition.push_back(hex(std::bit_cast<uint64_t>(r), 16));
-      for (uint64_t v : c.inputs) inputs.push_back(hex(v, 8));
-      auto& dy = j["dy"] = nlohmann::json::array();
-      for (uint32_t d : c.dy) dy.push_back(hex(d, 8));
-      return;
-    }
-  }
   j["format"] = c.format->name;
   auto& inputs = j["inputs"] = nlohmann::json::array();
   if (c.op == Op::Decode) {
@@ -298,30 +249,12 @@ void from_json(const nlohmann::json& j, Case& c) {
     return j.at(name);
   };
   const std::string op = field("op").get<std::string>();
-  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode, decode or ulq");
+  if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode or decode");
   c = Case{};
   c.op = *parse_op(op);
   auto float_field = [&](const nlohmann::json& v, const char* name) {
     return std::bit_cast<float>(static_cast<uint32_t>(parse_hex_field(v, name)));
   };
-  if (c.op == Op::Ulq) {
-    UlqParams& p = c.quant.ulq;
-    const std::string method = field("method").get<std::string>(), criterion = field("criterion").get<std::string>();
-    if (!parse_ulq_method(method)) throw std::invalid_argument("case field 'method': unknown ULQ method '" + method + "'");
-    if (criterion != "mse" && criterion != "proxy") throw std::invalid_argument("case field 'criterion': expected mse or proxy, got '" + criterion + "'");
-    p.method = *parse_ulq_method(method);
-    p.bits = field("bits").get<int>();
-    p.criterion = criterion == "mse" ? UlqCriterion::Mse : UlqCriterion::LossProxy;
-    for (const auto& b : field("betas")) p.betas.push_back(float_field(b, "betas"));
-    if (auto e = ulq_params_error(p)) throw std::invalid_argument("case: ulq parameters: " + *e);
-    for (const auto& r : field("partition")) c.quant.ulq_partition.push_back(std::bit_cast<double>(parse_hex_field(r, "partition")));
-    if (!c.quant.ulq_partition.empty())
-      if (auto e = ulq_ratios_error(c.quant.ulq_partition)) throw std::invalid_argument("case field 'partition': " + *e);
-    for (const auto& v : field("inputs")) c.inputs.push_back(parse_hex_field(v, "inputs"));
-    for (const auto& d : field("dy")) c.dy.push_back(static_cast<uint32_t>(parse_hex_field(d, "dy")));
-    if (!c.dy.empty() && c.dy.size() != c.inputs.size()) throw std::invalid_argument("case: 'dy' (d or grad) must be empty or have one word per input");
-    return;
-  }
   c.format = &format_by_name(field("format").get<std::string>());
   if (c.op == Op::Encode) {
     const std::string rounding = field("rounding").get<std::string>(), overflow = field("overflow").get<std::string>(),

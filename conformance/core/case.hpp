@@ -33,8 +33,6 @@ struct OpInfo {
 std::span<const OpInfo> all_ops();
 const OpInfo& op_info(Op);
 std::optional<Op> parse_op(std::string_view);
-// Ulq: checked through Implementation::quantize (conformance/quantizers).
-constexpr bool is_quantizer(Op op) { return op == Op::Ulq; }
 
 // The requantization modes a profile names (its `rounding` column for requantize rows) and
 // signatures carry: a scheme, TOSA's multiplier width and INEXACT_ROUND. One line per mode in
@@ -54,10 +52,6 @@ RequantParams requant_params(const RequantMode& mode, IntType input, IntType out
 // bits [-2^(b-1), 2^(b-1) - 1], unsigned [0, 2^b - 1]; scale and grad scale 1.
 LsqParams lsq_grid(const Format& integer_format);
 
-// A ulq item's or case's variant, as profiles name it and signatures carry: binary, ternary,
-// ternary_twn, lab, laq, pow2_bB, activation_kK (mse), activation_proxy_kK, or partition (ternary
-// with the §5.7 schedule of ulq_partition).
-std::string ulq_variant(const QuantizerParams& params);
 // dynbits' statistic (max, mean, sum) and low value (truncate, rne) by name, both ways.
 const char* dynbits_stat_name(DynStat stat);
 const char* dynbits_low_value_name(DynLowValue value);
@@ -77,11 +71,7 @@ struct InputSpec {
 };
 
 // One concrete requirement of a profile. Encode items use every field; decode items op, format,
-// inputs and required. Quantizer items use op, inputs, required and these; the rest of their
-// parameters (scales, multipliers, betas, map layouts, thresholds, ...) belongs to each case
-// (conformance/quantizers/cases.hpp):
-//   format: ulq null.
-//   quant: ulq quant.ulq (method, bits, criterion) and quant.ulq_partition.
+// inputs and required; registry items op, inputs, required, schema and op_params.
 struct Item {
   Op op = Op::Encode;
   const Format* format = nullptr;
@@ -89,7 +79,6 @@ struct Item {
   Source source = Source::F32;
   InputSpec inputs;
   bool required = true;
-  QuantizerParams quant;
   // Op::Registered: the op's declaration and its item parameters (conformance/ops).
   const ops::OpSchema* schema = nullptr;
   ops::Params op_params;
@@ -97,18 +86,14 @@ struct Item {
   // "rne" for deterministic roundings, "sr_a_n4" for a stochastic one with 4 random bits.
   std::string rounding_name() const;
   // The stable signature of this item for implementation `impl`: impl-op-format-rounding-overflow-source
-  // (encode), impl-decode-format, impl-ulq-variant ("fast-ulq-pow2_b4", "fast-ulq-partition").
-  // Format, mode and type names contain no '-' and op names are
-  // matched longest first, so it splits back unambiguously.
-  // Registry ops: ops::signature.
+  // (encode), impl-decode-format; registry ops ops::signature. Format, mode and type names contain
+  // no '-' and op names are matched longest first, so it splits back unambiguously.
   std::string signature(std::string_view impl) const;
 };
 
 // Appends the item's description to a JSON object, in this order: op, format, then for encode
 // rounding, sr_bits (stochastic only), overflow, source; then inputs and requirement. The report
-// and the vector-mode manifest both describe items this way. Quantizer items: ulq format
-// "float32", variant (method with bits and criterion), source "float32". Registry ops:
-// ops::append_fields.
+// and the vector-mode manifest both describe items this way. Registry ops: ops::append_fields.
 void append_item_fields(const Item& item, nlohmann::ordered_json& j);
 
 struct Case {
@@ -116,20 +101,14 @@ struct Case {
   const Format* format = nullptr;  // encode, decode
   EncodeParams params;           // encode only
   Source source = Source::F32;   // encode only
-  // Source bit patterns (encode), codes (decode),
-  // ulq: the tensor w's float32 bits.
-  std::vector<uint64_t> inputs;
+  std::vector<uint64_t> inputs;  // source bit patterns (encode), codes (decode)
   std::vector<uint32_t> random;  // encode under a stochastic rounding: one word per input
-  QuantizerParams quant;         // quantizer ops: every parameter of the op
-  std::vector<uint32_t> dy;      // ulq: d or the gradient, float32 bits, one per input
 
   // A POSIX shell line that reruns this case: printf 'input\n0x3f800000\n' | lpconform eval ...
-  // ulq reruns the whole tensor.
   std::string repro_command(std::string_view impl) const;
 };
 
 // {"op","format","rounding","overflow","sr_bits","source","inputs":[hex...],"random":[hex...]};
-// ulq: {"op","method","bits","criterion","betas":[hex float32...],"partition":[numbers],"inputs","dy"}.
 void to_json(nlohmann::json&, const Case&);
 // Throws std::invalid_argument naming the field that is wrong.
 void from_json(const nlohmann::json&, Case&);

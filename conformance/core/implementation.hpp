@@ -25,11 +25,11 @@
 
 namespace lpc {
 
-// The operation families the harness checks (their registry, with names and axes: case.hpp).
-// Encode and Decode are the formats family (spec/formats.md); Ulq the ULQ quantizers
-// (spec/quantizers.md §5). Registered: an op declared in the op registry (conformance/ops/op.hpp);
-// the item or case names it by its schema. The ops above move into the registry one by one.
-enum class Op : uint8_t { Encode, Decode, Ulq, Registered };
+// The operations the harness checks. Encode and Decode are the formats family (spec/formats.md),
+// with their span entry points below (case.hpp lists them with their axes); Registered is every op
+// declared in the op registry (conformance/ops/op.hpp: the quantizers, the chip's layers), which an
+// item or case names by its schema.
+enum class Op : uint8_t { Encode, Decode, Registered };
 
 // Crash and Timeout come from implementations run out of process (conformance/plugin): the process
 // serving the batch died of a signal, or did not answer within the time limit.
@@ -64,27 +64,6 @@ struct DecodeBatch {
   size_t* failed_at = nullptr;  // out, optional: as in EncodeBatch
 };
 
-// The parameters of a ulq item or case (spec/quantizers/params.hpp).
-struct QuantizerParams {
-  UlqParams ulq;                      // precision float32
-  std::vector<double> ulq_partition;  // §5.7 partition ratios; non-empty adds each element's step
-};
-
-// One batch of a quantizer op (sections of spec/quantizers.md); the spans an op does not use are empty.
-//   Ulq: w = x (float32); dy = d (lab, laq), the gradient (proxy activation) or empty -> for n = |x|: out[i] =
-//     code i, out[n..n+3] = support, n1, iterations, converged (0/1); with ulq_partition out[n+4+i] = step i (§5.7);
-//     y[i] = value i, y[n] = scale (§5.1-5.8).
-// The harness passes only inputs in the op's domain (§5); an implementation that rejects one returns Error
-// and, when it knows, stores its index in *failed_at.
-struct QuantizeBatch {
-  Op op = Op::Ulq;
-  const QuantizerParams* params = nullptr;
-  std::span<const float> x, dy;
-  std::span<float> y;
-  std::span<int64_t> out;
-  size_t* failed_at = nullptr;
-};
-
 // Implementation-defined behaviour, declared by the implementation and printed in reports
 // (DESIGN.md rule 5). Free text, one entry per behaviour.
 struct Declaration {
@@ -103,7 +82,6 @@ struct Implementation {
   // once (different batches), so they must be thread-safe.
   std::function<OpStatus(const EncodeBatch&, std::string& error)> encode;
   std::function<OpStatus(const DecodeBatch&, std::string& error)> decode;
-  std::function<OpStatus(const QuantizeBatch&, std::string& error)> quantize;  // the quantizer ops (is_quantizer)
   // Every op of the registry (conformance/ops): named typed tensors in, named typed tensors out,
   // in the order of the op's schema. An implementation that does not take an op returns Unsupported.
   std::function<OpStatus(const ops::OpCase&, std::vector<ops::Tensor>& outputs, std::string& error)> run;

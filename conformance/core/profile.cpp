@@ -112,53 +112,6 @@ struct RowExpander {
     return match(kSource, universe, [](Source s) -> std::string_view { return to_string(s); }, "source type");
   }
 
-  // ulq's rounding column: variants by name (spec/profiles/README.md), pow2 and the activation
-  // quantizers with their bits after ':' ("pow2:4", "activation_proxy:2"), the others without; a
-  // pattern matches the variants of its kind ("*" the bitless ones, "*:4" pow2 and activation).
-  std::vector<QuantizerParams> ulq_variants() const {
-    struct Variant {
-      const char* name;
-      UlqMethod method;
-      UlqCriterion criterion;
-      bool partition;
-    };
-    static constexpr Variant kVariants[] = {
-        {"binary", UlqMethod::Binary, UlqCriterion::Mse, false},          {"ternary", UlqMethod::Ternary, UlqCriterion::Mse, false},
-        {"ternary_twn", UlqMethod::TernaryTwn, UlqCriterion::Mse, false}, {"lab", UlqMethod::Lab, UlqCriterion::Mse, false},
-        {"laq", UlqMethod::Laq, UlqCriterion::Mse, false},                {"partition", UlqMethod::Ternary, UlqCriterion::Mse, true},
-        {"pow2", UlqMethod::Pow2, UlqCriterion::Mse, false},              {"activation", UlqMethod::Activation, UlqCriterion::Mse, false},
-        {"activation_proxy", UlqMethod::Activation, UlqCriterion::LossProxy, false},
-    };
-    std::vector<QuantizerParams> out;
-    for (std::string_view alt : alternatives(field(kRounding).text)) {
-      const size_t colon = alt.find(':');
-      int bits = 0;
-      if (colon != std::string_view::npos) {
-        const std::string_view digits = alt.substr(colon + 1);
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
-        if (ec != std::errc() || ptr != digits.data() + digits.size() || bits < 1 || bits > 16)
-          fail(kRounding, "ulq variant '" + std::string(alt) + "': expected 1..16 bits after ':', like pow2:4 or activation:2");
-      }
-      bool any = false;
-      for (const Variant& v : kVariants) {
-        const bool takes_bits = v.method == UlqMethod::Pow2 || v.method == UlqMethod::Activation;
-        if (takes_bits != (colon != std::string_view::npos) || !glob_match(alt.substr(0, colon), v.name)) continue;
-        any = true;
-        QuantizerParams q;
-        q.ulq.method = v.method;
-        q.ulq.criterion = v.criterion;
-        if (takes_bits) q.ulq.bits = bits;
-        if (v.method == UlqMethod::Pow2 && (bits < 2 || bits > 8)) fail(kRounding, "ulq pow2 takes 2..8 bits (spec/quantizers.md §5.6), got " + std::to_string(bits));
-        if (v.partition) q.ulq_partition = {0.5, 0.75, 0.875, 1.0};  // INQ's schedule (§5.7)
-        out.push_back(q);
-      }
-      if (!any)
-        fail(kRounding, "unknown ulq variant '" + std::string(alt) +
-                            "', expected binary, ternary, ternary_twn, lab, laq, partition, pow2:B, activation:K or activation_proxy:K (or a '*' pattern)");
-    }
-    return out;
-  }
-
   void expect_text(Column c, std::string_view expected, const char* why) const {
     if (field(c).text != expected) fail(c, "expected '" + std::string(expected) + "': " + why);
   }
@@ -305,7 +258,17 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
           read.emplace_back(c, &p);
         }
         if (whole) {
-          for (std::string& f : fields) f += (f.empty() ? "" : ";") + whole->name + "=" + x.field(c).text;
+          std::string text = x.field(c).text;
+          if (whole->from_column) {
+            text.clear();
+            try {
+              for (std::string_view alt : alternatives(x.field(c).text))
+                for (const std::string& name : whole->from_column(alt)) text += (text.empty() ? "" : "|") + name;
+            } catch (const std::invalid_argument& e) {
+              x.fail(c, e.what());
+            }
+          }
+          for (std::string& f : fields) f += (f.empty() ? "" : ";") + whole->name + "=" + text;
           continue;
         }
         if (before || after) {
@@ -375,26 +338,10 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
       continue;
     }
     const auto op = parse_op(x.field(kOp).text);
-    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, ulq, or an op of the registry (lpconform list ops)");
+    if (!op) x.fail(kOp, "unknown op '" + x.field(kOp).text + "', expected encode, decode, or an op of the registry (lpconform list ops)");
     item.op = *op;
     size_t produced = 0;
-    if (is_quantizer(item.op)) {
-      // Quantizer rows (spec/profiles/README.md): the columns keep their place with the op's meaning.
-      if (item.inputs.all) x.fail(kInputs, "quantizer items take boundary, random:N or boundary+random:N");
-      if (item.op == Op::Ulq) {
-        // format: none (the precision is the source, float32); rounding: the variant (method with
-        // its bits and criterion, or the partition); the betas and d/gradient belong to each case.
-        x.expect_not_applicable(kFormat, "ulq names its variant in the rounding column");
-        x.expect_not_applicable(kOverflow, "ulq has no overflow column");
-        x.expect_text(kSource, "float32", "ulq items check float32 tensors");
-        for (const QuantizerParams& variant : x.ulq_variants()) {
-          item.quant = variant;
-          add(item);
-          ++produced;
-        }
-        continue;
-      }
-    } else if (item.op == Op::Decode) {
+    if (item.op == Op::Decode) {
       x.expect_not_applicable(kRounding, "decode has no rounding");
       x.expect_not_applicable(kOverflow, "decode has no overflow policy");
       x.expect_not_applicable(kSource, "decode has no source type");

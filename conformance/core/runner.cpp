@@ -10,7 +10,6 @@
 #include "spec/table/csv.hpp"
 #include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
-#include "conformance/quantizers/checks.hpp"
 
 namespace lpc {
 
@@ -27,7 +26,6 @@ uint64_t mix(uint64_t z) {
 uint64_t cost(const Item& item) {
   if (item.op == Op::Registered)
     return item.schema->cost ? item.schema->cost(item.op_params, item.inputs) : 1000 * item.schema->cases(item.op_params, item.inputs, 0).size();
-  if (is_quantizer(item.op)) return quantizer_cases::cost(item);
   if (item.op == Op::Decode) return item.format->code_count();
   uint64_t n = item.inputs.all ? 65536 : item.inputs.random;
   if (item.inputs.boundary) n += 10 * uint64_t{item.format->code_count()};
@@ -106,7 +104,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   std::map<std::string, std::vector<size_t>> by_mode;
   for (size_t i = 0; i < selected.size(); ++i) {
     const Item& item = *selected[i];
-    by_mode[is_quantizer(item.op) || item.op == Op::Registered ? item.signature("")
+    by_mode[item.op == Op::Registered ? item.signature("")
                                   : std::string(op_info(item.op).name) + item.format->name + item.rounding_name() + to_string(item.params.overflow)]
         .push_back(i);
   }
@@ -132,7 +130,6 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
                                    options.progress ? &options.progress->inputs_done : nullptr};
         const auto start = std::chrono::steady_clock::now();
         run.items[i] = item.op == Op::Registered ? ops::check_item(item, context)
-                       : is_quantizer(item.op) ? check_quantizer(item, context)
                        : item.op == Op::Encode ? check_encode(item, context)
                                                : check_decode(item, context);
         run.items[i].seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

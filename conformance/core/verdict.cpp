@@ -22,7 +22,6 @@ std::string Verification::describe(Op op) const {
   if (!text.empty()) return text;
   if (kind == Kind::Ulp) return "ulp(" + std::to_string(ulps) + "): within " + std::to_string(ulps) + " float32 ulp of the exact value";
   if (kind == Kind::PermittedSet) return "permitted set: output within the range the oracle allows (TOSA INEXACT_ROUND)";
-  if (op == Op::Ulq) return "exact: codes, value bits, scale bits, support, n1, iterations, converged, partition steps";
   if (op == Op::Decode) return std::string("exact: value") + (nan_as_class ? "; NaN as a class" : "");
   std::string s = flags ? "exact: code+flags" : "exact: code (flags not compared)";
   if (nan_as_class) s += "; NaN as a class";

@@ -22,9 +22,9 @@ inline constexpr Status kAllStatuses[] = {Status::Pass,  Status::Fail,    Status
 const char* to_string(Status);  // "PASS", "FAIL", ...
 
 // How a subject's result is compared with the oracle's: explicit data, printed next to every
-// verdict (DESIGN.md "Verification mode"). The formats family is Exact; of the quantizers, lsq and
-// requantize are Exact, requantize under TOSA INEXACT_ROUND PermittedSet (the oracle gives the
-// allowed range per input); the registry's ops declare theirs (lsq-init Ulp with ulps = 1, §1.4).
+// verdict (DESIGN.md "Verification mode"). The formats family is Exact; the registry's ops declare
+// theirs (lsq-init Ulp with ulps = 1; requantize under TOSA INEXACT_ROUND PermittedSet, the oracle
+// giving the allowed range per input).
 // DotProductBound: within an error bound of the exact dot product for a free or declared
 // accumulation order (TOSA's DOT_PRODUCT); Statistical: a test with a stated false-failure rate.
 struct Verification {

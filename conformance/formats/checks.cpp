@@ -80,8 +80,6 @@ void record_failing_input(ItemResult& r, const Case& c, size_t i, const std::str
 }  // namespace
 
 Case make_case(const Item& item, uint64_t seed) {
-  if (is_quantizer(item.op))
-    throw std::invalid_argument("item " + item.signature("").substr(1) + ": quantizer ops are not supported in vector mode yet");
   if (item.op == Op::Registered)
     throw std::invalid_argument("item " + item.signature("").substr(1) + ": ops of the registry (" + item.schema->name +
                                 ") are not supported in vector mode yet");

@@ -49,6 +49,10 @@ struct ParamSpec {
   // alternative (sr-fixed's "floor:8" gives sign floor, sr_bits 8; an alternative without ':'
   // leaves the After parameter at its default).
   enum class Part : uint8_t { Whole, BeforeColon, AfterColon } part = Part::Whole;
+  // A whole column's alternative as the choices it names, when the column keeps a vocabulary of
+  // its own (ulq's "pow2:4" is pow2_b4); throws std::invalid_argument naming the parameter. Null:
+  // the alternative is a choice or a '*' pattern over them.
+  std::function<std::vector<std::string>(std::string_view alternative)> from_column;
   // Item parameters: the text that joins the value to the signature ("-k" gives mx-dot's "-k32",
   // "_n" sr-fixed's "floor_n8").
   std::string signature_join = "-";

@@ -16,6 +16,7 @@ const OpSchema& mx_dot_op();         // mx.cpp
 const OpSchema& requantize_op();     // requantize.cpp
 const OpSchema& sr_fixed_op();       // sr_fixed.cpp
 const OpSchema& tpr_op();            // tpr.cpp
+const OpSchema& ulq_op();            // ulq.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -31,6 +32,7 @@ std::span<const OpSchema* const> registered_ops() {
       &requantize_op(),
       &sr_fixed_op(),
       &tpr_op(),
+      &ulq_op(),
   };
   return ops;
 }

@@ -1,11 +1,7 @@
-// lpconform — the cases of a quantizer item (spec/quantizers.md): the parameter sets an item checks
-// and, per set, its boundary and seeded random inputs.
-//
-// An item fixes what a profile names (the ulq variant); its cases add the rest (betas, d or the
-// gradient) from a small fixed set plus seeded values. The case generators' shared draws
-// (random_float, add_with_neighbours, random_words, random_sign) and requantize's domain serve the
-// op modules of conformance/ops too.
-// Random choices come from std::mt19937_64 seeded with the item's seed (runner.hpp item_seed).
+// lpconform — the draws the quantizer op modules (conformance/ops) share when they build their
+// cases: magnitudes, signs, float32 neighbours, stochastic rounding's random words, and
+// requantize's input domain. Random choices come from std::mt19937_64 seeded with the item's seed
+// (runner.hpp item_seed).
 #pragma once
 
 #include <cstdint>
@@ -13,23 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "conformance/core/case.hpp"
+#include "spec/quantizers/params.hpp"
 
 namespace lpc::quantizer_cases {
 
-// The cases of a ulq item, in a fixed order:
-//   ulq: one case per tensor. Weight methods, boundary: zeros of both signs, all-equal, §5.11's
-//     known answers, magnitude ties, subnormals, the largest float, huge ranges, INQ's level
-//     midpoints and n1's breakpoints 0.75·2^k with neighbours; random:N, N tensors of 1..256
-//     elements (scaled normal-like, multiples of 1/8, spread over float32's range). d > 0 is 1 on
-//     every other boundary tensor, else random over 2^±20; the partition takes INQ's schedule or a
-//     seeded one. Activation: the grid {1, 0.5, 2, 6, seeded}; boundary tensors hold each β's clip
-//     edges, grid points and RNE ties with neighbours, and an all-nonpositive tensor (β tie);
-//     random tensors over [-1, 8]; proxy gradients random, one in eight zero.
-std::vector<Case> make_cases(const Item& item, uint64_t seed);
-
-// A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi] (the case
-// generators' magnitude draw; conformance/ops modules use it too).
+// A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi].
 float random_float(std::mt19937_64& rng, int lo, int hi);
 
 // v or -v, by a coin of rng.
@@ -47,8 +31,5 @@ std::vector<uint32_t> random_words(int sr_bits, size_t n, std::mt19937_64& rng);
 // The inputs a requantization accepts (spec/quantizers.md §2.2 REQUIRE, §2.4): the closed range of
 // input values that no channel rejects. Throws std::invalid_argument when it is empty.
 std::pair<int64_t, int64_t> domain(const RequantParams& params);
-
-// A rough cost of the item, in reference evaluations, for the runner's scheduling and sharding.
-uint64_t cost(const Item& item);
 
 }  // namespace lpc::quantizer_cases

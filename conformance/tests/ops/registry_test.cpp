@@ -99,8 +99,8 @@ TEST_CASE("registry: every op's declaration is complete", "[registry]") {
 }
 
 // The list tensors of a repro's stdin CSV, in the op's input order: a header of their names, then
-// a row per element (float32 as bits, codes in hex, integers in decimal; blank past a shorter
-// list's end).
+// a row per element (float32 as bits, codes in hex, integers and float64 values in decimal; blank
+// past a shorter list's end).
 std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
   std::vector<Tensor> out(op.inputs.size());
   std::vector<std::vector<std::string>> rows;
@@ -121,7 +121,7 @@ std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
   std::vector<size_t> column_of(op.inputs.size(), SIZE_MAX);
   size_t next = 0;
   for (size_t k = 0; k < op.inputs.size(); ++k) {
-    out[k].is_float = op.inputs[k].type == ElemType::Float32;
+    out[k].is_float = op.inputs[k].type == ElemType::Float32 || op.inputs[k].type == ElemType::Real;
     if (next < rows[0].size() && rows[0][next] == op.inputs[k].name) column_of[k] = next++;
     else CHECK(op.inputs[k].optional);
   }
@@ -132,7 +132,8 @@ std::vector<Tensor> read_lists(const OpSchema& op, const std::string& csv) {
       if (column_of[k] == SIZE_MAX) continue;
       const std::string& cell = rows[i][column_of[k]];
       if (cell.empty()) continue;  // a shorter list has ended
-      if (out[k].is_float) out[k].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(cell, nullptr, 16))));
+      if (op.inputs[k].type == ElemType::Real) out[k].floats.push_back(std::stod(cell));  // the shortest decimal that reads back
+      else if (out[k].is_float) out[k].floats.push_back(std::bit_cast<float>(static_cast<uint32_t>(std::stoul(cell, nullptr, 16))));
       else out[k].ints.push_back(std::stoll(cell, nullptr, 0));
     }
   }
