@@ -41,20 +41,6 @@ std::string hex(uint64_t value, int digits) {
 
 
 
-// `values` joined by ',' after `text` turns each into a string.
-template <class Values, class Text>
-std::string joined(const Values& values, Text text) {
-  std::string out;
-  for (const auto& v : values) {
-    if (!out.empty()) out += ',';
-    out += text(v);
-  }
-  return out;
-}
-
-// A float32 as its bit pattern, "0x3f800000": exact, and what `lpconform eval lsq` reads.
-std::string float_hex(float value) { return hex(std::bit_cast<uint32_t>(value), 8); }
-
 uint64_t parse_hex_field(const nlohmann::json& j, const char* field) {
   const std::string s = j.get<std::string>();
   uint64_t v = 0;
@@ -252,9 +238,6 @@ void from_json(const nlohmann::json& j, Case& c) {
   if (!parse_op(op)) throw std::invalid_argument("case field 'op': unknown op '" + op + "', expected encode or decode");
   c = Case{};
   c.op = *parse_op(op);
-  auto float_field = [&](const nlohmann::json& v, const char* name) {
-    return std::bit_cast<float>(static_cast<uint32_t>(parse_hex_field(v, name)));
-  };
   c.format = &format_by_name(field("format").get<std::string>());
   if (c.op == Op::Encode) {
     const std::string rounding = field("rounding").get<std::string>(), overflow = field("overflow").get<std::string>(),

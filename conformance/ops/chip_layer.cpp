@@ -48,20 +48,20 @@ chip::ChipTensor to_chip(const Tensor& t) {
   return c;
 }
 
-chip::conformance::LayerData layer_data(const OpCase& c) {
-  return {codes(c.inputs[0]), codes(c.inputs[1]), bias_values(c.inputs[2])};
-}
+chip::conformance::LayerData layer_data(const OpCase& c) { return {codes(c.inputs[0]), codes(c.inputs[1]), bias_values(c.inputs[2])}; }
 
 }  // namespace
 
 std::vector<ParamSpec> common_params() {
-  ParamSpec preset{"preset", ParamType::Choice, ParamScope::Item, "the chip: PE mode, operand formats, accumulator, vector processor", "spec/chip.md §2",
-                   "int8-inference"};
+  ParamSpec preset{"preset",          ParamType::Choice, ParamScope::Item, "the chip: PE mode, operand formats, accumulator, vector processor",
+                   "spec/chip.md §2", "int8-inference"};
   preset.choices = preset_names;
-  ParamSpec data{"data", ParamType::Choice, ParamScope::Item, "the operands' data set (random, large, cancel, sparse, saturate, specials)",
-                 "spec/chip.md §5.3", "random"};
+  ParamSpec data{
+      "data",  ParamType::Choice, ParamScope::Item, "the operands' data set (random, large, cancel, sparse, saturate, specials)", "spec/chip.md §5.3",
+      "random"};
   data.choices = data_set_names;
-  ParamSpec config{"config", ParamType::Text, ParamScope::Case, "a chip config file used instead of the preset; none: the preset", "spec/chip.md §2", "none"};
+  ParamSpec config{"config",          ParamType::Text, ParamScope::Case, "a chip config file used instead of the preset; none: the preset",
+                   "spec/chip.md §2", "none"};
   ParamSpec seed{"seed", ParamType::Int, ParamScope::Case, "seed of the operands (std::mt19937_64)", "spec/chip.md §5.3", "1"};
   seed.max = int64_t{1} << 62;
   return {preset, data, config, seed};
@@ -100,7 +100,8 @@ std::vector<std::pair<std::string, Binding>> bindings(LayerOf layer_of) {
       const chip::ChipConfig config = config_of(c.params);
       const chip::Layer layer = layer_of(c);
       const chip::conformance::LayerData d = layer_data(c);
-      const chip::ChipValues v = reference ? ref::chip::hardware_layer(config, layer, d.a, d.b, d.bias) : chip::values::run_layer(config, layer, d.a, d.b, d.bias);
+      const chip::ChipValues v =
+          reference ? ref::chip::hardware_layer(config, layer, d.a, d.b, d.bias) : chip::values::run_layer(config, layer, d.a, d.b, d.bias);
       outputs = {to_tensor(v.accumulators, out_shape_of(layer)), to_tensor(v.outputs, out_shape_of(layer))};
       return OpStatus::Ok;
     };
@@ -119,9 +120,10 @@ std::function<void(const OpCase&, std::span<const Tensor>, std::span<const Tenso
     std::vector<uint64_t> rows(layer.gemm.m);
     for (uint64_t r = 0; r < rows.size(); ++r) rows[r] = r;
     const uint64_t n = layer.gemm.n;
-    const auto counts = chip::conformance::check_exact_math(config, layer, layer_data(c), rows, to_chip(got[0]), [&](size_t i, std::string g, std::string w) {
-      sink.mismatch("accumulator[" + std::to_string(i / n) + "," + std::to_string(i % n) + "] vs exact math", std::move(g), std::move(w));
-    });
+    const auto counts =
+        chip::conformance::check_exact_math(config, layer, layer_data(c), rows, to_chip(got[0]), [&](size_t i, std::string g, std::string w) {
+          sink.mismatch("accumulator[" + std::to_string(i / n) + "," + std::to_string(i % n) + "] vs exact math", std::move(g), std::move(w));
+        });
     sink.checked += counts.checked;
     sink.excluded += counts.excluded;
   };
@@ -149,7 +151,6 @@ std::function<std::optional<std::string>(const OpCase&)> inputs_error(LayerOf la
     return std::nullopt;
   };
 }
-
 
 }  // namespace
 

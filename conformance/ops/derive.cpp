@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -56,7 +56,8 @@ bool holds_omitted_default(const ParamSpec& spec, const Params& params) {
 // A shell word: the text itself when it holds only safe characters, else single-quoted.
 std::string shell_word(const std::string& text) {
   bool safe = !text.empty();
-  for (char ch : text) safe = safe && (std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.,:/+=@%").find(ch) != std::string_view::npos);
+  for (char ch : text)
+    safe = safe && (std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.,:/+=@%").find(ch) != std::string_view::npos);
   if (safe) return text;
   std::string out = "'";
   for (char ch : text) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
@@ -144,8 +145,8 @@ Value parse_value(const ParamSpec& spec, std::string_view text) {
       if (text.empty() || ec != std::errc() || end != text.data() + text.size())
         throw std::invalid_argument("parameter '" + spec.name + "': expected an integer, got " + quoted);
       if (v < spec.min || v > spec.max)
-        throw std::invalid_argument("parameter '" + spec.name + "': expected an integer in [" + std::to_string(spec.min) + ", " + std::to_string(spec.max) +
-                                    "], got " + quoted);
+        throw std::invalid_argument("parameter '" + spec.name + "': expected an integer in [" + std::to_string(spec.min) + ", " +
+                                    std::to_string(spec.max) + "], got " + quoted);
       return v;
     }
     case ParamType::Real: {
@@ -175,7 +176,8 @@ Value parse_value(const ParamSpec& spec, std::string_view text) {
         if (negative) v = -v;
       }
       if (!ok)
-        throw std::invalid_argument("parameter '" + spec.name + "': expected a float32 (decimal, hex float like 0x1p-3, or bits like 0x3f800000), got " + quoted);
+        throw std::invalid_argument("parameter '" + spec.name +
+                                    "': expected a float32 (decimal, hex float like 0x1p-3, or bits like 0x3f800000), got " + quoted);
       return static_cast<double>(v);
     }
     case ParamType::Choice: {
@@ -203,7 +205,8 @@ Params make_params(const OpSchema& op, const std::vector<std::pair<std::string, 
     const std::string* text = nullptr;
     for (const auto& [n, t] : given)
       if (n == spec.name) text = &t;
-    if (!text && spec.default_text.empty()) throw std::invalid_argument("op '" + op.name + "': parameter '" + spec.name + "' is required (" + spec.doc + ")");
+    if (!text && spec.default_text.empty())
+      throw std::invalid_argument("op '" + op.name + "': parameter '" + spec.name + "' is required (" + spec.doc + ")");
     params.set(spec.name, parse_value(spec, text ? *text : spec.default_text));
   }
   if (op.params_error)
@@ -239,8 +242,9 @@ void append_fields(const OpSchema& op, const Params& params, nlohmann::ordered_j
   j["op"] = op.name;
   for (const ParamSpec& spec : op.params)
     if (spec.scope == ParamScope::Item && spec.in_report && !holds_omitted_default(spec, params))
-      j[!spec.report_as.empty() ? spec.report_as : spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name : spec.column] =
-          value_json(params.at(spec.name));
+      j[!spec.report_as.empty()                                      ? spec.report_as
+        : spec.column.empty() || spec.part != ParamSpec::Part::Whole ? spec.name
+                                                                     : spec.column] = value_json(params.at(spec.name));
   for (const auto& [column, text] : op.fixed_columns)
     if (text != "-") j[column] = text;
   if (op.report_fields)
@@ -256,9 +260,11 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
       const std::string name(pair.substr(0, eq));
       const ParamSpec* spec = op.param(name);
       if (eq == std::string_view::npos || !spec)
-        throw std::invalid_argument("expected NAME=VALUE pairs separated by ';', NAME one of: " + param_names(op, true) + "; got '" + std::string(pair) + "'");
+        throw std::invalid_argument("expected NAME=VALUE pairs separated by ';', NAME one of: " + param_names(op, true) + "; got '" +
+                                    std::string(pair) + "'");
       if (spec->scope != ParamScope::Item)
-        throw std::invalid_argument("parameter '" + name + "' belongs to each case; a profile row sets the item parameters: " + param_names(op, true));
+        throw std::invalid_argument("parameter '" + name +
+                                    "' belongs to each case; a profile row sets the item parameters: " + param_names(op, true));
       for (const auto& [other, _] : named)
         if (other == spec) throw std::invalid_argument("parameter '" + name + "' given twice");
       named.emplace_back(spec, pair.substr(eq + 1));
@@ -278,10 +284,12 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
     for (const auto& [s, f] : named)
       if (s == &spec) field = &f;
     if (!field) {
-      if (!spec.default_text.empty()) values.push_back(parse_value(spec, spec.default_text));
+      if (!spec.default_text.empty())
+        values.push_back(parse_value(spec, spec.default_text));
       else if (spec.type == ParamType::Choice)
         for (const std::string& n : spec.choices()) values.emplace_back(n);
-      else throw std::invalid_argument("the row must set parameter '" + spec.name + "' (" + spec.doc + ")");
+      else
+        throw std::invalid_argument("the row must set parameter '" + spec.name + "' (" + spec.doc + ")");
     } else {
       for (std::string_view alt : split(*field, '|')) {
         if (spec.type != ParamType::Choice) {
@@ -296,7 +304,9 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
           for (const Value& v : values) duplicate = duplicate || std::get<std::string>(v) == n;
           if (!duplicate) values.emplace_back(n);
         }
-        if (!any) throw std::invalid_argument("parameter '" + spec.name + "': unknown '" + std::string(alt) + "', expected one of: " + join(spec.choices()) + " (or a '*' pattern)");
+        if (!any)
+          throw std::invalid_argument("parameter '" + spec.name + "': unknown '" + std::string(alt) + "', expected one of: " + join(spec.choices()) +
+                                      " (or a '*' pattern)");
       }
     }
     axes.emplace_back(&spec, std::move(values));
@@ -322,8 +332,10 @@ std::vector<Params> expand_row(const OpSchema& op, std::string_view params_field
     bool complete = true;
     for (const ParamSpec& spec : op.params)
       if (spec.scope == ParamScope::Case) {
-        if (spec.default_text.empty()) complete = false;
-        else full.set(spec.name, parse_value(spec, spec.default_text));
+        if (spec.default_text.empty())
+          complete = false;
+        else
+          full.set(spec.name, parse_value(spec, spec.default_text));
       }
     if (complete && op.params_error && op.params_error(full)) continue;
     kept.push_back(std::move(p));
@@ -342,8 +354,7 @@ nlohmann::json case_json(const OpCase& c) {
     for (size_t k = 0; k < c.inputs.size(); ++k) {
       const Tensor& t = c.inputs[k];
       nlohmann::json values = nlohmann::json::array();
-      for (size_t i = 0; i < t.size(); ++i)
-        values.push_back(t.is_float ? value_json(Value(t.floats[i])) : nlohmann::json(t.ints[i]));
+      for (size_t i = 0; i < t.size(); ++i) values.push_back(t.is_float ? value_json(Value(t.floats[i])) : nlohmann::json(t.ints[i]));
       inputs[c.op->inputs[k].name] = {{"shape", t.shape}, {"values", std::move(values)}};
     }
     j["inputs"] = std::move(inputs);
@@ -374,9 +385,12 @@ OpCase case_from_json(const nlohmann::json& j) {
     tensor.is_float = spec.type == ElemType::Real || spec.type == ElemType::Float32;
     tensor.shape = t["shape"].get<std::vector<uint64_t>>();
     for (const auto& v : t["values"]) {
-      if (tensor.is_float) tensor.floats.push_back(std::strtod(json_text(v, field).c_str(), nullptr));
-      else if (v.is_number_integer()) tensor.ints.push_back(v.get<int64_t>());
-      else throw std::invalid_argument("case field '" + field + "': expected integers");
+      if (tensor.is_float)
+        tensor.floats.push_back(std::strtod(json_text(v, field).c_str(), nullptr));
+      else if (v.is_number_integer())
+        tensor.ints.push_back(v.get<int64_t>());
+      else
+        throw std::invalid_argument("case field '" + field + "': expected integers");
     }
     c.inputs.push_back(std::move(tensor));
   }
@@ -416,7 +430,8 @@ std::string repro_command(const OpCase& c, std::string_view impl) {
       size_t best_period = 0, best_repeats = 0;
       for (size_t period = 1; period <= kLongestBlock && i + period * kRepeats <= rows; ++period) {
         size_t repeats = 1;
-        while (i + (repeats + 1) * period <= rows && std::equal(row.begin() + i, row.begin() + i + period, row.begin() + i + repeats * period)) ++repeats;
+        while (i + (repeats + 1) * period <= rows && std::equal(row.begin() + i, row.begin() + i + period, row.begin() + i + repeats * period))
+          ++repeats;
         if (repeats >= kRepeats && period * repeats > best_period * best_repeats) best_period = period, best_repeats = repeats;
       }
       if (best_period == 0) {
@@ -435,8 +450,10 @@ std::string repro_command(const OpCase& c, std::string_view impl) {
       runs = true;
       i += best_period * best_repeats;
     }
-    if (!runs) cmd = "printf '" + pending + "' | " + cmd;
-    else cmd = "{ " + pieces + (pending.empty() ? "" : "printf '%b' '" + pending + "'; ") + "} | " + cmd;
+    if (!runs)
+      cmd = "printf '" + pending + "' | " + cmd;
+    else
+      cmd = "{ " + pieces + (pending.empty() ? "" : "printf '%b' '" + pending + "'; ") + "} | " + cmd;
   }
   for (const auto& [name, value] : c.params.entries()) {
     const ParamSpec* spec = c.op->param(name);
@@ -494,15 +511,15 @@ void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const
     }
     for (size_t i = 0; i < want[k].size(); ++i) {
       ++sink.checked;
-      if (!same_element(got[k], i, want[k], i)) sink.mismatch(name + "[" + std::to_string(i) + "]", element_text(got[k], i), element_text(want[k], i));
+      if (!same_element(got[k], i, want[k], i))
+        sink.mismatch(name + "[" + std::to_string(i) + "]", element_text(got[k], i), element_text(want[k], i));
     }
   }
 }
 
 OpCase element_alone(const OpCase& c, size_t i) {
   OpCase one{c.op, c.params, {}};
-  for (const Tensor& t : c.inputs)
-    one.inputs.push_back(t.is_float ? Tensor::reals({1}, {t.floats.at(i)}) : Tensor::integers({1}, {t.ints.at(i)}));
+  for (const Tensor& t : c.inputs) one.inputs.push_back(t.is_float ? Tensor::reals({1}, {t.floats.at(i)}) : Tensor::integers({1}, {t.ints.at(i)}));
   return one;
 }
 
@@ -517,7 +534,8 @@ void compare_elementwise(const OpCase& c, std::span<const Tensor> got, std::span
   auto text = [&](std::span<const Tensor> o, size_t i) {
     std::string s;
     for (size_t k = 0; k < o.size(); ++k)
-      s += (k ? ", " : "") + c.op->outputs[k].name + " " + (c.op->outputs[k].type == ElemType::Float32 ? float32_text(o[k].floats[i]) : element_text(o[k], i));
+      s += (k ? ", " : "") + c.op->outputs[k].name + " " +
+           (c.op->outputs[k].type == ElemType::Float32 ? float32_text(o[k].floats[i]) : element_text(o[k], i));
     return s;
   };
   const size_t n = want.empty() ? 0 : want[0].size();
@@ -571,9 +589,12 @@ bool check_case(const OpCase& c, const Implementation& subject, const Implementa
   }
   CompareSink sink;
   sink.max_recorded = max_mismatches > r.first_mismatches.size() ? max_mismatches - r.first_mismatches.size() : 0;
-  if (op.compare) op.compare(c, got, want, sink);
-  else if (op.verification.kind == Verification::Kind::Ulp) compare_ulp(c, got, want, op.verification.ulps, sink);
-  else compare_exact(c, got, want, sink);
+  if (op.compare)
+    op.compare(c, got, want, sink);
+  else if (op.verification.kind == Verification::Kind::Ulp)
+    compare_ulp(c, got, want, op.verification.ulps, sink);
+  else
+    compare_exact(c, got, want, sink);
   r.checked += sink.checked;
   r.mismatches += sink.mismatches;
   r.unspecified += sink.excluded;
@@ -604,8 +625,10 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         break;
       }
       case ParamType::Int:
-        if (spec.fuzz_max) c.params.set(spec.name, spec.fuzz_min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.fuzz_max - spec.fuzz_min))));
-        else c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
+        if (spec.fuzz_max)
+          c.params.set(spec.name, spec.fuzz_min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.fuzz_max - spec.fuzz_min))));
+        else
+          c.params.set(spec.name, spec.min + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(spec.max - spec.min))));
         break;
       case ParamType::Real:
       case ParamType::Float32:
@@ -655,8 +678,10 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
       if (op.fuzz_max_list && bytes.take(255) >= 248) {
         const size_t extra = std::min<size_t>(bytes.take(UINT16_MAX), op.fuzz_max_list - std::min(total, op.fuzz_max_list));
         for (Tensor& t : c.inputs) {
-          if (t.is_float) t.floats.insert(t.floats.end(), extra, t.floats.back());
-          else t.ints.insert(t.ints.end(), extra, t.ints.back());
+          if (t.is_float)
+            t.floats.insert(t.floats.end(), extra, t.floats.back());
+          else
+            t.ints.insert(t.ints.end(), extra, t.ints.back());
         }
         total += extra;
       }
@@ -666,8 +691,10 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
       for (size_t k = 0; k < c.inputs.size(); ++k) {
         Tensor& t = c.inputs[k];
         const size_t n = std::min(op.list_length(c.params, k, rows), rows);
-        if (t.is_float) t.floats.resize(n);
-        else t.ints.resize(n);
+        if (t.is_float)
+          t.floats.resize(n);
+        else
+          t.ints.resize(n);
       }
     }
     for (Tensor& t : c.inputs) t.shape = {t.size()};

@@ -85,8 +85,8 @@ DynBitsParams case_params(const OpCase& c) {
 
 // A case: the item's statistic and low value with these layout, widths, budgets (in 1/256 bits)
 // and thresholds, on the map x.
-OpCase make_case(const Params& item, std::array<int64_t, 3> shape, std::array<int64_t, 3> block, std::array<int64_t, 2> group, int high_bits, int low_bits,
-                 int64_t budget_256, int64_t min_bits_256, const std::vector<float>& thresholds, const std::vector<int64_t>& x) {
+OpCase make_case(const Params& item, std::array<int64_t, 3> shape, std::array<int64_t, 3> block, std::array<int64_t, 2> group, int high_bits,
+                 int low_bits, int64_t budget_256, int64_t min_bits_256, const std::vector<float>& thresholds, const std::vector<int64_t>& x) {
   Params p = item;
   p.set("shape", extents_text(shape));
   p.set("block", extents_text(block));
@@ -125,8 +125,10 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     out.push_back(make_case(item, {2, 4, 6}, {1, 2, 3}, {1, 1}, 8, 4, 6 * U, 4 * U, {0}, std::vector<int64_t>(48, 0)));
     const std::vector<int64_t> examples = {127, 24, 40, -8, -24, -128, 8, 7, -7, 15, -16, 0};
     out.push_back(make_case(item, {1, 1, 12}, {1, 1, 12}, {1, 1}, 8, 4, 4 * U, 4 * U, {kInf}, examples));
-    const std::vector<int64_t> steps = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, -16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1};
-    for (float tau : {0.0f, 1.0f, 2.5f, 8.0f, 16.0f, 30.0f, 7.5f}) out.push_back(make_case(item, {2, 4, 4}, {2, 4, 4}, {2, 2}, 8, 4, 6 * U, 4 * U, {tau}, steps));
+    const std::vector<int64_t> steps = {0,   1,   2,   3,   4,   5,   6,   7,  8,  9,  10, 11, 12, 13, 14, 15,
+                                        -16, -15, -14, -13, -12, -11, -10, -9, -8, -7, -6, -5, -4, -3, -2, -1};
+    for (float tau : {0.0f, 1.0f, 2.5f, 8.0f, 16.0f, 30.0f, 7.5f})
+      out.push_back(make_case(item, {2, 4, 4}, {2, 4, 4}, {2, 2}, 8, 4, 6 * U, 4 * U, {tau}, steps));
     out.push_back(make_case(item, {2, 4, 4}, {1, 2, 4}, {1, 2}, 8, 4, 5 * U + 1, 4 * U + 1, {3, 8, -kInf, kInf}, steps));
     out.push_back(make_case(item, {2, 4, 4}, {2, 2, 2}, {1, 1}, 8, 4, 6 * U, 6 * U, {4.5f}, steps));
     out.push_back(make_case(item, {1, 6, 6}, {1, 4, 4}, {2, 2}, 16, 1, 9 * U, 3 * U, {1000}, random_map(36, 16, rng)));
@@ -161,9 +163,10 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   const size_t n = c.inputs[0].size(), blocks = want[2].size();
   if (got[0].size() != n || got[1].size() != n || got[2].size() != blocks) {
     ++sink.checked;
-    sink.mismatch("the map of " + std::to_string(n) + " elements", std::to_string(got[0].size()) + " flags, " + std::to_string(got[1].size()) + " values, " +
-                      std::to_string(got[2].size()) + " block bits",
-                  std::to_string(n) + " flags and values, " + std::to_string(blocks) + " block bits");
+    sink.mismatch(
+        "the map of " + std::to_string(n) + " elements",
+        std::to_string(got[0].size()) + " flags, " + std::to_string(got[1].size()) + " values, " + std::to_string(got[2].size()) + " block bits",
+        std::to_string(n) + " flags and values, " + std::to_string(blocks) + " block bits");
     return;
   }
   const std::string map = c.params.text("shape") + " map";
@@ -171,8 +174,9 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
     ++sink.checked;
     if (got[0].ints[i] == want[0].ints[i] && got[1].ints[i] == want[1].ints[i]) continue;
     auto text = [&](std::span<const Tensor> o) { return "low " + std::to_string(o[0].ints[i]) + ", y " + std::to_string(o[1].ints[i]); };
-    sink.mismatch("x " + std::to_string(c.inputs[0].ints[i]) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)", text(got),
-                  text(want));
+    sink.mismatch(
+        "x " + std::to_string(c.inputs[0].ints[i]) + " (element " + std::to_string(i) + " of the " + map + "; the repro runs the whole map)",
+        text(got), text(want));
   }
   for (size_t b = 0; b < blocks; ++b) {
     ++sink.checked;
@@ -196,8 +200,12 @@ OpSchema make_schema() {
   stat.choices = [] { return std::vector<std::string>{"max", "mean", "sum"}; };
   stat.column = "rounding";
   stat.in_report = false;
-  ParamSpec low_value{"low_value", ParamType::Choice, ParamScope::Item, "how a low group drops d = b_h - b_l bits: truncate (x asr d << d) or rne",
-                      "spec/quantizers.md §6.4", "truncate"};
+  ParamSpec low_value{"low_value",
+                      ParamType::Choice,
+                      ParamScope::Item,
+                      "how a low group drops d = b_h - b_l bits: truncate (x asr d << d) or rne",
+                      "spec/quantizers.md §6.4",
+                      "truncate"};
   low_value.choices = [] { return std::vector<std::string>{"truncate", "rne"}; };
   low_value.column = "overflow";
   low_value.in_report = false;
@@ -216,9 +224,11 @@ OpSchema make_schema() {
   low_bits.min = 1;
   low_bits.max = 15;
   low_bits.aliases = ",--low-bits";
-  ParamSpec budget{"budget", ParamType::Real, ParamScope::Case, "the target mean bits B* in [b_l, b_h], a multiple of 1/256", "spec/quantizers.md §6.3", "6"};
-  ParamSpec min_bits{"min_bits", ParamType::Real, ParamScope::Case, "the floor B_min on the mean bits in [b_l, B*]; 0: b_l (no floor)", "spec/quantizers.md §6.3",
-                     "0"};
+  ParamSpec budget{
+      "budget", ParamType::Real, ParamScope::Case, "the target mean bits B* in [b_l, b_h], a multiple of 1/256", "spec/quantizers.md §6.3", "6"};
+  ParamSpec min_bits{
+      "min_bits", ParamType::Real, ParamScope::Case, "the floor B_min on the mean bits in [b_l, B*]; 0: b_l (no floor)", "spec/quantizers.md §6.3",
+      "0"};
   min_bits.aliases = ",--min-bits";
   op.params = {stat, low_value, shape, block, group, high_bits, low_bits, budget, min_bits};
   op.fixed_columns = {{"format", "-"}, {"source", "-"}};

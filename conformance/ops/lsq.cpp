@@ -53,10 +53,12 @@ std::vector<uint64_t> inputs_of(const LsqParams& p, double beta, const InputSpec
     for (int64_t k = int64_t{p.qmin} - 2; k <= int64_t{p.qmax} + 2; ++k) {
       quantizer_cases::add_with_neighbours(x, static_cast<float>(static_cast<double>(k) * p.scale + beta));
       quantizer_cases::add_with_neighbours(x, static_cast<float>((static_cast<double>(k) + 0.5) * p.scale + beta));
-      if (p.variant == LsqVariant::Torch) quantizer_cases::add_with_neighbours(x, static_cast<float>((static_cast<double>(k) + 0.5) / inverse + beta));
+      if (p.variant == LsqVariant::Torch)
+        quantizer_cases::add_with_neighbours(x, static_cast<float>((static_cast<double>(k) + 0.5) / inverse + beta));
     }
     constexpr float kInf = std::numeric_limits<float>::infinity();
-    for (float s : {0.0f, kInf, 1.0f, 0.5f, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), std::numeric_limits<float>::max()}) {
+    for (float s :
+         {0.0f, kInf, 1.0f, 0.5f, std::numeric_limits<float>::denorm_min(), std::numeric_limits<float>::min(), std::numeric_limits<float>::max()}) {
       x.push_back(bits(s));
       x.push_back(bits(-s));
     }
@@ -64,8 +66,11 @@ std::vector<uint64_t> inputs_of(const LsqParams& p, double beta, const InputSpec
   const double low = (static_cast<double>(p.qmin) - 3) * p.scale + beta, high = (static_cast<double>(p.qmax) + 3) * p.scale + beta;
   for (uint32_t i = 0; i < inputs.random; ++i) {
     float v;
-    if (i % 2 == 0) v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
-    else do v = std::bit_cast<float>(static_cast<uint32_t>(rng())); while (!std::isfinite(v));
+    if (i % 2 == 0)
+      v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
+    else
+      do v = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+      while (!std::isfinite(v));
     x.push_back(bits(v));
   }
   std::sort(x.begin(), x.end());
@@ -100,7 +105,9 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
 }
 
 // A value compared as a value: equal (so -0 == +0) or both NaN.
-bool same_value(const Tensor& a, const Tensor& b, size_t i) { return a.floats[i] == b.floats[i] || (std::isnan(a.floats[i]) && std::isnan(b.floats[i])); }
+bool same_value(const Tensor& a, const Tensor& b, size_t i) {
+  return a.floats[i] == b.floats[i] || (std::isnan(a.floats[i]) && std::isnan(b.floats[i]));
+}
 
 void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
   // y bits; dx, ds and LSQ+'s dbeta by value (§1.3 sign of zero, §1.6).
@@ -118,7 +125,8 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   };
   for (size_t i = 0; i < n; ++i) {
     ++sink.checked;
-    if (same_element(got[0], i, want[0], i) && same_value(got[1], want[1], i) && same_value(got[2], want[2], i) && (!offset || same_value(got[3], want[3], i)))
+    if (same_element(got[0], i, want[0], i) && same_value(got[1], want[1], i) && same_value(got[2], want[2], i) &&
+        (!offset || same_value(got[3], want[3], i)))
       continue;
     sink.mismatch("x " + float32_text(c.inputs[0].floats[i]) + ", dy " + float32_text(c.inputs[1].floats[i]) +
                       (offset ? ", offset " + float32_text(c.params.real("offset")) : ""),
@@ -126,7 +134,8 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   }
 }
 
-std::vector<Tensor> outputs(const std::vector<float>& y, const std::vector<float>& dx, const std::vector<float>& ds, const std::vector<float>& dbeta) {
+std::vector<Tensor> outputs(const std::vector<float>& y, const std::vector<float>& dx, const std::vector<float>& ds,
+                            const std::vector<float>& dbeta) {
   auto list = [](const std::vector<float>& v) { return Tensor::real_list(std::vector<double>(v.begin(), v.end())); };
   return {list(y), list(dx), list(ds), list(dbeta)};
 }
@@ -134,20 +143,25 @@ std::vector<Tensor> outputs(const std::vector<float>& y, const std::vector<float
 OpSchema make_schema() {
   OpSchema op;
   op.name = "lsq";
-  op.summary = "LSQ forward and backward on an integer grid, and LSQ+ with an offset: y, dx, ds (grad scale applied), dbeta (spec/quantizers.md §1.1-1.3, §1.6)";
+  op.summary =
+      "LSQ forward and backward on an integer grid, and LSQ+ with an offset: y, dx, ds (grad scale applied), dbeta (spec/quantizers.md §1.1-1.3, "
+      "§1.6)";
   op.clause = "spec/quantizers.md §1.1-1.3, §1.6";
   ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid [-Q_N, Q_P] (an integer format)", "spec/quantizers.md §1.1", "int8"};
   grid.choices = grid_names;
   grid.column = "format";
-  ParamSpec variant{"variant", ParamType::Choice, ParamScope::Item,
-                    "the boundary convention: paper (compare v/s before rounding) or torch (PyTorch fake-quantize); +offset: LSQ+", "spec/quantizers.md §1.2, §1.6",
+  ParamSpec variant{"variant",
+                    ParamType::Choice,
+                    ParamScope::Item,
+                    "the boundary convention: paper (compare v/s before rounding) or torch (PyTorch fake-quantize); +offset: LSQ+",
+                    "spec/quantizers.md §1.2, §1.6",
                     "paper"};
   variant.choices = [] { return std::vector<std::string>{"paper", "torch", "paper+offset", "torch+offset"}; };
   variant.column = "rounding";
   variant.report_as = "variant";
   ParamSpec scale{"scale", ParamType::Float32, ParamScope::Case, "the step s, a valid LSQ step", "spec/quantizers.md §1.5", "1"};
-  ParamSpec grad_scale{"grad_scale", ParamType::Float32, ParamScope::Case, "the gradient scale g multiplying ds, e.g. 1/sqrt(N·Q_P)", "spec/quantizers.md §1.3",
-                       "1"};
+  ParamSpec grad_scale{
+      "grad_scale", ParamType::Float32, ParamScope::Case, "the gradient scale g multiplying ds, e.g. 1/sqrt(N·Q_P)", "spec/quantizers.md §1.3", "1"};
   grad_scale.aliases = ",--grad-scale";
   ParamSpec offset{"offset", ParamType::Float32, ParamScope::Case, "LSQ+'s offset β, finite (0 without +offset)", "spec/quantizers.md §1.6", "0"};
   op.params = {grid, variant, scale, grad_scale, offset};

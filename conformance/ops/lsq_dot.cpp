@@ -231,7 +231,8 @@ std::string result_text(std::span<const Tensor> o) {
 void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
   // §1.7: the overflow and where it happens exactly; without one, acc and y's bits.
   ++sink.checked;
-  if (got[0] == want[0] && got[2] == want[2] && got[1].size() == want[1].size() && (want[1].size() == 0 || same_element(got[1], 0, want[1], 0))) return;
+  if (got[0] == want[0] && got[2] == want[2] && got[1].size() == want[1].size() && (want[1].size() == 0 || same_element(got[1], 0, want[1], 0)))
+    return;
   const Params& p = c.params;
   sink.mismatch(std::to_string(c.inputs[0].size()) + " code pairs (" + p.text("w-grid") + " x " + p.text("x-grid") + "), s_w " +
                     float32_text(p.real("scale-w")) + ", s_x " + float32_text(p.real("scale-x")),
@@ -241,7 +242,8 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
 OpSchema make_schema() {
   OpSchema op;
   op.name = "lsq-dot";
-  op.summary = "LSQ's integer path: acc = Σ w̄·x̄ exactly in int32 (an overflow and its index are the result), y = RN32(s_w·s_x·acc) (spec/quantizers.md §1.7)";
+  op.summary =
+      "LSQ's integer path: acc = Σ w̄·x̄ exactly in int32 (an overflow and its index are the result), y = RN32(s_w·s_x·acc) (spec/quantizers.md §1.7)";
   op.clause = "spec/quantizers.md §1.7";
   ParamSpec w_grid{"w-grid", ParamType::Choice, ParamScope::Item, "the weight grid, a signed integer format", "spec/quantizers.md §1.1", "int8"};
   w_grid.choices = [] { return grid_names(true); };
@@ -249,12 +251,15 @@ OpSchema make_schema() {
   ParamSpec x_grid{"x-grid", ParamType::Choice, ParamScope::Item, "the activation grid, an integer format", "spec/quantizers.md §1.1", "uint8"};
   x_grid.choices = [] { return grid_names(false); };
   x_grid.column = "source";
-  ParamSpec scale_w{"scale-w", ParamType::Float32, ParamScope::Case, "the weight step s_w, a valid LSQ step of the weight grid", "spec/quantizers.md §1.5", "1"};
-  ParamSpec scale_x{"scale-x", ParamType::Float32, ParamScope::Case, "the activation step s_x, a valid LSQ step of the activation grid", "spec/quantizers.md §1.5",
-                    "1"};
+  ParamSpec scale_w{
+      "scale-w", ParamType::Float32, ParamScope::Case, "the weight step s_w, a valid LSQ step of the weight grid", "spec/quantizers.md §1.5", "1"};
+  ParamSpec scale_x{
+      "scale-x", ParamType::Float32, ParamScope::Case, "the activation step s_x, a valid LSQ step of the activation grid", "spec/quantizers.md §1.5",
+      "1"};
   op.params = {w_grid, x_grid, scale_w, scale_x};
   op.fixed_columns = {{"rounding", "-"}, {"overflow", "-"}};
-  op.inputs = {{"w", ElemType::Int, {}, "the weight codes w̄_k, in the weight grid"}, {"x", ElemType::Int, {}, "the activation codes x̄_k, in the activation grid"}};
+  op.inputs = {{"w", ElemType::Int, {}, "the weight codes w̄_k, in the weight grid"},
+               {"x", ElemType::Int, {}, "the activation codes x̄_k, in the activation grid"}};
   op.outputs = {{"acc", ElemType::Int, {}, "the int32 sum; empty after an overflow"},
                 {"y", ElemType::Float32, {}, "RN32(s_w·s_x·acc); empty after an overflow"},
                 {"overflow_at", ElemType::Int, {}, "the index k whose partial sum leaves int32; -1: none"}};
@@ -277,7 +282,8 @@ OpSchema make_schema() {
       const LsqParams g = grid(c.params, k == 0 ? 'w' : 'x');
       for (int64_t v : c.inputs[k].ints)
         if (v < g.qmin || v > g.qmax)
-          return std::string(k == 0 ? "w " : "x ") + std::to_string(v) + " is outside the grid [" + std::to_string(g.qmin) + ", " + std::to_string(g.qmax) + "]";
+          return std::string(k == 0 ? "w " : "x ") + std::to_string(v) + " is outside the grid [" + std::to_string(g.qmin) + ", " +
+                 std::to_string(g.qmax) + "]";
     }
     return std::nullopt;
   };
@@ -301,17 +307,18 @@ OpSchema make_schema() {
          // The kernels take int8 weight codes and uint8 or int8 activation codes.
          const LsqParams w_grid = grid(c.params, 'w'), x_grid = grid(c.params, 'x');
          const bool unsigned_x = x_grid.qmin == 0;
-         if (w_grid.qmin < INT8_MIN || w_grid.qmax > INT8_MAX || x_grid.qmin < (unsigned_x ? 0 : INT8_MIN) || x_grid.qmax > (unsigned_x ? UINT8_MAX : INT8_MAX)) {
+         if (w_grid.qmin < INT8_MIN || w_grid.qmax > INT8_MAX || x_grid.qmin < (unsigned_x ? 0 : INT8_MIN) ||
+             x_grid.qmax > (unsigned_x ? UINT8_MAX : INT8_MAX)) {
            error = "fast lsq-dot: the kernels take int8 weight codes and uint8 or int8 activation codes";
            return OpStatus::Unsupported;
          }
          const std::vector<int8_t> w(c.inputs[0].ints.begin(), c.inputs[0].ints.end());
          size_t overflow_at = 0;
-         const std::optional<int32_t> acc =
-             unsigned_x ? fast::lsq_integer_dot(w, std::vector<uint8_t>(c.inputs[1].ints.begin(), c.inputs[1].ints.end()), max_magnitude(w_grid),
-                                                max_magnitude(x_grid), &overflow_at)
-                        : fast::lsq_integer_dot(w, std::vector<int8_t>(c.inputs[1].ints.begin(), c.inputs[1].ints.end()), max_magnitude(w_grid),
-                                                max_magnitude(x_grid), &overflow_at);
+         const std::optional<int32_t> acc = unsigned_x
+                                                ? fast::lsq_integer_dot(w, std::vector<uint8_t>(c.inputs[1].ints.begin(), c.inputs[1].ints.end()),
+                                                                        max_magnitude(w_grid), max_magnitude(x_grid), &overflow_at)
+                                                : fast::lsq_integer_dot(w, std::vector<int8_t>(c.inputs[1].ints.begin(), c.inputs[1].ints.end()),
+                                                                        max_magnitude(w_grid), max_magnitude(x_grid), &overflow_at);
          out = outputs(acc.has_value(), acc.value_or(0), acc ? fast::lsq_output_float(*acc, w_grid.scale, x_grid.scale) : 0.0f,
                        static_cast<int64_t>(overflow_at));
          return OpStatus::Ok;

@@ -36,8 +36,14 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
   std::vector<std::vector<float>> tensors;
   if (inputs.boundary) {
     const float tiny = 0x1p-100f, huge = 1e37f;
-    tensors = {{1.0f}, {-3.0f, 3.0f}, {0.5f, 0.25f, 0.125f, 0.0f}, {tiny, -tiny, tiny}, {huge, -huge},
-               {0.1f, 0.2f, 0.3f}, {1.0f, 0x1p-24f}, {std::numeric_limits<float>::min(), 1.0f, -7.5f}};
+    tensors = {{1.0f},
+               {-3.0f, 3.0f},
+               {0.5f, 0.25f, 0.125f, 0.0f},
+               {tiny, -tiny, tiny},
+               {huge, -huge},
+               {0.1f, 0.2f, 0.3f},
+               {1.0f, 0x1p-24f},
+               {std::numeric_limits<float>::min(), 1.0f, -7.5f}};
   }
   for (uint32_t t = 0; t < inputs.random; ++t) {
     const size_t n = std::uniform_int_distribution<size_t>(1, 512)(rng);

@@ -55,11 +55,12 @@ std::optional<std::pair<int64_t, int64_t>> code_range(const Params& p, bool scal
 std::optional<std::string> vector_error(const OpCase& c, size_t at, size_t n) {
   const Tensor &scale = c.inputs[at], &elem = c.inputs[at + 1];
   const std::string &scale_name = c.op->inputs[at].name, &elem_name = c.op->inputs[at + 1].name;
-  if (elem.size() != n) return elem_name + " has " + std::to_string(elem.size()) + " elements, expected " + std::to_string(n) + " as the other vector";
+  if (elem.size() != n)
+    return elem_name + " has " + std::to_string(elem.size()) + " elements, expected " + std::to_string(n) + " as the other vector";
   const size_t k = block_of(c.params);
   if (scale.size() != blocks(n, k))
-    return scale_name + " needs one E8M0 code per block of " + std::to_string(k) + " elements: " + std::to_string(blocks(n, k)) + " for " + std::to_string(n) +
-           ", got " + std::to_string(scale.size());
+    return scale_name + " needs one E8M0 code per block of " + std::to_string(k) + " elements: " + std::to_string(blocks(n, k)) + " for " +
+           std::to_string(n) + ", got " + std::to_string(scale.size());
   for (int64_t s : scale.ints)
     if (s < 0 || s > 0xff) return scale_name + " code " + std::to_string(s) + " is not an E8M0 code (0x00 .. 0xff)";
   const Format& f = element_of(c.params);
@@ -70,7 +71,7 @@ std::optional<std::string> vector_error(const OpCase& c, size_t at, size_t n) {
 
 // The codes of an MX element format by role, found by decoding every code (reference codec).
 struct ElementCodes {
-  std::vector<uint8_t> finite, special;  // finite codes ascending by value; NaN and ±inf codes
+  std::vector<uint8_t> finite, special;                                          // finite codes ascending by value; NaN and ±inf codes
   uint8_t zero = 0, negative_zero = 0, max = 0, negative_max = 0, smallest = 0;  // smallest: least positive
   bool has_negative_zero = false;
 };
@@ -81,8 +82,14 @@ ElementCodes element_codes(const Format& element) {
   for (uint32_t code = 0; code < element.code_count(); ++code) {
     const ref::ExactValue v = ref::decode(element, code);
     const uint8_t c = static_cast<uint8_t>(code);
-    if (!v.is_finite()) { r.special.push_back(c); continue; }
-    if (v.is_zero() && v.negative) { r.negative_zero = c; r.has_negative_zero = true; }
+    if (!v.is_finite()) {
+      r.special.push_back(c);
+      continue;
+    }
+    if (v.is_zero() && v.negative) {
+      r.negative_zero = c;
+      r.has_negative_zero = true;
+    }
     finite.emplace_back(v.to_double(), c);
   }
   std::sort(finite.begin(), finite.end());
@@ -217,9 +224,14 @@ std::vector<OpCase> quantize_cases(const Params& item, const InputSpec& inputs, 
     }
     constexpr float kInf = std::numeric_limits<float>::infinity();
     const float nan = std::numeric_limits<float>::quiet_NaN(), tiny = std::numeric_limits<float>::denorm_min();
-    const std::vector<std::vector<float>> specials = {
-        {0.0f}, {-0.0f, 0.0f, -0.0f}, {tiny, -tiny, 2 * tiny, 3 * tiny, std::numeric_limits<float>::min()},
-        {std::numeric_limits<float>::max(), -1.0f, 0x1p100f}, {kInf, 1.0f, -2.0f}, {1.0f, -kInf}, {0.5f, nan, 3.0f}, {-nan}};
+    const std::vector<std::vector<float>> specials = {{0.0f},
+                                                      {-0.0f, 0.0f, -0.0f},
+                                                      {tiny, -tiny, 2 * tiny, 3 * tiny, std::numeric_limits<float>::min()},
+                                                      {std::numeric_limits<float>::max(), -1.0f, 0x1p100f},
+                                                      {kInf, 1.0f, -2.0f},
+                                                      {1.0f, -kInf},
+                                                      {0.5f, nan, 3.0f},
+                                                      {-nan}};
     for (const auto& block : specials) {
       for (float v : block) x.push_back(bits(v));
       while (x.size() % k) x.push_back(bits(x.size() % 2 ? -0.0f : 0.0f));
@@ -261,7 +273,8 @@ void quantize_compare(const OpCase& c, std::span<const Tensor> got, std::span<co
   const size_t n = c.inputs[0].size(), k = block_of(c.params);
   if (got[0].size() != blocks(n, k) || got[1].size() != n) {
     ++sink.checked;
-    sink.mismatch("the tensor of " + std::to_string(n) + " elements", std::to_string(got[0].size()) + " scales, " + std::to_string(got[1].size()) + " codes",
+    sink.mismatch("the tensor of " + std::to_string(n) + " elements",
+                  std::to_string(got[0].size()) + " scales, " + std::to_string(got[1].size()) + " codes",
                   "one scale per block, one code per element");
     return;
   }
@@ -289,8 +302,9 @@ OpSchema make_quantize() {
   op.summary = "OCP MX block quantization: float32 -> E8M0 scale codes (one per block) and element codes (spec/quantizers.md §4.2-4.4)";
   op.clause = "spec/quantizers.md §4.2-4.4";
   op.params = params();
-  ParamSpec rule{"scale_rule", ParamType::Choice, ParamScope::Item, "how a block's maximum picks its scale: ocp, tosa, ceil, nosat", "spec/quantizers.md §4.2",
-                 "ocp"};
+  ParamSpec rule{
+      "scale_rule", ParamType::Choice, ParamScope::Item, "how a block's maximum picks its scale: ocp, tosa, ceil, nosat", "spec/quantizers.md §4.2",
+      "ocp"};
   rule.choices = [] { return std::vector<std::string>{"ocp", "tosa", "ceil", "nosat"}; };
   rule.column = "overflow";
   rule.report_as = "scale_rule";
@@ -352,7 +366,8 @@ std::vector<OpCase> dequantize_cases(const Params& item, const InputSpec& inputs
         if (i % k == 0) v.scales.push_back(scale);
         v.codes.push_back(static_cast<int64_t>(i % count));
       }
-    for (size_t code : {size_t{0}, size_t{1}, size_t{2}, count - 1, count / 2, size_t{3}, count / 2 - 1}) v.codes.push_back(static_cast<int64_t>(code));
+    for (size_t code : {size_t{0}, size_t{1}, size_t{2}, count - 1, count / 2, size_t{3}, count / 2 - 1})
+      v.codes.push_back(static_cast<int64_t>(code));
     v.scales.resize(blocks(v.codes.size(), k), 0x7f);
     cases.push_back({nullptr, item, {list(std::move(v.scales)), list(std::move(v.codes))}});
   }
@@ -384,8 +399,9 @@ void dequantize_compare(const OpCase& c, std::span<const Tensor> got, std::span<
   for (size_t i = 0; i < want[0].size(); ++i) {
     ++sink.checked;
     if (same_element(got[0], i, want[0], i)) continue;
-    sink.mismatch("scale " + code_text(e8m0, c.inputs[0].ints[i / k]) + ", element " + code_text(element_of(c.params), c.inputs[1].ints[i]) + " (element " +
-                      std::to_string(i % k) + " of block " + std::to_string(i / k) + "; the repro runs it alone under its block's scale)",
+    sink.mismatch("scale " + code_text(e8m0, c.inputs[0].ints[i / k]) + ", element " + code_text(element_of(c.params), c.inputs[1].ints[i]) +
+                      " (element " + std::to_string(i % k) + " of block " + std::to_string(i / k) +
+                      "; the repro runs it alone under its block's scale)",
                   element_text(got[0], i), element_text(want[0], i), sink.first.size() < sink.max_recorded ? dequantize_element(c, i) : OpCase{});
   }
 }
@@ -437,9 +453,9 @@ OpSchema make_dequantize() {
 
 // Scale-code pairs around the §4.6 limits of fl32(X_A·X_B): e_A + e_B = -150, -149, -148 (0, the
 // least subnormal, twice it), 127 and 128 (the top, +inf), both E8M0 ends and NaN.
-constexpr std::pair<uint8_t, uint8_t> kScalePairs[] = {
-    {0x00, 0x68}, {0x00, 0x69}, {0x00, 0x6a}, {0x7f, 0x7f}, {0xfe, 0x7f}, {0xfe, 0x80}, {0x00, 0x00}, {0xfe, 0xfe},
-    {0x01, 0xfe}, {0x70, 0x90}, {0xff, 0x7f}, {0x7f, 0xff}, {0x60, 0x7f}};
+constexpr std::pair<uint8_t, uint8_t> kScalePairs[] = {{0x00, 0x68}, {0x00, 0x69}, {0x00, 0x6a}, {0x7f, 0x7f}, {0xfe, 0x7f},
+                                                       {0xfe, 0x80}, {0x00, 0x00}, {0xfe, 0xfe}, {0x01, 0xfe}, {0x70, 0x90},
+                                                       {0xff, 0x7f}, {0x7f, 0xff}, {0x60, 0x7f}};
 
 // One case per vector pair. Boundary: the scale products' limits on a block of every finite code
 // against the reversed order and on max × max; zeros (signed, against the max, 0 · inf); max
@@ -456,9 +472,13 @@ std::vector<OpCase> dot_cases(const Params& item, const InputSpec& inputs, uint6
   auto add = [&](const CodeVector& a, const CodeVector& b) {
     cases.push_back({nullptr, item, {list(a.scales), list(a.codes), list(b.scales), list(b.codes)}});
   };
-  auto constant = [&](size_t n, uint8_t scale, uint8_t code) { return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return code; }); };
+  auto constant = [&](size_t n, uint8_t scale, uint8_t code) {
+    return mx_vector(
+        n, k, [&](size_t) { return scale; }, [&](size_t) { return code; });
+  };
   auto random_finite = [&](size_t n, uint8_t scale) {
-    return mx_vector(n, k, [&](size_t) { return scale; }, [&](size_t) { return pick(e.finite, rng); });
+    return mx_vector(
+        n, k, [&](size_t) { return scale; }, [&](size_t) { return pick(e.finite, rng); });
   };
   if (inputs.boundary) {
     // 1. The scale product's limits (§4.6) on one block of every finite code against the reversed
@@ -466,8 +486,10 @@ std::vector<OpCase> dot_cases(const Params& item, const InputSpec& inputs, uint6
     for (const auto& scale_pair : kScalePairs) {
       const uint8_t sa = scale_pair.first, sb = scale_pair.second;  // clang 14 cannot capture a structured binding
       const size_t n = e.finite.size();
-      add(mx_vector(k, k, [&](size_t) { return sa; }, [&](size_t i) { return e.finite[i % n]; }),
-          mx_vector(k, k, [&](size_t) { return sb; }, [&](size_t i) { return e.finite[n - 1 - i % n]; }));
+      add(mx_vector(
+              k, k, [&](size_t) { return sa; }, [&](size_t i) { return e.finite[i % n]; }),
+          mx_vector(
+              k, k, [&](size_t) { return sb; }, [&](size_t i) { return e.finite[n - 1 - i % n]; }));
       add(constant(k, sa, e.max), constant(k, sb, e.max));
     }
     // 2. Zeros: all-zero blocks (signed zeros: -0 · +0 products, +0 start), zero against the max.
@@ -476,26 +498,41 @@ std::vector<OpCase> dot_cases(const Params& item, const InputSpec& inputs, uint6
     add(constant(k, 0x00, e.zero), constant(k, 0xfe, e.max));
     add(constant(k, 0xfe, e.zero), constant(k, 0xfe, e.max));  // 0 · fl32(X_A·X_B) = 0 · inf: NaN
     // 3. Max magnitude: cancellation max·max - max·max, and a sum that overflows float32.
-    add(mx_vector(2 * k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i % 2 ? e.negative_max : e.max; }), constant(2 * k, 0x7f, e.max));
+    add(mx_vector(
+            2 * k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i % 2 ? e.negative_max : e.max; }),
+        constant(2 * k, 0x7f, e.max));
     add(constant(4 * k, 0xf8, e.max), constant(4 * k, 0xf8, e.max));
     // 4. Subnormal (least positive) elements at the smallest and the unit scale.
     for (uint8_t s : {uint8_t{0x00}, uint8_t{0x7f}, uint8_t{0x90}}) add(constant(k, s, e.smallest), constant(k, 0x7f, e.smallest));
     // 5. Order: one large product then many tiny ones (each lost to rounding in the declared order,
     //    kept by the exact sum), and the reverse; block results of very different scales.
-    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.smallest; }),
-        mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.max; }));
-    add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i + 1 == k ? e.max : e.smallest; }), constant(k, 0x7f, e.max));
-    add(mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f + 30 - 30 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }),
-        mx_vector(3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f - 10 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }));
+    add(mx_vector(
+            k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.smallest; }),
+        mx_vector(
+            k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 0 ? e.max : e.max; }));
+    add(mx_vector(
+            k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i + 1 == k ? e.max : e.smallest; }),
+        constant(k, 0x7f, e.max));
+    add(mx_vector(
+            3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f + 30 - 30 * static_cast<int>(b)); },
+            [&](size_t) { return pick(e.finite, rng); }),
+        mx_vector(
+            3 * k, k, [](size_t b) { return static_cast<uint8_t>(0x7f - 10 * static_cast<int>(b)); }, [&](size_t) { return pick(e.finite, rng); }));
     // 6. NaN scale in one block of two; NaN and ±inf element codes (where the format has them)
     //    against the max, zero and each other (inf·0 and inf - inf are NaN).
-    add(mx_vector(2 * k, k, [](size_t b) { return b ? kMxScaleNan : uint8_t{0x7f}; }, [&](size_t) { return e.max; }), constant(2 * k, 0x7f, e.max));
+    add(mx_vector(
+            2 * k, k, [](size_t b) { return b ? kMxScaleNan : uint8_t{0x7f}; }, [&](size_t) { return e.max; }),
+        constant(2 * k, 0x7f, e.max));
     for (uint8_t special : e.special)
       for (uint8_t other : {e.max, e.zero, e.negative_max}) {
-        add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.max; }), constant(k, 0x7f, other));
+        add(mx_vector(
+                k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.max; }),
+            constant(k, 0x7f, other));
         for (uint8_t special_b : e.special)
-          add(mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.zero; }),
-              mx_vector(k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special_b : other; }));
+          add(mx_vector(
+                  k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special : e.zero; }),
+              mx_vector(
+                  k, k, [](size_t) { return uint8_t{0x7f}; }, [&](size_t i) { return i == 3 ? special_b : other; }));
       }
     // 7. Ragged last block: 3 blocks and 7 elements, and a vector shorter than one block.
     add(random_finite(3 * k + 7, 0x7f), random_finite(3 * k + 7, 0x80));
@@ -505,15 +542,18 @@ std::vector<OpCase> dot_cases(const Params& item, const InputSpec& inputs, uint6
     // 8. Random vectors of 1..4.5 blocks; scales near a random base (one in sixteen near an E8M0
     //    end); one vector in sixteen may hold NaN or ±inf codes and a NaN scale.
     const size_t n = std::uniform_int_distribution<size_t>(1, 4 * k + k / 2)(rng);
-    const int base = t % 16 == 1 ? static_cast<int>(rng() % 16) : t % 16 == 2 ? 0xee + static_cast<int>(rng() % 16) : 0x60 + static_cast<int>(rng() % 64);
+    const int base = t % 16 == 1   ? static_cast<int>(rng() % 16)
+                     : t % 16 == 2 ? 0xee + static_cast<int>(rng() % 16)
+                                   : 0x60 + static_cast<int>(rng() % 64);
     const bool specials = t % 16 == 3;
     auto vector = [&] {
-      return mx_vector(n, k,
-                       [&](size_t) {
-                         if (specials && rng() % 8 == 0) return kMxScaleNan;
-                         return static_cast<uint8_t>(std::clamp(base + static_cast<int>(rng() % 17) - 8, 0, 0xfe));
-                       },
-                       [&](size_t) { return specials && !e.special.empty() && rng() % 32 == 0 ? pick(e.special, rng) : pick(e.finite, rng); });
+      return mx_vector(
+          n, k,
+          [&](size_t) {
+            if (specials && rng() % 8 == 0) return kMxScaleNan;
+            return static_cast<uint8_t>(std::clamp(base + static_cast<int>(rng() % 17) - 8, 0, 0xfe));
+          },
+          [&](size_t) { return specials && !e.special.empty() && rng() % 32 == 0 ? pick(e.special, rng) : pick(e.finite, rng); });
     };
     const CodeVector a = vector(), b = vector();
     add(a, b);
@@ -543,8 +583,9 @@ void dot_compare(const OpCase& c, std::span<const Tensor> got, std::span<const T
   const ref::MxDotCheck bound = ref::mx_dot_check(va, vb, g);
   if (bound_applies && bound.applicable) ok = ok && bound.within_bound;
   if (ok) return;
-  sink.mismatch(input, float32_text(g) + (bound_applies && bound.applicable ? std::string(bound.within_bound ? ", within" : ", outside") + " the bound" : ""),
-                float32_text(w) + (bound_applies && bound.applicable ? " (exact " + bound.exact + ", bound " + bound.bound + ")" : ""));
+  sink.mismatch(
+      input, float32_text(g) + (bound_applies && bound.applicable ? std::string(bound.within_bound ? ", within" : ", outside") + " the bound" : ""),
+      float32_text(w) + (bound_applies && bound.applicable ? " (exact " + bound.exact + ", bound " + bound.bound + ")" : ""));
 }
 
 OpSchema make_dot() {
@@ -559,7 +600,8 @@ OpSchema make_dot() {
                {"a_elem", ElemType::Code, {}, "vector A's element codes"},
                {"b_scale", ElemType::Code, {}, "vector B's E8M0 scale code of each block"},
                {"b_elem", ElemType::Code, {}, "vector B's element codes, as many as A's"}};
-  op.outputs = {{"y", ElemType::Float32, {}, "the dot product: per block a float32 sum of products from +0, times fl32(X_A·X_B), summed in block order"}};
+  op.outputs = {
+      {"y", ElemType::Float32, {}, "the dot product: per block a float32 sum of products from +0, times fl32(X_A·X_B), summed in block order"}};
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: float32 bits in the declared order (any NaN for NaN), and within the §4.6 bound of the exact dot product";
   op.element_range = [](const Params& p, size_t input) { return code_range(p, input % 2 == 0); };
@@ -584,7 +626,8 @@ OpSchema make_dot() {
       {"fast",
        [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
          const Format& f = element_of(c.params);
-         const float y = fast::mx_dot(f, codes(c.inputs[0]), codes(c.inputs[1]), f, codes(c.inputs[2]), codes(c.inputs[3]), static_cast<int>(block_of(c.params)));
+         const float y =
+             fast::mx_dot(f, codes(c.inputs[0]), codes(c.inputs[1]), f, codes(c.inputs[2]), codes(c.inputs[3]), static_cast<int>(block_of(c.params)));
          out = {Tensor::reals({1}, {y})};
          return OpStatus::Ok;
        }},

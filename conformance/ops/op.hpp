@@ -19,12 +19,12 @@
 namespace lpc::ops {
 
 enum class ParamType : uint8_t {
-  Int,     // a decimal integer in [min, max]
-  Real,    // a decimal or hex-float real
-  Float32, // a float32: a decimal or hex float rounded to nearest, or its bits 0x3f800000 (held
-           // exactly as a double; repro lines and signatures write the bits)
-  Choice,  // one of choices() by name
-  Text,    // free text (a path), checked by the op's params_error
+  Int,      // a decimal integer in [min, max]
+  Real,     // a decimal or hex-float real
+  Float32,  // a float32: a decimal or hex float rounded to nearest, or its bits 0x3f800000 (held
+            // exactly as a double; repro lines and signatures write the bits)
+  Choice,   // one of choices() by name
+  Text,     // free text (a path), checked by the op's params_error
 };
 
 // Item parameters are what a profile sweeps (its axes): they name the item, in this order, in its
@@ -35,12 +35,12 @@ struct ParamSpec {
   std::string name;  // as in profiles, JSON and `--NAME` on the command line
   ParamType type = ParamType::Int;
   ParamScope scope = ParamScope::Case;
-  std::string doc;     // one line
-  std::string clause;  // where the spec defines it: "spec/chip.md §2"
-  std::string default_text;  // empty: the parameter is required
-  int64_t min = 0, max = 0;  // Int
+  std::string doc;                                    // one line
+  std::string clause;                                 // where the spec defines it: "spec/chip.md §2"
+  std::string default_text;                           // empty: the parameter is required
+  int64_t min = 0, max = 0;                           // Int
   std::function<std::vector<std::string>()> choices;  // Choice: the names, in order
-  std::string aliases;  // further command-line names, ",--config"
+  std::string aliases;                                // further command-line names, ",--config"
   // Profiles with the format header (op,format,rounding,overflow,source,...): the column this item
   // parameter is read from; empty for none. A parameter that reads the whole column is reported
   // under the column's name ("format"), one that reads a part of it under its own name.
@@ -80,22 +80,22 @@ enum class ElemType : uint8_t {
 };
 
 struct TensorSpec {
-  std::string name;                // as in CSV headers, JSON and `--NAME FILE`
+  std::string name;  // as in CSV headers, JSON and `--NAME FILE`
   ElemType type = ElemType::Int;
   // CSV index columns, outermost first: {"row", "col"}. None: a list, one element per row of a
   // table whose columns are the op's list tensors (`eval` reads them from stdin).
   std::vector<std::string> dims;
-  std::string doc;                 // shape rule and meaning, one line
-  bool optional = false;           // may be absent (empty) under some parameters
-  bool finite = false;             // Float32/Real inputs: NaN and infinities are outside the domain
-  bool not_nan = false;            // Float32/Real inputs: NaN is outside the domain (infinities are in)
+  std::string doc;        // shape rule and meaning, one line
+  bool optional = false;  // may be absent (empty) under some parameters
+  bool finite = false;    // Float32/Real inputs: NaN and infinities are outside the domain
+  bool not_nan = false;   // Float32/Real inputs: NaN is outside the domain (infinities are in)
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.
 struct CompareSink {
-  uint64_t checked = 0;      // outputs compared
-  uint64_t mismatches = 0;   // outputs that disagreed
-  uint64_t excluded = 0;     // outputs a mode could not judge (reported, never a pass or a fail)
+  uint64_t checked = 0;     // outputs compared
+  uint64_t mismatches = 0;  // outputs that disagreed
+  uint64_t excluded = 0;    // outputs a mode could not judge (reported, never a pass or a fail)
   size_t max_recorded = 10;
   std::vector<Mismatch> first;  // input, got, want; the runner adds the repro
   // Beside each recorded mismatch: the smaller case its repro reruns (the element's block), or a

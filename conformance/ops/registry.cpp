@@ -4,12 +4,12 @@
 
 namespace lpc::ops {
 
-const OpSchema& gemm_op();    // gemm.cpp
-const OpSchema& conv2d_op();  // conv2d.cpp
-const OpSchema& dynbits_op();   // dynbits.cpp
-const OpSchema& lsq_op();       // lsq.cpp
-const OpSchema& lsq_init_op();  // lsq_init.cpp
-const OpSchema& lsq_dot_op();   // lsq_dot.cpp
+const OpSchema& gemm_op();           // gemm.cpp
+const OpSchema& conv2d_op();         // conv2d.cpp
+const OpSchema& dynbits_op();        // dynbits.cpp
+const OpSchema& lsq_op();            // lsq.cpp
+const OpSchema& lsq_init_op();       // lsq_init.cpp
+const OpSchema& lsq_dot_op();        // lsq_dot.cpp
 const OpSchema& mx_op();             // mx.cpp
 const OpSchema& mx_dequantize_op();  // mx.cpp
 const OpSchema& mx_dot_op();         // mx.cpp
@@ -20,19 +20,8 @@ const OpSchema& ulq_op();            // ulq.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
-      &gemm_op(),
-      &conv2d_op(),
-      &dynbits_op(),
-      &lsq_op(),
-      &lsq_init_op(),
-      &lsq_dot_op(),
-      &mx_op(),
-      &mx_dequantize_op(),
-      &mx_dot_op(),
-      &requantize_op(),
-      &sr_fixed_op(),
-      &tpr_op(),
-      &ulq_op(),
+      &gemm_op(),          &conv2d_op(), &dynbits_op(),    &lsq_op(),      &lsq_init_op(), &lsq_dot_op(), &mx_op(),
+      &mx_dequantize_op(), &mx_dot_op(), &requantize_op(), &sr_fixed_op(), &tpr_op(),      &ulq_op(),
   };
   return ops;
 }

@@ -53,9 +53,11 @@ OpCase make_case(const Params& item, const RequantParams& r, std::vector<int64_t
   p.set("channels", static_cast<int64_t>(r.channels()));
   p.set("input_zp", int64_t{r.input_zp});
   p.set("output_zp", int64_t{r.output_zp});
-  return {nullptr, p,
+  return {nullptr,
+          p,
           {Tensor::integer_list(std::move(values)), Tensor::integer_list(std::vector<int64_t>(r.multipliers.begin(), r.multipliers.end())),
-           Tensor::integer_list(std::vector<int64_t>(r.shifts.begin(), r.shifts.end())), Tensor::real_list(std::vector<double>(r.scales.begin(), r.scales.end()))}};
+           Tensor::integer_list(std::vector<int64_t>(r.shifts.begin(), r.shifts.end())),
+           Tensor::real_list(std::vector<double>(r.scales.begin(), r.scales.end()))}};
 }
 
 // floor(a / b) for b > 0, saturated to ±2^62 (the caller clips to the domain, which is narrower).
@@ -83,7 +85,10 @@ std::vector<RequantParams> parameter_sets(const RequantParams& base, std::mt1993
   if (is_xnnpack(base.scheme)) {
     const float seeded = quantizer_cases::random_float(rng, -20, -1), seeded2 = quantizer_cases::random_float(rng, -32, -2);
     for (float s : {0.5f, 1.0f / 3.0f, 0x1p-32f, 0x1.fffffep-1f, seeded}) add([&](RequantParams& p) { p.scales = {s}; });
-    add([&](RequantParams& p) { p.scales = {seeded2}; p.output_zp = zero_point(p.output_type); });
+    add([&](RequantParams& p) {
+      p.scales = {seeded2};
+      p.output_zp = zero_point(p.output_type);
+    });
     add([&](RequantParams& p) { p.scales = {0.25f, seeded, 0x1p-20f}; });
     return sets;
   }
@@ -91,11 +96,16 @@ std::vector<RequantParams> parameter_sets(const RequantParams& base, std::mt1993
   const int32_t lowest_shift = base.scheme == RequantScheme::Gemmlowp ? 31 : 2;
   const int32_t seeded_shift = std::uniform_int_distribution<int32_t>(std::max(lowest_shift, 20), 45)(rng);
   std::vector<std::pair<int32_t, int32_t>> fixed;  // (multiplier, shift)
-  if (!base.scale32) fixed = {{1 << 14, 14}, {1 << 14, 15}, {21845, 16}, {32767, 20}, {16385, 40}, {m16(rng), seeded_shift}};
-  else fixed = {{1 << 30, 30}, {1 << 30, 31}, {1431655765, 32}, {437450373, 33}, {std::numeric_limits<int32_t>::max(), 62}, {m32(rng), seeded_shift}};
+  if (!base.scale32)
+    fixed = {{1 << 14, 14}, {1 << 14, 15}, {21845, 16}, {32767, 20}, {16385, 40}, {m16(rng), seeded_shift}};
+  else
+    fixed = {{1 << 30, 30}, {1 << 30, 31}, {1431655765, 32}, {437450373, 33}, {std::numeric_limits<int32_t>::max(), 62}, {m32(rng), seeded_shift}};
   for (const auto& [m, s] : fixed) {
     const int32_t multiplier = m, shift = s;  // clang 14 cannot capture structured bindings
-    add([&](RequantParams& p) { p.multipliers = {multiplier}; p.shifts = {shift}; });
+    add([&](RequantParams& p) {
+      p.multipliers = {multiplier};
+      p.shifts = {shift};
+    });
   }
   add([&](RequantParams& p) {
     p.multipliers = {base.scale32 ? m32(rng) : m16(rng)};
@@ -181,7 +191,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     for (const auto& values : per_channel) rows = std::max(rows, values.size());
     std::vector<int64_t> values;
     for (size_t i = 0; i < rows; ++i)
-      for (size_t ch = 0; ch < channels; ++ch) values.push_back(i < per_channel[ch].size() ? per_channel[ch][i] : std::clamp<int64_t>(p.input_zp, lo, hi));
+      for (size_t ch = 0; ch < channels; ++ch)
+        values.push_back(i < per_channel[ch].size() ? per_channel[ch][i] : std::clamp<int64_t>(p.input_zp, lo, hi));
     out.push_back(make_case(item, p, std::move(values)));
   }
   return out;
@@ -192,8 +203,10 @@ OpCase element_case(const OpCase& c, size_t i) {
   const RequantParams all = params_of(c);
   const size_t channel = i % all.channels();
   RequantParams one = all;
-  if (!one.scales.empty()) one.scales = {all.scales[channel]};
-  else one.multipliers = {all.multipliers[channel]}, one.shifts = {all.shifts[channel]};
+  if (!one.scales.empty())
+    one.scales = {all.scales[channel]};
+  else
+    one.multipliers = {all.multipliers[channel]}, one.shifts = {all.shifts[channel]};
   OpCase r = make_case(c.params, one, {c.inputs[kValue].ints[i]});
   r.op = c.op;
   return r;
@@ -212,19 +225,22 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
     ++sink.checked;
     const int64_t g = got[0].ints[i];
     if (range ? g >= want[1].ints[i] && g <= want[2].ints[i] : g == want[0].ints[i]) continue;
-    sink.mismatch(std::to_string(c.inputs[kValue].ints[i]) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : ""), std::to_string(g),
-                  range ? "any of [" + std::to_string(want[1].ints[i]) + ", " + std::to_string(want[2].ints[i]) + "]" : std::to_string(want[0].ints[i]),
-                  sink.first.size() < sink.max_recorded ? element_case(c, i) : OpCase{});
+    sink.mismatch(
+        std::to_string(c.inputs[kValue].ints[i]) + (channels > 1 ? " (channel " + std::to_string(i % channels) + ")" : ""), std::to_string(g),
+        range ? "any of [" + std::to_string(want[1].ints[i]) + ", " + std::to_string(want[2].ints[i]) + "]" : std::to_string(want[0].ints[i]),
+        sink.first.size() < sink.max_recorded ? element_case(c, i) : OpCase{});
   }
 }
 
 OpSchema make_schema() {
   OpSchema op;
   op.name = "requantize";
-  op.summary = "integer requantization per channel: TOSA RESCALE (single, double, inexact rounding), gemmlowp, XNNPACK fp32/rndnu (spec/quantizers.md §2)";
+  op.summary =
+      "integer requantization per channel: TOSA RESCALE (single, double, inexact rounding), gemmlowp, XNNPACK fp32/rndnu (spec/quantizers.md §2)";
   op.clause = "spec/quantizers.md §2";
-  ParamSpec mode{"mode", ParamType::Choice, ParamScope::Item, "the scheme with TOSA's multiplier width and INEXACT_ROUND", "spec/quantizers.md §2.2-2.5",
-                 "tosa_single"};
+  ParamSpec mode{
+      "mode",       ParamType::Choice, ParamScope::Item, "the scheme with TOSA's multiplier width and INEXACT_ROUND", "spec/quantizers.md §2.2-2.5",
+      "tosa_single"};
   mode.choices = [] {
     std::vector<std::string> names;
     for (const RequantMode& m : all_requant_modes()) names.emplace_back(m.name);
@@ -240,8 +256,12 @@ OpSchema make_schema() {
   output_type.choices = [] { return int_type_names(true); };
   output_type.column = "format";
   output_type.aliases = ",--output-type";
-  ParamSpec channels{"channels", ParamType::Int, ParamScope::Case, "channels: element i is channel i % channels, each with its multiplier and shift or scale",
-                     "spec/quantizers.md §2.1", "1"};
+  ParamSpec channels{"channels",
+                     ParamType::Int,
+                     ParamScope::Case,
+                     "channels: element i is channel i % channels, each with its multiplier and shift or scale",
+                     "spec/quantizers.md §2.1",
+                     "1"};
   channels.min = 1;
   channels.max = 65536;
   channels.fuzz_min = 1;
@@ -263,9 +283,10 @@ OpSchema make_schema() {
                {"multiplier", ElemType::Int, {}, "each channel's integer multiplier (TOSA, gemmlowp)", true},
                {"shift", ElemType::Int, {}, "each channel's right shift (TOSA: 2..62; gemmlowp: 31 + exponent)", true},
                {"scale", ElemType::Float32, {}, "each channel's float32 scale in [2^-32, 1) (XNNPACK)", true, true}};
-  op.outputs = {{"output", ElemType::Int, {}, "the requantized integer"},
-                {"low", ElemType::Int, {}, "INEXACT_ROUND: the lower end of the permitted range (the reference; implementations leave it empty)", true},
-                {"high", ElemType::Int, {}, "INEXACT_ROUND: the upper end of the permitted range (the reference)", true}};
+  op.outputs = {
+      {"output", ElemType::Int, {}, "the requantized integer"},
+      {"low", ElemType::Int, {}, "INEXACT_ROUND: the lower end of the permitted range (the reference; implementations leave it empty)", true},
+      {"high", ElemType::Int, {}, "INEXACT_ROUND: the upper end of the permitted range (the reference)", true}};
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: output";
   op.item_verification = [](const Params& item) {

@@ -75,8 +75,11 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     const double low = (static_cast<double>(p.qmin) - 3) * p.scale, high = (static_cast<double>(p.qmax) + 3) * p.scale;
     for (uint32_t i = 0; i < inputs.random; ++i) {
       float v;
-      if (i % 2 == 0) v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
-      else do v = std::bit_cast<float>(static_cast<uint32_t>(rng())); while (std::isnan(v));
+      if (i % 2 == 0)
+        v = static_cast<float>(std::uniform_real_distribution<double>(low, high)(rng));
+      else
+        do v = std::bit_cast<float>(static_cast<uint32_t>(rng()));
+        while (std::isnan(v));
       x.push_back(bits(v));
       random.push_back(static_cast<uint32_t>(rng()));
     }
@@ -99,12 +102,17 @@ OpSchema make_schema() {
   ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid (its codes' range [qmin, qmax])", "spec/quantizers.md §3.1", "int8"};
   grid.choices = grid_names;
   grid.column = "format";
-  ParamSpec sign{"sign", ParamType::Choice, ParamScope::Item, "the sign convention: floor (of t) or magnitude (of |t|, sign restored)",
-                 "spec/quantizers.md §3.1", "floor"};
+  ParamSpec sign{"sign",
+                 ParamType::Choice,
+                 ParamScope::Item,
+                 "the sign convention: floor (of t) or magnitude (of |t|, sign restored)",
+                 "spec/quantizers.md §3.1",
+                 "floor"};
   sign.choices = [] { return std::vector<std::string>{"floor", "magnitude"}; };
   sign.column = "rounding";
   sign.part = ParamSpec::Part::BeforeColon;
-  ParamSpec sr_bits{"sr_bits", ParamType::Int, ParamScope::Item, "N, the random bits R takes from the low bits of each word", "spec/quantizers.md §3.1", "8"};
+  ParamSpec sr_bits{
+      "sr_bits", ParamType::Int, ParamScope::Item, "N, the random bits R takes from the low bits of each word", "spec/quantizers.md §3.1", "8"};
   sr_bits.max = 24;
   sr_bits.column = "rounding";
   sr_bits.part = ParamSpec::Part::AfterColon;

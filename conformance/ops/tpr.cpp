@@ -64,7 +64,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
         }
       }
       const float max_float = std::numeric_limits<float>::max();
-      const float head = e == 128 ? max_float : t % 3 == 0 ? static_cast<float>(std::ldexp(1.0, e))
+      const float head = e == 128     ? max_float
+                         : t % 3 == 0 ? static_cast<float>(std::ldexp(1.0, e))
                          : t % 3 == 1 ? std::nextafter(static_cast<float>(std::ldexp(1.0, e)), 0.0f)
                                       : std::nextafter(static_cast<float>(std::ldexp(1.0, e - 1)), max_float);
       std::vector<float> tensor = {rng() & 1 ? -head : head};
@@ -81,7 +82,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     const int centre = std::uniform_int_distribution<int>(-130, 127)(rng);
     std::vector<float> tensor(std::min<uint32_t>(kRandomTensorSize, inputs.random - done));
     for (float& v : tensor)
-      v = rng() % 32 == 0 ? quantizer_cases::random_sign(rng, 0.0f) : quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, std::max(centre - 16, -149), centre));
+      v = rng() % 32 == 0 ? quantizer_cases::random_sign(rng, 0.0f)
+                          : quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, std::max(centre - 16, -149), centre));
     tensors.push_back(std::move(tensor));
   }
   const TprParams p = params_of(item);
@@ -93,7 +95,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     std::vector<int64_t> random;
     if (is_stochastic(p.rounding))
       for (uint32_t r : quantizer_cases::random_words(p.sr_bits, tensor.size(), rng)) random.push_back(r);
-    out.push_back({nullptr, params, {Tensor::reals({n}, std::vector<double>(tensor.begin(), tensor.end())), Tensor::integer_list(std::move(random))}});
+    out.push_back(
+        {nullptr, params, {Tensor::reals({n}, std::vector<double>(tensor.begin(), tensor.end())), Tensor::integer_list(std::move(random))}});
   }
   return out;
 }
@@ -119,13 +122,16 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   const size_t n = c.inputs[0].size();
   if (got[0].size() != 1 || got[1].size() != n || got[2].size() != n) {
     ++sink.checked;
-    sink.mismatch("the tensor of " + std::to_string(n) + " elements", std::to_string(got[0].size()) + " scale exponents, " + std::to_string(got[1].size()) +
-                      " codes, " + std::to_string(got[2].size()) + " values", "1 scale exponent, one code and one value per element");
+    sink.mismatch(
+        "the tensor of " + std::to_string(n) + " elements",
+        std::to_string(got[0].size()) + " scale exponents, " + std::to_string(got[1].size()) + " codes, " + std::to_string(got[2].size()) + " values",
+        "1 scale exponent, one code and one value per element");
     return;
   }
   static const Format& fp4 = format_by_name("float4_e3m0_radix4");
   auto text = [](std::span<const Tensor> o, size_t i) {
-    return "scale_exp " + std::to_string(o[0].ints[0]) + ", code " + code_hex(fp4, static_cast<uint32_t>(o[1].ints[i])) + ", y " + float32_text(o[2].floats[i]);
+    return "scale_exp " + std::to_string(o[0].ints[0]) + ", code " + code_hex(fp4, static_cast<uint32_t>(o[1].ints[i])) + ", y " +
+           float32_text(o[2].floats[i]);
   };
   for (size_t i = 0; i < n; ++i) {
     ++sink.checked;
@@ -144,27 +150,31 @@ std::vector<Tensor> outputs(int scale_exp, const std::vector<uint8_t>& codes, co
 OpSchema make_schema() {
   OpSchema op;
   op.name = "tpr";
-  op.summary = "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.2-3.4)";
+  op.summary =
+      "two-phase rounding of a float32 gradient tensor onto radix-4 FP4 with GradScale: scale exponent, codes, y (spec/quantizers.md §3.2-3.4)";
   op.clause = "spec/quantizers.md §3.2-3.4";
   ParamSpec phase{"phase", ParamType::Choice, ParamScope::Item, "even: the grid ±2^e·4^k; odd: ±2^(e+1)·4^k", "spec/quantizers.md §3.3", "even"};
   phase.choices = [] { return std::vector<std::string>{"even", "odd"}; };
   phase.column = "overflow";
   phase.report_as = "phase";
-  ParamSpec rounding{"rounding", ParamType::Choice, ParamScope::Item, "the element rounding: rne, or stochastic sr_a, sr_b, sr_c", "spec/quantizers.md §3.2",
-                     "rne"};
+  ParamSpec rounding{
+      "rounding", ParamType::Choice, ParamScope::Item, "the element rounding: rne, or stochastic sr_a, sr_b, sr_c", "spec/quantizers.md §3.2", "rne"};
   rounding.choices = [] { return std::vector<std::string>{"rne", "sr_a", "sr_b", "sr_c"}; };
   rounding.column = "rounding";
   rounding.part = ParamSpec::Part::BeforeColon;
-  ParamSpec sr_bits{"sr_bits", ParamType::Int, ParamScope::Item, "N, the random bits of a stochastic rounding (1..24; rne: 0)", "spec/quantizers.md §3.2",
-                    "0"};
+  ParamSpec sr_bits{
+      "sr_bits", ParamType::Int, ParamScope::Item, "N, the random bits of a stochastic rounding (1..24; rne: 0)", "spec/quantizers.md §3.2", "0"};
   sr_bits.max = 24;
   sr_bits.column = "rounding";
   sr_bits.part = ParamSpec::Part::AfterColon;
   sr_bits.signature_join = "_n";
   sr_bits.omit_default = true;
   sr_bits.aliases = ",--sr-bits";
-  ParamSpec scale_exp{"scale_exp", ParamType::Text, ParamScope::Case,
-                      "auto: GradScale's exponent of the tensor; or an exponent E in -149..128 to replay a scale 2^E chosen elsewhere", "spec/quantizers.md §3.4",
+  ParamSpec scale_exp{"scale_exp",
+                      ParamType::Text,
+                      ParamScope::Case,
+                      "auto: GradScale's exponent of the tensor; or an exponent E in -149..128 to replay a scale 2^E chosen elsewhere",
+                      "spec/quantizers.md §3.4",
                       "auto"};
   scale_exp.aliases = ",--scale-exp";
   op.params = {phase, rounding, sr_bits, scale_exp};
@@ -185,14 +195,17 @@ OpSchema make_schema() {
     if (s == "auto") return std::nullopt;
     int v = 0;
     const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || end != s.data() + s.size() || v < -149 || v > 128) return "scale_exp: expected auto or an integer in -149..128, got '" + s + "'";
+    if (ec != std::errc() || end != s.data() + s.size() || v < -149 || v > 128)
+      return "scale_exp: expected auto or an integer in -149..128, got '" + s + "'";
     return std::nullopt;
   };
   op.element_range = [](const Params&, size_t input) -> std::optional<std::pair<int64_t, int64_t>> {
     if (input == 1) return std::pair<int64_t, int64_t>{0, UINT32_MAX};
     return std::nullopt;
   };
-  op.list_length = [](const Params& p, size_t input, size_t rows) -> size_t { return input == 1 && !is_stochastic(params_of(p).rounding) ? 0 : rows; };
+  op.list_length = [](const Params& p, size_t input, size_t rows) -> size_t {
+    return input == 1 && !is_stochastic(params_of(p).rounding) ? 0 : rows;
+  };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     const bool stochastic = is_stochastic(params_of(c.params).rounding);
     if (stochastic && c.inputs[1].size() != c.inputs[0].size())

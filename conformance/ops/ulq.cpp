@@ -22,7 +22,7 @@ namespace lpc::ops {
 namespace {
 
 constexpr size_t kW = 0, kD = 1, kGrad = 2, kBeta = 3, kRatio = 4;  // the inputs
-constexpr float kBetas[] = {1.0f, 0.5f, 2.0f, 6.0f};                 // the activation grid, plus one seeded β per case
+constexpr float kBetas[] = {1.0f, 0.5f, 2.0f, 6.0f};                // the activation grid, plus one seeded β per case
 
 // The variants as profiles name them and signatures carry (case.hpp ulq_variant): the weight
 // methods, the partition, pow2_bB, activation_kK, activation_proxy_kK.
@@ -39,14 +39,22 @@ UlqParams params_of(const std::string& variant, bool* partition = nullptr) {
   UlqParams p;
   if (partition) *partition = variant == "partition";
   const auto tail = [&](size_t at) { return std::stoi(variant.substr(at)); };
-  if (variant == "binary") p.method = UlqMethod::Binary;
-  else if (variant == "ternary" || variant == "partition") p.method = UlqMethod::Ternary;
-  else if (variant == "ternary_twn") p.method = UlqMethod::TernaryTwn;
-  else if (variant == "lab") p.method = UlqMethod::Lab;
-  else if (variant == "laq") p.method = UlqMethod::Laq;
-  else if (variant.starts_with("pow2_b")) p.method = UlqMethod::Pow2, p.bits = tail(6);
-  else if (variant.starts_with("activation_proxy_k")) p.method = UlqMethod::Activation, p.criterion = UlqCriterion::LossProxy, p.bits = tail(18);
-  else p.method = UlqMethod::Activation, p.bits = tail(12);
+  if (variant == "binary")
+    p.method = UlqMethod::Binary;
+  else if (variant == "ternary" || variant == "partition")
+    p.method = UlqMethod::Ternary;
+  else if (variant == "ternary_twn")
+    p.method = UlqMethod::TernaryTwn;
+  else if (variant == "lab")
+    p.method = UlqMethod::Lab;
+  else if (variant == "laq")
+    p.method = UlqMethod::Laq;
+  else if (variant.starts_with("pow2_b"))
+    p.method = UlqMethod::Pow2, p.bits = tail(6);
+  else if (variant.starts_with("activation_proxy_k"))
+    p.method = UlqMethod::Activation, p.criterion = UlqCriterion::LossProxy, p.bits = tail(18);
+  else
+    p.method = UlqMethod::Activation, p.bits = tail(12);
   p.precision = UlqPrecision::Float32;
   return p;
 }
@@ -74,8 +82,9 @@ std::vector<std::string> from_column(std::string_view alt) {
     }
   }
   if (out.empty())
-    throw std::invalid_argument("parameter 'variant': unknown ulq variant '" + std::string(alt) +
-                                "', expected binary, ternary, ternary_twn, lab, laq, partition, pow2:B, activation:K or activation_proxy:K (or a '*' pattern)");
+    throw std::invalid_argument(
+        "parameter 'variant': unknown ulq variant '" + std::string(alt) +
+        "', expected binary, ternary, ternary_twn, lab, laq, partition, pow2:B, activation:K or activation_proxy:K (or a '*' pattern)");
   return out;
 }
 
@@ -95,9 +104,24 @@ uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 std::vector<std::vector<float>> weight_tensors() {
   const float tiny = std::numeric_limits<float>::denorm_min(), huge = std::numeric_limits<float>::max();
   std::vector<std::vector<float>> out = {
-      {0.0f}, {-0.0f}, {1.5f}, {-2.0f}, {0, 0, -0.0f, 0}, {1, 1, 1, 1, 1}, {-3, 3, -3, 3}, {3, 1, 1}, {1, 0, 0}, {4, 2, 1},
-      {2, -1, 1, 0, -1, 1}, {tiny}, {tiny, -tiny, 3 * tiny, 0}, {huge, -huge, huge}, {huge, tiny, -1, 0},
-      {1e30f, 1e-30f, -1e20f, 3e-38f, 7}, {0.75f, 0.25f, 0.375f, -1.5f, 0.5f, 1}, {5, 4, 4, 4, 3, 3, 1, 0, 0},
+      {0.0f},
+      {-0.0f},
+      {1.5f},
+      {-2.0f},
+      {0, 0, -0.0f, 0},
+      {1, 1, 1, 1, 1},
+      {-3, 3, -3, 3},
+      {3, 1, 1},
+      {1, 0, 0},
+      {4, 2, 1},
+      {2, -1, 1, 0, -1, 1},
+      {tiny},
+      {tiny, -tiny, 3 * tiny, 0},
+      {huge, -huge, huge},
+      {huge, tiny, -1, 0},
+      {1e30f, 1e-30f, -1e20f, 3e-38f, 7},
+      {0.75f, 0.25f, 0.375f, -1.5f, 0.5f, 1},
+      {5, 4, 4, 4, 3, 3, 1, 0, 0},
   };
   std::vector<uint64_t> levels;
   for (int e = -12; e <= 0; ++e) {
@@ -125,9 +149,12 @@ std::vector<std::vector<float>> random_tensors(uint32_t count, std::mt19937_64& 
     const int centre = std::uniform_int_distribution<int>(-30, 30)(rng);
     std::vector<float> v(n);
     for (float& e : v) {
-      if (t % 3 == 0) e = quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, centre - 4, centre + 2));
-      else if (t % 3 == 1) e = static_cast<float>(std::uniform_int_distribution<int>(-4, 4)(rng)) * 0.125f;
-      else e = quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, -149, 127));
+      if (t % 3 == 0)
+        e = quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, centre - 4, centre + 2));
+      else if (t % 3 == 1)
+        e = static_cast<float>(std::uniform_int_distribution<int>(-4, 4)(rng)) * 0.125f;
+      else
+        e = quantizer_cases::random_sign(rng, quantizer_cases::random_float(rng, -149, 127));
     }
     out.push_back(std::move(v));
   }
@@ -192,7 +219,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
       for (double& r : ratios) r = std::uniform_int_distribution<int>(1, 1000)(rng) / 1000.0;
       std::sort(ratios.begin(), ratios.end());
     }
-    out.push_back({nullptr, item,
+    out.push_back({nullptr,
+                   item,
                    {Tensor::real_list(std::move(w)), Tensor::real_list(std::move(d)), Tensor::real_list(std::move(grad)), Tensor::real_list(betas),
                     Tensor::real_list(std::move(ratios))}});
   }
@@ -214,7 +242,8 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
     ++sink.checked;
     if (got[0].ints[i] == want[0].ints[i] && same_element(got[1], i, want[1], i) && (!partition || got[7].ints[i] == want[7].ints[i])) continue;
     auto text = [&](std::span<const Tensor> o) {
-      return "code " + std::to_string(o[0].ints[i]) + ", value " + float32_text(o[1].floats[i]) + (partition ? ", step " + std::to_string(o[7].ints[i]) : "");
+      return "code " + std::to_string(o[0].ints[i]) + ", value " + float32_text(o[1].floats[i]) +
+             (partition ? ", step " + std::to_string(o[7].ints[i]) : "");
     };
     sink.mismatch("w " + float32_text(c.inputs[kW].floats[i]) + (curvature ? ", d " + float32_text(c.inputs[kD].floats[i]) : "") +
                       (gradient ? ", grad " + float32_text(c.inputs[kGrad].floats[i]) : "") + " (element " + std::to_string(i) + " of " +
@@ -226,8 +255,8 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   for (size_t k = 3; k <= 6; ++k) same = same && got[k].ints[0] == want[k].ints[0];
   if (same) return;
   auto tensor = [](std::span<const Tensor> o) {
-    return "scale " + float32_text(o[2].floats[0]) + ", support " + std::to_string(o[3].ints[0]) + ", n1 " + std::to_string(o[4].ints[0]) + ", iterations " +
-           std::to_string(o[5].ints[0]) + ", converged " + std::to_string(o[6].ints[0]);
+    return "scale " + float32_text(o[2].floats[0]) + ", support " + std::to_string(o[3].ints[0]) + ", n1 " + std::to_string(o[4].ints[0]) +
+           ", iterations " + std::to_string(o[5].ints[0]) + ", converged " + std::to_string(o[6].ints[0]);
   };
   sink.mismatch("the tensor of " + std::to_string(n) + " float32 values (scale, support, n1, iterations, converged)", tensor(got), tensor(want));
 }
@@ -247,12 +276,17 @@ std::vector<Tensor> outputs(const UlqResult& r, const std::vector<int>& steps) {
 OpSchema make_schema() {
   OpSchema op;
   op.name = "ulq";
-  op.summary = "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5)";
+  op.summary =
+      "ULQ weight and activation quantizers: tensor -> codes, values, scale, support, n1, LAQ iterations, partition steps (spec/quantizers.md §5)";
   op.clause = "spec/quantizers.md §5";
-  ParamSpec variant{"variant", ParamType::Choice, ParamScope::Item,
-                    "the method with its bits and criterion: binary, ternary, ternary_twn, lab, laq, partition (ternary with §5.7's schedule), pow2_bB, "
-                    "activation_kK, activation_proxy_kK",
-                    "spec/quantizers.md §5.1-5.8", "ternary"};
+  ParamSpec variant{
+      "variant",
+      ParamType::Choice,
+      ParamScope::Item,
+      "the method with its bits and criterion: binary, ternary, ternary_twn, lab, laq, partition (ternary with §5.7's schedule), pow2_bB, "
+      "activation_kK, activation_proxy_kK",
+      "spec/quantizers.md §5.1-5.8",
+      "ternary"};
   variant.choices = variant_names;
   variant.column = "rounding";
   variant.report_as = "variant";
@@ -260,11 +294,12 @@ OpSchema make_schema() {
   op.params = {variant};
   op.fixed_columns = {{"format", "-"}, {"overflow", "-"}, {"source", "float32"}};
   op.report_fields = [](const Params&) { return std::vector<std::pair<std::string, Value>>{{"format", std::string("float32")}}; };
-  op.inputs = {{"w", ElemType::Float32, {}, "the tensor, finite float32 values"},
-               {"d", ElemType::Float32, {}, "lab, laq: each element's curvature d > 0", true},
-               {"grad", ElemType::Float32, {}, "activation_proxy: each element's gradient", true},
-               {"beta", ElemType::Float32, {}, "activation: the candidate clips β, each finite and > 0", true},
-               {"ratio", ElemType::Real, {}, "the §5.7 partition's schedule, ratios in (0, 1], non-decreasing (partition: required; others: optional)", true}};
+  op.inputs = {
+      {"w", ElemType::Float32, {}, "the tensor, finite float32 values"},
+      {"d", ElemType::Float32, {}, "lab, laq: each element's curvature d > 0", true},
+      {"grad", ElemType::Float32, {}, "activation_proxy: each element's gradient", true},
+      {"beta", ElemType::Float32, {}, "activation: the candidate clips β, each finite and > 0", true},
+      {"ratio", ElemType::Real, {}, "the §5.7 partition's schedule, ratios in (0, 1], non-decreasing (partition: required; others: optional)", true}};
   op.outputs = {{"code", ElemType::Int, {}, "each element's code"},
                 {"value", ElemType::Float32, {}, "each element's dequantized value"},
                 {"scale", ElemType::Float32, {}, "α (binary .. laq), 2^n1 (pow2), the chosen β (activation)"},
@@ -279,11 +314,16 @@ OpSchema make_schema() {
     bool partition = false;
     const UlqParams u = params_of(p.text("variant"), &partition);
     switch (input) {
-      case kD: return ulq_needs_curvature(u.method) ? rows : 0;
-      case kGrad: return u.method == UlqMethod::Activation && u.criterion == UlqCriterion::LossProxy ? rows : 0;
-      case kBeta: return u.method == UlqMethod::Activation ? std::min<size_t>(rows, 4) : 0;
-      case kRatio: return partition ? std::min<size_t>(rows, 4) : 0;
-      default: return rows;
+      case kD:
+        return ulq_needs_curvature(u.method) ? rows : 0;
+      case kGrad:
+        return u.method == UlqMethod::Activation && u.criterion == UlqCriterion::LossProxy ? rows : 0;
+      case kBeta:
+        return u.method == UlqMethod::Activation ? std::min<size_t>(rows, 4) : 0;
+      case kRatio:
+        return partition ? std::min<size_t>(rows, 4) : 0;
+      default:
+        return rows;
     }
   };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
@@ -311,7 +351,8 @@ OpSchema make_schema() {
            error = "reference ulq: element " + std::to_string(r.error_index) + ": " + r.error;
            return OpStatus::Error;
          }
-         out = outputs(r.result, c.inputs[kRatio].floats.empty() ? std::vector<int>{} : ref::ulq_partition_steps(c.inputs[kW].floats, c.inputs[kRatio].floats));
+         out = outputs(r.result,
+                       c.inputs[kRatio].floats.empty() ? std::vector<int>{} : ref::ulq_partition_steps(c.inputs[kW].floats, c.inputs[kRatio].floats));
          return OpStatus::Ok;
        }},
       {"fast",
@@ -324,7 +365,8 @@ OpSchema make_schema() {
            error = "fast ulq: element " + std::to_string(r.error_index) + ": " + r.error;
            return OpStatus::Error;
          }
-         out = outputs(r.result, c.inputs[kRatio].floats.empty() ? std::vector<int>{} : fast::ulq_partition_steps(c.inputs[kW].floats, c.inputs[kRatio].floats));
+         out = outputs(r.result, c.inputs[kRatio].floats.empty() ? std::vector<int>{}
+                                                                 : fast::ulq_partition_steps(c.inputs[kW].floats, c.inputs[kRatio].floats));
          return OpStatus::Ok;
        }},
   };
