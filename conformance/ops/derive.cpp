@@ -618,6 +618,10 @@ uint64_t ByteReader::take(uint64_t bound) {
 std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements) {
   OpCase c{&op, {}, {}};
   for (const ParamSpec& spec : op.params) {
+    if (!spec.fuzz_values.empty()) {
+      c.params.set(spec.name, parse_value(spec, spec.fuzz_values[bytes.take(spec.fuzz_values.size() - 1)]));
+      continue;
+    }
     switch (spec.type) {
       case ParamType::Choice: {
         const std::vector<std::string> names = spec.choices();

@@ -73,8 +73,9 @@ struct ByteReader {
   uint64_t take(uint64_t bound);  // a value in [0, bound] from the next bytes
   bool empty() const { return pos >= data.size(); }
 };
-// A case of `op` decoded from fuzzer bytes by its declaration: each parameter in schema order (a
-// choice by index, an integer in its range, a real as float32 bits), then the inputs — generated
+// A case of `op` decoded from fuzzer bytes by its declaration: each parameter in schema order (one
+// of its fuzz_values, a choice by index, an integer in its fuzz range or range, a real as float32
+// bits), then the inputs — generated
 // from the parameters, or each list tensor's elements (up to `max_elements`; a finite tensor's
 // NaN and infinities read as 0). nullopt when the parameters break the op's rules, the inputs its
 // inputs_error, or the op takes tensors with dimensions.

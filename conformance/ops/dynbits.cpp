@@ -230,6 +230,13 @@ OpSchema make_schema() {
       "min_bits", ParamType::Real, ParamScope::Case, "the floor B_min on the mean bits in [b_l, B*]; 0: b_l (no floor)", "spec/quantizers.md §6.3",
       "0"};
   min_bits.aliases = ",--min-bits";
+  // Fuzzing: maps of at most 64 elements (a case's rows), blocks of whole groups or not (rejected),
+  // budgets on and off the integers.
+  shape.fuzz_values = {"1,1,1", "1,5,5", "2,4,4", "1,6,6", "3,3,3", "1,1,12", "2,4,6", "4,4,4"};
+  block.fuzz_values = {"1,1,1", "1,4,4", "2,2,2", "1,2,4", "2,4,4", "1,2,3", "5,8,8"};
+  group.fuzz_values = {"1,1", "2,2", "1,2", "2,1"};
+  budget.fuzz_values = {"1.5", "2", "4", "4.00390625", "5", "6", "6.5", "8", "16"};
+  min_bits.fuzz_values = {"0", "1", "4", "4.00390625", "5"};
   op.params = {stat, low_value, shape, block, group, high_bits, low_bits, budget, min_bits};
   op.fixed_columns = {{"format", "-"}, {"source", "-"}};
   op.report_fields = [](const Params& item) {

@@ -68,6 +68,10 @@ struct ParamSpec {
   // Int: the values fuzzing draws, [fuzz_min, fuzz_max] when fuzz_max is set, else [min, max]: a
   // block of 1..40 keeps several blocks in a short input, a zero point of -128..255 an 8-bit type's.
   int64_t fuzz_min = 0, fuzz_max = 0;
+  // The values fuzzing picks from (texts as parse_value reads them), for a parameter whose valid
+  // values random bytes rarely hit (dynbits' layouts and budgets); empty: by type, a Text its
+  // default.
+  std::vector<std::string> fuzz_values;
 };
 
 enum class ElemType : uint8_t {
