@@ -140,6 +140,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
     if (op.element_range) ranges[k] = op.element_range(params, static_cast<size_t>(specs[k] - op.inputs.data()));
   for (size_t k = 0; k < specs.size(); ++k) lists[k].is_float = specs[k]->type == ops::ElemType::Real || specs[k]->type == ops::ElemType::Float32;
   std::vector<size_t> ended(specs.size(), 0);  // the line of a list's first blank cell
+  std::vector<std::vector<std::pair<size_t, size_t>>> at(specs.size());  // each element's line and column
   for (CsvRecord row; reader.next(row);) {
     if (row.fields.size() != columns) reader.fail(row.line, 1, "expected " + std::to_string(columns) + " fields, got " + std::to_string(row.fields.size()));
     for (size_t k = 0; k < specs.size(); ++k) {
@@ -159,6 +160,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
         if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
         if (spec.not_nan && std::isnan(*f)) reader.fail(row, field, spec.name + " is NaN (" + spec.doc + ")");
         lists[k].floats.push_back(*f);
+        at[k].emplace_back(row.line, field.column);
       } else {
         int64_t v = 0;
         const std::string& s = field.text;
@@ -168,6 +170,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
         if (const auto& r = ranges[k]; r && (v < r->first || v > r->second))
           reader.fail(row, field, spec.name + " " + s + " is outside [" + std::to_string(r->first) + ", " + std::to_string(r->second) + "] (" + spec.doc + ")");
         lists[k].ints.push_back(v);
+        at[k].emplace_back(row.line, field.column);
       }
     }
   }
@@ -178,6 +181,16 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
     ops::Tensor tensor = k < specs.size() ? std::move(lists[k]) : ops::Tensor{};
     tensor.shape = {tensor.size()};
     inputs.push_back(std::move(tensor));
+  }
+  // Rules an element breaks given the whole case (a value outside the domain its channel accepts),
+  // reported at the element's line and column.
+  if (op.element_error) {
+    const ops::OpCase whole{&op, params, inputs};
+    for (size_t k = 0; k < specs.size(); ++k) {
+      const size_t input = static_cast<size_t>(specs[k] - op.inputs.data());
+      for (size_t i = 0; i < at[k].size(); ++i)
+        if (auto e = op.element_error(whole, input, i)) reader.fail(at[k][i].first, at[k][i].second, *e);
+    }
   }
   return inputs;
 }

@@ -142,6 +142,10 @@ struct OpSchema {
   // The input tensors a case's parameters generate (ops whose inputs are generated from a seed);
   // null when a case always carries its tensors.
   std::function<std::vector<Tensor>(const Params& p)> make_inputs;
+  // The first rule element i of list input `input` breaks given the whole case (requantize: a value
+  // outside the domain its channels accept), or nullopt; `eval` reports it at the element's line
+  // and column. inputs_error still checks the whole case. Null: none.
+  std::function<std::optional<std::string>(const OpCase& c, size_t input, size_t i)> element_error;
   // The first rule a case's input tensors break (shapes that do not fit together, codes outside
   // a format), or nullopt; null when any tensors of the declared types will do.
   std::function<std::optional<std::string>(const OpCase& c)> inputs_error;

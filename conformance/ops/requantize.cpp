@@ -315,6 +315,20 @@ OpSchema make_schema() {
     const bool xnnpack = is_xnnpack(mode_of(p).scheme);
     return (input == kScale) == xnnpack ? static_cast<size_t>(p.integer("channels")) : 0;
   };
+  op.element_error = [](const OpCase& c, size_t input, size_t i) -> std::optional<std::string> {
+    if (input != kValue) return std::nullopt;
+    const RequantParams r = params_of(c);
+    if (requant_params_error(r)) return std::nullopt;  // inputs_error names it
+    try {
+      const auto [lo, hi] = quantizer_cases::domain(r);
+      const int64_t v = c.inputs[kValue].ints[i];
+      if (v < lo || v > hi)
+        return "value " + std::to_string(v) + " is outside the domain every channel accepts, [" + std::to_string(lo) + ", " + std::to_string(hi) +
+               "] (spec/quantizers.md §2.2 REQUIRE)";
+    } catch (const std::invalid_argument&) {
+    }
+    return std::nullopt;
+  };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     const RequantParams r = params_of(c);
     const size_t channels = static_cast<size_t>(c.params.integer("channels"));

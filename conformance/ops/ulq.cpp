@@ -326,6 +326,12 @@ OpSchema make_schema() {
         return rows;
     }
   };
+  op.element_error = [](const OpCase& c, size_t input, size_t i) -> std::optional<std::string> {
+    const double v = c.inputs[input].floats.at(i);
+    if ((input == kW || input == kGrad || input == kD) && !std::isfinite(v)) return c.op->inputs[input].name + " is not a finite float32 value";
+    if (input == kD && !(v > 0)) return "d must be > 0";
+    return std::nullopt;
+  };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     bool partition = false;
     const UlqParams u = params_of(c.params.text("variant"), &partition);
