@@ -501,14 +501,17 @@ OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tenso
   return OpStatus::Ok;
 }
 
+bool same_size(const OpCase& c, size_t k, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
+  if (got[k].size() == want[k].size()) return true;
+  ++sink.checked;
+  sink.mismatch("output '" + c.op->outputs[k].name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
+  return false;
+}
+
 void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
   for (size_t k = 0; k < want.size(); ++k) {
+    if (!same_size(c, k, got, want, sink)) continue;
     const std::string& name = c.op->outputs[k].name;
-    if (got[k].size() != want[k].size()) {
-      ++sink.checked;
-      sink.mismatch("output '" + name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
-      continue;
-    }
     for (size_t i = 0; i < want[k].size(); ++i) {
       ++sink.checked;
       if (!same_element(got[k], i, want[k], i))
@@ -526,11 +529,7 @@ OpCase element_alone(const OpCase& c, size_t i) {
 void compare_elementwise(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink,
                          const std::function<std::string(const OpCase& c, size_t i)>& describe) {
   for (size_t k = 0; k < want.size(); ++k)
-    if (got[k].size() != want[k].size()) {
-      ++sink.checked;
-      sink.mismatch("output '" + c.op->outputs[k].name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
-      return;
-    }
+    if (!same_size(c, k, got, want, sink)) return;
   auto text = [&](std::span<const Tensor> o, size_t i) {
     std::string s;
     for (size_t k = 0; k < o.size(); ++k)

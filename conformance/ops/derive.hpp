@@ -103,6 +103,11 @@ OpCase element_alone(const OpCase& c, size_t i);
 void compare_elementwise(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink,
                          const std::function<std::string(const OpCase& c, size_t i)>& describe);
 
+// Whether output k of got holds as many values as want's; if not, records the mismatch
+// ("output 'NAME'": "N values" against "M values") as one check. Compare hooks call it before they
+// read elements.
+bool same_size(const OpCase& c, size_t k, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink);
+
 // The exact elementwise comparison every op without a compare hook gets: each output tensor
 // element by element (same_element), inputs described by their index.
 void compare_exact(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink);

@@ -19,14 +19,6 @@ namespace {
 
 constexpr int kSets = 4;
 
-// The integer formats of spec/formats.csv whose codes make an LSQ grid (§1.1 ranges).
-std::vector<std::string> grid_names() {
-  std::vector<std::string> names;
-  for (const Format& f : all_formats())
-    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) names.push_back(f.name);
-  return names;
-}
-
 bool plus(const Params& p) { return p.text("variant").ends_with("+offset"); }
 
 LsqParams params_of(const Params& p) {
@@ -114,11 +106,7 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   const size_t n = c.inputs[0].size();
   const bool offset = plus(c.params);
   for (size_t k = 0; k < want.size(); ++k)
-    if (got[k].size() != want[k].size()) {
-      ++sink.checked;
-      sink.mismatch("output '" + c.op->outputs[k].name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
-      return;
-    }
+    if (!same_size(c, k, got, want, sink)) return;
   auto text = [&](std::span<const Tensor> o, size_t i) {
     auto v = [&](size_t k) { return float32_text(o[k].floats[i]).substr(0, float32_text(o[k].floats[i]).find(' ')); };
     return "y " + v(0) + ", dx " + v(1) + ", ds " + v(2) + (offset ? ", dbeta " + v(3) : "");
@@ -148,7 +136,7 @@ OpSchema make_schema() {
       "§1.6)";
   op.clause = "spec/quantizers.md §1.1-1.3, §1.6";
   ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid [-Q_N, Q_P] (an integer format)", "spec/quantizers.md §1.1", "int8"};
-  grid.choices = grid_names;
+  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
   grid.column = "format";
   ParamSpec variant{"variant",
                     ParamType::Choice,

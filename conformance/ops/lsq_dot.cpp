@@ -20,15 +20,6 @@ namespace {
 constexpr size_t kMaxLength = size_t{1} << 18;
 constexpr int kBoundaryVectors = 12;
 
-// The integer formats of spec/formats.csv whose codes make an LSQ grid (§1.1); weights take the
-// signed ones.
-std::vector<std::string> grid_names(bool signed_only) {
-  std::vector<std::string> names;
-  for (const Format& f : all_formats())
-    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f)) && (f.is_signed || !signed_only)) names.push_back(f.name);
-  return names;
-}
-
 // A grid with its step, from the case's parameters ("w": w-grid, scale-w; "x": x-grid, scale-x).
 LsqParams grid(const Params& p, char which) {
   LsqParams g = lsq_grid(format_by_name(p.text(which == 'w' ? "w-grid" : "x-grid")));
@@ -246,10 +237,10 @@ OpSchema make_schema() {
       "LSQ's integer path: acc = Σ w̄·x̄ exactly in int32 (an overflow and its index are the result), y = RN32(s_w·s_x·acc) (spec/quantizers.md §1.7)";
   op.clause = "spec/quantizers.md §1.7";
   ParamSpec w_grid{"w-grid", ParamType::Choice, ParamScope::Item, "the weight grid, a signed integer format", "spec/quantizers.md §1.1", "int8"};
-  w_grid.choices = [] { return grid_names(true); };
+  w_grid.choices = [] { return quantizer_cases::integer_grid_names(true); };
   w_grid.column = "format";
   ParamSpec x_grid{"x-grid", ParamType::Choice, ParamScope::Item, "the activation grid, an integer format", "spec/quantizers.md §1.1", "uint8"};
-  x_grid.choices = [] { return grid_names(false); };
+  x_grid.choices = [] { return quantizer_cases::integer_grid_names(); };
   x_grid.column = "source";
   ParamSpec scale_w{
       "scale-w", ParamType::Float32, ParamScope::Case, "the weight step s_w, a valid LSQ step of the weight grid", "spec/quantizers.md §1.5", "1"};

@@ -14,14 +14,6 @@ namespace lpc::ops {
 
 namespace {
 
-// The integer formats of spec/formats.csv whose codes make an LSQ grid (§1.1 ranges).
-std::vector<std::string> grid_names() {
-  std::vector<std::string> names;
-  for (const Format& f : all_formats())
-    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) names.push_back(f.name);
-  return names;
-}
-
 int32_t qmax_of(const Params& p) {
   const int64_t q = p.integer("qmax");
   return q ? static_cast<int32_t>(q) : lsq_grid(format_by_name(p.text("grid"))).qmax;
@@ -65,7 +57,7 @@ OpSchema make_schema() {
   op.summary = "LSQ initial step 2·mean|v|/sqrt(Q_P) (spec/quantizers.md §1.4); within 1 ulp";
   op.clause = "spec/quantizers.md §1.4";
   ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid whose Q_P the step takes", "spec/quantizers.md §1.1", "int8"};
-  grid.choices = grid_names;
+  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
   grid.column = "format";
   ParamSpec qmax{"qmax", ParamType::Int, ParamScope::Case, "Q_P, the highest code; 0: the grid's", "spec/quantizers.md §1.4, §1.5", "0"};
   qmax.max = 32767;

@@ -18,14 +18,6 @@ namespace {
 
 constexpr int kScaleSets = 4;
 
-// The integer formats of spec/formats.csv whose codes make a grid (the LSQ grids, §1.1).
-std::vector<std::string> grid_names() {
-  std::vector<std::string> names;
-  for (const Format& f : all_formats())
-    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f))) names.push_back(f.name);
-  return names;
-}
-
 SrFixedParams params_of(const Params& p) {
   const LsqParams range = lsq_grid(format_by_name(p.text("grid")));
   return SrFixedParams{p.text("sign") == "floor" ? SrSign::Floor : SrSign::Magnitude, static_cast<float>(p.real("scale")), range.qmin, range.qmax,
@@ -100,7 +92,7 @@ OpSchema make_schema() {
   op.summary = "fixed-point stochastic rounding: x, random word -> the clamped code q and y = q·s (spec/quantizers.md §3.1)";
   op.clause = "spec/quantizers.md §3.1";
   ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid (its codes' range [qmin, qmax])", "spec/quantizers.md §3.1", "int8"};
-  grid.choices = grid_names;
+  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
   grid.column = "format";
   ParamSpec sign{"sign",
                  ParamType::Choice,

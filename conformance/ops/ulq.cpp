@@ -232,11 +232,7 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   const size_t n = c.inputs[kW].size();
   const bool partition = want[7].size() == n && n > 0;  // a schedule was given
   for (size_t k = 0; k < want.size(); ++k)
-    if (got[k].size() != want[k].size()) {
-      ++sink.checked;
-      sink.mismatch("output '" + c.op->outputs[k].name + "'", std::to_string(got[k].size()) + " values", std::to_string(want[k].size()) + " values");
-      return;
-    }
+    if (!same_size(c, k, got, want, sink)) return;
   const bool curvature = c.inputs[kD].size() == n && n > 0, gradient = c.inputs[kGrad].size() == n && n > 0;
   for (size_t i = 0; i < n; ++i) {
     ++sink.checked;

@@ -6,6 +6,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "conformance/core/case.hpp"
+
 namespace lpc::quantizer_cases {
 
 namespace {
@@ -15,6 +17,13 @@ bool is_xnnpack(RequantScheme s) { return s == RequantScheme::XnnpackFp32 || s =
 uint64_t bits(float f) { return std::bit_cast<uint32_t>(f); }
 
 }  // namespace
+
+std::vector<std::string> integer_grid_names(bool signed_only) {
+  std::vector<std::string> names;
+  for (const Format& f : all_formats())
+    if (f.is_integer() && f.bits <= 16 && !lsq_params_error(lsq_grid(f)) && (f.is_signed || !signed_only)) names.push_back(f.name);
+  return names;
+}
 
 std::pair<int64_t, int64_t> domain(const RequantParams& p) {
   int64_t lo = int_type_min(p.input_type), hi = int_type_max(p.input_type);

@@ -6,12 +6,17 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "spec/quantizers/params.hpp"
 
 namespace lpc::quantizer_cases {
+
+// The integer formats of spec/formats.csv whose codes make an LSQ grid (spec/quantizers.md §1.1
+// ranges), in the CSV's order; with signed_only, only the signed ones.
+std::vector<std::string> integer_grid_names(bool signed_only = false);
 
 // A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi].
 float random_float(std::mt19937_64& rng, int lo, int hi);
