@@ -162,6 +162,11 @@ void bind(OpSchema& op, LayerOf layer_of) {
   op.inputs_error = inputs_error(layer_of);
   op.compare = compare(layer_of);
   op.bindings = bindings(layer_of);
+  op.output_forms = [=](const OpCase& c) {
+    const bool real = config_of(c.params).accumulator.is_float;
+    const std::vector<uint64_t> shape = out_shape_of(layer_of(c));
+    return std::vector<Tensor>{{real, shape, {}, {}}, {real, shape, {}, {}}};
+  };
 }
 
 }  // namespace lpc::ops::chip_layer

@@ -23,8 +23,9 @@ std::vector<Tensor> make_inputs(const Params& p, const chip::Layer& layer, std::
 // when the shapes do not fit together.
 using LayerOf = chip::Layer (*)(const OpCase&);
 // Declares what both ops share: the verification mode; the bindings "reference" (the
-// hardware-semantics reference) and "chip" (the value model), outputs accumulator and output (M x N
-// for a GEMM, OH x OW x M for a convolution); the compare hook (exact against the oracle, then the
+// hardware-semantics reference) and "chip" (the value model), and the forms of the outputs
+// accumulator and output (M x N for a GEMM, OH x OW x M for a convolution; reals when the chip's
+// accumulator is a float); the compare hook (exact against the oracle, then the
 // accumulators against exact math); the inputs_error hook (shapes, codes within the chip's operand
 // formats, the bias's length).
 void bind(OpSchema& op, LayerOf layer_of);

@@ -467,9 +467,34 @@ std::vector<Tensor> generated_inputs(const OpSchema& op, const Params& params) {
   return op.make_inputs(params);
 }
 
+size_t longest_list(const OpCase& c) {
+  size_t rows = 0;
+  for (size_t k = 0; k < c.inputs.size(); ++k)
+    if (c.op->inputs[k].dims.empty()) rows = std::max(rows, c.inputs[k].size());
+  return rows;
+}
+
+std::vector<Tensor> list_forms(const OpCase& c, const std::vector<size_t>& lengths) {
+  std::vector<Tensor> forms;
+  for (size_t k = 0; k < c.op->outputs.size(); ++k) {
+    const ElemType type = c.op->outputs[k].type;
+    if (type == ElemType::Number || !c.op->outputs[k].dims.empty())
+      throw std::logic_error("op " + c.op->name + ": output '" + c.op->outputs[k].name + "' needs the op's own output_forms");
+    const bool real = type == ElemType::Float32 || type == ElemType::Real;
+    forms.push_back({real, {static_cast<uint64_t>(lengths.at(k))}, {}, {}});
+  }
+  return forms;
+}
+
+std::vector<Tensor> output_forms(const OpCase& c) {
+  if (c.op->output_forms) return c.op->output_forms(c);
+  return list_forms(c, std::vector<size_t>(c.op->outputs.size(), longest_list(c)));
+}
+
 OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tensor>& outputs, std::string& error) {
   if (!impl.run) return OpStatus::Unsupported;
-  outputs.clear();
+  const std::vector<Tensor> forms = output_forms(c);
+  outputs = forms;
   OpStatus status;
   try {
     status = impl.run(c, outputs, error);
@@ -478,23 +503,26 @@ OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tenso
     return OpStatus::Error;
   }
   if (status != OpStatus::Ok) return status;
-  if (outputs.size() != c.op->outputs.size()) {
-    error = "returned " + std::to_string(outputs.size()) + " output tensors, expected " + std::to_string(c.op->outputs.size());
+  if (outputs.size() != forms.size()) {
+    error = "returned " + std::to_string(outputs.size()) + " output tensors, expected " + std::to_string(forms.size());
     return OpStatus::Error;
   }
   for (size_t k = 0; k < outputs.size(); ++k) {
-    const TensorSpec& spec = c.op->outputs[k];
-    const bool ok = spec.type == ElemType::Number || outputs[k].is_float == (spec.type == ElemType::Real || spec.type == ElemType::Float32);
-    if (!ok) {
-      error = "output '" + spec.name + "' has the wrong element type";
+    const Tensor& out = outputs[k];
+    const std::string& name = c.op->outputs[k].name;
+    uint64_t count = 1;
+    for (uint64_t d : out.shape) count *= d;
+    if (count != out.size()) {
+      error = "output '" + name + "' has shape " + shape_text(out.shape) + " for " + std::to_string(out.size()) + " values";
       return OpStatus::Error;
     }
-    // Its shape holds its values: a list is {n}, a tensor with dims one extent per dim.
-    uint64_t count = 1;
-    for (uint64_t d : outputs[k].shape) count *= d;
-    const bool list = spec.dims.empty();
-    if ((list && outputs[k].shape.size() != 1) || (!list && outputs[k].shape.size() != spec.dims.size()) || count != outputs[k].size()) {
-      error = "output '" + spec.name + "' has shape " + shape_text(outputs[k].shape) + " for " + std::to_string(outputs[k].size()) + " values";
+    if (out.size() == 0) continue;  // an output not produced: the comparison decides
+    if (out.is_float != forms[k].is_float) {
+      error = "output '" + name + "' holds " + (out.is_float ? "reals" : "integers") + ", the case needs " + (forms[k].is_float ? "reals" : "integers");
+      return OpStatus::Error;
+    }
+    if (out.shape != forms[k].shape) {
+      error = "output '" + name + "' has shape " + shape_text(out.shape) + ", the case needs " + shape_text(forms[k].shape) + " (or none)";
       return OpStatus::Error;
     }
   }

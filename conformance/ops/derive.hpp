@@ -56,8 +56,17 @@ std::string repro_command(const OpCase& c, std::string_view impl);
 // The input tensors of `c`'s parameters for an op that generates them (op.make_inputs).
 std::vector<Tensor> generated_inputs(const OpSchema& op, const Params& params);
 
+// The forms of case `c`'s outputs, values empty: the op's output_forms, or its default.
+std::vector<Tensor> output_forms(const OpCase& c);
+// Forms for an op whose outputs are lists: output k a list of lengths[k] elements of its type.
+std::vector<Tensor> list_forms(const OpCase& c, const std::vector<size_t>& lengths);
+// The length of the longest list input of `c` (0 without one).
+size_t longest_list(const OpCase& c);
+
 // Runs one case on an implementation: Unsupported when it has no entry point for registry ops or
-// the op; checks the outputs' count and types against the schema (Error naming the output).
+// the op. The entry point is handed the output forms (output_forms) to fill or replace; its
+// outputs' count, types and shapes are checked against them (Error naming the output): each
+// output takes its form's shape, or is empty.
 OpStatus run_case(const Implementation& impl, const OpCase& c, std::vector<Tensor>& outputs, std::string& error);
 
 // Runs one case on oracle and subject and adds to `r`: checked, mismatches (all counted, the first

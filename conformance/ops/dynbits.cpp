@@ -276,6 +276,10 @@ OpSchema make_schema() {
       if (v < -top - 1 || v > top) return "x " + std::to_string(v) + " is not a signed " + std::to_string(d.high_bits) + "-bit integer";
     return std::nullopt;
   };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = c.inputs[0].size();
+    return list_forms(c, {n, n, static_cast<size_t>(case_params(c).block_count())});
+  };
   op.cases = cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 20u * 50u : 0u} + uint64_t{inputs.random} * 200; };
   op.compare = compare;

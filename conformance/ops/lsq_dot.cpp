@@ -282,6 +282,7 @@ OpSchema make_schema() {
   op.cost = [](const Params&, const InputSpec& inputs) {
     return uint64_t{inputs.boundary ? kBoundaryVectors * kMaxLength / 4 : 0} + uint64_t{inputs.random} * 512;
   };
+  op.output_forms = [](const OpCase& c) { return list_forms(c, {1, 1, 1}); };
   op.cases = cases;
   op.compare = compare;
   op.bindings = {

@@ -67,6 +67,7 @@ OpSchema make_schema() {
   op.outputs = {{"s0", ElemType::Float32, {}, "the initial step, one float32"}};
   op.verification.kind = Verification::Kind::Ulp;
   op.verification.ulps = 1;
+  op.output_forms = [](const OpCase& c) { return list_forms(c, {1}); };
   op.cases = cases;
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     if (c.inputs[0].size() == 0) return "the initial step needs a non-empty tensor (spec/quantizers.md §1.4)";

@@ -324,6 +324,10 @@ OpSchema make_quantize() {
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: scale and element codes (element codes free where the scale is NaN)";
   op.params_error = [](const Params& p) { return mx_params_error(mx_params_of(p)); };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = c.inputs[0].size();
+    return list_forms(c, {blocks(n, block_of(c.params)), n});
+  };
   op.cases = quantize_cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 12000u : 0u} + uint64_t{inputs.random}; };
   op.compare = quantize_compare;
@@ -607,6 +611,7 @@ OpSchema make_dot() {
     if (auto e = vector_error(c, 0, n)) return e;
     return vector_error(c, 2, n);
   };
+  op.output_forms = [](const OpCase& c) { return list_forms(c, {1}); };
   op.cases = dot_cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return 64 * ((inputs.boundary ? 100 : 0) + uint64_t{inputs.random}); };
   op.compare = dot_compare;

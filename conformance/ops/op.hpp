@@ -156,6 +156,11 @@ struct OpSchema {
   // List inputs: the length of list `input` in a case whose longest list has `rows` elements (a
   // per-block list is shorter: ceil(rows / block)); null: every list has `rows`.
   std::function<size_t(const Params& p, size_t input, size_t rows)> list_length;
+  // The shape of each output in case `c` and whether it holds reals (a Number output: as the
+  // case's parameters decide): what a plugin's output buffers are allocated to. An implementation
+  // may return an output empty instead (lsq-dot's acc after an overflow). Null: every output a
+  // list as long as the longest list input, of its declared type (derive.hpp output_forms).
+  std::function<std::vector<Tensor>(const OpCase& c)> output_forms;
   // Fuzzing: the longest list a case decoded from bytes may hold, reached through runs of one
   // repeated row (a bound that long vectors reach, such as an int32 overflow); 0: no runs.
   size_t fuzz_max_list = 0;

@@ -218,6 +218,10 @@ OpSchema make_schema() {
       if (r < 0 || r > UINT32_MAX) return "random word " + std::to_string(r) + " outside 0 .. 2^32 - 1";
     return std::nullopt;
   };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = c.inputs[0].size();
+    return list_forms(c, {1, n, n});
+  };
   op.cases = cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 2000u : 0u} + uint64_t{inputs.random}; };
   op.compare = compare;

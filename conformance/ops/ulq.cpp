@@ -341,6 +341,10 @@ OpSchema make_schema() {
       return "element " + std::to_string(index) + ": " + *e;
     return std::nullopt;
   };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = c.inputs[0].size();
+    return list_forms(c, {n, n, 1, 1, 1, 1, 1, n});
+  };
   op.cases = cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 40u * 64u : 0u} + uint64_t{inputs.random} * 2000; };
   op.compare = compare;
