@@ -310,6 +310,10 @@ OpSchema make_schema() {
     if (input == kShift) return std::pair<int64_t, int64_t>{0, 63};
     return std::nullopt;
   };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = c.inputs[kValue].size();  // a per-channel list may be longer
+    return list_forms(c, {n, n, n});
+  };
   op.list_length = [](const Params& p, size_t input, size_t rows) -> size_t {
     if (input == kValue) return rows;
     const bool xnnpack = is_xnnpack(mode_of(p).scheme);

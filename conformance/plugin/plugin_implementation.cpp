@@ -17,12 +17,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "impls/plugin/include/lpconform/vendor.h"
 #include "impls/plugin/worker_protocol.hpp"
+#include "conformance/ops/op.hpp"
 #include "conformance/plugin/replies.hpp"
 
 extern char** environ;
@@ -241,6 +243,7 @@ class PluginClient {
     has_encode_ = d.has_encode;
     has_decode_ = d.has_decode;
     declarations_ = std::move(d.declarations);
+    if (d.has_run_op) ops_.insert(d.ops.begin(), d.ops.end());
     give_back(std::move(worker));
   }
 
@@ -254,7 +257,58 @@ class PluginClient {
     impl.declarations = declarations_;
     if (has_encode_) impl.encode = [self](const EncodeBatch& b, std::string& e) { return self->encode(b, e); };
     if (has_decode_) impl.decode = [self](const DecodeBatch& b, std::string& e) { return self->decode(b, e); };
+    if (!ops_.empty())
+      impl.run = [self](const ops::OpCase& c, std::vector<ops::Tensor>& outputs, std::string& e) { return self->run(c, outputs, e); };
     return impl;
+  }
+
+  // One case of a registry op. `outputs` holds the case's output forms (run_case), which size the
+  // worker's output buffers.
+  OpStatus run(const ops::OpCase& c, std::vector<ops::Tensor>& outputs, std::string& error) {
+    if (!ops_.contains(c.op->name)) return OpStatus::Unsupported;
+    Writer w;
+    w.put_string(c.op->name);
+    w.put(static_cast<uint32_t>(c.params.entries().size()));
+    for (const auto& [name, value] : c.params.entries()) {
+      w.put_string(name);
+      if (const auto* i = std::get_if<int64_t>(&value)) {
+        w.put(static_cast<uint8_t>(LPC_VALUE_INT));
+        w.put(*i);
+      } else if (const auto* r = std::get_if<double>(&value)) {
+        w.put(static_cast<uint8_t>(LPC_VALUE_REAL));
+        w.put(*r);
+      } else {
+        w.put(static_cast<uint8_t>(LPC_VALUE_TEXT));
+        w.put_string(std::get<std::string>(value));
+      }
+    }
+    auto put_header = [&](const std::string& name, const ops::Tensor& t) {
+      // A list's shape is its length (an empty optional input: {0}).
+      const std::vector<uint64_t> shape = t.shape.empty() ? std::vector<uint64_t>{t.size()} : t.shape;
+      w.put_string(name);
+      w.put(static_cast<uint8_t>(t.is_float ? LPC_ELEMENT_FLOAT64 : LPC_ELEMENT_INT64));
+      w.put(static_cast<uint32_t>(shape.size()));
+      w.put_array(shape.data(), shape.size());
+    };
+    if (c.inputs.size() > kMaxOpTensors || outputs.size() > kMaxOpTensors)
+      throw std::logic_error("op " + c.op->name + " has more tensors than the worker protocol carries");
+    w.put(static_cast<uint32_t>(c.inputs.size()));
+    for (size_t k = 0; k < c.inputs.size(); ++k) {
+      const ops::Tensor& t = c.inputs[k];
+      put_header(c.op->inputs[k].name, t);
+      w.put(static_cast<uint64_t>(t.size()));
+      if (t.is_float) w.put_array(t.floats.data(), t.floats.size());
+      else w.put_array(t.ints.data(), t.ints.size());
+    }
+    w.put(static_cast<uint32_t>(outputs.size()));
+    std::vector<std::string> names;
+    for (size_t k = 0; k < outputs.size(); ++k) {
+      names.push_back(c.op->outputs[k].name);
+      put_header(names.back(), outputs[k]);
+    }
+    const Attempt a = call(std::move(w).frame(Tag::Op), [&](Reader& in) { return read_op_outputs(in, names, outputs); });
+    error = a.error;
+    return a.status;
   }
 
   OpStatus encode(const EncodeBatch& batch, std::string& error) {
@@ -327,6 +381,7 @@ class PluginClient {
   std::string declared_name_, version_, description_;
   bool has_encode_ = false, has_decode_ = false;
   std::vector<Declaration> declarations_;
+  std::set<std::string, std::less<>> ops_;  // the ops run_op takes (version 2)
   std::mutex mutex_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
 };

@@ -1,6 +1,7 @@
 #include "conformance/plugin/replies.hpp"
 
 #include <cstdio>
+#include <cstring>
 #include <stdexcept>
 
 #include "impls/plugin/include/lpconform/vendor.h"
@@ -35,6 +36,8 @@ Description parse_description(Tag tag, std::string_view payload, const std::stri
     std::string behaviour = in.get_string();
     d.declarations.push_back({std::move(behaviour), in.get_string()});
   }
+  d.has_run_op = in.get<uint8_t>() != 0;
+  for (uint32_t n = in.get<uint32_t>(); n--;) d.ops.push_back(in.get_string());
   if (!in.done()) throw std::runtime_error(where + "descriptor reply longer than its fields");
   return d;
 }
@@ -68,6 +71,34 @@ std::string read_encode_outputs(Reader& in, const Format& format, std::span<uint
     if (want_flags && (flags[i] & ~kFlagMask))
       return "malformed output: flags " + hex(flags[i]) + " for input #" + std::to_string(i) + " have bits outside the LPC_FLAG_* mask" +
              (flags[i] == 0xFF ? " (never written?)" : "");
+  }
+  return "";
+}
+
+std::string read_op_outputs(Reader& in, const std::vector<std::string>& names, std::vector<ops::Tensor>& outputs) {
+  constexpr uint64_t kFill = 0xA5A5A5A5A5A5A5A5u;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    ops::Tensor& t = outputs[k];
+    uint64_t capacity = 1;
+    for (uint64_t d : t.shape) capacity *= d;
+    const auto count = in.get<uint64_t>();
+    if (count == 0) {
+      t = t.is_float ? ops::Tensor::reals({0}, {}) : ops::Tensor::integers({0}, {});
+      continue;
+    }
+    if (count != capacity)
+      return "malformed output: the plugin set the count of output '" + names.at(k) + "' to " + std::to_string(count) + "; the case gives it " +
+             std::to_string(capacity) + " elements (or 0 when it does not produce it)";
+    std::vector<uint64_t> bits(capacity);
+    in.get_array(bits.data(), bits.size());
+    for (size_t i = 0; i < bits.size(); ++i)
+      if (bits[i] == kFill) return "malformed output: element " + std::to_string(i) + " of output '" + names[k] + "' was never written";
+    if (t.is_float) {
+      t.floats.resize(capacity);
+      std::memcpy(t.floats.data(), bits.data(), capacity * sizeof(double));
+    } else {
+      t.ints.assign(bits.begin(), bits.end());
+    }
   }
   return "";
 }

@@ -21,6 +21,8 @@ struct Description {
   std::string name, version, description;
   bool has_encode = false, has_decode = false;
   std::vector<Declaration> declarations;
+  bool has_run_op = false;       // version 2's generic entry point
+  std::vector<std::string> ops;  // the ops it takes
 };
 
 // Reads a reply to the Describe request. `where` ("plugin:PATH: ") starts every message. Throws
@@ -46,6 +48,12 @@ Attempt parse_result(plugin_wire::Tag tag, std::string_view payload, const ReadO
 // the LPC_FLAG_* mask, an output the worker's pre-fill shows was never written).
 std::string read_encode_outputs(plugin_wire::Reader& in, const Format& format, std::span<uint32_t> codes,
                                 std::span<uint8_t> flags, size_t begin, size_t count, bool want_flags);
+
+// The outputs of an op reply into `outputs`, the case's output forms (shape, element type) named
+// by `names`: per output the count the plugin set, then its elements when that is the form's
+// count; a count of 0 leaves the output empty. "" or why they are malformed (another count, an
+// element still holding the worker's 0xA5 pre-fill: never written).
+std::string read_op_outputs(plugin_wire::Reader& in, const std::vector<std::string>& names, std::vector<ops::Tensor>& outputs);
 
 // Implementation detail of parse_result: the status and message, or an Attempt that ends it.
 bool read_result_status(plugin_wire::Tag tag, plugin_wire::Reader& in, Attempt& attempt);

@@ -19,9 +19,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <new>
+#include <algorithm>
 #include <exception>
+#include <new>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "impls/plugin/include/lpconform/vendor.h"
@@ -67,13 +70,19 @@ void send(Writer&& payload, Tag tag) {
 // begins, so an access one byte past the end faults. (Before the start, the leading guard page
 // catches an underrun only when the batch fills the capacity.)
 struct GuardRange {
-  const char* name = nullptr;
+  char name[96] = {};  // "codes output", "output 'y'"
   uintptr_t data_begin = 0, data_end = 0, map_begin = 0, map_end = 0;
 };
 
 class GuardedBuffer {
  public:
-  explicit GuardedBuffer(const char* name) { range_.name = name; }
+  explicit GuardedBuffer(const char* name = "") { rename(name); }
+  // Named before each batch (op tensors take their schema names), never inside the fault handler.
+  void rename(std::string_view name) {
+    const size_t n = std::min(name.size(), sizeof range_.name - 1);
+    std::memcpy(range_.name, name.data(), n);
+    range_.name[n] = '\0';
+  }
   GuardedBuffer(const GuardedBuffer&) = delete;
   GuardedBuffer& operator=(const GuardedBuffer&) = delete;
 
@@ -111,9 +120,17 @@ class GuardedBuffer {
   char* map_ = nullptr;
 };
 
-// Inputs (encode: source values; decode: codes), codes out (encode), flags / values out.
+// Inputs (encode: source values; decode: codes), codes out (encode), flags / values out; an op's
+// input and output tensors, one buffer each.
 GuardedBuffer g_inputs("input"), g_codes("codes output"), g_second_output("flags output (encode) / values output (decode)");
-const GuardedBuffer* const g_guarded[] = {&g_inputs, &g_codes, &g_second_output};
+GuardedBuffer g_op_inputs[kMaxOpTensors], g_op_outputs[kMaxOpTensors];
+
+template <class Fn>
+void for_each_guarded(const Fn& fn) {
+  for (const GuardedBuffer* b : {&g_inputs, &g_codes, &g_second_output}) fn(*b);
+  for (const GuardedBuffer& b : g_op_inputs) fn(b);
+  for (const GuardedBuffer& b : g_op_outputs) fn(b);
+}
 
 // ---- the memory-fault handler: async-signal-safe formatting into a static buffer ----------------
 char g_note[512];
@@ -135,15 +152,15 @@ void note_number(uintptr_t value) {
 void on_memory_fault(int signal_number, siginfo_t* info, void*) {
   const auto address = reinterpret_cast<uintptr_t>(info->si_addr);
   g_note_length = 0;
-  for (const GuardedBuffer* buffer : g_guarded) {
-    const GuardRange& g = buffer->range();
-    if (!g.name || address < g.map_begin || address >= g.map_end) continue;
+  for_each_guarded([&](const GuardedBuffer& buffer) {
+    const GuardRange& g = buffer.range();
+    if (address < g.map_begin || address >= g.map_end) return;
     note("an access ");
     note_number(address >= g.data_end ? address - g.data_end : g.data_begin - address);
     note(address >= g.data_end ? " bytes past the end of the " : " bytes before the start of the ");
     note(g.name);
     note(" buffer (guard page)");
-  }
+  });
   if (!g_note_length) note(address < 4096 ? "null pointer access" : "invalid memory access");
   char header[kFrameHeaderBytes];
   const uint32_t tag = static_cast<uint32_t>(Tag::Fault);
@@ -173,10 +190,16 @@ void install_memory_fault_handler() {
 // ---- serving ------------------------------------------------------------------------------------
 const lpc_vendor_descriptor* g_plugin = nullptr;
 
-std::string last_error() {
-  const char* message = g_plugin->last_error ? g_plugin->last_error() : nullptr;
-  return message ? message : "";
+// Text from the plugin, cut to kMaxPluginText bytes (it may not end).
+std::string plugin_text(const char* text) {
+  if (!text) return "";
+  return std::string(text, strnlen(text, kMaxPluginText));
 }
+
+std::string last_error() { return plugin_text(g_plugin->last_error ? g_plugin->last_error() : nullptr); }
+
+// Version 2's fields, when the plugin's descriptor has them.
+bool has_ops() { return g_plugin->abi_version >= 2 && g_plugin->run_op; }
 
 // Calls an entry point; a C++ exception escaping it (undefined behaviour in C, caught here because
 // C++ plugins do it) becomes an error status naming it.
@@ -197,9 +220,9 @@ lpc_status call_plugin(Fn fn, const Args& args, std::string& error) {
 void serve_describe() {
   Writer w;
   w.put(g_plugin->abi_version);
-  w.put_string(g_plugin->name ? g_plugin->name : "");
-  w.put_string(g_plugin->version ? g_plugin->version : "");
-  w.put_string(g_plugin->description ? g_plugin->description : "");
+  w.put_string(plugin_text(g_plugin->name));
+  w.put_string(plugin_text(g_plugin->version));
+  w.put_string(plugin_text(g_plugin->description));
   w.put(g_plugin->capabilities);
   w.put(static_cast<uint8_t>(g_plugin->encode != nullptr));
   w.put(static_cast<uint8_t>(g_plugin->decode != nullptr));
@@ -207,9 +230,13 @@ void serve_describe() {
   w.put(static_cast<uint32_t>(n));
   for (size_t i = 0; i < n; ++i) {
     const lpc_declaration& d = g_plugin->declarations[i];
-    w.put_string(d.behaviour ? d.behaviour : "");
-    w.put_string(d.choice ? d.choice : "");
+    w.put_string(plugin_text(d.behaviour));
+    w.put_string(plugin_text(d.choice));
   }
+  w.put(static_cast<uint8_t>(has_ops()));
+  const size_t ops = has_ops() && g_plugin->ops ? g_plugin->op_count : 0;
+  w.put(static_cast<uint32_t>(ops));
+  for (size_t i = 0; i < ops; ++i) w.put_string(plugin_text(g_plugin->ops[i]));
   send(std::move(w), Tag::Describe);
 }
 
@@ -274,6 +301,93 @@ void serve_decode(Reader& in) {
   send(std::move(w), Tag::Result);
 }
 
+// An op tensor's header: name, element type, shape; its element count, checked against `limit`.
+size_t read_tensor_header(Reader& in, std::string& name, lpc_tensor& t, size_t limit) {
+  name = in.get_string();
+  t.element = static_cast<lpc_element>(in.get<uint8_t>());
+  t.rank = in.get<uint32_t>();
+  if (t.element > LPC_ELEMENT_FLOAT64 || t.rank > LPC_MAX_RANK) throw std::runtime_error("malformed op request: tensor '" + name + "'");
+  size_t count = 1;
+  for (uint32_t d = 0; d < t.rank; ++d) {
+    t.shape[d] = in.get<uint64_t>();
+    if (t.shape[d] && count > limit / t.shape[d]) throw std::runtime_error("malformed op request: tensor '" + name + "' too large");
+    count *= t.shape[d];
+  }
+  return count;
+}
+
+void serve_op(Reader& in) {
+  const std::string op = in.get_string();
+  // Parameters; their texts kept where c_str() stays put.
+  const uint32_t param_count = in.get<uint32_t>();
+  if (param_count > kMaxOpParams) throw std::runtime_error("malformed op request: too many parameters");
+  std::vector<std::string> texts(2 * param_count);
+  std::vector<lpc_param> params(param_count);
+  for (uint32_t i = 0; i < param_count; ++i) {
+    lpc_param& p = params[i];
+    texts[2 * i] = in.get_string();
+    p.name = texts[2 * i].c_str();
+    p.kind = static_cast<lpc_value_kind>(in.get<uint8_t>());
+    if (p.kind == LPC_VALUE_INT) p.integer = in.get<int64_t>();
+    else if (p.kind == LPC_VALUE_REAL) p.real = in.get<double>();
+    else if (p.kind == LPC_VALUE_TEXT) p.text = (texts[2 * i + 1] = in.get_string()).c_str();
+    else throw std::runtime_error("malformed op request: parameter kind");
+  }
+  // Inputs, each in its own guarded buffer: a plugin that reads past one faults.
+  const uint32_t input_count = in.get<uint32_t>();
+  if (input_count > kMaxOpTensors) throw std::runtime_error("malformed op request: too many inputs");
+  std::vector<std::string> input_names(input_count);
+  std::vector<lpc_tensor> inputs(input_count);
+  for (uint32_t i = 0; i < input_count; ++i) {
+    lpc_tensor& t = inputs[i];
+    const size_t capacity = read_tensor_header(in, input_names[i], t, in.left() / 8);
+    t.name = input_names[i].c_str();
+    t.count = in.get<uint64_t>();
+    if (t.count != capacity) throw std::runtime_error("malformed op request: input '" + input_names[i] + "' count");
+    g_op_inputs[i].rename("input '" + input_names[i] + "'");
+    char* data = g_op_inputs[i].prepare<char>(t.count * 8, 0);
+    in.get_array(data, t.count * 8);
+    t.data = t.count ? data : nullptr;
+  }
+  // Outputs, pre-filled with 0xA5 bytes: an int64 or a double no op produces, so an element the
+  // plugin never wrote shows.
+  const uint32_t output_count = in.get<uint32_t>();
+  if (output_count > kMaxOpTensors) throw std::runtime_error("malformed op request: too many outputs");
+  std::vector<std::string> output_names(output_count);
+  std::vector<lpc_tensor> outputs(output_count);
+  std::vector<size_t> capacity(output_count);
+  for (uint32_t i = 0; i < output_count; ++i) {
+    lpc_tensor& t = outputs[i];
+    capacity[i] = read_tensor_header(in, output_names[i], t, size_t{1} << 32);
+    t.name = output_names[i].c_str();
+    t.count = capacity[i];
+    g_op_outputs[i].rename("output '" + output_names[i] + "'");
+    char* data = g_op_outputs[i].prepare<char>(t.count * 8, 0xA5);
+    t.data = t.count ? data : nullptr;
+  }
+  if (!in.done()) throw std::runtime_error("malformed op request: longer than its fields");
+  lpc_op_args args{};
+  args.struct_size = sizeof args;
+  args.op = op.c_str();
+  args.param_count = param_count;
+  args.params = params.data();
+  args.input_count = input_count;
+  args.inputs = inputs.data();
+  args.output_count = output_count;
+  args.outputs = outputs.data();
+  std::string error;
+  const lpc_status status = call_plugin(g_plugin->run_op, args, error);
+  Writer w;
+  w.put(static_cast<uint32_t>(status));
+  w.put_string(error);
+  if (status == LPC_STATUS_OK)
+    for (uint32_t i = 0; i < output_count; ++i) {
+      w.put(static_cast<uint64_t>(outputs[i].count));
+      if (outputs[i].count == capacity[i]) w.put_array(static_cast<const char*>(outputs[i].data), capacity[i] * 8);
+    }
+  send(std::move(w), Tag::Result);
+}
+
 // Loads the plugin; returns "" or why it cannot be used.
 std::string load(const char* path) {
   void* library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -282,11 +396,14 @@ std::string load(const char* path) {
   if (!entry) return std::string("the library exports no '") + LPC_VENDOR_ENTRY_SYMBOL + "' (see spec/vendor-abi.md)";
   g_plugin = entry();
   if (!g_plugin) return std::string(LPC_VENDOR_ENTRY_SYMBOL) + "() returned NULL";
-  if (g_plugin->abi_version != LPC_VENDOR_ABI_VERSION)
+  if (g_plugin->abi_version < 1 || g_plugin->abi_version > LPC_VENDOR_ABI_VERSION)
     return "the plugin was built for vendor ABI version " + std::to_string(g_plugin->abi_version) +
-           ", this lpconform speaks version " + std::to_string(LPC_VENDOR_ABI_VERSION);
-  if (g_plugin->struct_size < offsetof(lpc_vendor_descriptor, last_error) + sizeof g_plugin->last_error)
-    return "descriptor struct_size " + std::to_string(g_plugin->struct_size) + " is smaller than ABI version 1's";
+           ", this lpconform speaks versions 1 to " + std::to_string(LPC_VENDOR_ABI_VERSION);
+  const size_t needed = g_plugin->abi_version == 1 ? offsetof(lpc_vendor_descriptor, last_error) + sizeof g_plugin->last_error
+                                                   : offsetof(lpc_vendor_descriptor, run_op) + sizeof g_plugin->run_op;
+  if (g_plugin->struct_size < needed)
+    return "descriptor struct_size " + std::to_string(g_plugin->struct_size) + " is smaller than ABI version " +
+           std::to_string(g_plugin->abi_version) + "'s";
   if (!g_plugin->name || !*g_plugin->name) return "the descriptor has no name";
   return "";
 }
@@ -340,6 +457,10 @@ int main(int argc, char** argv) {
         case Tag::Decode:
           if (!g_plugin->decode) send_status(LPC_STATUS_UNSUPPORTED, "no decode entry point");
           else serve_decode(in);
+          break;
+        case Tag::Op:
+          if (!has_ops()) send_status(LPC_STATUS_UNSUPPORTED, "no run_op entry point");
+          else serve_op(in);
           break;
         default: send_status(LPC_STATUS_ERROR, "worker: unknown request tag " + std::to_string(tag));
       }

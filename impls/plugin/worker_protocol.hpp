@@ -7,13 +7,20 @@
 //
 //   Describe request: (empty)
 //   Describe reply:   u32 abi_version, str name, str version, str description, u32 capabilities,
-//                     u8 has_encode, u8 has_decode, u32 n, n x (str behaviour, str choice)
+//                     u8 has_encode, u8 has_decode, u32 n, n x (str behaviour, str choice),
+//                     u8 has_run_op, u32 m, m x str op (version 2: the ops run_op takes)
 //   LoadError reply:  str message (the plugin could not be loaded; the worker then exits)
 //   Encode request:   str format, u32 source, u32 rounding, u32 overflow, i32 sr_bits, u8 want_flags,
 //                     u8 has_random, u64 count, count x u64 inputs, [count x u32 random]
 //   Decode request:   str format, u64 count, count x u32 codes
+//   Op request:       str op, u32 n, n x (str name, u8 lpc_value_kind, i64 | f64 | str value),
+//                     u32 inputs, each (str name, u8 lpc_element, u32 rank, rank x u64 shape,
+//                     u64 count, count x 8-byte elements), u32 outputs, each (str name,
+//                     u8 lpc_element, u32 rank, rank x u64 shape: its capacity)
 //   Result reply:     u32 lpc_status, str error, then on LPC_STATUS_OK the outputs: encode
-//                     count x u32 codes [+ count x u8 flags]; decode count x f64 values
+//                     count x u32 codes [+ count x u8 flags]; decode count x f64 values; op, per
+//                     output, u64 count as the plugin set it, then its elements when that count
+//                     is the capacity
 //   Fault reply:      raw text, written by the worker's fatal-signal handler just before it dies
 // (str = u32 length + bytes.)
 #pragma once
@@ -28,10 +35,14 @@
 
 namespace lpc::plugin_wire {
 
-enum class Tag : uint32_t { Describe = 1, Encode = 2, Decode = 3, Result = 4, LoadError = 5, Fault = 6 };
+enum class Tag : uint32_t { Describe = 1, Encode = 2, Decode = 3, Result = 4, LoadError = 5, Fault = 6, Op = 7 };
 
 inline constexpr int kWorkerSocketFd = 3;  // the worker's end of the socket
 inline constexpr size_t kFrameHeaderBytes = sizeof(uint32_t) + sizeof(uint64_t);
+// Op requests: at most this many input and output tensors (16 each) and parameters.
+inline constexpr uint32_t kMaxOpTensors = 16, kMaxOpParams = 256;
+// The longest message the worker relays from a plugin (last_error, names): longer ones are cut.
+inline constexpr size_t kMaxPluginText = 64 * 1024;
 
 // Appends values to a frame payload.
 class Writer {
@@ -89,6 +100,7 @@ class Reader {
     return std::string(take(n), n);
   }
   bool done() const { return rest_.empty(); }
+  size_t left() const { return rest_.size(); }
 
  private:
   const char* take(size_t n) {

@@ -17,8 +17,14 @@
 //   exception           encode: a C++ exception thrown across the C boundary              -> ERROR
 //   memory_blowup       encode: allocates and touches memory until it runs out            -> CRASH
 //   malformed_output    encode: a code wider than the 8-bit format                        -> ERROR
+//   op_wrong_value      gemm: ReLU left out of the output                                 -> FAIL
+//   op_overrun          gemm: writes one element past the end of the output tensor         -> CRASH
+//   op_unwritten        gemm: leaves the last accumulator unwritten                       -> ERROR
+//   op_bad_count        gemm: sets the output's count to 1                                -> ERROR
+//   abi_v1              the example as an ABI version 1 plugin (no ops): loads, passes encode and decode
 #include <lpconform/vendor.h>
 
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -87,11 +93,37 @@ lpc_status faulty_decode(const lpc_decode_args* args) {
   return status;
 }
 
+lpc_status faulty_run_op(const lpc_op_args* args) {
+  const lpc_status status = minimal_run_op(args);
+  if (status != LPC_STATUS_OK || std::strcmp(args->op, "gemm") != 0) return status;
+  [[maybe_unused]] lpc_tensor* accumulator = lpc_find_output(args, "accumulator");
+  [[maybe_unused]] lpc_tensor* output = lpc_find_output(args, "output");
+#if defined(LPC_FAULT_OP_WRONG_VALUE)
+  auto* out = static_cast<int64_t*>(output->data);
+  const auto* acc = static_cast<const int64_t*>(accumulator->data);
+  for (size_t i = 0; i < output->count; ++i)
+    if (acc[i] < 0) out[i] = -1;
+#elif defined(LPC_FAULT_OP_OVERRUN)
+  static_cast<int64_t*>(output->data)[output->count] = 0;
+#elif defined(LPC_FAULT_OP_UNWRITTEN)
+  std::memset(static_cast<int64_t*>(accumulator->data) + accumulator->count - 1, 0xA5, sizeof(int64_t));
+#elif defined(LPC_FAULT_OP_BAD_COUNT)
+  output->count = 1;
+#endif
+  return LPC_STATUS_OK;
+}
+
 const char* faulty_last_error() { return "simulated device error: the accelerator reported status 0x2a on input 1.0"; }
 
+#if defined(LPC_FAULT_ABI_V1)
+constexpr uint32_t kAbiVersion = 1, kDescriptorSize = offsetof(lpc_vendor_descriptor, ops);  // as a version 1 header compiled it
+#else
+constexpr uint32_t kAbiVersion = LPC_VENDOR_ABI_VERSION, kDescriptorSize = sizeof(lpc_vendor_descriptor);
+#endif
+
 const lpc_vendor_descriptor kFaultyDescriptor = {
-    sizeof(lpc_vendor_descriptor),
-    LPC_VENDOR_ABI_VERSION,
+    kDescriptorSize,
+    kAbiVersion,
     "faulty-" LPC_FAULT_NAME,
     "1.0.0",
     "the example plugin with one injected defect (conformance/tests/plugins)",
@@ -101,6 +133,9 @@ const lpc_vendor_descriptor kFaultyDescriptor = {
     faulty_encode,
     faulty_decode,
     faulty_last_error,
+    kMinimalOps,
+    sizeof kMinimalOps / sizeof kMinimalOps[0],
+    faulty_run_op,
 };
 
 }  // namespace

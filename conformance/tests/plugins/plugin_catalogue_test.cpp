@@ -1,6 +1,6 @@
 // The vendor-plugin path end to end (issue 3 §9): the correct example plugin passes ocp-ofp8-1.0
-// out of process, and every plugin of the faulty catalogue (faulty_plugin.cpp) is caught with the
-// right status — FAIL for wrong values, CRASH / TIMEOUT / ERROR for misbehaviour, with the first
+// out of process, every op of the registry reaches a plugin (ABI 2), and every plugin of the
+// faulty catalogue (faulty_plugin.cpp) is caught with the right status — FAIL for wrong values, CRASH / TIMEOUT / ERROR for misbehaviour, with the first
 // failing input found by bisection — while this process, the runner, carries on.
 #include <catch2/catch.hpp>
 
@@ -8,6 +8,7 @@
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
+#include "conformance/ops/derive.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 
 namespace lpc {
@@ -16,15 +17,28 @@ namespace {
 constexpr const char* kBfloat16Item = "*-encode-float8_e4m3fn-rne-sat-bfloat16";
 constexpr const char* kOne = "0x3f80";  // bfloat16 1.0: the input the fatal faults fire on
 
-RunResult run(const char* plugin_path, const std::string& only, plugin::IsolationOptions isolation = {}) {
+RunResult run(const char* plugin_path, const std::string& only, plugin::IsolationOptions isolation = {}, const Profile& profile = load_profile("ocp-ofp8-1.0")) {
   plugin::set_isolation_options(isolation);
   const Implementation& subject = plugin::plugin_implementation(plugin_path);
   RunOptions options;
   options.only = only;
   options.threads = 2;
   options.max_mismatches = 1 << 20;  // every mismatch recorded, so a test can look for a particular one
-  return run_profile(load_profile("ocp-ofp8-1.0"), subject, reference_implementation(), options);
+  return run_profile(profile, subject, reference_implementation(), options);
 }
+
+// Every item of `op`: each choice of each item parameter it sweeps, with 2 random cases.
+Profile every_item(const ops::OpSchema& op) {
+  std::string every;
+  for (const ops::ParamSpec& spec : op.params)
+    if (spec.scope == ops::ParamScope::Item && spec.type == ops::ParamType::Choice) every += (every.empty() ? "" : ";") + spec.name + "=*";
+  Profile p;
+  for (const ops::Params& params : ops::expand_row(op, every))
+    p.items.push_back(Item{.op = Op::Registered, .inputs = InputSpec{false, false, 2}, .schema = &op, .op_params = params});
+  return p;
+}
+
+constexpr const char* kGemmItem = "*-gemm-int8_inference-random";
 
 // Runs one item and checks its status, a fragment of its message, and (when given) the first
 // failing input the bisection reported.
@@ -101,6 +115,55 @@ TEST_CASE("a crashing plugin still gets a complete report", "[plugin]") {
   CHECK(crashed > 0);
   CHECK(passed > 0);  // the decode items and the encode items without 1.0 ran on fresh workers
   CHECK_FALSE(result.required_passed());
+}
+
+TEST_CASE("every op of the registry reaches a plugin through the generic entry point (ABI 2)", "[plugin]") {
+  for (const ops::OpSchema* op : ops::registered_ops()) {
+    INFO(op->name);
+    // The bundled fast implementation as a plugin takes the ops fast binds to; the example plugin
+    // gemm on the int8-inference chip (and requantize under tosa_single, below).
+    const bool fast = op->binding("fast") != nullptr;
+    const RunResult result = run(fast ? LPC_FAST_PLUGIN : LPC_FAULTY_NONE, "", {}, every_item(*op));
+    REQUIRE(!result.items.empty());
+    for (const ItemResult& item : result.items) {
+      INFO(item.signature << ": " << to_string(item.status) << ": " << item.message);
+      const bool taken = fast || (op->name == "gemm" && item.signature.find("-int8_inference-") != std::string::npos);
+      CHECK(item.status == (taken ? Status::Pass : Status::Unsupported));
+      CHECK((item.checked > 0) == taken);
+    }
+  }
+  const RunResult requantize = run(LPC_FAULTY_NONE, "*-requantize-tosa_single-*", {}, every_item(*ops::find_op("requantize")));
+  CHECK(requantize.items.size() == 21);  // the input and output types tosa_single takes
+  for (const ItemResult& item : requantize.items) {
+    INFO(item.signature << ": " << item.message);
+    CHECK(item.status == Status::Pass);
+  }
+}
+
+TEST_CASE("an op plugin's wrong values, overruns, unwritten outputs and bad counts are caught", "[plugin]") {
+  const Profile gemm = every_item(*ops::find_op("gemm"));
+  auto expect = [&](const char* plugin_path, Status status, const std::string& message_part) {
+    const RunResult result = run(plugin_path, kGemmItem, {}, gemm);
+    REQUIRE(result.items.size() == 1);
+    const ItemResult& item = result.items[0];
+    INFO(item.signature << ": " << to_string(item.status) << ": " << item.message);
+    CHECK(item.status == status);
+    CHECK(item.message.find(message_part) != std::string::npos);
+  };
+  expect(LPC_FAULTY_OP_WRONG_VALUE, Status::Fail, "");
+  expect(LPC_FAULTY_OP_OVERRUN, Status::Crash, "0 bytes past the end of the output 'output' buffer");
+  expect(LPC_FAULTY_OP_UNWRITTEN, Status::Error, "output 'accumulator' was never written");
+  expect(LPC_FAULTY_OP_BAD_COUNT, Status::Error, "the count of output 'output' to 1");
+}
+
+TEST_CASE("an ABI version 1 plugin loads and passes unchanged, without ops", "[plugin]") {
+  const RunResult result = run(LPC_FAULTY_ABI_V1, "");
+  CHECK(result.required_passed());
+  CHECK(result.subject->description.find("vendor ABI 1") != std::string::npos);
+  CHECK(!result.subject->run);
+  const RunResult gemm = run(LPC_FAULTY_ABI_V1, kGemmItem, {}, every_item(*ops::find_op("gemm")));
+  REQUIRE(gemm.items.size() == 1);
+  CHECK(gemm.items[0].status == Status::Unsupported);
 }
 
 TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {

@@ -1,9 +1,12 @@
 /* A minimal, complete lpconform vendor plugin (spec/vendor-abi.md): OCP OFP8 E4M3 and E5M2,
  * encode with round-to-nearest-even under the saturating and non-saturating overflow modes from
- * float32 / float64 / bfloat16 / float16, and decode. Everything else is declined as unsupported.
- * It passes the required items of the profile ocp-ofp8-1.0:
+ * float32 / float64 / bfloat16 / float16, and decode; and two ops of the registry through the
+ * generic entry point (ABI version 2): `requantize` under TOSA SINGLE_ROUND, and `gemm` on the
+ * int8-inference chip. Everything else is declined as unsupported. It passes the required items
+ * of the profile ocp-ofp8-1.0:
  *
  *   lpconform run --impl plugin:./libminimal_plugin.so --profile ocp-ofp8-1.0
+ *   lpconform eval gemm --impl plugin:./libminimal_plugin.so --m 2 --n 3 --k 4
  *
  * Plain C99 (it also compiles as C++, which the suite's faulty-plugin tests rely on), scalar,
  * through double arithmetic, which is exact here: every source value is a double, and scaling by a
@@ -131,6 +134,100 @@ static lpc_status minimal_decode(const lpc_decode_args* args) {
   return LPC_STATUS_OK;
 }
 
+/* ---- ops of the registry (ABI version 2) ---------------------------------------------------- */
+
+/* floor(p / 2^shift + 1/2) for 1 <= shift <= 63 without overflow: TOSA's round half up (spec/quantizers.md §2.2). */
+static int64_t round_half_up_shift(int64_t p, int shift) {
+  const int64_t q = shift > 1 ? p >> (shift - 1) : p * 2; /* floor(p / 2^(shift-1)); >> of a negative is arithmetic on every target we know */
+  return (q + 1) >> 1;
+}
+
+static int64_t clip(int64_t x, int64_t lo, int64_t hi) { return x < lo ? lo : x > hi ? hi : x; }
+
+static int integer_range(const char* type, int64_t* lo, int64_t* hi) {
+  static const struct { const char* name; int64_t lo, hi; } kTypes[] = {
+      {"i8", -128, 127}, {"u8", 0, 255}, {"i16", -32768, 32767}, {"u16", 0, 65535}, {"i32", -2147483647 - 1, 2147483647}};
+  size_t i;
+  for (i = 0; i < sizeof kTypes / sizeof kTypes[0]; ++i)
+    if (strcmp(kTypes[i].name, type) == 0) {
+      *lo = kTypes[i].lo, *hi = kTypes[i].hi;
+      return 1;
+    }
+  return 0;
+}
+
+/* requantize, TOSA SINGLE_ROUND with 32-bit multipliers (spec/quantizers.md §2.1, §2.2): element i
+ * of channel c = i % channels: clip(RHU((in - input_zp) * m_c / 2^shift_c) + output_zp). Inputs
+ * of at most 32 bits minus an int32 zero point times a multiplier below 2^31: the product fits int64. */
+static lpc_status minimal_requantize(const lpc_op_args* args) {
+  const char* mode = lpc_find_param(args, "mode")->text;
+  const lpc_param* input_type = lpc_find_param(args, "input_type");
+  const lpc_tensor* value = lpc_find_input(args, "value");
+  const lpc_tensor* multiplier = lpc_find_input(args, "multiplier");
+  const lpc_tensor* shift = lpc_find_input(args, "shift");
+  lpc_tensor* output = lpc_find_output(args, "output");
+  const int64_t channels = lpc_find_param(args, "channels")->integer;
+  const int64_t input_zp = lpc_find_param(args, "input_zp")->integer, output_zp = lpc_find_param(args, "output_zp")->integer;
+  int64_t lo, hi;
+  size_t i;
+  if (strcmp(mode, "tosa_single") != 0 || strcmp(input_type->text, "i48") == 0 ||
+      !integer_range(lpc_find_param(args, "output_type")->text, &lo, &hi))
+    return LPC_STATUS_UNSUPPORTED;
+  for (i = 0; i < value->count; ++i) {
+    const size_t c = (size_t)((int64_t)i % channels);
+    const int64_t v = ((const int64_t*)value->data)[i] - input_zp;
+    const int64_t m = ((const int64_t*)multiplier->data)[c];
+    const int s = (int)((const int64_t*)shift->data)[c];
+    ((int64_t*)output->data)[i] = clip(round_half_up_shift(v * m, s) + output_zp, lo, hi);
+  }
+  lpc_find_output(args, "low")->count = 0; /* the permitted range: the reference's, not ours */
+  lpc_find_output(args, "high")->count = 0;
+  return LPC_STATUS_OK;
+}
+
+/* x modulo 2^32, as an int32 value. */
+static int64_t wrap_int32(int64_t x) {
+  const int64_t low = (int64_t)((uint64_t)x & 0xffffffffu);
+  return low >= INT64_C(0x80000000) ? low - INT64_C(0x100000000) : low;
+}
+
+/* An int8 code (its two's-complement byte) as its value. */
+static int64_t int8_value(int64_t code) { return code >= 128 ? code - 256 : code; }
+
+/* gemm on the preset int8-inference (spec/chip/presets/int8-inference.cfg): int8 A (M x K) and B
+ * (K x N) codes, an int32 accumulator that wraps, a per-column int32 bias added with the same
+ * wrap, TOSA SINGLE_ROUND requantization to int8 (multiplier 2^30, shift 38, zero point 0), ReLU. */
+static lpc_status minimal_gemm(const lpc_op_args* args) {
+  const lpc_tensor* a = lpc_find_input(args, "a");
+  const lpc_tensor* b = lpc_find_input(args, "b");
+  const lpc_tensor* bias = lpc_find_input(args, "bias");
+  lpc_tensor* accumulator = lpc_find_output(args, "accumulator");
+  lpc_tensor* output = lpc_find_output(args, "output");
+  const uint64_t m = a->shape[0], k = a->shape[1], n = b->shape[1];
+  uint64_t i, j, p;
+  if (strcmp(lpc_find_param(args, "preset")->text, "int8-inference") != 0 || strcmp(lpc_find_param(args, "config")->text, "none") != 0)
+    return LPC_STATUS_UNSUPPORTED;
+  for (i = 0; i < m; ++i)
+    for (j = 0; j < n; ++j) {
+      int64_t sum = 0, out;
+      for (p = 0; p < k; ++p) sum += int8_value(((const int64_t*)a->data)[i * k + p]) * int8_value(((const int64_t*)b->data)[p * n + j]);
+      sum = wrap_int32(sum); /* wrapping each addition or only the sum: the same, modulo 2^32 */
+      out = wrap_int32(sum + ((const int64_t*)bias->data)[j]);
+      out = clip(round_half_up_shift(out * (INT64_C(1) << 30), 38), -128, 127);
+      ((int64_t*)accumulator->data)[i * n + j] = sum;
+      ((int64_t*)output->data)[i * n + j] = out > 0 ? out : 0;
+    }
+  return LPC_STATUS_OK;
+}
+
+static lpc_status minimal_run_op(const lpc_op_args* args) {
+  if (strcmp(args->op, "requantize") == 0) return minimal_requantize(args);
+  if (strcmp(args->op, "gemm") == 0) return minimal_gemm(args);
+  return LPC_STATUS_UNSUPPORTED;
+}
+
+static const char* const kMinimalOps[] = {"requantize", "gemm"};
+
 static const char* minimal_last_error(void) { return ""; } /* never returns LPC_STATUS_ERROR */
 
 static const lpc_declaration kMinimalDeclarations[] = {
@@ -150,6 +247,9 @@ static const lpc_vendor_descriptor kMinimalDescriptor = {
     minimal_encode,
     minimal_decode,
     minimal_last_error,
+    kMinimalOps,
+    sizeof kMinimalOps / sizeof kMinimalOps[0],
+    minimal_run_op,
 };
 
 LPC_VENDOR_EXPORT const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void) { return &kMinimalDescriptor; }

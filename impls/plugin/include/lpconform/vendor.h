@@ -3,8 +3,11 @@
  *
  * A plugin is a shared library that exports one symbol, lpc_vendor_get_descriptor(), returning a
  * descriptor: its name and version, the ABI version it was built against, what it declares about
- * implementation-defined behaviour, and a table of optional batch entry points (NULL means
- * "unsupported", which the suite reports as UNSUPPORTED, never as a failure nor a pass).
+ * implementation-defined behaviour, and a table of optional entry points (NULL means
+ * "unsupported", which the suite reports as UNSUPPORTED, never as a failure nor a pass): encode
+ * and decode for the format family (version 1), and one generic entry point for every other op of
+ * the suite's registry — the quantizers, the chip's layers — with named, typed parameters and
+ * tensors (version 2).
  *
  * The suite loads the plugin inside a separate worker process (lpconform-worker), one batch at a
  * time: a crash, abort, hang or memory blow-up in the plugin becomes a CRASH / TIMEOUT / ERROR
@@ -28,7 +31,7 @@
 extern "C" {
 #endif
 
-#define LPC_VENDOR_ABI_VERSION 1
+#define LPC_VENDOR_ABI_VERSION 2
 #define LPC_VENDOR_ENTRY_SYMBOL "lpc_vendor_get_descriptor"
 
 #if defined(_WIN32)
@@ -121,6 +124,82 @@ typedef struct lpc_declaration {
 typedef lpc_status (*lpc_encode_fn)(const lpc_encode_args* args);
 typedef lpc_status (*lpc_decode_fn)(const lpc_decode_args* args);
 
+/* ---- Version 2: every op of the registry (`lpconform list ops`; its parameters and tensors:
+ * `lpconform eval OP --help`) through one entry point. */
+
+/* One parameter of an op call, named as in the op's schema ("scheme", "block", "preset"). */
+typedef enum lpc_value_kind {
+  LPC_VALUE_INT = 0,  /* `integer` */
+  LPC_VALUE_REAL = 1, /* `real` (a float32 parameter holds a float32 value exactly) */
+  LPC_VALUE_TEXT = 2  /* `text`: a choice's name ("tosa-single", "float8_e4m3fn") or a path */
+} lpc_value_kind;
+
+typedef struct lpc_param {
+  const char* name;
+  lpc_value_kind kind;
+  int64_t integer;
+  double real;
+  const char* text; /* NULL unless kind is LPC_VALUE_TEXT */
+} lpc_param;
+
+/* Tensors hold 64-bit elements: integers and codes as int64_t, reals (float32 values exactly,
+ * float64 values) as double. */
+typedef enum lpc_element { LPC_ELEMENT_INT64 = 0, LPC_ELEMENT_FLOAT64 = 1 } lpc_element;
+
+#define LPC_MAX_RANK 8
+
+/* A dense row-major tensor. Inputs: `data` holds `count` elements (an optional input the case
+ * does not use has count 0). Outputs: allocated by the suite to the shape the case gives them
+ * (guarded: a write past `count` elements faults); the plugin fills all `count` elements, or sets
+ * `count` to 0 for an output it does not produce (the comparison then decides). */
+typedef struct lpc_tensor {
+  const char* name;
+  lpc_element element;
+  uint32_t rank;
+  uint64_t shape[LPC_MAX_RANK];
+  size_t count;
+  void* data; /* int64_t* or double*; read-only for inputs */
+} lpc_tensor;
+
+/* One call of an op: every parameter of the op (item and case parameters, defaults filled in) and
+ * every input and output tensor, each in the order of the op's schema. */
+typedef struct lpc_op_args {
+  uint32_t struct_size; /* sizeof(lpc_op_args) as the suite was compiled */
+  const char* op;       /* "requantize", "gemm", ... */
+  size_t param_count;
+  const lpc_param* params;
+  size_t input_count;
+  const lpc_tensor* inputs;
+  size_t output_count;
+  lpc_tensor* outputs;
+} lpc_op_args;
+
+typedef lpc_status (*lpc_run_op_fn)(const lpc_op_args* args);
+
+/* Look-ups by name for plugins: NULL when absent. */
+static inline int lpc_name_equal(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+static inline const lpc_param* lpc_find_param(const lpc_op_args* args, const char* name) {
+  size_t i;
+  for (i = 0; i < args->param_count; ++i)
+    if (lpc_name_equal(args->params[i].name, name)) return &args->params[i];
+  return NULL;
+}
+static inline const lpc_tensor* lpc_find_input(const lpc_op_args* args, const char* name) {
+  size_t i;
+  for (i = 0; i < args->input_count; ++i)
+    if (lpc_name_equal(args->inputs[i].name, name)) return &args->inputs[i];
+  return NULL;
+}
+static inline lpc_tensor* lpc_find_output(const lpc_op_args* args, const char* name) {
+  size_t i;
+  for (i = 0; i < args->output_count; ++i)
+    if (lpc_name_equal(args->outputs[i].name, name)) return &args->outputs[i];
+  return NULL;
+}
+
 /* The table a plugin returns. Static storage: the suite reads it for the life of the process.
  * Entry points may be called with any format name; an unknown one gets LPC_STATUS_UNSUPPORTED.
  * The suite calls entry points one at a time per process. */
@@ -139,7 +218,13 @@ typedef struct lpc_vendor_descriptor {
   /* The message for the last non-OK status returned on this thread; NULL or "" when none. The
    * string stays valid until the next entry-point call. */
   const char* (*last_error)(void);
-  /* Later families append their entry points here (struct_size tells which exist). */
+  /* Version 2. The ops run_op takes, by name: the capability the suite queries before a run
+   * (items of other ops are UNSUPPORTED without a call); run_op may still decline one call's
+   * parameters with LPC_STATUS_UNSUPPORTED. NULL run_op: no op of the registry. */
+  const char* const* ops;
+  size_t op_count;
+  lpc_run_op_fn run_op;
+  /* Later versions append their fields here (struct_size tells which exist). */
 } lpc_vendor_descriptor;
 
 /* The one exported symbol (LPC_VENDOR_ENTRY_SYMBOL). */

@@ -4,12 +4,16 @@
 //
 // Encode takes the general path (every source, rounding and flags) and, for float32 inputs under
 // a deterministic rounding without flags, the SIMD batch kernel; decode goes through to_f64.
+// run_op takes every op of the registry that fast binds to, through that binding: the C tensors
+// become an OpCase and the binding's outputs are copied into the suite's buffers.
+#include <algorithm>
 #include <bit>
 #include <exception>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "conformance/ops/op.hpp"
 #include "impls/fast/formats/convert.hpp"
 #include "impls/plugin/include/lpconform/vendor.h"
 
@@ -63,6 +67,65 @@ lpc_status decode(const lpc_decode_args* args) {
   }
 }
 
+// The registry's ops that fast binds to.
+const std::vector<const char*>& fast_ops() {
+  static const std::vector<const char*> names = [] {
+    std::vector<const char*> out;
+    for (const lpc::ops::OpSchema* op : lpc::ops::registered_ops())
+      if (op->binding("fast")) out.push_back(op->name.c_str());
+    return out;
+  }();
+  return names;
+}
+
+lpc::ops::Tensor tensor_of(const lpc_tensor& t) {
+  const std::vector<uint64_t> shape(t.shape, t.shape + t.rank);
+  if (t.element == LPC_ELEMENT_FLOAT64) {
+    const auto* data = static_cast<const double*>(t.data);
+    return lpc::ops::Tensor::reals(shape, std::vector<double>(data, data + t.count));
+  }
+  const auto* data = static_cast<const int64_t*>(t.data);
+  return lpc::ops::Tensor::integers(shape, std::vector<int64_t>(data, data + t.count));
+}
+
+lpc_status run_op(const lpc_op_args* args) {
+  using namespace lpc::ops;
+  const OpSchema* op = find_op(args->op);
+  const Binding* binding = op ? op->binding("fast") : nullptr;
+  if (!binding) return LPC_STATUS_UNSUPPORTED;
+  OpCase c{op, {}, {}};
+  for (size_t i = 0; i < args->param_count; ++i) {
+    const lpc_param& p = args->params[i];
+    if (p.kind == LPC_VALUE_INT) c.params.set(p.name, p.integer);
+    else if (p.kind == LPC_VALUE_REAL) c.params.set(p.name, p.real);
+    else c.params.set(p.name, std::string(p.text ? p.text : ""));
+  }
+  for (size_t k = 0; k < args->input_count; ++k) c.inputs.push_back(tensor_of(args->inputs[k]));
+  std::vector<Tensor> outputs;
+  try {
+    std::string error;
+    if (const lpc::OpStatus status = (*binding)(c, outputs, error); status != lpc::OpStatus::Ok)
+      return status == lpc::OpStatus::Unsupported ? LPC_STATUS_UNSUPPORTED : fail("fast " + op->name + ": " + error);
+  } catch (const std::exception& e) {
+    return fail("fast " + op->name + ": " + e.what());
+  }
+  if (outputs.size() != args->output_count) return fail("fast " + op->name + ": output count differs from the suite's");
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    lpc_tensor& out = args->outputs[k];
+    const Tensor& t = outputs[k];
+    if (t.size() == 0) {
+      out.count = 0;
+      continue;
+    }
+    if (t.size() != out.count || t.is_float != (out.element == LPC_ELEMENT_FLOAT64))
+      return fail("fast " + op->name + ": output '" + out.name + "' has " + std::to_string(t.size()) + " elements, the suite's buffer " +
+                  std::to_string(out.count));
+    if (t.is_float) std::copy(t.floats.begin(), t.floats.end(), static_cast<double*>(out.data));
+    else std::copy(t.ints.begin(), t.ints.end(), static_cast<int64_t*>(out.data));
+  }
+  return LPC_STATUS_OK;
+}
+
 const char* last_error() { return t_last_error.c_str(); }
 
 const lpc_declaration kDeclarations[] = {
@@ -72,20 +135,24 @@ const lpc_declaration kDeclarations[] = {
     {"decode_nan", "a quiet float64 NaN with the sign bit of the code (negative for a neg_zero NaN)"},
 };
 
-const lpc_vendor_descriptor kDescriptor = {
-    sizeof(lpc_vendor_descriptor),
-    LPC_VENDOR_ABI_VERSION,
-    "lpconform-fast",
-    LPC_VERSION,
-    "the bundled optimized CPU implementation (impls/fast) through the vendor C ABI",
-    LPC_CAPABILITY_FLAGS,
-    kDeclarations,
-    sizeof kDeclarations / sizeof kDeclarations[0],
-    encode,
-    decode,
-    last_error,
-};
-
 }  // namespace
 
-extern "C" const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void) { return &kDescriptor; }
+extern "C" const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void) {
+  static const lpc_vendor_descriptor descriptor = {
+      sizeof(lpc_vendor_descriptor),
+      LPC_VENDOR_ABI_VERSION,
+      "lpconform-fast",
+      LPC_VERSION,
+      "the bundled optimized CPU implementation (impls/fast) through the vendor C ABI",
+      LPC_CAPABILITY_FLAGS,
+      kDeclarations,
+      sizeof kDeclarations / sizeof kDeclarations[0],
+      encode,
+      decode,
+      last_error,
+      fast_ops().data(),
+      fast_ops().size(),
+      run_op,
+  };
+  return &descriptor;
+}
