@@ -1,8 +1,8 @@
 // lpconform — an implementation under test, as the harness sees it.
 //
 // An Implementation is a name and a table of optional batch entry points. The reference, the fast
-// CPU implementation, the chip model (registry ops only: gemm, conv2d) and vendor plugins (encode
-// and decode only, until ABI v2) present this same signature; the harness takes (oracle, subject)
+// CPU implementation, the chip model (registry ops only: gemm, conv2d) and vendor plugins (encode,
+// decode, and the registry ops their run_op takes: vendor ABI 2) present this same signature; the harness takes (oracle, subject)
 // and never knows which is which. A missing entry point means UNSUPPORTED — a status, never a
 // failure and never a pass.
 #pragma once
