@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,6 +36,10 @@ namespace {
 
 using namespace plugin_wire;
 using Clock = std::chrono::steady_clock;
+
+// The longest reply a request can bring: its outputs plus a status and a message of at most
+// kMaxPluginText bytes (the worker cuts longer ones); a descriptor of at most 16 MiB.
+constexpr uint64_t kReplyOverhead = 64 + kMaxPluginText, kMaxDescriptionBytes = uint64_t{1} << 24;
 
 std::mutex g_options_mutex;
 IsolationOptions g_options;
@@ -98,28 +103,38 @@ class WorkerProcess {
     const std::string limit = std::to_string(options.memory_limit_mib);
     std::vector<char*> argv = {const_cast<char*>(worker.c_str()), const_cast<char*>("--memory-limit-mib"),
                                const_cast<char*>(limit.c_str()), const_cast<char*>(plugin.c_str()), nullptr};
-    const int error = posix_spawn(&pid_, worker.c_str(), &actions, nullptr, argv.data(), environ);
+    // The worker leads a process group of its own: whatever the plugin starts is killed with it.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
+    const int error = posix_spawn(&pid_, worker.c_str(), &actions, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     close(ends[1]);
     if (error != 0) {
       close(fd_);
       throw std::runtime_error("cannot start " + worker + ": " + std::strerror(error));
     }
+    // Its death wakes a wait even while a process the plugin forked keeps the socket open.
+    pidfd_ = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
   }
 
   ~WorkerProcess() {
     close(fd_);
+    if (pidfd_ >= 0) close(pidfd_);
     if (pid_ > 0) {
-      kill(pid_, SIGKILL);
+      kill(-pid_, SIGKILL);
       waitpid(pid_, nullptr, 0);
     }
   }
   WorkerProcess(const WorkerProcess&) = delete;
   WorkerProcess& operator=(const WorkerProcess&) = delete;
 
-  // Sends `request` and waits for the reply until `timeout_seconds` have passed. On anything but
+  // Sends `request` and waits for the reply until `timeout_seconds` have passed; a frame over
+  // `max_reply` bytes (more than the request can produce) is malformed. On anything but
   // OpStatus::Ok the process is gone (dead, or killed for the timeout) and this object is spent.
-  Exchange exchange(const std::vector<char>& request, double timeout_seconds) {
+  Exchange exchange(const std::vector<char>& request, double timeout_seconds, uint64_t max_reply) {
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_seconds));
     Exchange x;
     std::string fault_note;
@@ -131,7 +146,12 @@ class WorkerProcess {
       uint64_t size;
       std::memcpy(&tag, header, sizeof tag);
       std::memcpy(&size, header + sizeof tag, sizeof size);
-      if (size > (uint64_t{1} << 34)) return spent(x, OpStatus::Error, "malformed reply from the worker (frame of " + std::to_string(size) + " bytes)");
+      if (size > max_reply) {
+        kill(-pid_, SIGKILL);
+        reap();
+        return spent(x, OpStatus::Error, "malformed reply from the worker: a frame of " + std::to_string(size) + " bytes, where this request allows " +
+                                             std::to_string(max_reply) + " (the plugin wrote to the worker's socket?)");
+      }
       x.payload.assign(size, '\0');
       if ((io = transfer(false, x.payload.data(), size, deadline)) != Io::Ok) break;
       x.tag = static_cast<Tag>(tag);
@@ -156,10 +176,11 @@ class WorkerProcess {
     while (n) {
       const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return Io::TimedOut;
-      pollfd p{fd_, static_cast<short>(sending ? POLLOUT : POLLIN), 0};
-      const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
+      pollfd p[2] = {{fd_, static_cast<short>(sending ? POLLOUT : POLLIN), 0}, {pidfd_, POLLIN, 0}};
+      const int ready = poll(p, pidfd_ >= 0 ? 2 : 1, static_cast<int>(std::min<long long>(left, INT_MAX)));
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) return Io::TimedOut;
+      if (!p[0].revents && p[1].revents) return Io::Closed;  // the worker died; its last words are read first
       const ssize_t moved = sending ? send(fd_, data, n, MSG_NOSIGNAL) : recv(fd_, data, n, 0);
       if (moved < 0 && (errno == EAGAIN || errno == EINTR)) continue;
       if (moved <= 0) return Io::Closed;
@@ -169,20 +190,25 @@ class WorkerProcess {
     return Io::Ok;
   }
 
-  // The worker closed its socket: it is dying. Waits for it (a second at most, then kills it) and
-  // says how it ended.
+  // The worker closed its socket or died. Waits for it (a second at most, then kills it), kills
+  // what is left of its process group, and says how it ended.
   std::string reap() {
+    const std::string how = wait_for_end();
+    kill(-pid_, SIGKILL);
+    pid_ = -1;
+    return how;
+  }
+
+  std::string wait_for_end() {
     int status = 0;
     for (int waited_ms = 0; waitpid(pid_, &status, WNOHANG) == 0; waited_ms += 5) {
       if (waited_ms >= 1000) {
         kill(pid_, SIGKILL);
         waitpid(pid_, &status, 0);
-        pid_ = -1;
         return "closed its socket without exiting, and was killed";
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    pid_ = -1;
     return describe_wait_status(status);
   }
 
@@ -193,7 +219,7 @@ class WorkerProcess {
   }
 
   pid_t pid_ = -1;
-  int fd_ = -1;
+  int fd_ = -1, pidfd_ = -1;
 };
 
 bool failed(OpStatus s) { return s != OpStatus::Ok && s != OpStatus::Unsupported; }
@@ -231,7 +257,7 @@ class PluginClient {
  public:
   explicit PluginClient(std::string path) : path_(std::move(path)), worker_path_(find_worker()) {
     auto worker = std::make_unique<WorkerProcess>(worker_path_, path_, current_options());
-    const Exchange x = worker->exchange(Writer().frame(Tag::Describe), current_options().timeout_seconds);
+    const Exchange x = worker->exchange(Writer().frame(Tag::Describe), current_options().timeout_seconds, kMaxDescriptionBytes);
     const std::string where = std::string(kImplementationPrefix) + path_ + ": ";
     if (x.status != OpStatus::Ok) throw std::invalid_argument(where + "loading the plugin failed: " + x.why);
     Description d = parse_description(x.tag, x.payload, where);
@@ -306,7 +332,13 @@ class PluginClient {
       names.push_back(c.op->outputs[k].name);
       put_header(names.back(), outputs[k]);
     }
-    const Attempt a = call(std::move(w).frame(Tag::Op), [&](Reader& in) { return read_op_outputs(in, names, outputs); });
+    uint64_t reply = kReplyOverhead;
+    for (const ops::Tensor& t : outputs) {
+      uint64_t count = 1;
+      for (uint64_t d : t.shape) count *= d;
+      reply += 8 + 8 * count;
+    }
+    const Attempt a = call(std::move(w).frame(Tag::Op), reply, [&](Reader& in) { return read_op_outputs(in, names, outputs); });
     error = a.error;
     return a.status;
   }
@@ -326,7 +358,7 @@ class PluginClient {
       w.put(static_cast<uint64_t>(count));
       w.put_array(batch.inputs.data() + begin, count);
       if (!batch.random.empty()) w.put_array(batch.random.data() + begin, count);
-      return call(std::move(w).frame(Tag::Encode), [&](Reader& in) {
+      return call(std::move(w).frame(Tag::Encode), kReplyOverhead + count * (sizeof(uint32_t) + 1), [&](Reader& in) {
         return read_encode_outputs(in, format, batch.codes, batch.flags, begin, count, want_flags);
       });
     });
@@ -338,7 +370,7 @@ class PluginClient {
       w.put_string(batch.format->name);
       w.put(static_cast<uint64_t>(count));
       w.put_array(batch.codes.data() + begin, count);
-      return call(std::move(w).frame(Tag::Decode), [&](Reader& in) -> std::string {
+      return call(std::move(w).frame(Tag::Decode), kReplyOverhead + count * sizeof(double), [&](Reader& in) -> std::string {
         in.get_array(batch.values.data() + begin, count);
         return "";
       });
@@ -350,9 +382,9 @@ class PluginClient {
   // or why they are malformed. A worker that died or timed out is dropped; the next call starts a
   // fresh one.
   template <class ReadOutputs>
-  Attempt call(const std::vector<char>& request, const ReadOutputs& read_outputs) {
+  Attempt call(const std::vector<char>& request, uint64_t max_reply, const ReadOutputs& read_outputs) {
     std::unique_ptr<WorkerProcess> worker = take();
-    const Exchange x = worker->exchange(request, current_options().timeout_seconds);
+    const Exchange x = worker->exchange(request, current_options().timeout_seconds, max_reply);
     if (x.status != OpStatus::Ok) return {x.status, x.why};
     Attempt a = parse_result(x.tag, x.payload, read_outputs);
     if (!a.malformed_reply) give_back(std::move(worker));  // else dropped: its state is unknown

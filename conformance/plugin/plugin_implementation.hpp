@@ -9,7 +9,9 @@
 // bits outside the mask, an output never written) is OpStatus::Error. The failing batch is then
 // bisected, each half in a fresh worker where needed, to the first input that fails on its own,
 // returned in the batch's `failed_at`. Dead workers are replaced; the run goes on. Several runner
-// threads call at once: each takes its own worker from a pool.
+// threads call at once: each takes its own worker from a pool. Each worker leads its own process
+// group, killed whole when the worker dies, times out or is dropped (spec/vendor-abi.md §3).
+// Registry ops (vendor ABI 2) go one case per request, without bisection.
 #pragma once
 
 #include <string>

@@ -18,26 +18,59 @@ std::string hex(uint64_t value) {
   return text;
 }
 
+// The length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0.
+size_t utf8_sequence(std::string_view s) {
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char b0 = byte(0);
+  if (b0 < 0x80) return 1;
+  const size_t n = b0 >= 0xC2 && b0 <= 0xDF ? 2 : b0 >= 0xE0 && b0 <= 0xEF ? 3 : b0 >= 0xF0 && b0 <= 0xF4 ? 4 : 0;
+  if (n == 0 || s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i)
+    if ((byte(i) & 0xC0) != 0x80) return 0;
+  const unsigned char b1 = byte(1);
+  if ((b0 == 0xE0 && b1 < 0xA0) || (b0 == 0xED && b1 > 0x9F) || (b0 == 0xF0 && b1 < 0x90) || (b0 == 0xF4 && b1 > 0x8F)) return 0;
+  return n;
+}
+
 }  // namespace
 
+std::string repaired_text(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const size_t n = utf8_sequence(text);
+    const unsigned char b0 = static_cast<unsigned char>(text[0]);
+    const bool c1 = n == 2 && b0 == 0xC2 && static_cast<unsigned char>(text[1]) < 0xA0;
+    if (n == 0) out += kReplacement;
+    else if (b0 == '\t' || b0 == '\n' || b0 == '\r') out += ' ';
+    else if (b0 < 0x20 || b0 == 0x7F || c1) out += kReplacement;
+    else out += text.substr(0, n);
+    text.remove_prefix(n ? n : 1);
+  }
+  return out;
+}
+
 Description parse_description(Tag tag, std::string_view payload, const std::string& where) {
-  if (tag == Tag::LoadError) throw std::invalid_argument(Reader(payload).get_string());
+  if (tag == Tag::LoadError) throw std::invalid_argument(repaired_text(Reader(payload).get_string()));
   if (tag != Tag::Describe) throw std::runtime_error(where + "unexpected reply to the descriptor request");
   Reader in(payload);
   Description d;
+  auto text = [&] { return repaired_text(in.get_string()); };
   d.abi_version = in.get<uint32_t>();
-  d.name = in.get_string();
-  d.version = in.get_string();
-  d.description = in.get_string();
+  d.name = text();
+  d.version = text();
+  d.description = text();
   d.capabilities = in.get<uint32_t>();
   d.has_encode = in.get<uint8_t>() != 0;
   d.has_decode = in.get<uint8_t>() != 0;
   for (uint32_t n = in.get<uint32_t>(); n--;) {
-    std::string behaviour = in.get_string();
-    d.declarations.push_back({std::move(behaviour), in.get_string()});
+    std::string behaviour = text();
+    d.declarations.push_back({std::move(behaviour), text()});
   }
   d.has_run_op = in.get<uint8_t>() != 0;
-  for (uint32_t n = in.get<uint32_t>(); n--;) d.ops.push_back(in.get_string());
+  for (uint32_t n = in.get<uint32_t>(); n--;) d.ops.push_back(text());
   if (!in.done()) throw std::runtime_error(where + "descriptor reply longer than its fields");
   return d;
 }
@@ -45,7 +78,7 @@ Description parse_description(Tag tag, std::string_view payload, const std::stri
 bool read_result_status(Tag tag, Reader& in, Attempt& a) {
   if (tag != Tag::Result) throw std::runtime_error("unexpected reply tag " + std::to_string(static_cast<uint32_t>(tag)));
   const auto status = in.get<uint32_t>();
-  std::string message = in.get_string();
+  std::string message = repaired_text(in.get_string());
   if (status == LPC_STATUS_UNSUPPORTED) {
     a = {OpStatus::Unsupported, message};
   } else if (status == LPC_STATUS_ERROR) {

@@ -15,7 +15,12 @@
 
 namespace lpc::plugin {
 
-// The plugin's descriptor, as the worker's Describe reply carries it.
+// Text from a plugin made safe to print and to write into reports: valid UTF-8 sequences kept,
+// each invalid byte replaced by U+FFFD, tab, line feed and carriage return by a space, other
+// control characters (C0, DEL, C1) by U+FFFD.
+std::string repaired_text(std::string_view text);
+
+// The plugin's descriptor, as the worker's Describe reply carries it (every text repaired).
 struct Description {
   uint32_t abi_version = 0, capabilities = 0;
   std::string name, version, description;
@@ -37,7 +42,7 @@ struct Attempt {
   bool malformed_reply = false;  // the reply itself broke the wire format: the worker's state is unknown
 };
 
-// Reads a Result reply: the plugin's lpc_status and message, then on LPC_STATUS_OK its outputs
+// Reads a Result reply: the plugin's lpc_status and message (repaired), then on LPC_STATUS_OK its outputs
 // through `read_outputs(reader)`, which returns "" or why they are malformed. Never throws: a
 // malformed reply is OpStatus::Error with the reason, like a malformed output.
 template <class ReadOutputs>

@@ -7,11 +7,18 @@
 //     out-of-range value, so a write past the end faults at once and an unwritten output shows;
 //   - a SIGSEGV / SIGBUS handler sends a Fault frame saying where: on a guard page (which buffer,
 //     how far past its end), a null pointer, or elsewhere;
-//   - a C++ exception escaping an entry point is caught and returned as an error status.
+//   - a C++ exception escaping an entry point is caught and returned as an error status;
+//   - every process the plugin starts is killed when its request has been answered, and the
+//     whole process group when the runner dies (containment, below).
+#include <dirent.h>
 #include <dlfcn.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -59,7 +66,11 @@ bool write_exact(const void* data, size_t n) {
   return true;
 }
 
+void end_plugin_processes();
+
+// Every reply ends its request: what the plugin started is gone before the runner hears back.
 void send(Writer&& payload, Tag tag) {
+  end_plugin_processes();
   const std::vector<char> frame = std::move(payload).frame(tag);
   if (!write_exact(frame.data(), frame.size())) std::_Exit(0);  // the runner went away
 }
@@ -185,6 +196,62 @@ void install_memory_fault_handler() {
   action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
   sigaction(SIGSEGV, &action, nullptr);
   sigaction(SIGBUS, &action, nullptr);
+}
+
+// ---- containment: no process the plugin starts outlives its batch or the runner ----------------
+// The runner starts the worker as the leader of its own process group; the worker is also the
+// subreaper of everything below it, so a plugin's orphans come back to it.
+
+// A watchdog thread: when the runner's end of the socket closes (the runner died, even while the
+// plugin spins without reading), it takes the whole group down, the worker with it. (Not
+// PR_SET_PDEATHSIG: that follows the runner *thread* that started the worker, and pooled workers
+// outlive those threads.)
+void* watch_runner(void*) {
+  for (;;) {
+    pollfd p{kWorkerSocketFd, POLLRDHUP, 0};
+    if (poll(&p, 1, -1) < 0 && errno == EINTR) continue;
+    if (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) break;
+  }
+  if (getpgrp() == getpid()) kill(0, SIGKILL);
+  _exit(3);
+}
+
+void contain() {
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  pthread_attr_t attributes;
+  pthread_attr_init(&attributes);
+  pthread_attr_setstacksize(&attributes, 64 * 1024);
+  pthread_t watchdog;
+  pthread_create(&watchdog, &attributes, watch_runner, nullptr);
+  pthread_attr_destroy(&attributes);
+}
+
+// The worker's child processes: /proc/self/task/*/children.
+std::vector<pid_t> children() {
+  std::vector<pid_t> out;
+  DIR* tasks = opendir("/proc/self/task");
+  if (!tasks) return out;
+  while (const dirent* task = readdir(tasks)) {
+    if (task->d_name[0] == '.') continue;
+    const std::string path = std::string("/proc/self/task/") + task->d_name + "/children";
+    if (FILE* f = std::fopen(path.c_str(), "r")) {
+      for (long pid; std::fscanf(f, "%ld", &pid) == 1;) out.push_back(static_cast<pid_t>(pid));
+      std::fclose(f);
+    }
+  }
+  closedir(tasks);
+  return out;
+}
+
+// Before every reply: kills and reaps every process the plugin started, a generation at a time
+// (a killed child's own children are reparented to this subreaper before it can be reaped).
+void end_plugin_processes() {
+  for (int generation = 0; generation < 64; ++generation) {
+    const std::vector<pid_t> pids = children();
+    if (pids.empty()) return;
+    for (pid_t pid : pids) kill(pid, SIGKILL);
+    for (pid_t pid : pids) waitpid(pid, nullptr, 0);
+  }
 }
 
 // ---- serving ------------------------------------------------------------------------------------
@@ -433,7 +500,9 @@ int main(int argc, char** argv) {
   const rlimit no_core{0, 0};
   setrlimit(RLIMIT_CORE, &no_core);
   install_memory_fault_handler();
+  contain();
   const std::string load_error = load(argv[1]);
+  end_plugin_processes();  // a library constructor may start processes too
   for (;;) {
     uint32_t tag = 0;
     uint64_t size = 0;

@@ -22,12 +22,21 @@
 //   op_unwritten        gemm: leaves the last accumulator unwritten                       -> ERROR
 //   op_bad_count        gemm: sets the output's count to 1                                -> ERROR
 //   abi_v1              the example as an ABI version 1 plugin (no ops): loads, passes encode and decode
+// Containment (the fatal ones on input 1.0; $LPC_FAULTY_PID_FILE, when set, receives the pids):
+//   fork_child          encode: forks a child that sleeps, returns OK                     -> PASS, the child killed
+//   fork_abort          encode: forks a child that sleeps, then aborts                    -> CRASH at once, not TIMEOUT
+//   fork_hang           encode: forks a child that sleeps, then hangs (for the runner-death test)
+//   forged_frame        encode: writes a 2 GiB frame header onto the worker's socket       -> ERROR, nothing allocated
+//   bad_text            encode: an error message and a description with invalid UTF-8 and control characters -> ERROR, repaired
 #include <lpconform/vendor.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+
+#include <unistd.h>
 
 // The example plugin's codec (static functions) in this translation unit, its entry symbol renamed.
 #define lpc_vendor_get_descriptor minimal_example_get_descriptor
@@ -37,6 +46,25 @@
 namespace {
 
 bool is_trigger(double x) { return x == 1.0; }
+
+// Appends "worker PID" or "child PID" to $LPC_FAULTY_PID_FILE.
+[[maybe_unused]] void note_pid(const char* role, pid_t pid) {
+  if (const char* path = std::getenv("LPC_FAULTY_PID_FILE"))
+    if (FILE* f = std::fopen(path, "a")) {
+      std::fprintf(f, "%s %ld\n", role, static_cast<long>(pid));
+      std::fclose(f);
+    }
+}
+
+// A child process that sleeps: the plugin "starts a helper" and forgets it.
+[[maybe_unused]] void fork_sleeper() {
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  note_pid("worker", getpid());
+  note_pid("child", child);
+}
 
 [[maybe_unused]] volatile int* volatile g_null_pointer = nullptr;
 [[maybe_unused]] volatile unsigned long g_spins = 0;
@@ -76,6 +104,24 @@ lpc_status faulty_encode(const lpc_encode_args* args) {
     for (size_t chunk = 64u << 20; is_trigger(x);) std::memset(std::malloc(chunk), 1, chunk);  // until malloc gives NULL
 #elif defined(LPC_FAULT_MALFORMED_OUTPUT)
     if (is_trigger(x)) code = 0x100;
+#elif defined(LPC_FAULT_FORK_CHILD)
+    if (is_trigger(x)) fork_sleeper();
+#elif defined(LPC_FAULT_FORK_ABORT)
+    if (is_trigger(x)) fork_sleeper(), std::abort();
+#elif defined(LPC_FAULT_FORK_HANG)
+    if (is_trigger(x)) fork_sleeper();
+    while (is_trigger(x)) g_spins = g_spins + 1;
+#elif defined(LPC_FAULT_FORGED_FRAME)
+    if (is_trigger(x)) {
+      const uint32_t tag = 4;  // Result
+      const uint64_t size = uint64_t{1} << 31;
+      char header[12];
+      std::memcpy(header, &tag, 4);
+      std::memcpy(header + 4, &size, 8);
+      if (write(3, header, sizeof header) != static_cast<ssize_t>(sizeof header)) std::abort();
+    }
+#elif defined(LPC_FAULT_BAD_TEXT)
+    if (is_trigger(x)) return LPC_STATUS_ERROR;
 #endif
   }
   return LPC_STATUS_OK;
@@ -113,7 +159,13 @@ lpc_status faulty_run_op(const lpc_op_args* args) {
   return LPC_STATUS_OK;
 }
 
+#if defined(LPC_FAULT_BAD_TEXT)
+const char* faulty_last_error() { return "\xff\xfe device \x1b[31mfailed\x1b[0m\n\xc3\x28 | end"; }
+constexpr const char* kDescription = "the example \x1b]0;owned\x07 with \xed\xa0\x80 bad text";
+#else
 const char* faulty_last_error() { return "simulated device error: the accelerator reported status 0x2a on input 1.0"; }
+constexpr const char* kDescription = "the example plugin with one injected defect (conformance/tests/plugins)";
+#endif
 
 #if defined(LPC_FAULT_ABI_V1)
 constexpr uint32_t kAbiVersion = 1, kDescriptorSize = offsetof(lpc_vendor_descriptor, ops);  // as a version 1 header compiled it
@@ -126,7 +178,7 @@ const lpc_vendor_descriptor kFaultyDescriptor = {
     kAbiVersion,
     "faulty-" LPC_FAULT_NAME,
     "1.0.0",
-    "the example plugin with one injected defect (conformance/tests/plugins)",
+    kDescription,
     0,
     kMinimalDeclarations,
     sizeof kMinimalDeclarations / sizeof kMinimalDeclarations[0],

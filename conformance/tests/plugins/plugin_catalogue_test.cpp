@@ -4,12 +4,20 @@
 // failing input found by bisection — while this process, the runner, carries on.
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
+
+#include <unistd.h>
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/ops/derive.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
+#include "conformance/plugin/replies.hpp"
 
 namespace lpc {
 namespace {
@@ -164,6 +172,87 @@ TEST_CASE("an ABI version 1 plugin loads and passes unchanged, without ops", "[p
   const RunResult gemm = run(LPC_FAULTY_ABI_V1, kGemmItem, {}, every_item(*ops::find_op("gemm")));
   REQUIRE(gemm.items.size() == 1);
   CHECK(gemm.items[0].status == Status::Unsupported);
+}
+
+// Containment. The pids a fault wrote to $LPC_FAULTY_PID_FILE under `role` ("worker", "child").
+std::vector<long> noted_pids(const std::string& path, const std::string& role) {
+  std::vector<long> pids;
+  std::ifstream in(path);
+  std::string r;
+  for (long pid; in >> r >> pid;)
+    if (r == role) pids.push_back(pid);
+  return pids;
+}
+
+// Gone, or a zombie waiting for whoever reaps it.
+bool process_gone(long pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string fields;
+  if (!std::getline(stat, fields)) return true;
+  const size_t end_of_name = fields.rfind(')');
+  return end_of_name != std::string::npos && fields.compare(end_of_name + 2, 1, "Z") == 0;
+}
+
+// Runs `body` with $LPC_FAULTY_PID_FILE set to a fresh file, and returns the file's path.
+template <class Body>
+std::string with_pid_file(const char* name, const Body& body) {
+  const std::string path = std::filesystem::temp_directory_path() / (std::string("lpc-pids-") + name + "-" + std::to_string(getpid()));
+  std::filesystem::remove(path);
+  setenv("LPC_FAULTY_PID_FILE", path.c_str(), 1);
+  body();
+  unsetenv("LPC_FAULTY_PID_FILE");
+  return path;
+}
+
+TEST_CASE("no process a plugin starts outlives its batch", "[plugin][containment]") {
+  const std::string pids = with_pid_file("fork_child", [] {
+    const RunResult result = run(LPC_FAULTY_FORK_CHILD, kBfloat16Item);
+    REQUIRE(result.items.size() == 1);
+    CHECK(result.items[0].status == Status::Pass);
+  });
+  const std::vector<long> children = noted_pids(pids, "child");
+  REQUIRE(!children.empty());
+  for (long pid : children) CHECK(process_gone(pid));
+  std::filesystem::remove(pids);
+}
+
+TEST_CASE("a plugin that forks and aborts is CRASH at once, and its child is killed", "[plugin][containment]") {
+  // Before: the child kept the worker's socket open, and the batch waited for its time limit (TIMEOUT).
+  const auto start = std::chrono::steady_clock::now();
+  const std::string pids =
+      with_pid_file("fork_abort", [] { expect_caught(LPC_FAULTY_FORK_ABORT, kBfloat16Item, Status::Crash, "SIGABRT", kOne, {30, 4096}); });
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(20));
+  const std::vector<long> children = noted_pids(pids, "child");
+  REQUIRE(!children.empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // SIGKILL is delivered asynchronously
+  for (long pid : children) CHECK(process_gone(pid));
+  std::filesystem::remove(pids);
+}
+
+TEST_CASE("a forged frame header is ERROR, bounded by what the request can produce", "[plugin][containment]") {
+  // Before: a 2 GiB header cost the runner 2 GiB of memory and waited for the bytes.
+  expect_caught(LPC_FAULTY_FORGED_FRAME, kBfloat16Item, Status::Error, "a frame of 2147483648 bytes", kOne);
+}
+
+TEST_CASE("plugin text is repaired to UTF-8 without control characters", "[plugin][containment]") {
+  const RunResult result = run(LPC_FAULTY_BAD_TEXT, kBfloat16Item);
+  REQUIRE(result.items.size() == 1);
+  const ItemResult& item = result.items[0];
+  CHECK(item.status == Status::Error);
+  for (const std::string& text : {item.message, result.subject->description}) {
+    INFO(text);
+    CHECK(text.find("\xEF\xBF\xBD") != std::string::npos);  // U+FFFD where a byte was invalid or a control
+    for (const char c : text) {
+      const auto byte = static_cast<unsigned char>(c);
+      CHECK(byte >= 0x20);
+      CHECK(byte != 0x7F);
+      CHECK(byte != 0xFF);
+    }
+  }
+  CHECK(item.message.find(" device ") != std::string::npos);  // the valid text kept
+  CHECK(plugin::repaired_text("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");  // valid UTF-8 unchanged
+  CHECK(plugin::repaired_text("\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80") ==
+        "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong, surrogate, above U+10FFFF: one per byte
 }
 
 TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {
