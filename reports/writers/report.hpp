@@ -21,7 +21,8 @@ inline constexpr const char* kSchema = "lpconform.report/1";
 // The document keeps its keys in the order written ("schema" first), as people read it.
 using Document = nlohmann::ordered_json;
 
-// The JSON document of a run.
+// The JSON document of a run. Every string in it is valid UTF-8: invalid bytes (from a waiver
+// file, a plugin, the command line) are replaced with U+FFFD.
 Document report_document(const RunResult& run);
 
 // Recomputes doc["counts"] and doc["verdict"] from doc["items"]: the verdict is ERROR when an
@@ -45,13 +46,17 @@ Document merge_shards(const std::vector<Document>& shards, const std::vector<std
 // Throws std::invalid_argument when `document` does not carry schema kSchema.
 void check_schema(const Document& document);
 
-// JUnit XML: one <testcase> per item (op x format x mode x source); FAIL -> <failure> with the
-// first mismatches and their repro lines; UNSUPPORTED and WAIVED -> <skipped>; ERROR, CRASH,
-// TIMEOUT -> <error>.
+
+// JUnit XML valid against Jenkins' junit-10.xsd: one <testcase> per item, named by its signature
+// (unique within a report); FAIL -> <failure> with the first mismatches and their repro lines;
+// UNSUPPORTED and WAIVED -> <skipped>; ERROR, CRASH, TIMEOUT -> <error>. Control characters XML
+// cannot hold become U+FFFD.
 std::string render_junit(const Document& document);
 
 // A Markdown summary fit for a pull-request comment: verdict, run facts, a table by op and source,
-// the items that did not pass (first 20) with their repro lines, the subject's declarations.
+// the gating items that did not pass (first 20) with their repro lines, one line counting the
+// optional items that did not pass, the waivers, the subject's declarations. Control characters
+// become spaces or U+FFFD; '|' in a table cell is escaped.
 std::string render_markdown(const Document& document);
 
 // CSV, one row per recorded mismatch, plus one row per non-passing item that has none (errors,
@@ -59,8 +64,9 @@ std::string render_markdown(const Document& document);
 // want_flags,message,repro.
 std::string render_failures_csv(const Document& document);
 
-// The plain-text table `lpconform run` prints: counts by op and source, the items that did not
-// pass (first `max_listed`) with their repro lines, and the verdict.
+// The plain-text table `lpconform run` prints: counts by op and source, the gating items that did
+// not pass (first `max_listed`) with their repro lines, one line counting the optional items that
+// did not pass, and the verdict. No control character reaches the terminal.
 std::string render_summary_text(const Document& document, size_t max_listed = 10);
 
 // Writes report.json, junit.xml, summary.md and failures.csv into `directory` (created if
