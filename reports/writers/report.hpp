@@ -38,13 +38,18 @@ int exit_status(const Document& doc);
 // waiver's `waived` summed and its state recomputed. Equal to the unsharded report except the
 // run-specific keys: command (set to `command`), started (earliest), finished (latest),
 // duration_s and threads (the largest shard's), and each item's seconds. Throws
-// std::invalid_argument, naming the report (by `names`, parallel to `shards`), when the reports
-// are not shards of one run: different suite version, implementation, oracle, profile, seed,
+// std::invalid_argument, naming the report (by `names`, parallel to `shards`), when a report fails
+// validate_report or when the reports are not shards of one run: different suite version, implementation, oracle, profile, seed,
 // filter, waivers or shard count; a shard missing or given twice; an item in two shards.
 Document merge_shards(const std::vector<Document>& shards, const std::vector<std::string>& names, const std::string& command);
 
 // Throws std::invalid_argument when `document` does not carry schema kSchema.
 void check_schema(const Document& document);
+
+// Throws std::invalid_argument, naming the key ("items[3].checked: expected an integer from 0 to
+// ..., got -1"), unless every key the writers and merge_shards read is present with its type and
+// range (reports/README.md): what a report.json read from outside must pass before it is used.
+void validate_report(const Document& document);
 
 
 // JUnit XML valid against Jenkins' junit-10.xsd: one <testcase> per item, named by its signature

@@ -394,3 +394,24 @@ TEST_CASE("junit.xml: every status renders to schema-valid JUnit XML", "[junit]"
   CHECK(md.find("| CRASH |") == std::string::npos);
   CHECK(md.find("Optional items not passing (never gating; each is in `failures.csv`): 1 CRASH, 1 TIMEOUT, 1 ERROR.") != std::string::npos);
 }
+
+// ---- issue 15: a report set you can trust ---------------------------------------------------------
+
+TEST_CASE("integrity: report merge refuses a malformed shard field with exit 2, never a crash", "[integrity]") {
+  Scratch s;
+  REQUIRE(s.lpconform("run --impl fast --profile '" + kProfile + "' --out whole").status == 0);
+  const json whole = json::parse(read_file(s / "whole/report.json"));
+  const std::pair<const char*, json> faults[] = {
+      {"/shard/count", -1}, {"/shard/count", 4294967295u}, {"/shard/count", 0}, {"/shard/index", 100}, {"/shard/index", "1"},
+      {"/items/0/index", -3}, {"/items/0/status", "BETTER"}, {"/threads", 1.5}};
+  for (const auto& [pointer, value] : faults) {
+    INFO(pointer << " = " << value.dump());
+    json bad = whole;
+    bad[json::json_pointer(pointer)] = value;
+    write_file(s / "bad.json", bad.dump());
+    const Outcome o = s.lpconform("report merge bad.json --out merged");
+    CHECK(o.status == 2);
+    CHECK(o.err.find("bad.json: ") != std::string::npos);
+    CHECK_FALSE(fs::exists(s / "merged"));
+  }
+}

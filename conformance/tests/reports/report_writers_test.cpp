@@ -1,5 +1,6 @@
 // The report writers on documents built in process: the profile's content hash, JUnit testcase
-// names over every bundled profile, hostile text in every file, a pass that reads as a pass.
+// names over every bundled profile, hostile text in every file, a pass that reads as a pass,
+// report merge's validation of every field.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -233,5 +234,48 @@ TEST_CASE("a pass reads as a pass: only gating items are listed, optional ones a
     CHECK(text.find(count_line) != std::string::npos);
     CHECK(md.find("### Required, not passing (1)") != std::string::npos);
     CHECK(md.find("fast declines") == std::string::npos);
+  }
+}
+
+TEST_CASE("report merge validates every field of every shard before using it", "[merge]") {
+  const Document good = lpc::reports::report_document(pretend_run(lpc::load_profile(std::string(LPC_GATING_PROFILE)), lpc::fast_implementation()));
+  REQUIRE_NOTHROW(lpc::reports::merge_shards({good}, {"good.json"}, "merge"));
+  struct Fault {
+    const char* what;
+    std::function<void(Document&)> edit;
+    const char* message;
+  };
+  const Fault faults[] = {
+      {"shard.count -1", [](Document& d) { d["shard"]["count"] = -1; }, "shard.count: expected an integer from 0 to 65536, got -1"},
+      {"shard.count 4294967295", [](Document& d) { d["shard"]["count"] = 4294967295u; }, "shard.count: expected an integer"},
+      {"shard.count 0", [](Document& d) { d["shard"]["count"] = 0; }, "shard: expected {index I, count N}"},
+      {"shard.count a string", [](Document& d) { d["shard"]["count"] = "1"; }, "shard.count: expected an integer"},
+      {"shard.index 100 of 3", [](Document& d) { d["shard"] = {{"index", 100}, {"count", 3}}; }, "shard: expected {index I, count N}"},
+      {"shard.index 1.5", [](Document& d) { d["shard"]["index"] = 1.5; }, "shard.index: expected an integer"},
+      {"shard missing", [](Document& d) { d.erase("shard"); }, "report.shard: missing"},
+      {"threads -1", [](Document& d) { d["threads"] = -1; }, "report.threads: expected an integer"},
+      {"duration NaN-like", [](Document& d) { d["duration_s"] = "soon"; }, "report.duration_s: expected a number of seconds"},
+      {"items not an array", [](Document& d) { d["items"] = 3; }, "report.items: expected an array"},
+      {"an item not an object", [](Document& d) { d["items"][1] = "x"; }, "items[1]: expected an object"},
+      {"an item's index negative", [](Document& d) { d["items"][2]["index"] = -1; }, "items[2].index: expected an integer"},
+      {"an unknown status", [](Document& d) { d["items"][0]["status"] = "GREAT"; }, "items[0].status: expected one of PASS"},
+      {"a FAIL without rerun", [](Document& d) { d["items"][0]["status"] = "FAIL"; }, "items[0].rerun: missing"},
+      {"checked a string", [](Document& d) { d["items"][0]["checked"] = "many"; }, "items[0].checked: expected an integer"},
+      {"a mismatch without got", [](Document& d) { d["items"][0]["first_mismatches"] = {{{"input", "0x1"}, {"want", "0x2"}, {"repro", "r"}}}; },
+       "items[0].first_mismatches[0].got: missing"},
+      {"a waiver's count", [](Document& d) { d["waivers"] = {{{"implementation", "*"}, {"version", "*"}, {"signature", "*"}, {"reason", "r"},
+                                                              {"expires", "2999-01-01"}, {"origin", "w:2"}, {"state", "used"}, {"waived", -2}}}; },
+       "waivers[0].waived: expected an integer"},
+      {"the implementation's name", [](Document& d) { d["implementation"]["name"] = nullptr; }, "implementation.name: expected a string"},
+      {"the profile's modified flag", [](Document& d) { d["profile"]["modified"] = "no"; }, "profile.modified: expected true or false"},
+      {"the seed negative", [](Document& d) { d["seed"] = -1; }, "report.seed: expected an integer"},
+  };
+  for (const Fault& f : faults) {
+    SECTION(f.what) {
+      Document bad = good;
+      f.edit(bad);
+      CHECK_THROWS_WITH(lpc::reports::merge_shards({good, bad}, {"good.json", "bad.json"}, "merge"), Catch::StartsWith("bad.json: ") &&
+                                                                                                           Catch::Contains(f.message));
+    }
   }
 }
