@@ -5,6 +5,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <system_error>
 
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
@@ -69,6 +70,12 @@ int run_command_line(int argc, char** argv) {
     return 2;
   } catch (const InfrastructureError& e) {
     std::cerr << "lpconform: " << e.what() << "\n";
+    return 3;
+  } catch (const std::system_error& e) {  // the OS refused (a file, a directory): its message names why
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 3;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "lpconform: out of memory\n";
     return 3;
   } catch (const std::exception& e) {
     std::cerr << "lpconform: internal error: " << e.what() << "\n";

@@ -15,6 +15,7 @@
 
 #include "conformance/core/implementation.hpp"
 #include "conformance/core/runner.hpp"
+#include "reports/writers/report.hpp"
 
 namespace lpc::cli {
 
@@ -60,7 +61,17 @@ Shard shard_option(const std::string& text);                  // --shard I/N (em
 
 // Runs `profile` on `subject` against the reference, prints the summary, writes the reports into
 // `out` and returns the exit status of the verdict (0, 1 or 3). Shared by `run` and
-// `vectors check`, so both give the same reports and exit statuses. options.progress must be set.
+// `vectors check`, so both give the same reports and exit statuses. `out` is checked before the
+// run (UsageError). options.progress must be set.
 int run_and_report(const Profile& profile, const Implementation& subject, const RunOptions& options, const std::string& out);
+
+// The reports' directory when --out is not given: reports/out/ and the last part of the
+// implementation's name or path ("plugin:build/lib/x.so" -> reports/out/x.so), as `make run` writes.
+std::string default_out(std::string_view implementation);
+// Throws UsageError ("--out: ...") unless the report set can be written into `out`.
+void check_out_option(const std::string& out);
+// Writes the report set into `out` (InfrastructureError naming the OS error when it cannot),
+// prints where, and returns the exit status of the document's verdict.
+int write_reports_and_exit_status(const reports::Document& document, const std::string& out);
 
 }  // namespace lpc::cli

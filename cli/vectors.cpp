@@ -31,7 +31,7 @@ struct GenArguments {
 };
 
 struct CheckArguments {
-  std::string manifest, results, out = "reports/out", name = "vectors", version = "unspecified", waivers;
+  std::string manifest, results, out, name = "vectors", version = "unspecified", waivers;
   unsigned jobs = 0;
   size_t max_mismatches = 10;
 };
@@ -190,7 +190,7 @@ int check(const CheckArguments& a, const std::string& command_line) {
   const Implementation subject = replaying_implementation(table, a, with_flags);
   RunProgress progress;
   RunOptions options{manifest.seed, a.jobs, a.max_mismatches, "", command_line, &progress, waivers_option(a.waivers), manifest.shard};
-  return run_and_report(manifest.profile, subject, options, a.out);
+  return run_and_report(manifest.profile, subject, options, a.out.empty() ? default_out(a.name) : a.out);
 }
 
 }  // namespace
@@ -212,7 +212,9 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
                                   "Exit 0 every required item passes, 1 failures, 2 malformed input (file:line:column), 3 infrastructure errors.");
   chk->add_option("--manifest", c->manifest, "manifest.json written by `vectors gen`")->required();
   chk->add_option("--results", c->results, "Results CSV: item,input,random,output[,flags] (spec/vectors.md)")->required();
-  chk->add_option("--out", c->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  chk->add_option("--out", c->out,
+                  "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
+                  "(default: reports/out/NAME)");
   chk->add_option("--name", c->name, "Implementation name in reports and waivers")->capture_default_str();
   chk->add_option("--impl-version", c->version, "Implementation version in reports and waivers")->capture_default_str();
   chk->add_option("--waivers", c->waivers, "CSV file 'implementation,version,signature,reason,expires'");

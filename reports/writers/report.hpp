@@ -51,7 +51,6 @@ void check_schema(const Document& document);
 // range (reports/README.md): what a report.json read from outside must pass before it is used.
 void validate_report(const Document& document);
 
-
 // JUnit XML valid against Jenkins' junit-10.xsd: one <testcase> per item, named by its signature
 // (unique within a report); FAIL -> <failure> with the first mismatches and their repro lines;
 // UNSUPPORTED and WAIVED -> <skipped>; ERROR, CRASH, TIMEOUT -> <error>. Control characters XML
@@ -74,8 +73,17 @@ std::string render_failures_csv(const Document& document);
 // did not pass, and the verdict. No control character reaches the terminal.
 std::string render_summary_text(const Document& document, size_t max_listed = 10);
 
-// Writes report.json, junit.xml, summary.md and failures.csv into `directory` (created if
-// missing), each through a temporary file renamed into place; returns the paths written.
+// Throws std::invalid_argument, saying why, unless write_reports can write into `directory`: it
+// is missing (its parent is created here), empty or holds only a report set, and a directory can
+// be created beside it. A run calls this before it starts.
+void check_report_directory(const std::filesystem::path& directory);
+
+// Writes report.json, junit.xml, summary.md and failures.csv as one set: into a temporary
+// directory beside `directory`, each file synced, then swapped with `directory` (which must pass
+// check_report_directory) in one rename. A kill or a full disk leaves the previous set or the new
+// one, never a mix; a failure removes the temporary directory and throws std::system_error naming
+// the file and the OS error (or std::invalid_argument from the check); a temporary directory left
+// by a killed writer is removed by the next one. Returns the paths written.
 std::vector<std::filesystem::path> write_reports(const Document& document, const std::filesystem::path& directory);
 
 }  // namespace lpc::reports

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -298,10 +299,17 @@ TEST_CASE("exit statuses: 2 usage, 3 infrastructure", "[exit]") {
   Scratch s;
   CHECK(s.lpconform("run --impl fast --profile '" + kProfile + "' --shard 4/3").status == 2);
   CHECK(s.lpconform("run --impl nobody --profile '" + kProfile + "'").status == 2);
+  // --out is checked before the run: nothing runs, nothing is printed but the reason.
   write_file(s / "file", "");
   const Outcome o = s.lpconform("run --impl fast --profile '" + kProfile + "' --out file/reports");
-  CHECK(o.status == 3);
-  CHECK(o.err.find("cannot write the reports") != std::string::npos);
+  CHECK(o.status == 2);
+  CHECK(o.err.find("--out: cannot create") != std::string::npos);
+  CHECK(o.err.find("Not a directory") != std::string::npos);
+  CHECK(o.out.empty());
+  // A write that fails after the run (a file size limit stands in for a full disk) is exit 3.
+  const Outcome full = s.sh("trap '' XFSZ; ulimit -f 2; '" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --out reports >/dev/null");
+  CHECK(full.status == 3);
+  CHECK(full.err.find("--out: the reports were not written") != std::string::npos);
 }
 
 TEST_CASE("sharding: the merged shard reports equal the unsharded report", "[shard]") {
@@ -396,6 +404,68 @@ TEST_CASE("junit.xml: every status renders to schema-valid JUnit XML", "[junit]"
 }
 
 // ---- issue 15: a report set you can trust ---------------------------------------------------------
+
+TEST_CASE("integrity: a kill or a failed write keeps the previous report set whole, no temporary left", "[integrity]") {
+  Scratch s;
+  const std::string run = "'" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --out reports";
+  REQUIRE(s.sh(run + " >/dev/null").status == 0);
+  std::map<std::string, std::string> before;
+  for (const char* f : {"report.json", "junit.xml", "summary.md", "failures.csv"}) before[f] = read_file(s / "reports" / f);
+  auto same_set = [&] {
+    for (const auto& [name, text] : before) CHECK(read_file(s / "reports" / name) == text);
+    size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(s / "reports")) files += entry.is_regular_file();
+    CHECK(files == 4);
+  };
+  auto temporaries = [&] {
+    size_t n = 0;
+    for (const auto& entry : fs::directory_iterator(s.dir)) n += entry.path().filename().string().starts_with("reports.tmp-");
+    return n;
+  };
+
+  SECTION("a write error (file size limit, as a full disk) names the OS error, exit 3") {
+    const Outcome o = s.sh("trap '' XFSZ; ulimit -f 2; " + run + " --seed 5 >/dev/null");
+    CHECK(o.status == 3);
+    CHECK(o.err.find("File too large") != std::string::npos);
+    CHECK(o.err.find("internal error") == std::string::npos);
+    same_set();
+    CHECK(temporaries() == 0);
+  }
+  SECTION("a kill while writing (SIGXFSZ) leaves the previous set; the next run clears the leftover") {
+    const Outcome o = s.sh("ulimit -f 2; " + run + " --seed 5 >/dev/null");
+    CHECK(o.status != 0);
+    same_set();
+    CHECK(temporaries() == 1);
+    REQUIRE(s.sh(run + " --seed 5 >/dev/null").status == 0);
+    CHECK(temporaries() == 0);
+    CHECK(json::parse(read_file(s / "reports/report.json"))["seed"] == 5);
+  }
+  SECTION("--out holding other files is refused before the run, and left alone") {
+    write_file(s / "reports/notes.txt", "mine");
+    const Outcome o = s.sh(run);
+    CHECK(o.status == 2);
+    CHECK(o.out.empty());
+    CHECK(o.err.find("--out: 'reports' holds 'notes.txt', which is not a report file") != std::string::npos);
+    CHECK(read_file(s / "reports/notes.txt") == "mine");
+  }
+}
+
+TEST_CASE("integrity: invalid UTF-8 and control characters from outside never cost a report", "[integrity]") {
+  Scratch s;
+  write_file(s / "waivers.csv", "implementation,version,signature,reason,expires\nfast,*,fast-decode-*,bug \xff\x1b[31m | ]]> <b>,2999-12-31\n");
+  const Outcome o = s.sh("'" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --waivers waivers.csv --out \"$(printf 'r\\377\\033')\"");
+  CHECK(o.status == 0);
+  CHECK(o.out.substr(0, o.out.find("\nreports: ")).find("\x1b") == std::string::npos);  // the summary; the paths are as given
+  const std::string dir = "r\xff\x1b";
+  const json report = json::parse(read_file(s / dir / "report.json"));  // throws on invalid UTF-8
+  CHECK(report["waivers"][0]["reason"] == "bug \xEF\xBF\xBD\x1b[31m | ]]> <b>");
+  CHECK(report["command"].get<std::string>().find("--out r\xEF\xBF\xBD\x1b") != std::string::npos);
+  const std::string md = read_file(s / dir / "summary.md");
+  CHECK(md.find("| bug \xEF\xBF\xBD\xEF\xBF\xBD[31m \\| ]]> <b> |") != std::string::npos);
+  CHECK(md.find("\x1b") == std::string::npos);
+  fs::rename(s / dir / "junit.xml", s / "junit.xml");
+  validate_junit(s, "junit.xml");
+}
 
 TEST_CASE("integrity: report merge refuses a malformed shard field with exit 2, never a crash", "[integrity]") {
   Scratch s;

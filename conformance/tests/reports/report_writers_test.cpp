@@ -1,8 +1,11 @@
 // The report writers on documents built in process: the profile's content hash, JUnit testcase
 // names over every bundled profile, hostile text in every file, a pass that reads as a pass,
-// report merge's validation of every field.
+// report merge's validation of every field, and the report set written as one unit.
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -194,8 +197,9 @@ TEST_CASE("hostile text: invalid UTF-8, control characters, '|' and ']]>' in eve
   CHECK_FALSE(has_control_byte(text, true));
   CHECK(text.find("\x1b") == std::string::npos);
 
-  lpc::reports::write_reports(doc, s.dir / "out");
+  const std::vector<fs::path> written = lpc::reports::write_reports(doc, s.dir / "out");
   CHECK(Document::parse(read_file(s.dir / "out/report.json")) == doc);
+  CHECK(written.size() == 4);
 }
 
 TEST_CASE("a pass reads as a pass: only gating items are listed, optional ones are one count", "[summary]") {
@@ -277,5 +281,66 @@ TEST_CASE("report merge validates every field of every shard before using it", "
       CHECK_THROWS_WITH(lpc::reports::merge_shards({good, bad}, {"good.json", "bad.json"}, "merge"), Catch::StartsWith("bad.json: ") &&
                                                                                                            Catch::Contains(f.message));
     }
+  }
+}
+
+TEST_CASE("the report set is written as one unit", "[write]") {
+  Scratch s;
+  const fs::path out = s.dir / "out";
+  const lpc::Profile profile = lpc::load_profile(std::string(LPC_GATING_PROFILE));
+  const Document first = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation()));
+  lpc::reports::write_reports(first, out);
+  CHECK(s.entries() == std::set<std::string>{"out"});
+  const std::string first_json = read_file(out / "report.json"), first_xml = read_file(out / "junit.xml");
+  Document second = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation(), lpc::Status::Error));
+
+  SECTION("a new set replaces the old one whole, and nothing is left beside it") {
+    lpc::reports::write_reports(second, out);
+    CHECK(Document::parse(read_file(out / "report.json"))["verdict"] == "FAIL");
+    CHECK(read_file(out / "junit.xml").find("<error type=\"ERROR\"") != std::string::npos);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a write that fails (a file size limit, as a full disk) keeps the previous set, names the OS error, leaves no temporary") {
+    struct rlimit saved;
+    getrlimit(RLIMIT_FSIZE, &saved);
+    const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = saved;
+    small.rlim_cur = 1000;
+    setrlimit(RLIMIT_FSIZE, &small);
+    std::string message;
+    try {
+      lpc::reports::write_reports(second, out);
+    } catch (const std::system_error& e) {
+      message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous_handler);
+    CHECK(message.find("cannot write") != std::string::npos);
+    CHECK(message.find("File too large") != std::string::npos);
+    CHECK(read_file(out / "report.json") == first_json);
+    CHECK(read_file(out / "junit.xml") == first_xml);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("the temporary directory of a killed writer is removed by the next one") {
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);  // its pid now names no process
+    const fs::path stale = s.dir / ("out.tmp-" + std::to_string(child));
+    fs::create_directories(stale);
+    std::ofstream(stale / "report.json") << "{half";
+    lpc::reports::write_reports(second, out);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a directory holding anything but a report set is refused, untouched") {
+    std::ofstream(out / "notes.txt") << "mine";
+    CHECK_THROWS_WITH(lpc::reports::check_report_directory(out), Catch::Contains("holds 'notes.txt', which is not a report file"));
+    CHECK_THROWS_AS(lpc::reports::write_reports(second, out), std::invalid_argument);
+    CHECK(read_file(out / "notes.txt") == "mine");
+    CHECK(read_file(out / "report.json") == first_json);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a path through a file is refused before anything is written") {
+    std::ofstream(s.dir / "file") << "";
+    CHECK_THROWS_WITH(lpc::reports::check_report_directory(s.dir / "file" / "out"), Catch::Contains("Not a directory"));
   }
 }
