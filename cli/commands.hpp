@@ -49,6 +49,14 @@ Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors
 Command add_report(CLI::App& app, const std::string& command_line);   // report merge (cli/report_merge.cpp)
 Command add_chip(CLI::App& app);                                       // chip run (cli/chip.cpp)
 
+// A CLI11 transform for an unsigned option (`->transform(whole_number(0, 64))`): decimal digits
+// from `min` to `max`, else a usage error (exit 2). CLI11 alone reads "-1" as 2^64-1, wraps what
+// does not fit, and reads "010" as octal.
+CLI::Validator whole_number(uint64_t min, uint64_t max);
+inline constexpr uint64_t kMaxUint64 = ~uint64_t{0};
+inline constexpr uint64_t kMaxJobs = 4096;
+inline constexpr uint64_t kMaxRecordedMismatches = 1'000'000;
+
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);
 const Format& format_option(const std::string& name);

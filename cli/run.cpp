@@ -67,7 +67,7 @@ std::vector<Waiver> waivers_option(const std::string& path) {
 Shard shard_option(const std::string& text) {
   if (text.empty()) return {};
   if (const auto shard = Shard::parse(text)) return *shard;
-  throw UsageError("--shard: expected I/N with 1 <= I <= N, like 2/4, got '" + text + "'");
+  throw UsageError("--shard: expected I/N with 1 <= I <= N <= " + std::to_string(Shard::kMaxCount) + ", like 2/4, got '" + text + "'");
 }
 
 std::string default_out(std::string_view implementation) {
@@ -117,18 +117,25 @@ Command add_run(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<RunArguments>();
   sub->add_option("--impl", a->impl, "Implementation under test (see `lpconform list impls`)")->required();
   sub->add_option("--profile", a->profile, "Bundled profile name (see `lpconform list profiles`) or a profile file path")->capture_default_str();
-  sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")
+      ->transform(whole_number(0, kMaxUint64))
+      ->capture_default_str();
   sub->add_option("--out", a->out,
                   "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
                   "(default: reports/out/IMPL, IMPL the last part of --impl)");
   sub->add_option("--only", a->only, "Run only the items whose signature matches this '*' pattern");
-  sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)");
+  sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)")->transform(whole_number(0, kMaxJobs));
   sub->add_option("--waivers", a->waivers,
                   "CSV file 'implementation,version,signature,reason,expires': matching failures are reported WAIVED (never PASS)");
   sub->add_option("--shard", a->shard, "Run only part I of N (I/N, 1 <= I <= N); `lpconform report merge` joins the N reports");
-  sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
-  sub->add_option("--timeout", a->isolation.timeout_seconds, "plugin:PATH: seconds one batch may take before it is a TIMEOUT")->capture_default_str();
-  sub->add_option("--memory-limit", a->isolation.memory_limit_mib, "plugin:PATH: address-space limit of the worker process, MiB (0: none)")->capture_default_str();
+  sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")
+      ->transform(whole_number(0, kMaxRecordedMismatches))
+      ->capture_default_str();
+  sub->add_option("--timeout", a->isolation.timeout_seconds, "plugin:PATH: seconds one batch may take before it is a TIMEOUT")
+      ->capture_default_str();
+  sub->add_option("--memory-limit", a->isolation.memory_limit_mib, "plugin:PATH: address-space limit of the worker process, MiB (0: none)")
+      ->transform(whole_number(0, kMaxUint64 >> 20))  // in bytes it must fit 64 bits
+      ->capture_default_str();
   return {sub, [a, command_line] {
             plugin::set_isolation_options(a->isolation);
             const Implementation& subject = implementation_by_name(a->impl);

@@ -102,7 +102,7 @@ int generate(const GenArguments& a, const std::string& command_line) {
         {"command", command_line},
         {"generated", utc_now()},
         {"profile", {{"name", profile.info.name}, {"version", profile.info.version}, {"title", profile.info.title},
-                     {"label", profile.info.label}, {"origin", profile.origin}, {"text", profile.text}}},
+                     {"label", profile.info.label}, {"sha256", profile.info.sha256}, {"origin", profile.origin}, {"text", profile.text}}},
         {"seed", a.seed},
         {"shard", {{"index", shard.index}, {"count", shard.count}}},
         {"rows", rows},
@@ -204,7 +204,9 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
                                   "(all or nothing). Expected results are never written.");
   gen->add_option("--profile", g->profile, "Bundled profile name or a profile file path")->capture_default_str();
   gen->add_option("--out", g->out, "New (or empty) directory to create")->required();
-  gen->add_option("--seed", g->seed, "Seed of every random input; recorded in the manifest")->capture_default_str();
+  gen->add_option("--seed", g->seed, "Seed of every random input; recorded in the manifest")
+      ->transform(whole_number(0, kMaxUint64))
+      ->capture_default_str();
   gen->add_option("--shard", g->shard, "Only part I of N (I/N); check each part, then `lpconform report merge` the reports");
   auto c = std::make_shared<CheckArguments>();
   auto* chk = sub->add_subcommand("check",
@@ -218,8 +220,10 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
   chk->add_option("--name", c->name, "Implementation name in reports and waivers")->capture_default_str();
   chk->add_option("--impl-version", c->version, "Implementation version in reports and waivers")->capture_default_str();
   chk->add_option("--waivers", c->waivers, "CSV file 'implementation,version,signature,reason,expires'");
-  chk->add_option("--jobs,-j", c->jobs, "Threads (default: every core)");
-  chk->add_option("--max-mismatches", c->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
+  chk->add_option("--jobs,-j", c->jobs, "Threads (default: every core)")->transform(whole_number(0, kMaxJobs));
+  chk->add_option("--max-mismatches", c->max_mismatches, "Mismatches recorded per item (all are counted)")
+      ->transform(whole_number(0, kMaxRecordedMismatches))
+      ->capture_default_str();
   return {sub, [g, c, gen, command_line] { return gen->parsed() ? generate(*g, command_line) : check(*c, command_line); }};
 }
 

@@ -485,3 +485,65 @@ TEST_CASE("integrity: report merge refuses a malformed shard field with exit 2, 
     CHECK_FALSE(fs::exists(s / "merged"));
   }
 }
+
+TEST_CASE("integrity: output that cannot be written fails the command", "[integrity]") {
+  Scratch s;
+  for (const std::string command : {"list ops", "list formats", "explain --format float8_e4m3fn 464", "--help",
+                                    "chip run --layer conv:224,224,11,11,3,96,4 --no-values"}) {
+    INFO(command);
+    const Outcome o = s.sh("'" + kLpconform + "' " + command + " >/dev/full");
+    CHECK(o.status == 3);
+    CHECK(o.err.find("cannot write to standard output") != std::string::npos);
+  }
+  const Outcome eval = s.sh("printf 'code\\n0x7e\\n' | '" + kLpconform + "' eval decode --format float8_e4m3fn >/dev/full");
+  CHECK(eval.status == 3);
+}
+
+TEST_CASE("integrity: numeric options outside their range are usage errors", "[integrity]") {
+  Scratch s;
+  const std::string run = "run --impl fast --profile '" + kProfile + "' --out r ";
+  for (const std::string options : {"--seed -1", "--seed 18446744073709551616", "--seed 1e3", "--memory-limit 17592186044416",
+                                    "--memory-limit -1", "--shard 1/4294967295", "--shard 1/-1", "--max-mismatches -1", "--jobs 100000"}) {
+    INFO(options);
+    const Outcome o = s.lpconform(run + options);
+    CHECK(o.status == 2);
+    CHECK(o.out.empty());
+  }
+  CHECK(s.lpconform("vectors gen --profile '" + kProfile + "' --out v --seed -1").status == 2);
+  CHECK(s.lpconform("chip run --layer conv:224,224,11,11,3,96,4 --no-values --seed -1").status == 2);
+  // The largest values that fit are taken as written (leading zeros are decimal, not octal).
+  REQUIRE(s.lpconform(run + "--seed 010 --memory-limit 17592186044415").status == 0);
+  CHECK(json::parse(read_file(s / "r/report.json"))["seed"] == 10);
+}
+
+TEST_CASE("integrity: a profile is its name, version and content; vectors check holds the manifest to it", "[integrity]") {
+  Scratch s;
+  SECTION("a modified copy of a bundled profile says so") {
+    REQUIRE(s.lpconform("list profiles").status == 0);
+    REQUIRE(s.sh("'" + kLpconform + "' vectors gen --profile ocp-ofp8-1.0 --out g >/dev/null").status == 0);
+    std::string text = json::parse(read_file(s / "g/manifest.json"))["profile"]["text"];
+    for (size_t at; (at = text.find(",required")) != std::string::npos;) text.replace(at, 9, ",optional");
+    write_file(s / "ocp-ofp8-1.0.csv", text);
+    const Outcome o = s.lpconform("run --impl fast --profile ./ocp-ofp8-1.0.csv --only '*decode*' --out r");
+    REQUIRE(o.status == 0);
+    CHECK(o.out.find("profile ocp-ofp8-1.0 1.0 (modified: not the bundled profile)") != std::string::npos);
+    const json report = json::parse(read_file(s / "r/report.json"));
+    CHECK(report["profile"]["modified"] == true);
+    CHECK(read_file(s / "r/summary.md").find("(modified: not the bundled profile)") != std::string::npos);
+    REQUIRE(s.lpconform("run --impl fast --profile ocp-ofp8-1.0 --only '*decode*' --out b").status == 0);
+    const json bundled = json::parse(read_file(s / "b/report.json"));
+    CHECK(bundled["profile"]["modified"] == false);
+    CHECK(bundled["profile"]["sha256"] != report["profile"]["sha256"]);
+  }
+  SECTION("a manifest whose profile text was edited is refused") {
+    generate_good_results(s);
+    json manifest = json::parse(read_file(s / "vectors/manifest.json"));
+    std::string text = manifest["profile"]["text"];
+    text.replace(text.find(",required"), 9, ",optional");
+    manifest["profile"]["text"] = text;
+    write_file(s / "vectors/manifest.json", manifest.dump());
+    const Outcome o = check(s, "results.csv");
+    CHECK(o.status == 2);
+    CHECK(o.err.find("its profile text does not match the profile's sha256") != std::string::npos);
+  }
+}
