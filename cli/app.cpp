@@ -1,8 +1,13 @@
 // lpconform — the command line: list, run, eval, explain, vectors, report, chip. See `lpconform --help`.
 // The whole program is lpc::cli::run_command_line (library lpc_cli); main.cpp only calls it, so the
 // fuzz targets drive the command line as shipped.
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 #include <iterator>
 #include <sstream>
 
@@ -41,7 +46,23 @@ std::string read_input(const std::string& path, std::string& origin) {
   return text.str();
 }
 
-int run_command_line(int argc, char** argv) {
+CLI::Validator whole_number(uint64_t min, uint64_t max) {
+  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        uint64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size() || value < min || value > max)
+          return "expected a whole number from " + range + ", got '" + text + "'";
+        text = std::to_string(value);  // no leading zero left for CLI11 to read as octal
+        return {};
+      },
+      "INT " + range);
+}
+
+namespace {
+
+int dispatch(int argc, char** argv) {
   std::string command_line = "lpconform";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
 
@@ -70,11 +91,42 @@ int run_command_line(int argc, char** argv) {
   } catch (const InfrastructureError& e) {
     std::cerr << "lpconform: " << e.what() << "\n";
     return 3;
+  } catch (const std::system_error& e) {  // the OS refused (a file, a directory): its message names why
+    std::cerr << "lpconform: " << e.what() << "\n";
+    return 3;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "lpconform: out of memory\n";
+    return 3;
   } catch (const std::exception& e) {
     std::cerr << "lpconform: internal error: " << e.what() << "\n";
     return 3;
   }
   return 2;
+}
+
+// True when everything written to `stream` (and the C stream under it) reached its file; `error`
+// gets the OS error when one is known.
+bool flushed(std::ostream& stream, std::FILE* file, int& error) {
+  stream.flush();
+  errno = 0;
+  const bool ok = std::fflush(file) == 0 && !std::ferror(file) && stream.good();
+  error = errno;
+  return ok;
+}
+
+}  // namespace
+
+int run_command_line(int argc, char** argv) {
+  std::cout.clear();
+  std::clearerr(stdout);
+  const int status = dispatch(argc, argv);
+  // Output that never reached its file (a full disk, a closed pipe) is a failure, never a silent
+  // success: exit 3, unless the command failed already.
+  int out_error = 0, err_error = 0;
+  const bool out_ok = flushed(std::cout, stdout, out_error);
+  if (!out_ok) std::cerr << "lpconform: cannot write to standard output" << (out_error ? std::string(": ") + std::strerror(out_error) : "") << "\n";
+  const bool err_ok = flushed(std::cerr, stderr, err_error);
+  return status == 0 && !(out_ok && err_ok) ? 3 : status;
 }
 
 }  // namespace lpc::cli

@@ -190,12 +190,13 @@ Command add_chip(CLI::App& app) {
   run->add_option("--preset", a->preset, "Chip configuration: int8-inference | int4-inference | hfp8-training | fp4-training (spec/chip.md §2)")
       ->capture_default_str();
   run->add_option("--config", a->config, "A chip configuration file instead of a preset (spec/chip.md §2)");
-  run->add_option("--seed", a->seed, "Seed of the operands (std::mt19937_64)")->capture_default_str();
+  run->add_option("--seed", a->seed, "Seed of the operands (std::mt19937_64)")->transform(whole_number(0, kMaxUint64))->capture_default_str();
   run->add_option("--data", a->data, "Operand data set: random | large | cancel | sparse | saturate | specials (spec/chip.md §5.3)")
       ->capture_default_str();
   run->add_option("--check-rows", a->check_rows,
                   "Output rows (pixels) the exact references recompute: the first, the last and a seeded sample;\n"
                   "0 = all (slow: the references are exact arithmetic)")
+      ->transform(whole_number(0, kMaxUint64))
       ->capture_default_str();
   run->add_flag("--no-values", a->no_values, "Timing only: skip the value model and its check");
   run->add_flag("--json", a->json, "Print one JSON object instead of key=value lines");

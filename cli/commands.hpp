@@ -15,6 +15,7 @@
 
 #include "conformance/core/implementation.hpp"
 #include "conformance/core/runner.hpp"
+#include "reports/writers/report.hpp"
 
 namespace lpc::cli {
 
@@ -48,6 +49,14 @@ Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors
 Command add_report(CLI::App& app, const std::string& command_line);   // report merge (cli/report_merge.cpp)
 Command add_chip(CLI::App& app);                                       // chip run (cli/chip.cpp)
 
+// A CLI11 transform for an unsigned option (`->transform(whole_number(0, 64))`): decimal digits
+// from `min` to `max`, else a usage error (exit 2). CLI11 alone reads "-1" as 2^64-1, wraps what
+// does not fit, and reads "010" as octal.
+CLI::Validator whole_number(uint64_t min, uint64_t max);
+inline constexpr uint64_t kMaxUint64 = ~uint64_t{0};
+inline constexpr uint64_t kMaxJobs = 4096;
+inline constexpr uint64_t kMaxRecordedMismatches = 1'000'000;
+
 // Shared argument checks, each throwing UsageError with the option name and what was expected.
 const Implementation& implementation_by_name(const std::string& name);
 const Format& format_option(const std::string& name);
@@ -60,7 +69,17 @@ Shard shard_option(const std::string& text);                  // --shard I/N (em
 
 // Runs `profile` on `subject` against the reference, prints the summary, writes the reports into
 // `out` and returns the exit status of the verdict (0, 1 or 3). Shared by `run` and
-// `vectors check`, so both give the same reports and exit statuses. options.progress must be set.
+// `vectors check`, so both give the same reports and exit statuses. `out` is checked before the
+// run (UsageError). options.progress must be set.
 int run_and_report(const Profile& profile, const Implementation& subject, const RunOptions& options, const std::string& out);
+
+// The reports' directory when --out is not given: reports/out/ and the last part of the
+// implementation's name or path ("plugin:build/lib/x.so" -> reports/out/x.so), as `make run` writes.
+std::string default_out(std::string_view implementation);
+// Throws UsageError ("--out: ...") unless the report set can be written into `out`.
+void check_out_option(const std::string& out);
+// Writes the report set into `out` (InfrastructureError naming the OS error when it cannot),
+// prints where, and returns the exit status of the document's verdict.
+int write_reports_and_exit_status(const reports::Document& document, const std::string& out);
 
 }  // namespace lpc::cli

@@ -12,7 +12,7 @@ namespace {
 
 struct MergeArguments {
   std::vector<std::string> reports;
-  std::string out = "reports/out";
+  std::string out;
 };
 
 reports::Document read_report(const std::string& path) {
@@ -36,26 +36,23 @@ Command add_report(CLI::App& app, const std::string& command_line) {
                                     "(equal to it but for command, times and thread counts) and write all report files from it.\n"
                                     "Exit status: the merged verdict's (0 PASS, 1 FAIL, 3 ERROR); 2 when the reports are not the shards of one run.");
   merge->add_option("reports", a->reports, "report.json of every shard, in any order")->required();
-  merge->add_option("--out", a->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  merge->add_option("--out", a->out,
+                    "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
+                    "(default: reports/out/IMPL, IMPL the implementation's name)");
   return {sub, [a, command_line] {
+            if (!a->out.empty()) check_out_option(a->out);
             std::vector<reports::Document> shards;
             for (const std::string& path : a->reports) shards.push_back(read_report(path));
             reports::Document merged;
             try {
               merged = reports::merge_shards(shards, a->reports, command_line);
-            } catch (const nlohmann::json::exception& e) {
-              throw UsageError("a report lacks a key this version of lpconform writes (" + std::string(e.what()) + "); rerun the shards");
+            } catch (const nlohmann::json::exception& e) {  // merge_shards validates first; this is a safety net
+              throw UsageError("a report does not have the form this version of lpconform writes (" + std::string(e.what()) + ")");
             }
-            std::cout << reports::render_summary_text(merged) << "reports:";
-            std::vector<std::filesystem::path> written;
-            try {
-              written = reports::write_reports(merged, a->out);
-            } catch (const std::filesystem::filesystem_error& e) {
-              throw InfrastructureError("--out: cannot write the reports into '" + a->out + "': " + e.code().message());
-            }
-            for (const auto& path : written) std::cout << " " << path.string();
-            std::cout << "\n";
-            return reports::exit_status(merged);
+            const std::string out = a->out.empty() ? default_out(merged["implementation"]["name"].get<std::string>()) : a->out;
+            if (a->out.empty()) check_out_option(out);
+            std::cout << reports::render_summary_text(merged);
+            return write_reports_and_exit_status(merged, out);
           }};
 }
 

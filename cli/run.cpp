@@ -20,7 +20,7 @@ namespace lpc::cli {
 namespace {
 
 struct RunArguments {
-  std::string impl, profile = std::string(kDefaultProfile), out = "reports/out", only, waivers, shard;
+  std::string impl, profile = std::string(kDefaultProfile), out, only, waivers, shard;
   uint64_t seed = kDefaultSeed;
   unsigned jobs = 0;
   size_t max_mismatches = 10;
@@ -67,12 +67,39 @@ std::vector<Waiver> waivers_option(const std::string& path) {
 Shard shard_option(const std::string& text) {
   if (text.empty()) return {};
   if (const auto shard = Shard::parse(text)) return *shard;
-  throw UsageError("--shard: expected I/N with 1 <= I <= N, like 2/4, got '" + text + "'");
+  throw UsageError("--shard: expected I/N with 1 <= I <= N <= " + std::to_string(Shard::kMaxCount) + ", like 2/4, got '" + text + "'");
+}
+
+std::string default_out(std::string_view implementation) {
+  const size_t cut = implementation.find_last_of(":/");
+  return "reports/out/" + std::string(implementation.substr(cut == std::string_view::npos ? 0 : cut + 1));
+}
+
+void check_out_option(const std::string& out) {
+  try {
+    reports::check_report_directory(out);
+  } catch (const std::exception& e) {
+    throw UsageError(std::string("--out: ") + e.what());
+  }
+}
+
+int write_reports_and_exit_status(const reports::Document& document, const std::string& out) {
+  std::vector<std::filesystem::path> written;
+  try {
+    written = reports::write_reports(document, out);
+  } catch (const std::exception& e) {
+    throw InfrastructureError("--out: the reports were not written (the previous ones, if any, are kept): " + std::string(e.what()));
+  }
+  std::cout << "reports:";
+  for (const auto& path : written) std::cout << " " << path.string();
+  std::cout << "\n";
+  return reports::exit_status(document);
 }
 
 int run_and_report(const Profile& profile, const Implementation& subject, const RunOptions& options, const std::string& out) {
   if (select_items(profile, options.only, subject.name, {}).empty())
     throw UsageError("--only '" + options.only + "' matches no item of profile " + profile.info.name);
+  check_out_option(out);
   RunResult result;
   {
     ProgressLine line(*options.progress);
@@ -80,16 +107,7 @@ int run_and_report(const Profile& profile, const Implementation& subject, const 
   }
   const reports::Document document = reports::report_document(result);
   std::cout << reports::render_summary_text(document);
-  std::cout << "reports:";
-  std::vector<std::filesystem::path> written;
-  try {
-    written = reports::write_reports(document, out);
-  } catch (const std::filesystem::filesystem_error& e) {
-    throw InfrastructureError("--out: cannot write the reports into '" + out + "': " + e.code().message());
-  }
-  for (const auto& path : written) std::cout << " " << path.string();
-  std::cout << "\n";
-  return reports::exit_status(document);
+  return write_reports_and_exit_status(document, out);
 }
 
 Command add_run(CLI::App& app, const std::string& command_line) {
@@ -99,17 +117,24 @@ Command add_run(CLI::App& app, const std::string& command_line) {
   auto a = std::make_shared<RunArguments>();
   sub->add_option("--impl", a->impl, "Implementation under test (see `lpconform list impls`)")->required();
   sub->add_option("--profile", a->profile, "Bundled profile name (see `lpconform list profiles`) or a profile file path")->capture_default_str();
-  sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")->capture_default_str();
-  sub->add_option("--out", a->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")
+      ->transform(whole_number(0, kMaxUint64))
+      ->capture_default_str();
+  sub->add_option("--out", a->out,
+                  "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
+                  "(default: reports/out/IMPL, IMPL the last part of --impl)");
   sub->add_option("--only", a->only, "Run only the items whose signature matches this '*' pattern");
-  sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)");
+  sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)")->transform(whole_number(0, kMaxJobs));
   sub->add_option("--waivers", a->waivers,
                   "CSV file 'implementation,version,signature,reason,expires': matching failures are reported WAIVED (never PASS)");
   sub->add_option("--shard", a->shard, "Run only part I of N (I/N, 1 <= I <= N); `lpconform report merge` joins the N reports");
-  sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
+  sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")
+      ->transform(whole_number(0, kMaxRecordedMismatches))
+      ->capture_default_str();
   sub->add_option("--timeout", a->isolation.timeout_seconds, "plugin:PATH: seconds one batch may take before it is a TIMEOUT")
       ->capture_default_str();
   sub->add_option("--memory-limit", a->isolation.memory_limit_mib, "plugin:PATH: address-space limit of the worker process, MiB (0: none)")
+      ->transform(whole_number(0, kMaxUint64 >> 20))  // in bytes it must fit 64 bits
       ->capture_default_str();
   return {sub, [a, command_line] {
             plugin::set_isolation_options(a->isolation);
@@ -118,7 +143,7 @@ Command add_run(CLI::App& app, const std::string& command_line) {
             RunProgress progress;
             RunOptions options{a->seed, a->jobs, a->max_mismatches, a->only, command_line, &progress, waivers_option(a->waivers),
                                shard_option(a->shard)};
-            return run_and_report(profile, subject, options, a->out);
+            return run_and_report(profile, subject, options, a->out.empty() ? default_out(a->impl) : a->out);
           }};
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "conformance/core/sha256.hpp"
 #include "conformance/formats/checks.hpp"
 #include "spec/table/csv.hpp"
 
@@ -43,13 +44,18 @@ VectorManifest parse_manifest(std::string_view text, const std::string& origin) 
       throw UsageError(origin + ": written by lpconform " + version + ", this is " + LPC_VERSION +
                        ": inputs may differ between versions; regenerate them with `lpconform vectors gen`");
     const auto& p = manifest.at("profile");
-    const std::string name = p.at("name").get<std::string>();
-    m.profile = parse_profile(p.at("text").get<std::string>(), name, origin + " (profile " + name + ")");
-    const auto& shard = manifest.at("shard");
-    m.shard = {shard.at("index").get<unsigned>(), shard.at("count").get<unsigned>()};
-    if (m.shard.count == 0 || m.shard.index == 0 || m.shard.index > m.shard.count)
-      throw UsageError(origin + ": shard " + std::to_string(m.shard.index) + "/" + std::to_string(m.shard.count) +
-                       " is not I/N with 1 <= I <= N");
+    const std::string name = p.at("name").get<std::string>(), text = p.at("text").get<std::string>();
+    if (sha256_hex(text) != p.at("sha256").get<std::string>())
+      throw UsageError(origin + ": its profile text does not match the profile's sha256; was it edited? Regenerate it with `lpconform vectors gen`");
+    m.profile = parse_profile(text, name, origin + " (profile " + name + ")");
+    const auto& index = manifest.at("shard").at("index");
+    const auto& count = manifest.at("shard").at("count");
+    const auto shard = index.is_number_unsigned() && count.is_number_unsigned() ? Shard::make(index.get<uint64_t>(), count.get<uint64_t>())
+                                                                                   : std::nullopt;
+    if (!shard)
+      throw UsageError(origin + ": shard " + index.dump() + "/" + count.dump() + " is not I/N with 1 <= I <= N <= " + std::to_string(Shard::kMaxCount));
+    m.shard = *shard;
+    if (!manifest.at("seed").is_number_unsigned()) throw UsageError(origin + ": seed " + manifest.at("seed").dump() + " is not a number from 0 to 2^64-1");
     m.seed = manifest.at("seed").get<uint64_t>();
     m.indexes = select_items(m.profile, "", "", m.shard);
     const auto& listed = manifest.at("items");

@@ -31,7 +31,7 @@ struct GenArguments {
 };
 
 struct CheckArguments {
-  std::string manifest, results, out = "reports/out", name = "vectors", version = "unspecified", waivers;
+  std::string manifest, results, out, name = "vectors", version = "unspecified", waivers;
   unsigned jobs = 0;
   size_t max_mismatches = 10;
 };
@@ -102,7 +102,7 @@ int generate(const GenArguments& a, const std::string& command_line) {
         {"command", command_line},
         {"generated", utc_now()},
         {"profile", {{"name", profile.info.name}, {"version", profile.info.version}, {"title", profile.info.title},
-                     {"label", profile.info.label}, {"origin", profile.origin}, {"text", profile.text}}},
+                     {"label", profile.info.label}, {"sha256", profile.info.sha256}, {"origin", profile.origin}, {"text", profile.text}}},
         {"seed", a.seed},
         {"shard", {{"index", shard.index}, {"count", shard.count}}},
         {"rows", rows},
@@ -190,7 +190,7 @@ int check(const CheckArguments& a, const std::string& command_line) {
   const Implementation subject = replaying_implementation(table, a, with_flags);
   RunProgress progress;
   RunOptions options{manifest.seed, a.jobs, a.max_mismatches, "", command_line, &progress, waivers_option(a.waivers), manifest.shard};
-  return run_and_report(manifest.profile, subject, options, a.out);
+  return run_and_report(manifest.profile, subject, options, a.out.empty() ? default_out(a.name) : a.out);
 }
 
 }  // namespace
@@ -204,7 +204,9 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
                                   "(all or nothing). Expected results are never written.");
   gen->add_option("--profile", g->profile, "Bundled profile name or a profile file path")->capture_default_str();
   gen->add_option("--out", g->out, "New (or empty) directory to create")->required();
-  gen->add_option("--seed", g->seed, "Seed of every random input; recorded in the manifest")->capture_default_str();
+  gen->add_option("--seed", g->seed, "Seed of every random input; recorded in the manifest")
+      ->transform(whole_number(0, kMaxUint64))
+      ->capture_default_str();
   gen->add_option("--shard", g->shard, "Only part I of N (I/N); check each part, then `lpconform report merge` the reports");
   auto c = std::make_shared<CheckArguments>();
   auto* chk = sub->add_subcommand("check",
@@ -212,12 +214,16 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
                                   "Exit 0 every required item passes, 1 failures, 2 malformed input (file:line:column), 3 infrastructure errors.");
   chk->add_option("--manifest", c->manifest, "manifest.json written by `vectors gen`")->required();
   chk->add_option("--results", c->results, "Results CSV: item,input,random,output[,flags] (spec/vectors.md)")->required();
-  chk->add_option("--out", c->out, "Directory for report.json, junit.xml, summary.md, failures.csv")->capture_default_str();
+  chk->add_option("--out", c->out,
+                  "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
+                  "(default: reports/out/NAME)");
   chk->add_option("--name", c->name, "Implementation name in reports and waivers")->capture_default_str();
   chk->add_option("--impl-version", c->version, "Implementation version in reports and waivers")->capture_default_str();
   chk->add_option("--waivers", c->waivers, "CSV file 'implementation,version,signature,reason,expires'");
-  chk->add_option("--jobs,-j", c->jobs, "Threads (default: every core)");
-  chk->add_option("--max-mismatches", c->max_mismatches, "Mismatches recorded per item (all are counted)")->capture_default_str();
+  chk->add_option("--jobs,-j", c->jobs, "Threads (default: every core)")->transform(whole_number(0, kMaxJobs));
+  chk->add_option("--max-mismatches", c->max_mismatches, "Mismatches recorded per item (all are counted)")
+      ->transform(whole_number(0, kMaxRecordedMismatches))
+      ->capture_default_str();
   return {sub, [g, c, gen, command_line] { return gen->parsed() ? generate(*g, command_line) : check(*c, command_line); }};
 }
 

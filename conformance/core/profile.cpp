@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "conformance/core/sha256.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
@@ -160,6 +161,9 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
   profile.info.name = std::move(name);
   profile.origin = origin;
   profile.text = text;
+  profile.info.sha256 = sha256_hex(text);
+  for (const EmbeddedProfile& bundled : embedded_profiles())
+    if (bundled.name == profile.info.name) profile.info.modified = bundled.text != text;
 
   // 1. Directives ("@version 1.0") are whole lines; blank them out so the CSV reader keeps the
   //    line numbers of everything else.

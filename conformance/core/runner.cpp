@@ -43,15 +43,19 @@ std::string utc_now() {
   return buf;
 }
 
+std::optional<Shard> Shard::make(uint64_t index, uint64_t count) {
+  if (count < 1 || count > kMaxCount || index < 1 || index > count) return std::nullopt;
+  return Shard{static_cast<unsigned>(index), static_cast<unsigned>(count)};
+}
+
 std::optional<Shard> Shard::parse(std::string_view text) {
-  Shard shard;
+  uint64_t index = 0, count = 0;
   const size_t slash = text.find('/');
   if (slash == std::string_view::npos) return std::nullopt;
-  auto [p1, e1] = std::from_chars(text.data(), text.data() + slash, shard.index);
-  auto [p2, e2] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), shard.count);
+  auto [p1, e1] = std::from_chars(text.data(), text.data() + slash, index);
+  auto [p2, e2] = std::from_chars(text.data() + slash + 1, text.data() + text.size(), count);
   if (e1 != std::errc() || p1 != text.data() + slash || e2 != std::errc() || p2 != text.data() + text.size()) return std::nullopt;
-  if (shard.count < 1 || shard.index < 1 || shard.index > shard.count) return std::nullopt;
-  return shard;
+  return make(index, count);
 }
 
 std::vector<size_t> select_items(const Profile& profile, const std::string& only, std::string_view subject_name, Shard shard) {

@@ -28,8 +28,12 @@ std::string utc_now();
 // One of N deterministic parts of a run (`--shard I/N`, I in 1..N): the union of the N shards is
 // the unsharded run, and no item is in two of them.
 struct Shard {
+  // More shards than any CI matrix or job array runs; a larger N is a typo (or a wrapped -1).
+  static constexpr unsigned kMaxCount = 65536;
   unsigned index = 1, count = 1;
-  // "2/4" -> {2, 4}; nullopt unless 1 <= I <= N.
+  // {index, count}; nullopt unless 1 <= I <= N <= kMaxCount.
+  static std::optional<Shard> make(uint64_t index, uint64_t count);
+  // "2/4" -> {2, 4}; nullopt unless both are decimal numbers that make() accepts.
   static std::optional<Shard> parse(std::string_view text);
 };
 

@@ -104,8 +104,13 @@ int find_waiver(const std::vector<WaiverUse>& uses, const ItemResult& result);
 // Turns `result` into WAIVED, its message saying which waiver, why, and what it was.
 void waive(ItemResult& result, const Waiver& waiver);
 
+// A profile is identified by its name, its version and its content: `sha256` is the hash of its
+// text, and `modified` is set when it carries a bundled profile's name but not its text, so an
+// edited copy never reads as the bundled profile.
 struct ProfileInfo {
   std::string name, version, title, label;  // label: e.g. "DRAFT - not a compliance claim"
+  std::string sha256;                       // of the profile file's text, 64 hex digits
+  bool modified = false;
 };
 
 struct RunResult {

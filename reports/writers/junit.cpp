@@ -2,12 +2,16 @@
 #include <sstream>
 
 #include "reports/writers/report.hpp"
+#include "reports/writers/tables.hpp"
 
 namespace lpc::reports {
 
 namespace {
 
-std::string xml_escape(std::string_view s) {
+// XML 1.0 §2.2 admits no C0 control but tab, line feed and carriage return: the others become
+// U+FFFD. In an attribute (§3.3.3 normalizes whitespace there) those three are written as
+// character references, so a message keeps its line breaks.
+std::string xml_escape(std::string_view s, bool attribute = false) {
   std::string out;
   for (char c : s) {
     switch (c) {
@@ -16,7 +20,10 @@ std::string xml_escape(std::string_view s) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      default: out += c;
+      case '\t': out += attribute ? "&#9;" : "\t"; break;
+      case '\n': out += attribute ? "&#10;" : "\n"; break;
+      case '\r': out += "&#13;"; break;
+      default: out += detail::is_control(c) ? detail::kReplacement : std::string_view(&c, 1);
     }
   }
   return out;
@@ -28,49 +35,22 @@ std::string seconds(double s) {
   return buf;
 }
 
-// A registry op's item (no "format" field): its parameters as written after "op", up to "inputs".
-std::vector<std::string> registry_params(const nlohmann::ordered_json& item) {
-  std::vector<std::string> values;
+// The classname's last part: the format, or a registry op's first parameter (written after "op").
+std::string class_suffix(const nlohmann::ordered_json& item) {
+  if (item.contains("format")) return item["format"].get<std::string>();
   bool after_op = false;
   for (const auto& [key, value] : item.items()) {
     if (key == "inputs") break;
-    if (after_op) values.push_back(value.is_string() ? value.get<std::string>() : value.dump());
-    after_op = after_op || key == "op";
+    if (after_op) return value.is_string() ? value.get<std::string>() : value.dump();
+    after_op = key == "op";
   }
-  return values;
-}
-
-// The classname's last part: the format, or a registry op's first parameter.
-std::string class_suffix(const nlohmann::ordered_json& item) {
-  if (item.contains("format")) return item["format"].get<std::string>();
-  const auto values = registry_params(item);
-  return values.empty() ? "-" : values.front();
-}
-
-// "rne-sat-from-float32 [required]" / "all-codes [required]" / registry ops: their further
-// parameters joined by '-' ("random [required]").
-std::string testcase_name(const nlohmann::ordered_json& item) {
-  std::string name;
-  if (!item.contains("format")) {
-    const auto values = registry_params(item);
-    for (size_t i = 1; i < values.size(); ++i) name += (i > 1 ? "-" : "") + values[i];
-    if (name.empty()) name = "default";
-  } else if (item["op"] == "encode") {
-    name = item["rounding"].get<std::string>();
-    if (item.contains("sr_bits")) name.append("_n").append(std::to_string(item["sr_bits"].get<int>()));
-    name.append("-").append(item["overflow"].get<std::string>()).append("-from-").append(item["source"].get<std::string>());
-  } else if (item["op"] == "decode") {
-    name = "all-codes";
-  } else {  // a quantizer op: its variant or scheme (conformance/core/case.hpp append_item_fields)
-    name = item.value("variant", item.value("scheme", std::string("initial-step"))) + "-from-" + item["source"].get<std::string>();
-  }
-  return name.append(" [").append(item["requirement"].get<std::string>()).append("]");
+  return "-";
 }
 
 // The body of a <failure>/<error>: what happened, how it was compared, the first mismatches.
-std::string detail(const nlohmann::ordered_json& item) {
-  std::string text = item["signature"].get<std::string>() + ": " + item.value("message", "") + "\nverification: " +
-                     item["verification"].get<std::string>() + "\n";
+std::string failure_detail(const nlohmann::ordered_json& item) {
+  std::string text = item["signature"].get<std::string>() + ": " + item.value("message", "") + "\nrequirement: " +
+                     item["requirement"].get<std::string>() + "\nverification: " + item["verification"].get<std::string>() + "\n";
   if (item.contains("first_mismatches")) {
     for (const auto& m : item["first_mismatches"]) {
       text += "input " + m["input"].get<std::string>() + (m.contains("random") ? " random " + m["random"].get<std::string>() : "") +
@@ -93,40 +73,44 @@ std::string render_junit(const nlohmann::ordered_json& doc) {
     errors += status == "ERROR" || status == "CRASH" || status == "TIMEOUT";
     skipped += status == "UNSUPPORTED" || status == "WAIVED";
   }
-  const std::string suite = "lpconform " + doc["profile"]["name"].get<std::string>() + " " + doc["profile"]["version"].get<std::string>() +
-                            " (" + doc["implementation"]["name"].get<std::string>() + ")";
+  const std::string suite = "lpconform " + detail::profile_identity(doc) + " (" + doc["implementation"]["name"].get<std::string>() + ")";
+  // Jenkins' junit-10.xsd has `skipped` on <testsuite> only, not on <testsuites>.
   const std::string totals = " tests=\"" + std::to_string(doc["items"].size()) + "\" failures=\"" + std::to_string(failures) + "\" errors=\"" +
-                             std::to_string(errors) + "\" skipped=\"" + std::to_string(skipped) + "\" time=\"" + seconds(doc["duration_s"]) + "\"";
+                             std::to_string(errors) + "\" time=\"" + seconds(doc["duration_s"]) + "\"";
   std::ostringstream xml;
   xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml << "<testsuites name=\"lpconform\"" << totals << ">\n";
-  xml << "  <testsuite name=\"" << xml_escape(suite) << "\"" << totals << " timestamp=\"" << xml_escape(doc["started"].get<std::string>()) << "\">\n";
+  xml << "  <testsuite name=\"" << xml_escape(suite, true) << "\"" << totals << " skipped=\"" << skipped << "\" timestamp=\""
+      << xml_escape(doc["started"].get<std::string>(), true) << "\">\n";
   xml << "    <properties>\n";
   auto property = [&](const char* name, const std::string& value) {
-    xml << "      <property name=\"" << name << "\" value=\"" << xml_escape(value) << "\"/>\n";
+    xml << "      <property name=\"" << name << "\" value=\"" << xml_escape(value, true) << "\"/>\n";
   };
   property("schema", doc["schema"]);
   property("suite_version", doc["suite"]["version"]);
   property("implementation", doc["implementation"]["name"].get<std::string>() + " " + doc["implementation"]["version"].get<std::string>());
   property("oracle", doc["oracle"]["name"].get<std::string>() + " " + doc["oracle"]["version"].get<std::string>());
-  property("profile", doc["profile"]["name"].get<std::string>() + " " + doc["profile"]["version"].get<std::string>());
+  property("profile", detail::profile_identity(doc));
+  property("profile_sha256", doc["profile"]["sha256"]);
   if (!doc["profile"]["label"].get<std::string>().empty()) property("profile_label", doc["profile"]["label"]);
   property("seed", std::to_string(doc["seed"].get<uint64_t>()));
   property("verdict", doc["verdict"]);
   xml << "    </properties>\n";
   for (const auto& item : doc["items"]) {
     const std::string status = item["status"];
-    xml << "    <testcase classname=\"lpconform." << xml_escape(item["op"].get<std::string>()) << "." << xml_escape(class_suffix(item))
-        << "\" name=\"" << xml_escape(testcase_name(item)) << "\" time=\"" << seconds(item["seconds"]) << "\"";
+    // The signature names the testcase: unique within a report, stable across runs, so CI
+    // reporters (GitLab, Jenkins) keep one history per item.
+    xml << "    <testcase classname=\"lpconform." << xml_escape(item["op"].get<std::string>(), true) << "." << xml_escape(class_suffix(item), true)
+        << "\" name=\"" << xml_escape(item["signature"].get<std::string>(), true) << "\" time=\"" << seconds(item["seconds"]) << "\"";
     if (status == "PASS") { xml << "/>\n"; continue; }
     xml << ">\n";
-    const std::string message = xml_escape(item.value("message", ""));
+    const std::string message = xml_escape(item.value("message", ""), true);
     if (status == "FAIL")
-      xml << "      <failure type=\"FAIL\" message=\"" << message << "\">" << xml_escape(detail(item)) << "</failure>\n";
+      xml << "      <failure type=\"FAIL\" message=\"" << message << "\">" << xml_escape(failure_detail(item)) << "</failure>\n";
     else if (status == "UNSUPPORTED" || status == "WAIVED")
-      xml << "      <skipped message=\"" << xml_escape(status) << ": " << message << "\"/>\n";
+      xml << "      <skipped message=\"" << status << ": " << message << "\"/>\n";
     else
-      xml << "      <error type=\"" << xml_escape(status) << "\" message=\"" << message << "\">" << xml_escape(detail(item)) << "</error>\n";
+      xml << "      <error type=\"" << status << "\" message=\"" << message << "\">" << xml_escape(failure_detail(item)) << "</error>\n";
     xml << "    </testcase>\n";
   }
   xml << "  </testsuite>\n</testsuites>\n";

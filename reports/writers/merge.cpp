@@ -27,7 +27,7 @@ Document merge_shards(const std::vector<Document>& shards, const std::vector<std
   if (shards.empty()) throw std::invalid_argument("no reports to merge");
   for (size_t i = 0; i < shards.size(); ++i) {
     try {
-      check_schema(shards[i]);
+      validate_report(shards[i]);
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(names[i] + ": " + e.what());
     }

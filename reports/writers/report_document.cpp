@@ -71,7 +71,8 @@ Document report_document(const RunResult& run) {
   }
   doc["implementation"] = implementation_json(*run.subject);
   doc["oracle"] = implementation_json(*run.oracle);
-  doc["profile"] = {{"name", run.profile.name}, {"version", run.profile.version}, {"title", run.profile.title}, {"label", run.profile.label}};
+  doc["profile"] = {{"name", run.profile.name},   {"version", run.profile.version}, {"title", run.profile.title},
+                    {"label", run.profile.label}, {"sha256", run.profile.sha256},   {"modified", run.profile.modified}};
 
   auto& items = doc["items"] = nlohmann::ordered_json::array();
   for (const ItemResult& r : run.items) {
@@ -97,7 +98,10 @@ Document report_document(const RunResult& run) {
     items.push_back(std::move(j));
   }
   count_items(doc);
-  return doc;
+  // Names, messages and the command line come from outside (a waiver file, --out, --name, a
+  // plugin): a serialization that replaces every invalid UTF-8 byte with U+FFFD, read back, leaves
+  // no string a writer could choke on.
+  return Document::parse(doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 void check_schema(const nlohmann::ordered_json& document) {

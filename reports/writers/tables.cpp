@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "conformance/core/verdict.hpp"
+
 namespace lpc::reports::detail {
 
 std::vector<GroupRow> rows_by_op_and_source(const nlohmann::ordered_json& document) {
@@ -17,12 +19,24 @@ std::vector<GroupRow> rows_by_op_and_source(const nlohmann::ordered_json& docume
   return rows;
 }
 
-std::vector<const nlohmann::ordered_json*> not_passing(const nlohmann::ordered_json& document) {
+std::vector<const nlohmann::ordered_json*> gating_not_passing(const nlohmann::ordered_json& document) {
   std::vector<const nlohmann::ordered_json*> out;
-  for (bool required : {true, false})
-    for (const auto& item : document["items"])
-      if (item["status"] != "PASS" && (item["requirement"] == "required") == required) out.push_back(&item);
+  for (const auto& item : document["items"]) {
+    const bool failed = item["status"] != "PASS" && item["status"] != "WAIVED";
+    if ((failed && item["requirement"] == "required") || item.value("infrastructure_error", false)) out.push_back(&item);
+  }
   return out;
+}
+
+std::string optional_not_passing(const nlohmann::ordered_json& document) {
+  std::map<std::string, uint64_t> counts;
+  for (const auto& item : document["items"])
+    if (item["status"] != "PASS" && item["requirement"] == "optional" && !item.value("infrastructure_error", false))
+      ++counts[item["status"].get<std::string>()];
+  std::string text;
+  for (Status s : kAllStatuses)
+    if (counts.contains(to_string(s))) text += (text.empty() ? "" : ", ") + std::to_string(counts[to_string(s)]) + " " + to_string(s);
+  return text;
 }
 
 std::string thousands(uint64_t n) {
@@ -36,6 +50,31 @@ std::string thousands(uint64_t n) {
 
 std::string name_version(const nlohmann::ordered_json& implementation) {
   return implementation["name"].get<std::string>() + " " + implementation["version"].get<std::string>();
+}
+
+std::string profile_identity(const nlohmann::ordered_json& document) {
+  const auto& profile = document["profile"];
+  return profile["name"].get<std::string>() + " " + profile["version"].get<std::string>() +
+         (profile.value("modified", false) ? " (modified: not the bundled profile)" : "");
+}
+
+std::string one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\t' || c == '\n' || c == '\r') out += ' ';
+    else if (is_control(c)) out += kReplacement;
+    else out += c;
+  }
+  return out;
+}
+
+std::string markdown_cell(std::string_view s) {
+  std::string out;
+  for (char c : one_line(s)) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
 }
 
 }  // namespace lpc::reports::detail

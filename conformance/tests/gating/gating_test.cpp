@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -298,10 +299,17 @@ TEST_CASE("exit statuses: 2 usage, 3 infrastructure", "[exit]") {
   Scratch s;
   CHECK(s.lpconform("run --impl fast --profile '" + kProfile + "' --shard 4/3").status == 2);
   CHECK(s.lpconform("run --impl nobody --profile '" + kProfile + "'").status == 2);
+  // --out is checked before the run: nothing runs, nothing is printed but the reason.
   write_file(s / "file", "");
   const Outcome o = s.lpconform("run --impl fast --profile '" + kProfile + "' --out file/reports");
-  CHECK(o.status == 3);
-  CHECK(o.err.find("cannot write the reports") != std::string::npos);
+  CHECK(o.status == 2);
+  CHECK(o.err.find("--out: cannot create") != std::string::npos);
+  CHECK(o.err.find("Not a directory") != std::string::npos);
+  CHECK(o.out.empty());
+  // A write that fails after the run (a file size limit stands in for a full disk) is exit 3.
+  const Outcome full = s.sh("trap '' XFSZ; ulimit -f 2; '" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --out reports >/dev/null");
+  CHECK(full.status == 3);
+  CHECK(full.err.find("--out: the reports were not written") != std::string::npos);
 }
 
 TEST_CASE("sharding: the merged shard reports equal the unsharded report", "[shard]") {
@@ -377,7 +385,165 @@ TEST_CASE("junit.xml: every status renders to schema-valid JUnit XML", "[junit]"
   CHECK(o.status == 1);
   validate_junit(s, "merged/junit.xml");
   const std::string xml = read_file(s / "merged/junit.xml");
-  CHECK(xml.find("tests=\"7\" failures=\"1\" errors=\"3\" skipped=\"2\"") != std::string::npos);
+  // The schema is tight enough to refuse what Jenkins' junit-10.xsd refuses: `skipped` on <testsuites>.
+  if (xmllint_available()) {
+    std::string refused = xml;
+    refused.replace(refused.find("<testsuites name=\"lpconform\""), 29, "<testsuites name=\"lpconform\" skipped=\"2\"");
+    write_file(s / "refused.xml", refused);
+    CHECK(s.sh("xmllint --noout --schema '" + kDataDir + "/junit.xsd' refused.xml").status != 0);
+  }
+  CHECK(xml.find("<testsuites name=\"lpconform\" tests=\"7\" failures=\"1\" errors=\"3\" time=") != std::string::npos);
+  CHECK(xml.find("\" skipped=\"2\" timestamp=") != std::string::npos);  // on <testsuite>
   CHECK(xml.find("&lt;message&gt; &amp; &quot;quotes&quot;") != std::string::npos);
-  CHECK(read_file(s / "merged/summary.md").find("| CRASH |") != std::string::npos);
+  // The summary lists the required items that did not pass; the optional ones are one count.
+  const std::string md = read_file(s / "merged/summary.md");
+  CHECK(md.find("| FAIL | required |") != std::string::npos);
+  CHECK(md.find("| UNSUPPORTED | required |") != std::string::npos);
+  CHECK(md.find("| CRASH |") == std::string::npos);
+  CHECK(md.find("Optional items not passing (never gating; each is in `failures.csv`): 1 CRASH, 1 TIMEOUT, 1 ERROR.") != std::string::npos);
+}
+
+// ---- issue 15: a report set you can trust ---------------------------------------------------------
+
+TEST_CASE("integrity: a kill or a failed write keeps the previous report set whole, no temporary left", "[integrity]") {
+  Scratch s;
+  const std::string run = "'" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --out reports";
+  REQUIRE(s.sh(run + " >/dev/null").status == 0);
+  std::map<std::string, std::string> before;
+  for (const char* f : {"report.json", "junit.xml", "summary.md", "failures.csv"}) before[f] = read_file(s / "reports" / f);
+  auto same_set = [&] {
+    for (const auto& [name, text] : before) CHECK(read_file(s / "reports" / name) == text);
+    size_t files = 0;
+    for (const auto& entry : fs::directory_iterator(s / "reports")) files += entry.is_regular_file();
+    CHECK(files == 4);
+  };
+  auto temporaries = [&] {
+    size_t n = 0;
+    for (const auto& entry : fs::directory_iterator(s.dir)) n += entry.path().filename().string().starts_with("reports.tmp-");
+    return n;
+  };
+
+  SECTION("a write error (file size limit, as a full disk) names the OS error, exit 3") {
+    const Outcome o = s.sh("trap '' XFSZ; ulimit -f 2; " + run + " --seed 5 >/dev/null");
+    CHECK(o.status == 3);
+    CHECK(o.err.find("File too large") != std::string::npos);
+    CHECK(o.err.find("internal error") == std::string::npos);
+    same_set();
+    CHECK(temporaries() == 0);
+  }
+  SECTION("a kill while writing (SIGXFSZ) leaves the previous set; the next run clears the leftover") {
+    const Outcome o = s.sh("ulimit -f 2; " + run + " --seed 5 >/dev/null");
+    CHECK(o.status != 0);
+    same_set();
+    CHECK(temporaries() == 1);
+    REQUIRE(s.sh(run + " --seed 5 >/dev/null").status == 0);
+    CHECK(temporaries() == 0);
+    CHECK(json::parse(read_file(s / "reports/report.json"))["seed"] == 5);
+  }
+  SECTION("--out holding other files is refused before the run, and left alone") {
+    write_file(s / "reports/notes.txt", "mine");
+    const Outcome o = s.sh(run);
+    CHECK(o.status == 2);
+    CHECK(o.out.empty());
+    CHECK(o.err.find("--out: 'reports' holds 'notes.txt', which is not a report file") != std::string::npos);
+    CHECK(read_file(s / "reports/notes.txt") == "mine");
+  }
+}
+
+TEST_CASE("integrity: invalid UTF-8 and control characters from outside never cost a report", "[integrity]") {
+  Scratch s;
+  write_file(s / "waivers.csv", "implementation,version,signature,reason,expires\nfast,*,fast-decode-*,bug \xff\x1b[31m | ]]> <b>,2999-12-31\n");
+  const Outcome o = s.sh("'" + kLpconform + "' run --impl fast --profile '" + kProfile + "' --waivers waivers.csv --out \"$(printf 'r\\377\\033')\"");
+  CHECK(o.status == 0);
+  CHECK(o.out.substr(0, o.out.find("\nreports: ")).find("\x1b") == std::string::npos);  // the summary; the paths are as given
+  const std::string dir = "r\xff\x1b";
+  const json report = json::parse(read_file(s / dir / "report.json"));  // throws on invalid UTF-8
+  CHECK(report["waivers"][0]["reason"] == "bug \xEF\xBF\xBD\x1b[31m | ]]> <b>");
+  CHECK(report["command"].get<std::string>().find("--out r\xEF\xBF\xBD\x1b") != std::string::npos);
+  const std::string md = read_file(s / dir / "summary.md");
+  CHECK(md.find("| bug \xEF\xBF\xBD\xEF\xBF\xBD[31m \\| ]]> <b> |") != std::string::npos);
+  CHECK(md.find("\x1b") == std::string::npos);
+  fs::rename(s / dir / "junit.xml", s / "junit.xml");
+  validate_junit(s, "junit.xml");
+}
+
+TEST_CASE("integrity: report merge refuses a malformed shard field with exit 2, never a crash", "[integrity]") {
+  Scratch s;
+  REQUIRE(s.lpconform("run --impl fast --profile '" + kProfile + "' --out whole").status == 0);
+  const json whole = json::parse(read_file(s / "whole/report.json"));
+  const std::pair<const char*, json> faults[] = {
+      {"/shard/count", -1}, {"/shard/count", 4294967295u}, {"/shard/count", 0}, {"/shard/index", 100}, {"/shard/index", "1"},
+      {"/items/0/index", -3}, {"/items/0/status", "BETTER"}, {"/threads", 1.5}};
+  for (const auto& [pointer, value] : faults) {
+    INFO(pointer << " = " << value.dump());
+    json bad = whole;
+    bad[json::json_pointer(pointer)] = value;
+    write_file(s / "bad.json", bad.dump());
+    const Outcome o = s.lpconform("report merge bad.json --out merged");
+    CHECK(o.status == 2);
+    CHECK(o.err.find("bad.json: ") != std::string::npos);
+    CHECK_FALSE(fs::exists(s / "merged"));
+  }
+}
+
+TEST_CASE("integrity: output that cannot be written fails the command", "[integrity]") {
+  Scratch s;
+  for (const std::string command : {"list ops", "list formats", "explain --format float8_e4m3fn 464", "--help",
+                                    "chip run --layer conv:224,224,11,11,3,96,4 --no-values"}) {
+    INFO(command);
+    const Outcome o = s.sh("'" + kLpconform + "' " + command + " >/dev/full");
+    CHECK(o.status == 3);
+    CHECK(o.err.find("cannot write to standard output") != std::string::npos);
+  }
+  const Outcome eval = s.sh("printf 'code\\n0x7e\\n' | '" + kLpconform + "' eval decode --format float8_e4m3fn >/dev/full");
+  CHECK(eval.status == 3);
+}
+
+TEST_CASE("integrity: numeric options outside their range are usage errors", "[integrity]") {
+  Scratch s;
+  const std::string run = "run --impl fast --profile '" + kProfile + "' --out r ";
+  for (const std::string options : {"--seed -1", "--seed 18446744073709551616", "--seed 1e3", "--memory-limit 17592186044416",
+                                    "--memory-limit -1", "--shard 1/4294967295", "--shard 1/-1", "--max-mismatches -1", "--jobs 100000"}) {
+    INFO(options);
+    const Outcome o = s.lpconform(run + options);
+    CHECK(o.status == 2);
+    CHECK(o.out.empty());
+  }
+  CHECK(s.lpconform("vectors gen --profile '" + kProfile + "' --out v --seed -1").status == 2);
+  CHECK(s.lpconform("chip run --layer conv:224,224,11,11,3,96,4 --no-values --seed -1").status == 2);
+  // The largest values that fit are taken as written (leading zeros are decimal, not octal).
+  REQUIRE(s.lpconform(run + "--seed 010 --memory-limit 17592186044415").status == 0);
+  CHECK(json::parse(read_file(s / "r/report.json"))["seed"] == 10);
+}
+
+TEST_CASE("integrity: a profile is its name, version and content; vectors check holds the manifest to it", "[integrity]") {
+  Scratch s;
+  SECTION("a modified copy of a bundled profile says so") {
+    REQUIRE(s.lpconform("list profiles").status == 0);
+    REQUIRE(s.sh("'" + kLpconform + "' vectors gen --profile ocp-ofp8-1.0 --out g >/dev/null").status == 0);
+    std::string text = json::parse(read_file(s / "g/manifest.json"))["profile"]["text"];
+    for (size_t at; (at = text.find(",required")) != std::string::npos;) text.replace(at, 9, ",optional");
+    write_file(s / "ocp-ofp8-1.0.csv", text);
+    const Outcome o = s.lpconform("run --impl fast --profile ./ocp-ofp8-1.0.csv --only '*decode*' --out r");
+    REQUIRE(o.status == 0);
+    CHECK(o.out.find("profile ocp-ofp8-1.0 1.0 (modified: not the bundled profile)") != std::string::npos);
+    const json report = json::parse(read_file(s / "r/report.json"));
+    CHECK(report["profile"]["modified"] == true);
+    CHECK(read_file(s / "r/summary.md").find("(modified: not the bundled profile)") != std::string::npos);
+    REQUIRE(s.lpconform("run --impl fast --profile ocp-ofp8-1.0 --only '*decode*' --out b").status == 0);
+    const json bundled = json::parse(read_file(s / "b/report.json"));
+    CHECK(bundled["profile"]["modified"] == false);
+    CHECK(bundled["profile"]["sha256"] != report["profile"]["sha256"]);
+  }
+  SECTION("a manifest whose profile text was edited is refused") {
+    generate_good_results(s);
+    json manifest = json::parse(read_file(s / "vectors/manifest.json"));
+    std::string text = manifest["profile"]["text"];
+    text.replace(text.find(",required"), 9, ",optional");
+    manifest["profile"]["text"] = text;
+    write_file(s / "vectors/manifest.json", manifest.dump());
+    const Outcome o = check(s, "results.csv");
+    CHECK(o.status == 2);
+    CHECK(o.err.find("its profile text does not match the profile's sha256") != std::string::npos);
+  }
 }

@@ -1,0 +1,346 @@
+// The report writers on documents built in process: the profile's content hash, JUnit testcase
+// names over every bundled profile, hostile text in every file, a pass that reads as a pass,
+// report merge's validation of every field, and the report set written as one unit.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "conformance/bundled/bundled.hpp"
+#include "conformance/core/profile.hpp"
+#include "conformance/core/sha256.hpp"
+#include "reports/writers/report.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using lpc::reports::Document;
+
+// A run of `profile` where every item has `status`, built without running anything.
+lpc::RunResult pretend_run(const lpc::Profile& profile, const lpc::Implementation& subject, lpc::Status status = lpc::Status::Pass) {
+  lpc::RunResult run;
+  run.suite_version = LPC_VERSION;
+  run.subject = &subject;
+  run.oracle = &lpc::reference_implementation();
+  run.profile = profile.info;
+  run.command = "lpconform run";
+  run.started = run.finished = "2024-01-01T00:00:00Z";
+  run.threads = 1;
+  for (size_t i = 0; i < profile.items.size(); ++i) {
+    lpc::ItemResult r;
+    r.item = profile.items[i];
+    r.signature = r.item.signature(subject.name);
+    r.index = i;
+    r.status = status;
+    if (status != lpc::Status::Pass) r.message = "not done";
+    run.items.push_back(std::move(r));
+  }
+  return run;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// A fresh directory under the system's temporary directory, removed at the end.
+struct Scratch {
+  fs::path dir = fs::temp_directory_path() / ("lpc_reports_test_" + std::to_string(getpid()));
+  Scratch() {
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+  }
+  ~Scratch() { fs::remove_all(dir); }
+  // The entries of the scratch directory, by name.
+  std::set<std::string> entries() const {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+    return names;
+  }
+};
+
+bool has_control_byte(const std::string& text, bool allow_line_breaks) {
+  for (char c : text)
+    if ((static_cast<unsigned char>(c) < 0x20 || c == 0x7f) && !(allow_line_breaks && (c == '\n' || c == '\t'))) return true;
+  return false;
+}
+
+// Cells of a Markdown table row: '|' not escaped by '\'.
+size_t unescaped_pipes(const std::string& line) {
+  size_t n = 0;
+  for (size_t i = 0; i < line.size(); ++i) n += line[i] == '|' && (i == 0 || line[i - 1] != '\\');
+  return n;
+}
+
+void validate_junit(const std::string& xml, const fs::path& dir) {
+  if (std::system("command -v xmllint >/dev/null 2>&1") != 0) {
+    WARN("xmllint not installed (Debian package libxml2-utils): JUnit schema validation skipped");
+    return;
+  }
+  std::ofstream(dir / "junit.xml", std::ios::binary) << xml;
+  const std::string command = "xmllint --noout --schema '" LPC_JUNIT_XSD "' '" + (dir / "junit.xml").string() + "' 2>'" + (dir / "xmllint.txt").string() + "'";
+  const int status = std::system(command.c_str());
+  INFO(read_file(dir / "xmllint.txt"));
+  CHECK(status == 0);
+}
+
+}  // namespace
+
+TEST_CASE("sha256: the FIPS 180-2 examples", "[identity]") {
+  CHECK(lpc::sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(lpc::sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // 56 bytes: the length no longer fits the first block, padding takes a second.
+  CHECK(lpc::sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(lpc::sha256_hex(std::string(1'000'000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("profiles: identified by name, version and content; a modified copy says so", "[identity]") {
+  const lpc::Profile bundled = lpc::load_profile("ocp-ofp8-1.0");
+  CHECK(bundled.info.sha256 == lpc::sha256_hex(bundled.text));
+  CHECK_FALSE(bundled.info.modified);
+  CHECK_FALSE(lpc::parse_profile(bundled.text, "ocp-ofp8-1.0", "a copy").info.modified);
+  CHECK_FALSE(lpc::parse_profile(bundled.text, "my-profile", "a copy under another name").info.modified);
+
+  // The issue's case: the bundled name, every row made optional.
+  std::string weakened = bundled.text;
+  for (size_t at; (at = weakened.find(",required")) != std::string::npos;) weakened.replace(at, 9, ",optional");
+  const lpc::Profile modified = lpc::parse_profile(weakened, "ocp-ofp8-1.0", "ocp-ofp8-1.0.csv");
+  CHECK(modified.info.modified);
+  CHECK(modified.info.sha256 != bundled.info.sha256);
+
+  const Document doc = lpc::reports::report_document(pretend_run(modified, lpc::fast_implementation()));
+  CHECK(doc["profile"]["modified"] == true);
+  CHECK(doc["profile"]["sha256"] == modified.info.sha256);
+  const std::string claim = "ocp-ofp8-1.0 1.0 (modified: not the bundled profile)";
+  CHECK(lpc::reports::render_summary_text(doc).find(claim) != std::string::npos);
+  CHECK(lpc::reports::render_markdown(doc).find(claim) != std::string::npos);
+  CHECK(lpc::reports::render_junit(doc).find("value=\"" + claim + "\"") != std::string::npos);
+  const Document original = lpc::reports::report_document(pretend_run(bundled, lpc::fast_implementation()));
+  CHECK(lpc::reports::render_summary_text(original).find("modified") == std::string::npos);
+}
+
+TEST_CASE("junit.xml: every testcase is named by its item's signature, unique in every bundled profile", "[junit]") {
+  const std::regex testcase("<testcase classname=\"([^\"]*)\" name=\"([^\"]*)\"");
+  for (const lpc::EmbeddedProfile& embedded : lpc::embedded_profiles()) {
+    INFO("profile " << embedded.name);
+    const lpc::Profile profile = lpc::load_profile(embedded.name);
+    const Document doc = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation()));
+    const std::string xml = lpc::reports::render_junit(doc);
+    std::set<std::string> names;
+    size_t n = 0;
+    for (auto it = std::sregex_iterator(xml.begin(), xml.end(), testcase); it != std::sregex_iterator(); ++it, ++n) {
+      CHECK((*it)[2] == doc["items"][n]["signature"].get<std::string>());
+      names.insert((*it)[2]);
+    }
+    CHECK(n == profile.items.size());
+    CHECK(names.size() == n);
+    // Jenkins' junit-10.xsd: `skipped` on <testsuite>, never on <testsuites>.
+    const std::string root = xml.substr(xml.find("<testsuites"), xml.find('>', xml.find("<testsuites")) - xml.find("<testsuites"));
+    CHECK(root.find("skipped") == std::string::npos);
+  }
+}
+
+TEST_CASE("hostile text: invalid UTF-8, control characters, '|' and ']]>' in every file", "[hostile]") {
+  Scratch s;
+  const std::string hostile = "bad \xff\xfe byte, \x1b[31mred\x1b[0m, bell\x07, pipe | and ]]> <tag> & \"quote\"\nsecond line";
+  lpc::Implementation subject = lpc::fast_implementation();
+  subject.name = "vendor \xc3";  // a truncated two-byte sequence
+  subject.description = hostile;
+  subject.declarations = {{hostile, hostile}};
+  const lpc::Profile profile = lpc::load_profile(std::string(LPC_GATING_PROFILE));
+  lpc::RunResult run = pretend_run(profile, subject);
+  run.command = "lpconform run --out " + hostile;
+  run.waivers.push_back({lpc::Waiver{"*", "*", "*", hostile, "2999-12-31", "w.csv:2"}, lpc::WaiverState::Unmatched, 0});
+  for (lpc::ItemResult& r : run.items) {
+    r.status = r.item.required ? lpc::Status::Fail : lpc::Status::Waived;
+    r.message = hostile;
+    r.first_mismatches = {{hostile, "", hostile, hostile, hostile, "", hostile}};
+  }
+
+  const Document doc = lpc::reports::report_document(run);
+  REQUIRE_NOTHROW(doc.dump());  // strict: throws on any invalid UTF-8 left
+  CHECK(doc["implementation"]["name"] == "vendor \xEF\xBF\xBD");
+  CHECK(doc["waivers"][0]["reason"].get<std::string>().find("bad \xEF\xBF\xBD\xEF\xBF\xBD byte") != std::string::npos);
+  CHECK(doc.dump().find("\\u001b[31mred") != std::string::npos);  // JSON escapes control characters
+
+  const std::string xml = lpc::reports::render_junit(doc);
+  CHECK_FALSE(has_control_byte(xml, true));
+  CHECK(xml.find("]]&gt;") != std::string::npos);
+  CHECK(xml.find("]]>") == std::string::npos);
+  CHECK(xml.find("message=\"bad \xEF\xBF\xBD\xEF\xBF\xBD byte, \xEF\xBF\xBD[31mred") != std::string::npos);
+  CHECK(xml.find("&#10;second line") != std::string::npos);  // a line break in an attribute survives
+  validate_junit(xml, s.dir);
+
+  const std::string md = lpc::reports::render_markdown(doc);
+  CHECK_FALSE(has_control_byte(md, true));
+  std::istringstream lines(md);
+  for (std::string line; std::getline(lines, line);) {
+    INFO(line);
+    if (line.starts_with("| FAIL |")) CHECK(unescaped_pipes(line) == 6);
+    if (line.starts_with("| unmatched |")) CHECK(unescaped_pipes(line) == 9);
+    if (line.starts_with("| bad ")) CHECK(unescaped_pipes(line) == 3);  // the declarations table
+  }
+  CHECK(md.find("pipe \\| and ]]>") != std::string::npos);
+
+  const std::string text = lpc::reports::render_summary_text(doc);
+  CHECK_FALSE(has_control_byte(text, true));
+  CHECK(text.find("\x1b") == std::string::npos);
+
+  const std::vector<fs::path> written = lpc::reports::write_reports(doc, s.dir / "out");
+  CHECK(Document::parse(read_file(s.dir / "out/report.json")) == doc);
+  CHECK(written.size() == 4);
+}
+
+TEST_CASE("a pass reads as a pass: only gating items are listed, optional ones are one count", "[summary]") {
+  const lpc::Profile profile = lpc::load_profile("ocp-ofp8-1.0");
+  lpc::RunResult run = pretend_run(profile, lpc::fast_implementation());
+  size_t optional = 0;
+  for (lpc::ItemResult& r : run.items)
+    if (!r.item.required) {
+      r.status = lpc::Status::Unsupported;
+      r.message = "fast declines";
+      ++optional;
+    }
+  REQUIRE(optional > 10);
+  const std::string count_line = std::to_string(optional) + " UNSUPPORTED";
+
+  SECTION("every required item passes") {
+    const Document doc = lpc::reports::report_document(run);
+    REQUIRE(doc["verdict"] == "PASS");
+    const std::string text = lpc::reports::render_summary_text(doc), md = lpc::reports::render_markdown(doc);
+    CHECK(text.find("optional, not passing (never gating; each is in failures.csv): " + count_line + "\n") != std::string::npos);
+    CHECK(text.find("rerun:") == std::string::npos);
+    CHECK(text.find("required, not passing") == std::string::npos);
+    CHECK(md.find("Optional items not passing (never gating; each is in `failures.csv`): " + count_line + ".") != std::string::npos);
+    CHECK(md.find("```sh") == std::string::npos);
+    CHECK(md.find("fast declines") == std::string::npos);
+    CHECK(md.size() < 2500);
+  }
+  SECTION("a required failure is listed, the optional items still one count") {
+    size_t failed = 0;
+    while (!run.items[failed].item.required) ++failed;
+    run.items[failed].status = lpc::Status::Fail;
+    run.items[failed].message = "1 mismatch";
+    const Document doc = lpc::reports::report_document(run);
+    const std::string text = lpc::reports::render_summary_text(doc), md = lpc::reports::render_markdown(doc);
+    CHECK(text.find("required, not passing (1):\n  FAIL " + run.items[failed].signature + " [required]: 1 mismatch\n") != std::string::npos);
+    CHECK(text.find(count_line) != std::string::npos);
+    CHECK(md.find("### Required, not passing (1)") != std::string::npos);
+    CHECK(md.find("fast declines") == std::string::npos);
+  }
+}
+
+TEST_CASE("report merge validates every field of every shard before using it", "[merge]") {
+  const Document good = lpc::reports::report_document(pretend_run(lpc::load_profile(std::string(LPC_GATING_PROFILE)), lpc::fast_implementation()));
+  REQUIRE_NOTHROW(lpc::reports::merge_shards({good}, {"good.json"}, "merge"));
+  struct Fault {
+    const char* what;
+    std::function<void(Document&)> edit;
+    const char* message;
+  };
+  const Fault faults[] = {
+      {"shard.count -1", [](Document& d) { d["shard"]["count"] = -1; }, "shard.count: expected an integer from 0 to 65536, got -1"},
+      {"shard.count 4294967295", [](Document& d) { d["shard"]["count"] = 4294967295u; }, "shard.count: expected an integer"},
+      {"shard.count 0", [](Document& d) { d["shard"]["count"] = 0; }, "shard: expected {index I, count N}"},
+      {"shard.count a string", [](Document& d) { d["shard"]["count"] = "1"; }, "shard.count: expected an integer"},
+      {"shard.index 100 of 3", [](Document& d) { d["shard"] = {{"index", 100}, {"count", 3}}; }, "shard: expected {index I, count N}"},
+      {"shard.index 1.5", [](Document& d) { d["shard"]["index"] = 1.5; }, "shard.index: expected an integer"},
+      {"shard missing", [](Document& d) { d.erase("shard"); }, "report.shard: missing"},
+      {"threads -1", [](Document& d) { d["threads"] = -1; }, "report.threads: expected an integer"},
+      {"duration NaN-like", [](Document& d) { d["duration_s"] = "soon"; }, "report.duration_s: expected a number of seconds"},
+      {"items not an array", [](Document& d) { d["items"] = 3; }, "report.items: expected an array"},
+      {"an item not an object", [](Document& d) { d["items"][1] = "x"; }, "items[1]: expected an object"},
+      {"an item's index negative", [](Document& d) { d["items"][2]["index"] = -1; }, "items[2].index: expected an integer"},
+      {"an unknown status", [](Document& d) { d["items"][0]["status"] = "GREAT"; }, "items[0].status: expected one of PASS"},
+      {"a FAIL without rerun", [](Document& d) { d["items"][0]["status"] = "FAIL"; }, "items[0].rerun: missing"},
+      {"checked a string", [](Document& d) { d["items"][0]["checked"] = "many"; }, "items[0].checked: expected an integer"},
+      {"a mismatch without got", [](Document& d) { d["items"][0]["first_mismatches"] = {{{"input", "0x1"}, {"want", "0x2"}, {"repro", "r"}}}; },
+       "items[0].first_mismatches[0].got: missing"},
+      {"a waiver's count", [](Document& d) { d["waivers"] = {{{"implementation", "*"}, {"version", "*"}, {"signature", "*"}, {"reason", "r"},
+                                                              {"expires", "2999-01-01"}, {"origin", "w:2"}, {"state", "used"}, {"waived", -2}}}; },
+       "waivers[0].waived: expected an integer"},
+      {"the implementation's name", [](Document& d) { d["implementation"]["name"] = nullptr; }, "implementation.name: expected a string"},
+      {"the profile's modified flag", [](Document& d) { d["profile"]["modified"] = "no"; }, "profile.modified: expected true or false"},
+      {"the seed negative", [](Document& d) { d["seed"] = -1; }, "report.seed: expected an integer"},
+  };
+  for (const Fault& f : faults) {
+    SECTION(f.what) {
+      Document bad = good;
+      f.edit(bad);
+      CHECK_THROWS_WITH(lpc::reports::merge_shards({good, bad}, {"good.json", "bad.json"}, "merge"), Catch::StartsWith("bad.json: ") &&
+                                                                                                           Catch::Contains(f.message));
+    }
+  }
+}
+
+TEST_CASE("the report set is written as one unit", "[write]") {
+  Scratch s;
+  const fs::path out = s.dir / "out";
+  const lpc::Profile profile = lpc::load_profile(std::string(LPC_GATING_PROFILE));
+  const Document first = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation()));
+  lpc::reports::write_reports(first, out);
+  CHECK(s.entries() == std::set<std::string>{"out"});
+  const std::string first_json = read_file(out / "report.json"), first_xml = read_file(out / "junit.xml");
+  Document second = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation(), lpc::Status::Error));
+
+  SECTION("a new set replaces the old one whole, and nothing is left beside it") {
+    lpc::reports::write_reports(second, out);
+    CHECK(Document::parse(read_file(out / "report.json"))["verdict"] == "FAIL");
+    CHECK(read_file(out / "junit.xml").find("<error type=\"ERROR\"") != std::string::npos);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a write that fails (a file size limit, as a full disk) keeps the previous set, names the OS error, leaves no temporary") {
+    struct rlimit saved;
+    getrlimit(RLIMIT_FSIZE, &saved);
+    const auto previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = saved;
+    small.rlim_cur = 1000;
+    setrlimit(RLIMIT_FSIZE, &small);
+    std::string message;
+    try {
+      lpc::reports::write_reports(second, out);
+    } catch (const std::system_error& e) {
+      message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, previous_handler);
+    CHECK(message.find("cannot write") != std::string::npos);
+    CHECK(message.find("File too large") != std::string::npos);
+    CHECK(read_file(out / "report.json") == first_json);
+    CHECK(read_file(out / "junit.xml") == first_xml);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("the temporary directory of a killed writer is removed by the next one") {
+    const pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, nullptr, 0);  // its pid now names no process
+    const fs::path stale = s.dir / ("out.tmp-" + std::to_string(child));
+    fs::create_directories(stale);
+    std::ofstream(stale / "report.json") << "{half";
+    lpc::reports::write_reports(second, out);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a directory holding anything but a report set is refused, untouched") {
+    std::ofstream(out / "notes.txt") << "mine";
+    CHECK_THROWS_WITH(lpc::reports::check_report_directory(out), Catch::Contains("holds 'notes.txt', which is not a report file"));
+    CHECK_THROWS_AS(lpc::reports::write_reports(second, out), std::invalid_argument);
+    CHECK(read_file(out / "notes.txt") == "mine");
+    CHECK(read_file(out / "report.json") == first_json);
+    CHECK(s.entries() == std::set<std::string>{"out"});
+  }
+  SECTION("a path through a file is refused before anything is written") {
+    std::ofstream(s.dir / "file") << "";
+    CHECK_THROWS_WITH(lpc::reports::check_report_directory(s.dir / "file" / "out"), Catch::Contains("Not a directory"));
+  }
+}
