@@ -4,13 +4,17 @@
 // Like the other eval ops, the whole input is validated first and stdout written only at the end;
 // a bad row gives "FILE:LINE:COLUMN: ..." on stderr and exit status 2.
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 
 #include "cli/commands.hpp"
+#include "cli/npy.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
@@ -22,9 +26,55 @@ struct OpArguments {
   const ops::OpSchema* op = nullptr;
   std::map<std::string, std::string> params;  // given on the command line
   std::map<std::string, std::string> files;   // input tensor files
+  std::map<std::string, std::string> npy;     // input tensors as .npy files, by name
+  std::string npy_out;                        // outputs as PREFIX<name>.npy instead of CSV
   std::string impl = "reference";
   std::string input = "-";                    // the list tensors' CSV
 };
+
+// Input `spec` from a NumPy file (vector mode, spec/vectors.md): its element kind, rank and values
+// checked as the CSV readers check them; UsageError naming the file and the element.
+ops::Tensor read_npy_input(const std::string& path, const ops::TensorSpec& spec, const ops::OpSchema& op, const ops::Params& params) {
+  std::string origin;
+  const std::string bytes = read_input(path, origin);
+  ops::Tensor t;
+  try {
+    t = read_npy(bytes);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(origin + ": " + e.what());
+  }
+  const bool real = spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32;
+  auto fail = [&](const std::string& why) { throw UsageError(origin + ": input " + spec.name + ": " + why + " (" + spec.doc + ")"); };
+  if (t.is_float != real) fail(std::string("holds ") + (t.is_float ? "floats" : "integers") + ", expected " + (real ? "floats ('<f4', '<f8')" : "integers ('<i8', ...)"));
+  const size_t rank = spec.dims.empty() ? 1 : spec.dims.size();
+  if (t.shape.size() != rank) fail("shape " + ops::shape_text(t.shape) + ", expected " + std::to_string(rank) + " dimension" + (rank > 1 ? "s" : ""));
+  const auto range = op.element_range && spec.dims.empty() ? op.element_range(params, static_cast<size_t>(&spec - op.inputs.data())) : std::nullopt;
+  for (size_t i = 0; i < t.size(); ++i) {
+    const std::string at = "element " + std::to_string(i) + " ";
+    if (real) {
+      const double v = t.floats[i];
+      if (spec.type == ops::ElemType::Float32 && !std::isnan(v) && static_cast<double>(static_cast<float>(v)) != v) fail(at + "is not a float32 value");
+      if (spec.finite && !std::isfinite(v)) fail(at + "is not finite");
+      if (spec.not_nan && std::isnan(v)) fail(at + "is NaN");
+    } else if (range && (t.ints[i] < range->first || t.ints[i] > range->second)) {
+      fail(at + std::to_string(t.ints[i]) + " is outside [" + std::to_string(range->first) + ", " + std::to_string(range->second) + "]");
+    } else if (spec.type == ops::ElemType::Code && t.ints[i] < 0) {
+      fail(at + "is a negative code");
+    }
+  }
+  return t;
+}
+
+// The outputs as PREFIX<name>.npy, one file per output produced (an empty one writes none).
+void write_npy_outputs(const std::string& prefix, const ops::OpSchema& op, const std::vector<ops::Tensor>& outputs) {
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    if (outputs[k].size() == 0) continue;
+    const std::string path = prefix + op.outputs[k].name + ".npy";
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << npy_bytes(outputs[k]);
+    if (!out.flush()) throw InfrastructureError("cannot write '" + path + "': " + std::strerror(errno));
+  }
+}
 
 // A float64 written in decimal (or a hex float), exactly as read; nullopt when malformed.
 std::optional<double> parse_float64(const std::string& s) {
@@ -204,7 +254,21 @@ int run_op(const OpArguments& args) {
   ops::OpCase c{&op, ops::make_params(op, given), {}};
   bool lists = true;
   for (const ops::TensorSpec& t : op.inputs) lists = lists && t.dims.empty();
-  if (args.files.empty() && op.make_inputs) {
+  if (!args.npy.empty()) {
+    for (const auto& [name, path] : args.npy)
+      if (std::none_of(op.inputs.begin(), op.inputs.end(), [&](const ops::TensorSpec& t) { return t.name == name; }))
+        throw UsageError("--npy " + name + "=" + path + ": " + op.name + " has no input '" + name + "'");
+    for (const ops::TensorSpec& spec : op.inputs) {
+      const auto it = args.npy.find(spec.name);
+      if (it != args.npy.end()) c.inputs.push_back(read_npy_input(it->second, spec, op, c.params));
+      else if (spec.optional) c.inputs.push_back(ops::Tensor{spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32, {0}, {}, {}});
+      else throw UsageError("eval " + op.name + ": give --npy " + spec.name + "=FILE (" + spec.doc + ")");
+    }
+    if (op.element_error)
+      for (size_t k = 0; k < op.inputs.size(); ++k)
+        for (size_t i = 0; op.inputs[k].dims.empty() && i < c.inputs[k].size(); ++i)
+          if (auto e = op.element_error(c, k, i)) throw UsageError(args.npy.at(op.inputs[k].name) + ": element " + std::to_string(i) + ": " + *e);
+  } else if (args.files.empty() && op.make_inputs) {
     c.inputs = op.make_inputs(c.params);
   } else if (lists) {
     c.inputs = read_lists(args.input, op, c.params);
@@ -225,6 +289,10 @@ int run_op(const OpArguments& args) {
     std::cerr << "lpconform: " << impl.name << (s == OpStatus::Unsupported ? " does not support " + op.name : " failed")
               << (error.empty() ? "" : ": " + error) << "\n";
     return 1;
+  }
+  if (!args.npy_out.empty()) {
+    write_npy_outputs(args.npy_out, op, outputs);
+    return 0;
   }
   // Outputs of one shape share a table: index columns, then one column per output (an optional
   // output left empty is left out; a shorter one ends with blank cells).
@@ -305,6 +373,17 @@ std::function<std::optional<int>()> add_eval_registry(CLI::App& eval) {
         sub->add_option_function<std::string>("--" + t.name, [args, name = t.name](const std::string& v) { args->files[name] = v; },
                                               "Input " + t.name + " (CSV); - for stdin");
     }
+    sub->add_option_function<std::vector<std::string>>(
+        "--npy",
+        [args](const std::vector<std::string>& values) {
+          for (const std::string& v : values) {
+            const size_t eq = v.find('=');
+            if (eq == std::string::npos || eq == 0) throw UsageError("--npy: expected NAME=FILE.npy, got '" + v + "'");
+            args->npy[v.substr(0, eq)] = v.substr(eq + 1);
+          }
+        },
+        "Input tensor NAME from a NumPy .npy file (NAME=FILE, repeatable; vector mode: spec/vectors.md)");
+    sub->add_option("--npy-out", args->npy_out, "Write each output produced to PREFIX<name>.npy instead of CSV on stdout");
     sub->add_option("--impl", args->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
     subs.emplace_back(sub, args);
   }

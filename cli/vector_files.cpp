@@ -2,10 +2,15 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/npy.hpp"
+#include "conformance/ops/derive.hpp"
 #include "conformance/core/sha256.hpp"
 #include "conformance/formats/checks.hpp"
 #include "spec/table/csv.hpp"
@@ -75,8 +80,84 @@ void fill_vector_table(const VectorManifest& manifest, VectorTable& table) {
     const Item& item = manifest.profile.items[index];
     VectorItem& v = table[item_id(item)];
     v.item = &item;
-    v.inputs = make_case(item, item_seed(manifest.seed, item));
+    if (item.op == Op::Registered) v.cases = item_cases(item, item_seed(manifest.seed, item));
+    else v.inputs = make_case(item, item_seed(manifest.seed, item));
   }
+}
+
+std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed) {
+  std::vector<ops::OpCase> cases = item.schema->cases(item.op_params, item.inputs, seed);
+  for (ops::OpCase& c : cases) c.op = item.schema;
+  return cases;
+}
+
+std::string cases_csv(const Item& item, const std::vector<ops::OpCase>& cases) {
+  std::string text = "op,case";
+  for (const ops::ParamSpec& p : item.schema->params) text.append(",").append(p.name);
+  text += "\n";
+  for (size_t k = 0; k < cases.size(); ++k) {
+    text.append(item.schema->name).append(",").append(std::to_string(k));
+    for (const ops::ParamSpec& p : item.schema->params) text.append(",").append(csv_field(ops::value_text(cases[k].params.at(p.name))));
+    text += "\n";
+  }
+  return text;
+}
+
+std::string tensor_file(size_t k, const std::string& name) { return std::to_string(k) + "." + name + ".npy"; }
+
+void read_op_results(const std::string& dir, VectorTable& table) {
+  namespace fs = std::filesystem;
+  std::set<std::string> ids;
+  for (auto& [id, v] : table) {
+    if (v.item->op != Op::Registered) continue;
+    ids.insert(id);
+    const fs::path item_dir = fs::path(dir) / id;
+    std::error_code ec;
+    if (!fs::is_directory(item_dir, ec)) continue;  // no results: UNSUPPORTED
+    const ops::OpSchema& op = *v.item->schema;
+    std::set<std::string> expected;
+    for (size_t k = 0; k < v.cases.size(); ++k) {
+      std::vector<ops::Tensor> outputs = ops::output_forms(v.cases[k]);
+      for (size_t o = 0; o < outputs.size(); ++o) {
+        const std::string name = tensor_file(k, op.outputs[o].name);
+        expected.insert(name);
+        const fs::path path = item_dir / name;
+        ops::Tensor& form = outputs[o];
+        if (!fs::exists(path, ec)) {
+          form = ops::Tensor{form.is_float, {0}, {}, {}};  // not produced
+          continue;
+        }
+        std::string origin;
+        const std::string bytes = read_input(path.string(), origin);
+        ops::Tensor got;
+        try {
+          got = read_npy(bytes);
+        } catch (const std::invalid_argument& e) {
+          throw UsageError(origin + ": " + e.what());
+        }
+        const std::string what = origin + ": output " + op.outputs[o].name + " of case " + std::to_string(k) + " (" + op.outputs[o].doc + ")";
+        if (got.is_float != form.is_float)
+          throw UsageError(what + ": holds " + (got.is_float ? "floats" : "integers") + ", expected " + (form.is_float ? "floats" : "integers"));
+        if (got.size() && got.shape != form.shape)
+          throw UsageError(what + ": shape " + ops::shape_text(got.shape) + ", expected " + ops::shape_text(form.shape) + " (or no file)");
+        if (op.outputs[o].type == ops::ElemType::Float32)
+          for (size_t i = 0; i < got.floats.size(); ++i)
+            if (const double x = got.floats[i]; !std::isnan(x) && static_cast<double>(static_cast<float>(x)) != x)
+              throw UsageError(what + ": element " + std::to_string(i) + " is not a float32 value");
+        form = std::move(got);
+        if (form.size() == 0) form.shape = {0};
+      }
+      v.results.push_back(std::move(outputs));
+    }
+    for (const auto& entry : fs::directory_iterator(item_dir, ec))
+      if (!expected.contains(entry.path().filename().string()))
+        throw UsageError(entry.path().string() + ": not a results file of item " + id + ", expected CASE.OUTPUT.npy for its " +
+                         std::to_string(v.cases.size()) + " cases (spec/vectors.md)");
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_directory() && !ids.contains(entry.path().filename().string()))
+      throw UsageError(entry.path().string() + ": not an item of the manifest (a registry op's item id)");
 }
 
 namespace {

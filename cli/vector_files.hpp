@@ -44,11 +44,13 @@ VectorManifest parse_manifest(std::string_view text, const std::string& origin);
 // One item of the manifest and the subject's results for it, in input order.
 struct VectorItem {
   const Item* item = nullptr;
-  Case inputs;
+  Case inputs;                    // encode, decode
   std::vector<uint64_t> outputs;  // codes (encode) or float64 bit patterns (decode)
   std::vector<uint8_t> flags;
   size_t last_line = 0;             // of the item's last results row
-  std::atomic<size_t> replayed{0};  // rows handed to the harness so far (one thread per item)
+  std::atomic<size_t> replayed{0};  // rows (cases of a registry op) handed to the harness so far (one thread per item)
+  std::vector<ops::OpCase> cases;                  // a registry op's cases
+  std::vector<std::vector<ops::Tensor>> results;  // their outputs; empty: no results (UNSUPPORTED)
 };
 
 using VectorTable = std::map<std::string, VectorItem>;  // by item id; nodes never move
@@ -56,6 +58,19 @@ using VectorTable = std::map<std::string, VectorItem>;  // by item id; nodes nev
 // The manifest's items with their inputs regenerated (make_case with each item's seed), no
 // results yet. The table points into `manifest.profile`, which must outlive it.
 void fill_vector_table(const VectorManifest& manifest, VectorTable& table);
+
+// Registry ops in vector mode (spec/vectors.md): the cases `run` generates for an item and seed;
+// the parameters file of an item ("op,case,NAME,...", a row per case, every parameter); the file
+// of tensor `name` of case k, in the item's input or results directory.
+std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed);
+std::string cases_csv(const Item& item, const std::vector<ops::OpCase>& cases);
+std::string tensor_file(size_t k, const std::string& name);
+
+// Reads the results of the registry items from `dir` (DIR/<item-id>/<case>.<output>.npy): an item
+// without a directory has none (UNSUPPORTED); each file is checked against the case's output form
+// (element type, shape; a missing file is an output not produced). Throws UsageError naming the
+// file.
+void read_op_results(const std::string& dir, VectorTable& table);
 
 // Reads and validates a whole results file against the table's items, filling their outputs;
 // throws InputError (origin:line:column) at the first problem. Returns whether the file has a

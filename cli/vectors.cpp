@@ -14,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/npy.hpp"
 #include "cli/vector_files.hpp"
+#include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
 #include "spec/table/csv.hpp"
 
@@ -71,6 +73,33 @@ std::string inputs_csv(const Item& item, const Case& c) {
   return text;
 }
 
+// A registry op's item: cases.csv (its parameters, a row per case) and one .npy per input tensor
+// of each case.
+void write_op_inputs(const fs::path& dir, const Item& item, const std::vector<ops::OpCase>& cases) {
+  fs::create_directories(dir);
+  write_text(dir / "cases.csv", cases_csv(item, cases));
+  for (size_t k = 0; k < cases.size(); ++k)
+    for (size_t i = 0; i < cases[k].inputs.size(); ++i) {
+      ops::Tensor t = cases[k].inputs[i];
+      if (t.shape.empty()) t.shape = {t.size()};
+      write_text(dir / tensor_file(k, item.schema->inputs[i].name), npy_bytes(t));
+    }
+}
+
+ordered_json manifest_op_item(const Item& item, size_t index, uint64_t seed, size_t cases) {
+  ordered_json j = {{"id", item_id(item)}, {"index", index}};
+  append_item_fields(item, j);
+  j["seed"] = seed;
+  j["dir"] = "inputs/" + item_id(item);
+  j["cases"] = cases;
+  ordered_json inputs = ordered_json::array(), outputs = ordered_json::array();
+  for (const ops::TensorSpec& t : item.schema->inputs) inputs.push_back(t.name);
+  for (const ops::TensorSpec& t : item.schema->outputs) outputs.push_back(t.name);
+  j["inputs"] = inputs;
+  j["outputs"] = outputs;
+  return j;
+}
+
 int generate(const GenArguments& a, const std::string& command_line) {
   // 1. Check everything that can be wrong before writing anything.
   const Profile profile = load_profile(a.profile);
@@ -88,9 +117,17 @@ int generate(const GenArguments& a, const std::string& command_line) {
     fs::create_directories(tmp / "inputs");
     ordered_json items = ordered_json::array();
     uint64_t rows = 0;
+    uint64_t cases = 0;
     for (size_t index : indexes) {
       const Item& item = profile.items[index];
       const uint64_t seed = item_seed(a.seed, item);
+      if (item.op == Op::Registered) {
+        const std::vector<ops::OpCase> op_cases = item_cases(item, seed);
+        write_op_inputs(tmp / "inputs" / item_id(item), item, op_cases);
+        items.push_back(manifest_op_item(item, index, seed, op_cases.size()));
+        cases += op_cases.size();
+        continue;
+      }
       const Case c = make_case(item, seed);
       write_text(tmp / "inputs" / (item_id(item) + ".csv"), inputs_csv(item, c));
       items.push_back(manifest_item(item, index, seed, c));
@@ -106,15 +143,18 @@ int generate(const GenArguments& a, const std::string& command_line) {
         {"seed", a.seed},
         {"shard", {{"index", shard.index}, {"count", shard.count}}},
         {"rows", rows},
+        {"cases", cases},
         {"results", {{"columns", kResultColumns},
-                     {"rules", "one row per input of every item, in the order of its input file; items in any order; "
+                     {"rules", "encode and decode: one row per input of every item, in the order of its input file; items in any order; "
                                "an item with no rows is UNSUPPORTED; the flags column may be left out (flags not compared). "
+                               "Registry ops: RESULTS/<item-id>/<case>.<output>.npy; an item without a directory is UNSUPPORTED. "
                                "See spec/vectors.md"}}},
         {"items", items}};
     write_text(tmp / "manifest.json", manifest.dump(1) + "\n");
     if (fs::exists(out)) fs::remove(out);  // an empty directory, checked above
     fs::rename(tmp, out);
-    std::cout << "wrote " << items.size() << " items, " << rows << " input rows, manifest " << (out / "manifest.json").string() << "\n";
+    std::cout << "wrote " << items.size() << " items, " << rows << " input rows, " << cases << " op cases, manifest " << (out / "manifest.json").string()
+              << "\n";
   } catch (...) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
@@ -138,6 +178,17 @@ OpStatus replay_rows(VectorTable& table, const Item& key, std::span<const uint64
     }
   found = &v;
   return OpStatus::Ok;
+}
+
+// The same tensors element for element (NaN as a class: == would never match a NaN input).
+bool same_tensors(const std::vector<ops::Tensor>& x, const std::vector<ops::Tensor>& y) {
+  if (x.size() != y.size()) return false;
+  for (size_t k = 0; k < x.size(); ++k) {
+    if (x[k].is_float != y[k].is_float || x[k].shape != y[k].shape || x[k].size() != y[k].size()) return false;
+    for (size_t i = 0; i < x[k].size(); ++i)
+      if (!ops::same_element(x[k], i, y[k], i)) return false;
+  }
+  return true;
 }
 
 // An Implementation that answers from the validated results.
@@ -174,6 +225,19 @@ Implementation replaying_implementation(std::shared_ptr<VectorTable> table, cons
     for (size_t i = 0; i < codes.size(); ++i) batch.values[i] = std::bit_cast<double>(v->outputs[first + i]);
     return OpStatus::Ok;
   };
+  impl.run = [table](const ops::OpCase& c, std::vector<ops::Tensor>& outputs, std::string& error) {
+    const std::string id = ops::signature(*c.op, c.params, "").substr(1);
+    const auto it = table->find(id);
+    if (it == table->end() || it->second.results.empty()) return OpStatus::Unsupported;
+    VectorItem& v = it->second;
+    const size_t k = v.replayed.fetch_add(1);
+    if (k >= v.cases.size() || !(v.cases[k].params == c.params && same_tensors(v.cases[k].inputs, c.inputs))) {
+      error = "the harness asked for a case the vectors do not hold in this order (item " + id + ")";
+      return OpStatus::Error;
+    }
+    outputs = v.results[k];
+    return OpStatus::Ok;
+  };
   return impl;
 }
 
@@ -184,7 +248,16 @@ int check(const CheckArguments& a, const std::string& command_line) {
   // 2. The results, validated completely before anything is compared.
   auto table = std::make_shared<VectorTable>();
   fill_vector_table(manifest, *table);
-  const bool with_flags = parse_results(read_file(a.results, "--results"), a.results, *table);
+  //    --results is the CSV, or a directory holding results.csv (encode, decode) and the registry
+  //    ops' results (spec/vectors.md).
+  bool with_flags = false;
+  if (fs::is_directory(a.results)) {
+    const fs::path csv = fs::path(a.results) / "results.csv";
+    if (fs::exists(csv)) with_flags = parse_results(read_file(csv.string(), "--results"), csv.string(), *table);
+    read_op_results(a.results, *table);
+  } else {
+    with_flags = parse_results(read_file(a.results, "--results"), a.results, *table);
+  }
 
   // 3. The same run as `lpconform run`, with the results as the subject.
   const Implementation subject = replaying_implementation(table, a, with_flags);
@@ -213,7 +286,10 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
                                   "Validate a results CSV against a manifest and compare it with the reference, like `run`.\n"
                                   "Exit 0 every required item passes, 1 failures, 2 malformed input (file:line:column), 3 infrastructure errors.");
   chk->add_option("--manifest", c->manifest, "manifest.json written by `vectors gen`")->required();
-  chk->add_option("--results", c->results, "Results CSV: item,input,random,output[,flags] (spec/vectors.md)")->required();
+  chk->add_option("--results", c->results,
+                  "Results: a CSV item,input,random,output[,flags], or a directory with results.csv and the registry ops'\n"
+                  "ITEM-ID/CASE.OUTPUT.npy files (spec/vectors.md)")
+      ->required();
   chk->add_option("--out", c->out,
                   "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
                   "(default: reports/out/NAME)");

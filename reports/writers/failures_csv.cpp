@@ -1,18 +1,7 @@
 #include "reports/writers/report.hpp"
+#include "spec/table/csv.hpp"
 
 namespace lpc::reports {
-
-namespace {
-
-// RFC 4180: quote a field holding a comma, a quote or a line break; double the quotes inside.
-std::string csv_field(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string render_failures_csv(const nlohmann::ordered_json& doc) {
   check_schema(doc);

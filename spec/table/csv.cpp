@@ -98,4 +98,11 @@ void CsvReader::fail(size_t line, size_t column, const std::string& message) con
   throw InputError(origin_, line, column, message);
 }
 
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 }  // namespace lpc

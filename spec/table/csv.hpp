@@ -56,4 +56,8 @@ class CsvReader {
   size_t line_ = 0;
 };
 
+// A field as a CSV writer must put it for this reader and RFC 4180 readers: quoted when it holds a
+// comma, a quote or a line break, with the quotes inside doubled.
+std::string csv_field(std::string_view s);
+
 }  // namespace lpc

@@ -11,6 +11,7 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -169,6 +170,82 @@ TEST_CASE("vector mode: results from a correct implementation pass, with every r
     CHECK(check(s, "partial.csv").status == 0);  // the item is optional
     const json r = json::parse(read_file(s / "report/report.json"));
     CHECK(item_by_signature(r, "vendor-encode-float8_e5m2-rtz-sat-bfloat16")["status"] == "UNSUPPORTED");
+  }
+}
+
+TEST_CASE("vector mode for registry ops: .npy tensors in and out, the same verdicts as run", "[opvectors]") {
+  // The vendor's part for the ops: eval per case with --npy inputs and --npy-out results
+  // (op_results_from_eval.py), for the formats results_from_eval.sh; the chip for the dataflows.
+  Scratch s;
+  auto play = [&](const std::string& profile, const std::string& shard, const std::string& impl, const std::string& dir) {
+    REQUIRE(s.lpconform("vectors gen --profile " + profile + " " + shard + " --out v-" + dir).status == 0);
+    REQUIRE(s.sh("mkdir " + dir + " && python3 '" + kDataDir + "/op_results_from_eval.py' v-" + dir + " '" + kLpconform + "' " + impl + " " + dir).status == 0);
+    REQUIRE(s.sh("sh '" + kDataDir + "/results_from_eval.sh' v-" + dir + " '" + kLpconform + "' " + impl + " >" + dir + "/results.csv").status == 0);
+  };
+  auto check_dir = [&](const std::string& dir) {
+    return s.lpconform("vectors check --manifest v-" + dir + "/manifest.json --results " + dir + " --out report-" + dir + " --name vendor");
+  };
+  play("ocp-mx-1.0", "--shard 1/8", "fast", "mx");
+  play("lpconform-dataflows", "", "chip", "df");
+  const json manifest = json::parse(read_file(s / "v-df/manifest.json"));
+  CHECK(manifest["cases"].get<int>() > 0);
+  CHECK(fs::exists(s / "v-df/inputs/gemm-int8_inference-random/cases.csv"));
+  CHECK(fs::exists(s / "v-df/inputs/gemm-int8_inference-random/0.a.npy"));
+
+  for (const auto& [dir, profile, impl, shard] : {std::tuple{"mx", "ocp-mx-1.0", "fast", "--shard 1/8"}, std::tuple{"df", "lpconform-dataflows", "chip", ""}}) {
+    INFO(profile);
+    CHECK(check_dir(dir).status == 0);
+    REQUIRE(s.lpconform(std::string("run --impl ") + impl + " --profile " + profile + " " + shard + " --out run-" + dir).status == 0);
+    const json run = json::parse(read_file(s / ("run-" + std::string(dir)) / "report.json"));
+    const json vec = json::parse(read_file(s / ("report-" + std::string(dir)) / "report.json"));
+    REQUIRE(run["items"].size() == vec["items"].size());
+    size_t ops = 0;
+    for (size_t i = 0; i < run["items"].size(); ++i) {
+      INFO(run["items"][i]["signature"]);
+      CHECK(run["items"][i]["status"] == vec["items"][i]["status"]);
+      CHECK(run["items"][i]["checked"] == vec["items"][i]["checked"]);
+      ops += run["items"][i]["op"] != "encode" && run["items"][i]["op"] != "decode";
+    }
+    CHECK(ops > 0);
+  }
+
+  // Faults, one at a time on the dataflows results (each undone before the next).
+  const fs::path gemm = s / "df/gemm-int8_inference-random";
+  const std::string good = read_file(gemm / "0.accumulator.npy");
+  {
+    INFO("a wrong value is FAIL");
+    std::string bytes = good;
+    bytes[bytes.size() - 8] ^= 1;
+    write_file(gemm / "0.accumulator.npy", bytes);
+    CHECK(check_dir("df").status == 1);
+    const json r = json::parse(read_file(s / "report-df/report.json"));
+    CHECK(item_by_signature(r, "vendor-gemm-int8_inference-random")["status"] == "FAIL");
+    write_file(gemm / "0.accumulator.npy", good);
+  }
+  {
+    INFO("a malformed, misshapen or unknown file is exit 2, named");
+    for (const auto& [name, bytes, why] :
+         {std::tuple{"0.accumulator.npy", good.substr(0, good.size() - 8), "data holds"},
+          std::tuple{"0.accumulator.npy", std::string("not numpy"), "not a NumPy .npy file"},
+          std::tuple{"0.output.npy", read_file(s / "v-df/inputs/gemm-int8_inference-random/0.bias.npy"), "shape"},
+          std::tuple{"0.extra.npy", good, "not a results file of item gemm-int8_inference-random"}}) {
+      INFO(name << ": " << why);
+      const std::string saved = fs::exists(gemm / name) ? read_file(gemm / name) : "";
+      write_file(gemm / name, bytes);
+      const Outcome o = check_dir("df");
+      CHECK(o.status == 2);
+      CHECK(o.err.find(why) != std::string::npos);
+      CHECK(o.err.find(name) != std::string::npos);
+      if (saved.empty()) fs::remove(gemm / name);
+      else write_file(gemm / name, saved);
+    }
+  }
+  {
+    INFO("an item without a results directory is UNSUPPORTED");
+    fs::remove_all(gemm);
+    CHECK(check_dir("df").status == 1);  // every dataflows item is required
+    const json r = json::parse(read_file(s / "report-df/report.json"));
+    CHECK(item_by_signature(r, "vendor-gemm-int8_inference-random")["status"] == "UNSUPPORTED");
   }
 }
 

@@ -12,6 +12,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "item,input,random,output,flags"
 for file in "$dir"/inputs/*.csv; do
+  [ -e "$file" ] || continue  # a profile without encode or decode items
   id=$(basename "$file" .csv)
   saved_ifs=$IFS; IFS=-; set -- $id; IFS=$saved_ifs
   if [ "$1" = decode ]; then
