@@ -255,9 +255,9 @@ int run_op(const OpArguments& args) {
   bool lists = true;
   for (const ops::TensorSpec& t : op.inputs) lists = lists && t.dims.empty();
   if (!args.npy.empty()) {
-    for (const auto& [name, path] : args.npy)
-      if (std::none_of(op.inputs.begin(), op.inputs.end(), [&](const ops::TensorSpec& t) { return t.name == name; }))
-        throw UsageError("--npy " + name + "=" + path + ": " + op.name + " has no input '" + name + "'");
+    for (const auto& given : args.npy)
+      if (std::none_of(op.inputs.begin(), op.inputs.end(), [&](const ops::TensorSpec& t) { return t.name == given.first; }))
+        throw UsageError("--npy " + given.first + "=" + given.second + ": " + op.name + " has no input '" + given.first + "'");
     for (const ops::TensorSpec& spec : op.inputs) {
       const auto it = args.npy.find(spec.name);
       if (it != args.npy.end()) c.inputs.push_back(read_npy_input(it->second, spec, op, c.params));

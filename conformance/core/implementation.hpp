@@ -72,9 +72,14 @@ struct Declaration {
 };
 
 struct Implementation {
-  std::string name;
+  std::string name;  // in signatures, --only, waivers and reports (a plugin's declared name)
   std::string version;
   std::string description;
+  // What `--impl` takes to select it again, for repro and rerun lines ("plugin:/abs/libacme.so");
+  // empty: the name.
+  std::string selector;
+  // A plugin's library: its absolute path and the SHA-256 of its bytes when it was loaded.
+  std::string library, library_sha256;
   bool produces_flags = false;
   std::vector<Declaration> declarations;
   // Entry points; an empty std::function means the op is unsupported. On OpStatus::Error the
@@ -90,6 +95,11 @@ struct Implementation {
 // The registry: every bundled implementation, in a fixed order ("reference" first). One line per
 // implementation in conformance/core/registry.cpp.
 const std::vector<const Implementation*>& implementations();
+// A shell word: `text` when it holds only characters no shell treats specially, else single-quoted.
+std::string shell_word(std::string_view text);
+// `--impl`'s argument for `impl` in a command line: its selector (or name) as a shell word.
+std::string impl_argument(const Implementation& impl);
+
 // nullptr for an unknown name. "plugin:PATH" loads the vendor plugin at PATH (once) and runs it out
 // of process (conformance/plugin/plugin_implementation.hpp); a plugin that cannot be loaded throws
 // std::invalid_argument with the reason.

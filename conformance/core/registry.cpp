@@ -2,6 +2,9 @@
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 
+#include <cctype>
+#include <stdexcept>
+
 namespace lpc {
 
 const std::vector<const Implementation*>& implementations() {
@@ -15,10 +18,29 @@ const std::vector<const Implementation*>& implementations() {
 
 const Implementation* find_implementation(std::string_view name) {
   // "plugin:PATH": a vendor plugin, loaded on first use, run out of process (conformance/plugin).
-  if (name.starts_with(plugin::kImplementationPrefix)) return &plugin::plugin_implementation(name.substr(plugin::kImplementationPrefix.size()));
+  if (name.starts_with(plugin::kImplementationPrefix)) {
+    const Implementation& loaded = plugin::plugin_implementation(name.substr(plugin::kImplementationPrefix.size()));
+    for (const Implementation* bundled : implementations())
+      if (bundled->name == loaded.name)
+        throw std::invalid_argument("--impl " + std::string(name) + ": the plugin declares the name '" + loaded.name +
+                                    "' of a bundled implementation; give it a name of its own");
+    return &loaded;
+  }
   for (const Implementation* impl : implementations())
     if (impl->name == name) return impl;
   return nullptr;
 }
+
+std::string shell_word(std::string_view text) {
+  bool safe = !text.empty();
+  for (char ch : text)
+    safe = safe && (std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.,:/+=@%").find(ch) != std::string_view::npos);
+  if (safe) return std::string(text);
+  std::string out = "'";
+  for (char ch : text) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+  return out + "'";
+}
+
+std::string impl_argument(const Implementation& impl) { return shell_word(impl.selector.empty() ? impl.name : impl.selector); }
 
 }  // namespace lpc

@@ -129,7 +129,7 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
                                 r.verification.flags ? std::span<uint8_t>(got_flags.data(), n) : std::span<uint8_t>{}, {}, &failed_at};
       if (OpStatus s = call_entry(subject.encode, subject_batch, error); s != OpStatus::Ok) {
         not_ok(r, s, "subject", error);
-        if (failed_at < n) record_failing_input(r, c, begin + failed_at, subject.name);
+        if (failed_at < n) record_failing_input(r, c, begin + failed_at, impl_argument(subject));
         return r;
       }
 
@@ -148,7 +148,7 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
         m.got = code_hex(f, got[i]);
         m.want = any_code ? "any" : want_nan ? "any NaN (" + code_hex(f, want[i]) + ")" : code_hex(f, want[i]);
         if (r.verification.flags) { m.got_flags = flags_to_string(got_flags[i]); m.want_flags = flags_to_string(want_flags[i]); }
-        m.repro = single(c, begin + i).repro_command(subject.name);
+        m.repro = single(c, begin + i).repro_command(impl_argument(subject));
         r.first_mismatches.push_back(std::move(m));
       }
       r.checked += n;
@@ -179,7 +179,7 @@ ItemResult check_decode(const Item& item, const CheckContext& context) {
   size_t failed_at = SIZE_MAX;
   if (OpStatus s = call_entry(subject.decode, DecodeBatch{item.format, codes, got, &failed_at}, error); s != OpStatus::Ok) {
     not_ok(r, s, "subject", error);
-    if (failed_at < codes.size()) record_failing_input(r, c, failed_at, subject.name);
+    if (failed_at < codes.size()) record_failing_input(r, c, failed_at, impl_argument(subject));
     return r;
   }
   for (size_t i = 0; i < codes.size(); ++i) {
@@ -190,7 +190,7 @@ ItemResult check_decode(const Item& item, const CheckContext& context) {
     m.input = code_hex(*item.format, codes[i]);
     m.got = exact_decimal(got[i]);
     m.want = exact_decimal(want[i]);
-    m.repro = single(c, i).repro_command(subject.name);
+    m.repro = single(c, i).repro_command(impl_argument(subject));
     r.first_mismatches.push_back(std::move(m));
   }
   r.checked = codes.size();

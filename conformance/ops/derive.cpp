@@ -53,17 +53,6 @@ bool holds_omitted_default(const ParamSpec& spec, const Params& params) {
   return spec.omit_default && param_text(spec, params.at(spec.name)) == param_text(spec, parse_value(spec, spec.default_text));
 }
 
-// A shell word: the text itself when it holds only safe characters, else single-quoted.
-std::string shell_word(const std::string& text) {
-  bool safe = !text.empty();
-  for (char ch : text)
-    safe = safe && (std::isalnum(static_cast<unsigned char>(ch)) || std::string_view("-_.,:/+=@%").find(ch) != std::string_view::npos);
-  if (safe) return text;
-  std::string out = "'";
-  for (char ch : text) out += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-  return out + "'";
-}
-
 void check_type(const ParamSpec& spec, const Value& v) {
   const bool real = spec.type == ParamType::Real || spec.type == ParamType::Float32;
   const bool ok = spec.type == ParamType::Int ? std::holds_alternative<int64_t>(v)
@@ -629,8 +618,8 @@ bool check_case(const OpCase& c, const Implementation& subject, const Implementa
   for (size_t i = 0; i < sink.first.size(); ++i) {
     Mismatch& m = sink.first[i];
     const OpCase& smaller = sink.repro_cases[i];
-    if (!smaller.op && whole.empty()) whole = repro_command(c, subject.name);
-    m.repro = smaller.op ? repro_command(smaller, subject.name) : whole;
+    if (!smaller.op && whole.empty()) whole = repro_command(c, impl_argument(subject));
+    m.repro = smaller.op ? repro_command(smaller, impl_argument(subject)) : whole;
     r.first_mismatches.push_back(std::move(m));
   }
   return true;

@@ -9,12 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <climits>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -25,6 +28,7 @@
 
 #include "impls/plugin/include/lpconform/vendor.h"
 #include "impls/plugin/worker_protocol.hpp"
+#include "conformance/core/sha256.hpp"
 #include "conformance/ops/op.hpp"
 #include "conformance/plugin/replies.hpp"
 
@@ -224,6 +228,20 @@ class WorkerProcess {
 
 bool failed(OpStatus s) { return s != OpStatus::Ok && s != OpStatus::Unsupported; }
 
+// A plugin's declared name as the name of an implementation: letters, digits and . _ + - kept,
+// anything else '_' (it starts every signature and waiver pattern).
+std::string identity_name(const std::string& declared) {
+  std::string name;
+  for (char c : declared) name += std::isalnum(static_cast<unsigned char>(c)) || std::string_view("._+-").find(c) != std::string_view::npos ? c : '_';
+  return name.empty() ? "plugin" : name;
+}
+
+std::string file_sha256(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::invalid_argument("--impl " + std::string(kImplementationPrefix) + path + ": cannot read the library");
+  return sha256_hex(std::string(std::istreambuf_iterator<char>(in), {}));
+}
+
 // Runs `attempt` on the whole batch; on a failure, bisects to the first input that fails on its
 // own: the left half first, so with independent per-input failures this is the first one. Each
 // step costs one attempt that passes quickly or fails (a hang: one timeout per step, at most
@@ -255,14 +273,14 @@ OpStatus run_bisecting(size_t count, size_t* failed_at, std::string& error, cons
 // A loaded plugin: its descriptor, and a pool of workers serving it.
 class PluginClient {
  public:
-  explicit PluginClient(std::string path) : path_(std::move(path)), worker_path_(find_worker()) {
+  explicit PluginClient(std::string path) : path_(std::move(path)), worker_path_(find_worker()), library_sha256_(file_sha256(path_)) {
     auto worker = std::make_unique<WorkerProcess>(worker_path_, path_, current_options());
     const Exchange x = worker->exchange(Writer().frame(Tag::Describe), current_options().timeout_seconds, kMaxDescriptionBytes);
     const std::string where = std::string(kImplementationPrefix) + path_ + ": ";
     if (x.status != OpStatus::Ok) throw std::invalid_argument(where + "loading the plugin failed: " + x.why);
     Description d = parse_description(x.tag, x.payload, where);
     abi_version_ = d.abi_version;
-    declared_name_ = std::move(d.name);
+    declared_name_ = identity_name(d.name);
     version_ = std::move(d.version);
     description_ = std::move(d.description);
     capabilities_ = d.capabilities;
@@ -275,7 +293,10 @@ class PluginClient {
 
   Implementation implementation(const std::shared_ptr<PluginClient>& self) const {
     Implementation impl;
-    impl.name = std::string(kImplementationPrefix) + path_;
+    impl.name = declared_name_;
+    impl.selector = std::string(kImplementationPrefix) + path_;
+    impl.library = path_;
+    impl.library_sha256 = library_sha256_;
     impl.version = version_;
     impl.description = "vendor plugin '" + declared_name_ + "' " + version_ + (description_.empty() ? "" : ": " + description_) +
                        " (vendor ABI " + std::to_string(abi_version_) + ", run out of process by lpconform-worker)";
@@ -410,7 +431,7 @@ class PluginClient {
 
   std::string path_, worker_path_;
   uint32_t abi_version_ = 0, capabilities_ = 0;
-  std::string declared_name_, version_, description_;
+  std::string declared_name_, version_, description_, library_sha256_;
   bool has_encode_ = false, has_decode_ = false;
   std::vector<Declaration> declarations_;
   std::set<std::string, std::less<>> ops_;  // the ops run_op takes (version 2)
@@ -435,7 +456,7 @@ const Implementation& plugin_implementation(std::string_view path) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw std::invalid_argument("--impl " + std::string(kImplementationPrefix) + std::string(path) + ": no such file");
-  auto client = std::make_shared<PluginClient>(std::string(path));
+  auto client = std::make_shared<PluginClient>(std::filesystem::absolute(path).lexically_normal().string());
   auto impl = std::make_unique<Implementation>(client->implementation(client));
   return *loaded.emplace(std::string(path), std::move(impl)).first->second;
 }

@@ -10,6 +10,10 @@ nlohmann::ordered_json implementation_json(const Implementation& impl) {
   nlohmann::ordered_json j = {{"name", impl.name}, {"version", impl.version}, {"description", impl.description},
                       {"produces_flags", impl.produces_flags}, {"declarations", nlohmann::ordered_json::array()}};
   for (const Declaration& d : impl.declarations) j["declarations"].push_back({{"behaviour", d.behaviour}, {"choice", d.choice}});
+  if (!impl.library.empty()) {
+    j["library"] = impl.library;
+    j["library_sha256"] = impl.library_sha256;
+  }
   return j;
 }
 
@@ -88,7 +92,7 @@ Document report_document(const RunResult& run) {
     if (r.infrastructure) j["infrastructure_error"] = true;
     if (r.status != Status::Pass) {
       j["message"] = r.message;
-      j["rerun"] = "lpconform run --impl " + run.subject->name + " --profile " + run.profile.name + " --seed " +
+      j["rerun"] = "lpconform run --impl " + impl_argument(*run.subject) + " --profile " + run.profile.name + " --seed " +
                    std::to_string(run.seed) + " --only " + r.signature;
     }
     if (!r.first_mismatches.empty()) {

@@ -25,10 +25,12 @@ namespace {
 constexpr const char* kBfloat16Item = "*-encode-float8_e4m3fn-rne-sat-bfloat16";
 constexpr const char* kOne = "0x3f80";  // bfloat16 1.0: the input the fatal faults fire on
 
-RunResult run(const char* plugin_path, const std::string& only, plugin::IsolationOptions isolation = {}, const Profile& profile = load_profile("ocp-ofp8-1.0")) {
+RunResult run(const char* plugin_path, const std::string& only, plugin::IsolationOptions isolation = {}, const Profile& profile = load_profile("ocp-ofp8-1.0"),
+              std::vector<Waiver> waivers = {}) {
   plugin::set_isolation_options(isolation);
   const Implementation& subject = plugin::plugin_implementation(plugin_path);
   RunOptions options;
+  options.waivers = std::move(waivers);
   options.only = only;
   options.threads = 2;
   options.max_mismatches = 1 << 20;  // every mismatch recorded, so a test can look for a particular one
@@ -253,6 +255,52 @@ TEST_CASE("plugin text is repaired to UTF-8 without control characters", "[plugi
   CHECK(plugin::repaired_text("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80") == "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80");  // valid UTF-8 unchanged
   CHECK(plugin::repaired_text("\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80") ==
         "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // overlong, surrogate, above U+10FFFF: one per byte
+}
+
+// What a shell prints running `command`, with the lpconform binary on PATH.
+std::string shell_output(const std::string& command, int& status) {
+  const std::string bin = std::filesystem::path(LPC_CLI).parent_path().string();
+  FILE* pipe = popen(("PATH='" + bin + "':\"$PATH\"; " + command + " 2>&1").c_str(), "r");
+  REQUIRE(pipe);
+  std::string out;
+  char buffer[4096];
+  for (size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  status = pclose(pipe);
+  return out;
+}
+
+TEST_CASE("a plugin is named by its declared name; its path and hash are in the report", "[plugin][identity]") {
+  // A copy in a folder whose name needs quoting in a shell.
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("lpc plugin's copy " + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path copy = dir / "libacme.so";
+  std::filesystem::copy_file(LPC_FAULTY_WRONG_TIE, copy, std::filesystem::copy_options::overwrite_existing);
+  const Implementation& subject = plugin::plugin_implementation(copy.string());
+  CHECK(subject.name == "faulty-wrong_tie");
+  CHECK(subject.library == copy.string());
+  int status = 0;
+  const std::string sum = shell_output("sha256sum " + shell_word(copy.string()), status);  // an independent hash
+  CHECK(sum.substr(0, 64) == subject.library_sha256);
+
+  const RunResult result = run(copy.c_str(), kBfloat16Item);
+  REQUIRE(result.items.size() == 1);
+  const ItemResult& item = result.items[0];
+  CHECK(item.signature == "faulty-wrong_tie-encode-float8_e4m3fn-rne-sat-bfloat16");
+  REQUIRE(item.status == Status::Fail);
+  // The repro line selects the library by its path, shell-quoted, and fails again when run.
+  const std::string repro = item.first_mismatches.at(0).repro;
+  CHECK(repro.find("--impl 'plugin:" + dir.string().substr(0, dir.string().find('\'')) + "'\\''") != std::string::npos);
+  const std::string rerun = shell_output(repro, status);
+  INFO(repro << "\n" << rerun);
+  CHECK(status == 0);
+  CHECK(rerun.find(item.first_mismatches.at(0).input + "," + item.first_mismatches.at(0).got) != std::string::npos);
+  // Waivers select it by its declared name.
+  const RunResult waived =
+      run(copy.c_str(), kBfloat16Item, {}, load_profile("ocp-ofp8-1.0"),
+          parse_waivers("implementation,version,signature,reason,expires\nfaulty-wrong_tie,*,faulty-wrong_tie-encode-*,known tie bug,2099-12-31\n", "w.csv"));
+  REQUIRE(waived.items.size() == 1);
+  CHECK(waived.items[0].status == Status::Waived);
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {
