@@ -284,6 +284,7 @@ class PluginClient {
     version_ = std::move(d.version);
     description_ = std::move(d.description);
     capabilities_ = d.capabilities;
+    values_as_results_ = d.abi_version >= 2 && (d.capabilities & LPC_CAPABILITY_VALUES);
     has_encode_ = d.has_encode;
     has_decode_ = d.has_decode;
     declarations_ = std::move(d.declarations);
@@ -299,7 +300,8 @@ class PluginClient {
     impl.library_sha256 = library_sha256_;
     impl.version = version_;
     impl.description = "vendor plugin '" + declared_name_ + "' " + version_ + (description_.empty() ? "" : ": " + description_) +
-                       " (vendor ABI " + std::to_string(abi_version_) + ", run out of process by lpconform-worker)";
+                       " (vendor ABI " + std::to_string(abi_version_) + ", run out of process by lpconform-worker" +
+                       (values_as_results_ ? "; encode returns values, mapped to codes exactly" : "") + ")";
     impl.produces_flags = (capabilities_ & LPC_CAPABILITY_FLAGS) != 0;
     impl.declarations = declarations_;
     if (has_encode_) impl.encode = [self](const EncodeBatch& b, std::string& e) { return self->encode(b, e); };
@@ -379,8 +381,8 @@ class PluginClient {
       w.put(static_cast<uint64_t>(count));
       w.put_array(batch.inputs.data() + begin, count);
       if (!batch.random.empty()) w.put_array(batch.random.data() + begin, count);
-      return call(std::move(w).frame(Tag::Encode), kReplyOverhead + count * (sizeof(uint32_t) + 1), [&](Reader& in) {
-        return read_encode_outputs(in, format, batch.codes, batch.flags, begin, count, want_flags);
+      return call(std::move(w).frame(Tag::Encode), kReplyOverhead + count * (sizeof(double) + 1), [&](Reader& in) {
+        return read_encode_outputs(in, format, batch.codes, batch.flags, begin, count, want_flags, values_as_results_);
       });
     });
   }
@@ -435,6 +437,7 @@ class PluginClient {
   bool has_encode_ = false, has_decode_ = false;
   std::vector<Declaration> declarations_;
   std::set<std::string, std::less<>> ops_;  // the ops run_op takes (version 2)
+  bool values_as_results_ = false;          // encode returns values (LPC_CAPABILITY_VALUES)
   std::mutex mutex_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
 };

@@ -1,10 +1,13 @@
 #include "conformance/plugin/replies.hpp"
 
+#include <bit>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
 #include "impls/plugin/include/lpconform/vendor.h"
+#include "reference/formats/codec.hpp"
 
 namespace lpc::plugin {
 
@@ -91,10 +94,39 @@ bool read_result_status(Tag tag, Reader& in, Attempt& a) {
   return false;
 }
 
+std::optional<uint32_t> code_of_value(const Format& format, double value) {
+  // The reference's encode of the value (exact: a float64 source) under round-to-nearest, then its
+  // decode must give the value back bit for bit (NaN as a class).
+  const ref::ExactValue x = ref::ExactValue::from_source(Source::F64, std::bit_cast<uint64_t>(value));
+  const EncodeParams params{Rounding::Rne, format.kind == FormatKind::Integer ? Overflow::Sat : Overflow::NonSat, 0};
+  if (!ref::supports(format, params)) return std::nullopt;
+  const ref::EncodeResult r = ref::encode(format, params, x);
+  if (r.unspecified) return std::nullopt;
+  const double back = ref::decode(format, r.code).to_double();
+  if (std::isnan(value) ? !std::isnan(back) : std::bit_cast<uint64_t>(back) != std::bit_cast<uint64_t>(value)) return std::nullopt;
+  return r.code;
+}
+
 std::string read_encode_outputs(Reader& in, const Format& format, std::span<uint32_t> codes, std::span<uint8_t> flags,
-                                size_t begin, size_t count, bool want_flags) {
-  in.get_array(codes.data() + begin, count);
-  if (want_flags) in.get_array(flags.data() + begin, count);
+                                size_t begin, size_t count, bool want_flags, bool as_values) {
+  if (as_values) {
+    std::vector<double> values(count);
+    in.get_array(values.data(), count);
+    if (want_flags) in.get_array(flags.data() + begin, count);
+    for (size_t i = 0; i < count; ++i) {
+      const std::optional<uint32_t> code = code_of_value(format, values[i]);
+      if (!code) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%.17g", values[i]);
+        return "malformed output: value " + std::string(text) + " for input #" + std::to_string(begin + i) + " is not a value of " + format.name +
+               (std::bit_cast<uint64_t>(values[i]) == 0xA5A5A5A5A5A5A5A5u ? " (never written?)" : "");
+      }
+      codes[begin + i] = *code;
+    }
+  } else {
+    in.get_array(codes.data() + begin, count);
+    if (want_flags) in.get_array(flags.data() + begin, count);
+  }
   // Malformed output: the worker pre-fills codes with 0xFFFFFFFF and flags with 0xFF.
   constexpr uint8_t kFlagMask = LPC_FLAG_INEXACT | LPC_FLAG_UNDERFLOW | LPC_FLAG_OVERFLOW | LPC_FLAG_INVALID;
   for (size_t i = begin; i < begin + count; ++i) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,11 +49,17 @@ struct Attempt {
 template <class ReadOutputs>
 Attempt parse_result(plugin_wire::Tag tag, std::string_view payload, const ReadOutputs& read_outputs);
 
-// The outputs of an encode reply for inputs [begin, begin + count) of the batch: codes, then flags
-// when `want_flags`; "" or why they are malformed (a code wider than the format, flag bits outside
-// the LPC_FLAG_* mask, an output the worker's pre-fill shows was never written).
+// The outputs of an encode reply for inputs [begin, begin + count) of the batch: codes (or, from a
+// plugin with LPC_CAPABILITY_VALUES, values, each mapped to its code exactly), then flags when
+// `want_flags`; "" or why they are malformed (a code wider than the format, a value that is not
+// one of the format's, flag bits outside the LPC_FLAG_* mask, an output the worker's pre-fill
+// shows was never written).
 std::string read_encode_outputs(plugin_wire::Reader& in, const Format& format, std::span<uint32_t> codes,
-                                std::span<uint8_t> flags, size_t begin, size_t count, bool want_flags);
+                                std::span<uint8_t> flags, size_t begin, size_t count, bool want_flags, bool as_values = false);
+
+// The code of `format` whose value is `value` exactly (a NaN: the format's canonical NaN, -0: the
+// code of -0), or nullopt when the format holds no such value.
+std::optional<uint32_t> code_of_value(const Format& format, double value);
 
 // The outputs of an op reply into `outputs`, the case's output forms (shape, element type) named
 // by `names`: per output the count the plugin set, then its elements when that is the form's

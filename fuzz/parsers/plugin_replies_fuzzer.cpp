@@ -62,12 +62,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const Format& format = all_formats()[provider.ConsumeIntegralInRange<size_t>(0, all_formats().size() - 1)];
   const size_t count = provider.ConsumeIntegralInRange<size_t>(0, 64);
   const bool want_flags = provider.ConsumeBool();
+  const bool as_values = provider.ConsumeBool();
   const std::string payload = provider.ConsumeRemainingBytesAsString();
   if (kind == 1) {
     std::vector<uint32_t> codes(count, 0xFFFFFFFFu);
     std::vector<uint8_t> flags(count, 0xFF);
     const plugin::Attempt a = plugin::parse_result(tag, payload, [&](plugin_wire::Reader& in) {
-      return plugin::read_encode_outputs(in, format, codes, flags, 0, count, want_flags);
+      return plugin::read_encode_outputs(in, format, codes, flags, 0, count, want_flags, as_values);
     });
     if (a.status != OpStatus::Ok) return 0;
     constexpr uint8_t kFlagMask = LPC_FLAG_INEXACT | LPC_FLAG_UNDERFLOW | LPC_FLAG_OVERFLOW | LPC_FLAG_INVALID;

@@ -267,6 +267,7 @@ std::string last_error() { return plugin_text(g_plugin->last_error ? g_plugin->l
 
 // Version 2's fields, when the plugin's descriptor has them.
 bool has_ops() { return g_plugin->abi_version >= 2 && g_plugin->run_op; }
+bool values_as_results() { return g_plugin->abi_version >= 2 && (g_plugin->capabilities & LPC_CAPABILITY_VALUES); }
 
 // Calls an entry point; a C++ exception escaping it (undefined behaviour in C, caught here because
 // C++ plugins do it) becomes an error status naming it.
@@ -334,8 +335,12 @@ void serve_encode(Reader& in) {
   in.get_array(random.data(), random.size());
   args.random = has_random ? random.data() : nullptr;
   // Codes pre-filled with 0xFFFFFFFF and flags with 0xFF: out of range for every format below 32
-  // bits and for the flag mask, so the runner sees an output the plugin never wrote.
-  args.codes = g_codes.prepare<uint32_t>(args.count * sizeof(uint32_t), 0xFF);
+  // bits and for the flag mask, so the runner sees an output the plugin never wrote. Values (a
+  // plugin with LPC_CAPABILITY_VALUES) with 0xA5 bytes: a double no format holds.
+  const bool as_values = values_as_results();
+  g_codes.rename(as_values ? "values output" : "codes output");
+  if (as_values) args.values = g_codes.prepare<double>(args.count * sizeof(double), 0xA5);
+  else args.codes = g_codes.prepare<uint32_t>(args.count * sizeof(uint32_t), 0xFF);
   args.flags = want_flags ? g_second_output.prepare<uint8_t>(args.count, 0xFF) : nullptr;
   std::string error;
   const lpc_status status = call_plugin(g_plugin->encode, args, error);
@@ -343,7 +348,8 @@ void serve_encode(Reader& in) {
   w.put(static_cast<uint32_t>(status));
   w.put_string(error);
   if (status == LPC_STATUS_OK) {
-    w.put_array(args.codes, args.count);
+    if (as_values) w.put_array(args.values, args.count);
+    else w.put_array(args.codes, args.count);
     if (want_flags) w.put_array(args.flags, args.count);
   }
   send(std::move(w), Tag::Result);

@@ -18,7 +18,8 @@
 //                     u64 count, count x 8-byte elements), u32 outputs, each (str name,
 //                     u8 lpc_element, u32 rank, rank x u64 shape: its capacity)
 //   Result reply:     u32 lpc_status, str error, then on LPC_STATUS_OK the outputs: encode
-//                     count x u32 codes [+ count x u8 flags]; decode count x f64 values; op, per
+//                     count x u32 codes, or with LPC_CAPABILITY_VALUES count x f64 values,
+//                     [+ count x u8 flags]; decode count x f64 values; op, per
 //                     output, u64 count as the plugin set it, then its elements when that count
 //                     is the capacity
 //   Fault reply:      raw text, written by the worker's fatal-signal handler just before it dies

@@ -28,6 +28,9 @@
 //   fork_hang           encode: forks a child that sleeps, then hangs (for the runner-death test)
 //   forged_frame        encode: writes a 2 GiB frame header onto the worker's socket       -> ERROR, nothing allocated
 //   bad_text            encode: an error message and a description with invalid UTF-8 and control characters -> ERROR, repaired
+// Values as results (LPC_CAPABILITY_VALUES: encode writes values, the suite maps them to codes):
+//   values              encode: each result's value (a fake-quantize)                      -> PASS
+//   values_off_grid     encode: 1.0 + 2^-10, not a value of the format, for input 1.0      -> ERROR
 #include <lpconform/vendor.h>
 
 #include <cstddef>
@@ -35,6 +38,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include <unistd.h>
 
@@ -69,6 +73,24 @@ bool is_trigger(double x) { return x == 1.0; }
 [[maybe_unused]] volatile int* volatile g_null_pointer = nullptr;
 [[maybe_unused]] volatile unsigned long g_spins = 0;
 
+#if defined(LPC_FAULT_VALUES) || defined(LPC_FAULT_VALUES_OFF_GRID)
+// The example's codes, then their values (what a fake-quantize returns).
+lpc_status faulty_encode(const lpc_encode_args* args) {
+  std::vector<uint32_t> codes(args->count);
+  lpc_encode_args coded = *args;
+  coded.codes = codes.data();
+  const lpc_status status = minimal_encode(&coded);
+  if (status != LPC_STATUS_OK) return status;
+  const minimal_format* f = find_minimal_format(args->format);
+  for (size_t i = 0; i < args->count; ++i) {
+    args->values[i] = decode_one(f, codes[i]);
+#if defined(LPC_FAULT_VALUES_OFF_GRID)
+    if (is_trigger(source_value(args->source, args->inputs[i]))) args->values[i] = 1.0 + 0x1p-10;
+#endif
+  }
+  return LPC_STATUS_OK;
+}
+#else
 lpc_status faulty_encode(const lpc_encode_args* args) {
   const lpc_status status = minimal_encode(args);
   if (status != LPC_STATUS_OK) return status;
@@ -127,6 +149,8 @@ lpc_status faulty_encode(const lpc_encode_args* args) {
   return LPC_STATUS_OK;
 }
 
+#endif
+
 lpc_status faulty_decode(const lpc_decode_args* args) {
   const lpc_status status = minimal_decode(args);
   for (size_t i = 0; status == LPC_STATUS_OK && i < args->count; ++i) {
@@ -167,6 +191,11 @@ const char* faulty_last_error() { return "simulated device error: the accelerato
 constexpr const char* kDescription = "the example plugin with one injected defect (conformance/tests/plugins)";
 #endif
 
+#if defined(LPC_FAULT_VALUES) || defined(LPC_FAULT_VALUES_OFF_GRID)
+constexpr uint32_t kCapabilities = LPC_CAPABILITY_VALUES;
+#else
+constexpr uint32_t kCapabilities = 0;
+#endif
 #if defined(LPC_FAULT_ABI_V1)
 constexpr uint32_t kAbiVersion = 1, kDescriptorSize = offsetof(lpc_vendor_descriptor, ops);  // as a version 1 header compiled it
 #else
@@ -179,7 +208,7 @@ const lpc_vendor_descriptor kFaultyDescriptor = {
     "faulty-" LPC_FAULT_NAME,
     "1.0.0",
     kDescription,
-    0,
+    kCapabilities,
     kMinimalDeclarations,
     sizeof kMinimalDeclarations / sizeof kMinimalDeclarations[0],
     faulty_encode,

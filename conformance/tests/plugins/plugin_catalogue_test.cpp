@@ -303,6 +303,27 @@ TEST_CASE("a plugin is named by its declared name; its path and hash are in the 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("values as results: a plugin that returns values passes; a value off the format's grid is ERROR", "[plugin][values]") {
+  // The same verdicts, item for item, as the example that returns codes.
+  const RunResult result = run(LPC_FAULTY_VALUES, "");
+  const RunResult codes = run(LPC_FAULTY_NONE, "");
+  CHECK(result.required_passed());
+  REQUIRE(result.items.size() == codes.items.size());
+  for (size_t i = 0; i < codes.items.size(); ++i) {
+    INFO(result.items[i].signature << ": " << result.items[i].message);
+    CHECK(result.items[i].status == codes.items[i].status);
+    CHECK(result.items[i].checked == codes.items[i].checked);
+  }
+  CHECK(result.subject->description.find("encode returns values") != std::string::npos);
+  expect_caught(LPC_FAULTY_VALUES_OFF_GRID, kBfloat16Item, Status::Error, "is not a value of float8_e4m3fn", kOne);
+  CHECK(plugin::code_of_value(*find_format("float8_e4m3fn"), -0.0) == 0x80u);
+  CHECK(plugin::code_of_value(*find_format("float8_e4m3fn"), 448.0) == 0x7eu);
+  CHECK(plugin::code_of_value(*find_format("float8_e4m3fn"), 464.0) == std::nullopt);
+  CHECK(plugin::code_of_value(*find_format("float8_e5m2"), -INFINITY) == 0xfcu);
+  CHECK(plugin::code_of_value(*find_format("float4_e2m1fn"), NAN) == std::nullopt);  // no NaN in the format
+  CHECK(plugin::code_of_value(*find_format("int8"), -128.0) == 0x80u);
+}
+
 TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {
   CHECK_THROWS_WITH(plugin::plugin_implementation("/nonexistent/libnothing.so"), Catch::Contains("no such file"));
   CHECK_THROWS_WITH(plugin::plugin_implementation(LPC_NOT_A_PLUGIN), Catch::Contains("dlopen failed"));  // an executable

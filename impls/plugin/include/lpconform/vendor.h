@@ -85,6 +85,10 @@ typedef enum lpc_overflow {
 
 /* Descriptor capability bits. */
 #define LPC_CAPABILITY_FLAGS 0x01u /* encode writes exception flags when `flags` is not NULL */
+/* Values as results: encode writes each result as its value (a float64: what a fake-quantize or a
+ * cast back to float returns) into `values`, and `codes` is NULL; the suite maps each value to its
+ * code exactly (a value that is not one of the format's is malformed output). Version 2. */
+#define LPC_CAPABILITY_VALUES 0x02u
 
 /* Encode `count` values to codes of `format` (a name from spec/formats.csv, e.g.
  * "float8_e4m3fn"). Inputs, random words, codes and flags are arrays of `count` elements; `random`
@@ -102,6 +106,7 @@ typedef struct lpc_encode_args {
   const uint32_t* random;
   uint32_t* codes;
   uint8_t* flags;
+  double* values; /* version 2, LPC_CAPABILITY_VALUES: the results as values; else NULL */
 } lpc_encode_args;
 
 /* Decode `count` codes of `format` to float64 values (every value of every format is exactly a
