@@ -1,13 +1,16 @@
 // Random123's known-answer vectors (spec/sampler/random123_kat.txt, copied from DEShawResearch/
-// random123 tests/kat_vectors) through the reference's Philox4x32-R and Threefry4x32-R.
+// random123 tests/kat_vectors) through the reference's and the fast Philox4x32-R and
+// Threefry4x32-R (every ISA path), and the fast sample words against the reference's.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <random>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "impls/fast/sampler/random123.hpp"
 #include "reference/sampler/random123.hpp"
 
 namespace {
@@ -50,6 +53,50 @@ TEST_CASE("sampler: the reference matches every Random123 philox4x32 and threefr
     const lpc::ref::Words4 got = k.name == "philox4x32" ? lpc::ref::philox4x32(k.rounds, k.counter, {k.key[0], k.key[1]})
                                                         : lpc::ref::threefry4x32(k.rounds, k.counter, {k.key[0], k.key[1], k.key[2], k.key[3]});
     CHECK(got == k.expected);
+  }
+}
+
+// The ISA paths this CPU has: the portable one always, the AVX-512 kernel where present.
+std::vector<lpc::fast::Isa> isas() {
+  std::vector<lpc::fast::Isa> out = {lpc::fast::Isa::Scalar};
+  if (lpc::fast::isa_available(lpc::fast::Isa::Avx512)) out.push_back(lpc::fast::Isa::Avx512);
+  return out;
+}
+
+TEST_CASE("sampler: fast matches every Random123 known answer on every ISA path", "[random123]") {
+  for (const KnownAnswer& k : read_known_answers(LPC_RANDOM123_KAT))
+    for (const lpc::fast::Isa isa : isas()) {
+      INFO(k.line << " on " << lpc::fast::to_string(isa));
+      // 17 copies: 16 through the vector kernel, one through the remainder.
+      std::vector<uint32_t> counters, out(17 * 4);
+      for (int b = 0; b < 17; ++b) counters.insert(counters.end(), k.counter.begin(), k.counter.end());
+      lpc::fast::CounterRngSpec spec{k.name == "philox4x32" ? lpc::fast::CounterRng::Philox : lpc::fast::CounterRng::Threefry, k.rounds, {}};
+      std::copy(k.key.begin(), k.key.end(), spec.key.begin());
+      lpc::fast::random123_blocks(spec, counters, out, isa);
+      for (int b = 0; b < 17; ++b) CHECK(std::equal(k.expected.begin(), k.expected.end(), out.begin() + 4 * b));
+    }
+}
+
+TEST_CASE("sampler: fast sample words equal the reference's (spec/sampler.md §3.3)", "[random123]") {
+  // Seeded: std::mt19937_64(20261801). Starts at any lane, lengths past one vector, block numbers
+  // whose low word wraps inside a vector.
+  std::mt19937_64 rng(20261801);
+  for (int t = 0; t < 40; ++t) {
+    const uint64_t seed = rng() >> 1;
+    const uint32_t row = static_cast<uint32_t>(rng());
+    const uint64_t first = t % 4 == 0 ? (uint64_t{1} << 34) - 4 * 5 - t % 3 : rng() % 100000;
+    const size_t n = 1 + rng() % 150;
+    for (const auto generator : {lpc::fast::CounterRng::Philox, lpc::fast::CounterRng::Threefry})
+      for (const lpc::fast::Isa isa : isas()) {
+        INFO("seed " << seed << " row " << row << " first " << first << " n " << n << " isa " << lpc::fast::to_string(isa));
+        std::vector<uint32_t> got(n);
+        lpc::fast::sample_words(generator, seed, row, first, got, isa);
+        const auto reference = generator == lpc::fast::CounterRng::Philox ? lpc::ref::CounterGenerator::Philox : lpc::ref::CounterGenerator::Threefry;
+        for (size_t i = 0; i < n; ++i) {
+          INFO("sample " << first + i);
+          REQUIRE(got[i] == lpc::ref::sample_word(reference, seed, row, first + i));
+        }
+      }
   }
 }
 
