@@ -25,7 +25,7 @@ constexpr const char* kFormats[] = {"float32", "bfloat16", "float16"};
 
 SamplerParams params_of(const Params& p) {
   SamplerParams s;
-  const std::string& f = p.text("format");
+  const std::string& f = p.text("element");
   s.format = f == "float32" ? SamplerFormat::Float32 : f == "bfloat16" ? SamplerFormat::Bfloat16 : SamplerFormat::Float16;
   s.banks = static_cast<uint32_t>(p.integer("banks"));
   s.normalize = p.text("normalize") == "total" ? Normalization::Total : Normalization::None;
@@ -35,8 +35,8 @@ SamplerParams params_of(const Params& p) {
 
 // The item parameters both ops take.
 std::vector<ParamSpec> arithmetic_params(const char* default_normalize) {
-  ParamSpec format{"format", ParamType::Choice, ParamScope::Item, "the element format of the weights and every sum", "spec/sampler.md §2.1", "float32"};
-  format.choices = [] { return std::vector<std::string>(std::begin(kFormats), std::end(kFormats)); };
+  ParamSpec element{"element", ParamType::Choice, ParamScope::Item, "the element format of the weights and every sum", "spec/sampler.md §2.1", "float32"};
+  element.choices = [] { return std::vector<std::string>(std::begin(kFormats), std::end(kFormats)); };
   ParamSpec banks{"banks", ParamType::Int, ParamScope::Item, "B, the memory banks the categories are spread over (contiguous sets)", "spec/sampler.md §2.3",
                   "1"};
   banks.min = 1;
@@ -47,7 +47,7 @@ std::vector<ParamSpec> arithmetic_params(const char* default_normalize) {
   ParamSpec normalize{"normalize", ParamType::Choice, ParamScope::Item, "none, or total: every sum divided by the last, rounded once",
                       "spec/sampler.md §2.6", default_normalize};
   normalize.choices = [] { return std::vector<std::string>{"none", "total"}; };
-  return {format, banks, normalize};
+  return {element, banks, normalize};
 }
 
 TensorSpec weights_spec() {
@@ -226,7 +226,7 @@ OpSchema make_multinomial() {
   seed.max = std::numeric_limits<int64_t>::max();
   ParamSpec row{"row", ParamType::Int, ParamScope::Case, "the row number in the counter (rng philox, threefry), 0 .. 2^32 - 1", "spec/sampler.md §3.3", "0"};
   row.max = UINT32_MAX;
-  ParamSpec samples{"samples", ParamType::Int, ParamScope::Case, "the samples drawn with rng philox or threefry (0 with rng words: one per random word)",
+  ParamSpec samples{"samples", ParamType::Int, ParamScope::Case, "the samples drawn with rng philox or threefry (ignored with rng words: one sample per random word)",
                     "spec/sampler.md §3.3", "0"};
   samples.max = 1 << 20;
   samples.fuzz_min = 0;
@@ -238,13 +238,7 @@ OpSchema make_multinomial() {
   op.outputs = {{"index", ElemType::Int, {}, "the category of each sample, 0 .. N-1; -1 past the total (normalize none)"}};
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: every index";
-  op.params_error = [](const Params& p) -> std::optional<std::string> {
-    if (auto e = sampler_params_error(params_of(p))) return e;
-    const bool words = p.text("rng") == "words";
-    if (words && p.integer("samples") != 0) return "rng words takes one sample per random word: samples must be 0";
-    if (!words && p.integer("samples") == 0) return "rng " + p.text("rng") + " needs samples >= 1";
-    return std::nullopt;
-  };
+  op.params_error = [](const Params& p) { return sampler_params_error(params_of(p)); };
   op.element_range = [](const Params&, size_t input) -> std::optional<std::pair<int64_t, int64_t>> {
     if (input == 1) return std::pair<int64_t, int64_t>{0, UINT32_MAX};
     return std::nullopt;
