@@ -67,13 +67,14 @@ TEST_CASE("sampler: fast matches every Random123 known answer on every ISA path"
   for (const KnownAnswer& k : read_known_answers(LPC_RANDOM123_KAT))
     for (const lpc::fast::Isa isa : isas()) {
       INFO(k.line << " on " << lpc::fast::to_string(isa));
-      // 17 copies: 16 through the vector kernel, one through the remainder.
-      std::vector<uint32_t> counters, out(17 * 4);
-      for (int b = 0; b < 17; ++b) counters.insert(counters.end(), k.counter.begin(), k.counter.end());
+      // 65 copies: 64 through the vector kernel (its chunk), one through the remainder.
+      constexpr int kCopies = 65;
+      std::vector<uint32_t> counters, out(kCopies * 4);
+      for (int b = 0; b < kCopies; ++b) counters.insert(counters.end(), k.counter.begin(), k.counter.end());
       lpc::fast::CounterRngSpec spec{k.name == "philox4x32" ? lpc::fast::CounterRng::Philox : lpc::fast::CounterRng::Threefry, k.rounds, {}};
       std::copy(k.key.begin(), k.key.end(), spec.key.begin());
       lpc::fast::random123_blocks(spec, counters, out, isa);
-      for (int b = 0; b < 17; ++b) CHECK(std::equal(k.expected.begin(), k.expected.end(), out.begin() + 4 * b));
+      for (int b = 0; b < kCopies; ++b) CHECK(std::equal(k.expected.begin(), k.expected.end(), out.begin() + 4 * b));
     }
 }
 
@@ -85,7 +86,7 @@ TEST_CASE("sampler: fast sample words equal the reference's (spec/sampler.md §3
     const uint64_t seed = rng() >> 1;
     const uint32_t row = static_cast<uint32_t>(rng());
     const uint64_t first = t % 4 == 0 ? (uint64_t{1} << 34) - 4 * 5 - t % 3 : rng() % 100000;
-    const size_t n = 1 + rng() % 150;
+    const size_t n = 1 + rng() % 600;
     for (const auto generator : {lpc::fast::CounterRng::Philox, lpc::fast::CounterRng::Threefry})
       for (const lpc::fast::Isa isa : isas()) {
         INFO("seed " << seed << " row " << row << " first " << first << " n " << n << " isa " << lpc::fast::to_string(isa));

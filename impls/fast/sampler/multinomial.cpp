@@ -5,7 +5,8 @@
 // bits are at least 2p + 2, so the double rounding is innocuous (Figueroa, "When is double rounding
 // innocuous?", SIGNUM 1995); float16's range lies inside float32's normal range, and a bfloat16 sum
 // below 2^-126 is exact in float32 (both operands are multiples of 2^-133). The quotients of §2.6
-// are taken in float64 (53 >= 2·24 + 2, and no underflow in range), then rounded once to F.
+// of bfloat16 and float16 are taken in float64 (53 >= 2·24 + 2, and no underflow in range), then
+// rounded once to F; float32's are one IEEE division.
 #include "impls/fast/sampler/multinomial.hpp"
 
 #include <algorithm>
@@ -47,6 +48,7 @@ template <SamplerFormat F>
 // RN_F(c / total) for 0 <= c <= total, total finite and > 0 (so the quotient is in [0, 1]).
 template <SamplerFormat F>
 [[gnu::always_inline]] inline float quotient(float c, float total) {
+  if constexpr (F == SamplerFormat::Float32) return c / total;  // IEEE division: RN32 of the exact quotient
   const double q = static_cast<double>(c) / static_cast<double>(total);
   constexpr int p = F == SamplerFormat::Float32 ? 24 : F == SamplerFormat::Bfloat16 ? 8 : 11;
   constexpr int emin = F == SamplerFormat::Float16 ? -14 : -126;
@@ -64,8 +66,8 @@ template <SamplerFormat F>
 // weight of every bank (one vector lane a bank); past a bank's end the weight is +0, which leaves
 // its sum unchanged. c gets the bank-local sums S, totals the last ones.
 template <SamplerFormat F>
-[[gnu::always_inline]] inline void bank_sums_parallel(const float* w, float* c, size_t n, size_t length, uint32_t banks, float* totals,
-                                                      float* staging) {
+[[gnu::always_inline]] inline void bank_sums_parallel(const float* __restrict w, float* __restrict c, size_t n, size_t length, uint32_t banks,
+                                                      float* __restrict totals, float* __restrict staging) {
   for (uint32_t b = 0; b < banks; ++b)
     for (size_t i = 0; i < length; ++i) {
       const size_t j = b * length + i;
@@ -117,17 +119,23 @@ float bank_sums_sequential(const float* w, float* c, size_t count) {
 // Banks below this many are summed one after the other; from it on side by side.
 constexpr uint32_t kParallelBanks = 8;
 
-// The sums of §2.3-2.6 of weights already in F (w'). `staging` is scratch.
+// §2.8: the count of sums <= u (the sums are non-decreasing), -1 when that is all of them.
+int64_t select(std::span<const float> sums, uint32_t word) {
+  const float u = static_cast<float>(word >> 8) * 0x1p-24f;  // exact
+  const size_t k = static_cast<size_t>(std::upper_bound(sums.begin(), sums.end(), u) - sums.begin());
+  return k == sums.size() ? -1 : static_cast<int64_t>(k);
+}
+
+// The global sums of §2.3-2.5 of weights already in F (w'), unnormalized. `staging` is scratch.
 template <SamplerFormat F>
-void sums_of(const SamplerParams& p, const float* w, float* c, size_t n, std::vector<float>& staging) {
-  const uint32_t banks = p.banks;
+void global_sums(uint32_t banks, const float* w, float* c, size_t n, std::vector<float>& staging) {
   const size_t length = (n + banks - 1) / banks;
-  std::vector<float> totals(banks, 0.0f);
+  float totals[kMaxBanks];
   if (banks >= kParallelBanks && length > 1) {
     staging.resize(length * banks);
-    if constexpr (F == SamplerFormat::Float32) bank_sums_f32(w, c, n, length, banks, totals.data(), staging.data());
-    if constexpr (F == SamplerFormat::Bfloat16) bank_sums_bf16(w, c, n, length, banks, totals.data(), staging.data());
-    if constexpr (F == SamplerFormat::Float16) bank_sums_f16(w, c, n, length, banks, totals.data(), staging.data());
+    if constexpr (F == SamplerFormat::Float32) bank_sums_f32(w, c, n, length, banks, totals, staging.data());
+    if constexpr (F == SamplerFormat::Bfloat16) bank_sums_bf16(w, c, n, length, banks, totals, staging.data());
+    if constexpr (F == SamplerFormat::Float16) bank_sums_f16(w, c, n, length, banks, totals, staging.data());
   } else {
     for (uint32_t b = 0; b < banks && b * length < n; ++b) {
       const size_t begin = b * length;
@@ -143,95 +151,98 @@ void sums_of(const SamplerParams& p, const float* w, float* c, size_t n, std::ve
     if constexpr (F == SamplerFormat::Float16) add_offset_f16(c + begin, count, offset);
     offset = to_format<F>(offset + totals[b]);
   }
-  if (p.normalize == Normalization::Total) {
-    const float total = c[n - 1];
-    if constexpr (F == SamplerFormat::Float32) normalize_f32(c, n, total);
-    if constexpr (F == SamplerFormat::Bfloat16) normalize_bf16(c, n, total);
-    if constexpr (F == SamplerFormat::Float16) normalize_f16(c, n, total);
-  }
 }
 
-void sums_dispatch(const SamplerParams& p, const float* w, float* c, size_t n, std::vector<float>& staging) {
-  switch (p.format) {
-    case SamplerFormat::Float32: return sums_of<SamplerFormat::Float32>(p, w, c, n, staging);
-    case SamplerFormat::Bfloat16: return sums_of<SamplerFormat::Bfloat16>(p, w, c, n, staging);
-    case SamplerFormat::Float16: return sums_of<SamplerFormat::Float16>(p, w, c, n, staging);
-  }
+// §2.6 in place: every sum divided by the last (finite and > 0).
+template <SamplerFormat F>
+void normalized(float* c, size_t n) {
+  if constexpr (F == SamplerFormat::Float32) normalize_f32(c, n, c[n - 1]);
+  if constexpr (F == SamplerFormat::Bfloat16) normalize_bf16(c, n, c[n - 1]);
+  if constexpr (F == SamplerFormat::Float16) normalize_f16(c, n, c[n - 1]);
 }
 
 const char* format_name(SamplerFormat f) { return f == SamplerFormat::Float32 ? "float32" : f == SamplerFormat::Bfloat16 ? "bfloat16" : "float16"; }
 
-// The weights checked (§2.9) and rounded to F (§2.2, -0 read as +0) into w; the count of positive ones.
-std::optional<std::string> rounded_weights(const SamplerParams& p, std::span<const float> weights, std::vector<float>& w, size_t& positive) {
-  if (weights.empty()) return "no weights";
-  w.resize(weights.size());
-  positive = 0;
+// §2.2 and §2.9: the weights checked and rounded to F (-0 read as +0) into w; the count of
+// positive ones. The check is one pass of comparisons; only a failing row is searched for its index.
+template <SamplerFormat F>
+std::optional<std::string> rounded_weights(std::span<const float> weights, float* w, size_t& positive) {
+  bool bad = false;
+  size_t count = 0;
   for (size_t j = 0; j < weights.size(); ++j) {
-    const float x = weights[j];
-    if (!(x >= 0.0f) || x == kInf) return "weight " + std::to_string(j) + " is NaN, infinite or negative";
-    const float r = x == 0.0f                              ? 0.0f
-                    : p.format == SamplerFormat::Float32  ? x
-                    : p.format == SamplerFormat::Bfloat16 ? to_format<SamplerFormat::Bfloat16>(x)
-                                                          : to_format<SamplerFormat::Float16>(x);
-    if (r == kInf) return "weight " + std::to_string(j) + " rounds to +inf in " + format_name(p.format);
+    const float x = weights[j], r = to_format<F>(x) + 0.0f;  // + 0 turns -0 into +0
+    bad |= !(x >= 0.0f) | (r == kInf);
+    count += r > 0.0f;
     w[j] = r;
-    positive += r > 0.0f;
+  }
+  positive = count;
+  if (!bad) return std::nullopt;
+  for (size_t j = 0; j < weights.size(); ++j) {
+    if (!(weights[j] >= 0.0f) || weights[j] == kInf) return "weight " + std::to_string(j) + " is NaN, infinite or negative";
+    if (w[j] == kInf) return "weight " + std::to_string(j) + " rounds to +inf in " + format_name(F);
   }
   return std::nullopt;
 }
 
-// Under total, the last sum (before normalizing) must be finite: computed without normalization.
-std::optional<std::string> total_error(const SamplerParams& p, const std::vector<float>& w, std::vector<float>& c, std::vector<float>& staging) {
-  SamplerParams raw = p;
-  raw.normalize = Normalization::None;
-  sums_dispatch(raw, w.data(), c.data(), w.size(), staging);
-  if (c.back() == kInf) return std::string("the total overflows ") + format_name(p.format);
-  if (c.back() == 0.0f) return std::string("an all-zero row");
+// Everything for one format: the weights checked and rounded, the sums into c (normalized under
+// total), then, when sampling, one draw per word.
+template <SamplerFormat F>
+std::optional<std::string> run(const SamplerParams& p, std::span<const float> weights, bool sampling, std::span<const uint32_t> words, float* c,
+                               std::span<int64_t> index) {
+  const size_t n = weights.size();
+  if (n == 0) return "no weights";
+  std::vector<float> w(n), staging;
+  size_t positive = 0;
+  if (auto e = rounded_weights<F>(weights, w.data(), positive)) return e;
+  if (sampling && positive == 0) return "an all-zero row";
+  if (sampling && p.replacement == Replacement::Without && words.size() > positive)
+    return std::to_string(words.size()) + " samples without replacement from " + std::to_string(positive) + " non-zero weights";
+  const bool total = p.normalize == Normalization::Total;
+  global_sums<F>(p.banks, w.data(), c, n, staging);
+  if (total) {  // the total must be finite and non-zero before anything is divided by it
+    if (c[n - 1] == kInf) return std::string("the total overflows ") + format_name(F);
+    if (c[n - 1] == 0.0f) return std::string("an all-zero row");
+    normalized<F>(c, n);
+  }
+  if (!sampling) return std::nullopt;
+  const std::span<const float> sums(c, n);
+  if (p.replacement == Replacement::With) {
+    for (size_t s = 0; s < words.size(); ++s) index[s] = select(sums, words[s]);
+    return std::nullopt;
+  }
+  // Sequential removal (normalize total): after each draw its category's weight is +0 and the sums
+  // are recomputed; the remaining total stays finite and > 0 (it is at most the first, and a
+  // positive weight remains).
+  for (size_t s = 0; s < words.size(); ++s) {
+    index[s] = select(sums, words[s]);
+    w[static_cast<size_t>(index[s])] = 0.0f;  // >= 0: under total u < 1 = the last sum
+    if (s + 1 < words.size()) {
+      global_sums<F>(p.banks, w.data(), c, n, staging);
+      normalized<F>(c, n);
+    }
+  }
   return std::nullopt;
 }
 
-// §2.8: the count of sums <= u (the sums are non-decreasing), -1 when that is all of them.
-int64_t select(std::span<const float> sums, uint32_t word) {
-  const float u = static_cast<float>(word >> 8) * 0x1p-24f;  // exact
-  const size_t k = static_cast<size_t>(std::upper_bound(sums.begin(), sums.end(), u) - sums.begin());
-  return k == sums.size() ? -1 : static_cast<int64_t>(k);
+std::optional<std::string> dispatch(const SamplerParams& p, std::span<const float> weights, bool sampling, std::span<const uint32_t> words, float* c,
+                                    std::span<int64_t> index) {
+  switch (p.format) {
+    case SamplerFormat::Float32: return run<SamplerFormat::Float32>(p, weights, sampling, words, c, index);
+    case SamplerFormat::Bfloat16: return run<SamplerFormat::Bfloat16>(p, weights, sampling, words, c, index);
+    case SamplerFormat::Float16: return run<SamplerFormat::Float16>(p, weights, sampling, words, c, index);
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 std::optional<std::string> cumsum_banked(const SamplerParams& p, std::span<const float> weights, std::span<float> sums) {
-  std::vector<float> w, staging;
-  size_t positive = 0;
-  if (auto e = rounded_weights(p, weights, w, positive)) return e;
-  std::vector<float> c(w.size());
-  if (p.normalize == Normalization::Total)
-    if (auto e = total_error(p, w, c, staging)) return e;
-  sums_dispatch(p, w.data(), sums.data(), w.size(), staging);
-  return std::nullopt;
+  return dispatch(p, weights, false, {}, sums.data(), {});
 }
 
 std::optional<std::string> multinomial(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words, std::span<int64_t> index) {
-  std::vector<float> w, staging;
-  size_t positive = 0;
-  if (auto e = rounded_weights(p, weights, w, positive)) return e;
-  if (positive == 0) return std::string("an all-zero row");
-  if (p.replacement == Replacement::Without && words.size() > positive)
-    return std::to_string(words.size()) + " samples without replacement from " + std::to_string(positive) + " non-zero weights";
-  std::vector<float> c(w.size());
-  if (p.normalize == Normalization::Total)
-    if (auto e = total_error(p, w, c, staging)) return e;
-  if (p.replacement == Replacement::With) {
-    sums_dispatch(p, w.data(), c.data(), w.size(), staging);
-    for (size_t s = 0; s < words.size(); ++s) index[s] = select(c, words[s]);
-    return std::nullopt;
-  }
-  // Sequential removal: the sums again after each draw, its category's weight set to +0.
-  for (size_t s = 0; s < words.size(); ++s) {
-    sums_dispatch(p, w.data(), c.data(), w.size(), staging);
-    index[s] = select(c, words[s]);
-    w[static_cast<size_t>(index[s])] = 0.0f;  // >= 0: under total u < 1 = the last sum
-  }
-  return std::nullopt;
+  std::vector<float> c(weights.size());
+  return dispatch(p, weights, true, words, c.data(), index);
 }
 
 }  // namespace lpc::fast

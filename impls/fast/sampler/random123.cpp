@@ -57,10 +57,12 @@ void block(const CounterRngSpec& spec, uint32_t* c) {
 
 bool use_avx512(Isa isa) { return isa == Isa::Avx512 || (isa == Isa::Auto && isa_available(Isa::Avx512)); }
 
-// 16 consecutive blocks of a stream (c0, c1 = the 64-bit block number; c2, c3 fixed) into out[64].
-void stream_16(const CounterRngSpec& spec, uint64_t first_block, uint32_t c2, uint32_t c3, bool avx512, uint32_t* out) {
-  if (avx512) return detail::random123_avx512_16(spec, nullptr, first_block, c2, c3, out);
-  for (int b = 0; b < 16; ++b) {
+constexpr size_t kChunk = detail::kRandom123Avx512Blocks;
+
+// kChunk consecutive blocks of a stream (c0, c1 = the 64-bit block number; c2, c3 fixed) into out.
+void stream_chunk(const CounterRngSpec& spec, uint64_t first_block, uint32_t c2, uint32_t c3, bool avx512, uint32_t* out) {
+  if (avx512) return detail::random123_avx512(spec, nullptr, first_block, c2, c3, out);
+  for (size_t b = 0; b < kChunk; ++b) {
     const uint64_t n = first_block + static_cast<uint64_t>(b);
     uint32_t* c = out + 4 * b;
     c[0] = static_cast<uint32_t>(n), c[1] = static_cast<uint32_t>(n >> 32), c[2] = c2, c[3] = c3;
@@ -74,7 +76,7 @@ void random123_blocks(const CounterRngSpec& spec, std::span<const uint32_t> coun
   const size_t blocks = counters.size() / 4;
   size_t b = 0;
   if (use_avx512(isa))
-    for (; b + 16 <= blocks; b += 16) detail::random123_avx512_16(spec, counters.data() + 4 * b, 0, 0, 0, out.data() + 4 * b);
+    for (; b + kChunk <= blocks; b += kChunk) detail::random123_avx512(spec, counters.data() + 4 * b, 0, 0, 0, out.data() + 4 * b);
   for (; b < blocks; ++b) {
     std::copy_n(counters.data() + 4 * b, 4, out.data() + 4 * b);
     block(spec, out.data() + 4 * b);
@@ -84,14 +86,14 @@ void random123_blocks(const CounterRngSpec& spec, std::span<const uint32_t> coun
 void sample_words(CounterRng generator, uint64_t seed, uint32_t row, uint64_t first, std::span<uint32_t> out, Isa isa) {
   const CounterRngSpec spec{generator, generator == CounterRng::Philox ? 10 : 20, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32), 0, 0}};
   const bool avx512 = use_avx512(isa);
-  alignas(64) uint32_t words[64];
+  alignas(64) uint32_t words[4 * kChunk];
   for (size_t i = 0; i < out.size();) {
     const uint64_t s = first + i;
-    const size_t lane = static_cast<size_t>(s % 4), take = std::min<size_t>(64 - lane, out.size() - i);
-    if (lane == 0 && take == 64) {  // whole: straight into the output
-      stream_16(spec, s / 4, row, 0, avx512, out.data() + i);
+    const size_t lane = static_cast<size_t>(s % 4), take = std::min<size_t>(4 * kChunk - lane, out.size() - i);
+    if (lane == 0 && take == 4 * kChunk) {  // whole: straight into the output
+      stream_chunk(spec, s / 4, row, 0, avx512, out.data() + i);
     } else {
-      stream_16(spec, s / 4, row, 0, avx512, words);
+      stream_chunk(spec, s / 4, row, 0, avx512, words);
       std::copy_n(words + lane, take, out.data() + i);
     }
     i += take;
