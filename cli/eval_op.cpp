@@ -124,6 +124,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
       else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
       if (spec.finite && !std::isfinite(e.real)) reader.fail(row, row.fields[rank], spec.name + " is not finite (" + spec.doc + ")");
       if (spec.not_nan && std::isnan(e.real)) reader.fail(row, row.fields[rank], spec.name + " is NaN (" + spec.doc + ")");
+      if (spec.non_negative && e.real < 0) reader.fail(row, row.fields[rank], spec.name + " is negative (" + spec.doc + ")");
     } else {
       const bool hex = spec.type == ops::ElemType::Code && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
       auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), e.integer, hex ? 16 : 10);
@@ -209,6 +210,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
                                       (spec.type == ops::ElemType::Real ? "a decimal number" : "a float32 as a decimal or as bits like 0x3f800000"));
         if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
         if (spec.not_nan && std::isnan(*f)) reader.fail(row, field, spec.name + " is NaN (" + spec.doc + ")");
+        if (spec.non_negative && *f < 0) reader.fail(row, field, spec.name + " is negative (" + spec.doc + ")");
         lists[k].floats.push_back(*f);
         at[k].emplace_back(row.line, field.column);
       } else {

@@ -14,6 +14,7 @@ const char* to_string(Status s) {
     case Status::Crash: return "CRASH";
     case Status::Timeout: return "TIMEOUT";
     case Status::Error: return "ERROR";
+    case Status::QualityWarning: return "QUALITY_WARNING";
   }
   return "?";
 }

@@ -15,10 +15,11 @@ namespace lpc {
 // PASS: every input agreed. FAIL: at least one mismatch. UNSUPPORTED: the subject lacks the entry
 // point or declines the combination (never a pass). WAIVED: failed, but a waiver covers it.
 // CRASH / TIMEOUT: an out-of-process subject died or hung. ERROR: the subject or the oracle
-// reported an error or threw.
-enum class Status : uint8_t { Pass, Fail, Unsupported, Waived, Crash, Timeout, Error };
+// reported an error or threw. QUALITY_WARNING: a Statistical item within its bound but biased
+// (conformance/statistics/chi_square.hpp); not a pass, so a required one still gates.
+enum class Status : uint8_t { Pass, Fail, Unsupported, Waived, Crash, Timeout, Error, QualityWarning };
 inline constexpr Status kAllStatuses[] = {Status::Pass,  Status::Fail,    Status::Unsupported, Status::Waived,
-                                          Status::Crash, Status::Timeout, Status::Error};
+                                          Status::Crash, Status::Timeout, Status::Error,       Status::QualityWarning};
 const char* to_string(Status);  // "PASS", "FAIL", ...
 
 // How a subject's result is compared with the oracle's: explicit data, printed next to every

@@ -684,10 +684,10 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         Tensor& t = c.inputs[k];
         if (spec.type == ElemType::Float32) {
           const float v = std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)));
-          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : v);
+          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : spec.non_negative ? std::fabs(v) : v);
         } else if (spec.type == ElemType::Real) {
           const double v = std::bit_cast<double>(bytes.take(UINT64_MAX));
-          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : v);
+          t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : spec.non_negative ? std::fabs(v) : v);
         } else if (const auto& r = ranges[k]) {
           t.ints.push_back(r->first + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(r->second - r->first))));
         } else {

@@ -84,10 +84,10 @@ struct ByteReader {
 };
 // A case of `op` decoded from fuzzer bytes by its declaration: each parameter in schema order (one
 // of its fuzz_values, a choice by index, an integer in its fuzz range or range, a real as float32
-// bits), then the inputs — generated
-// from the parameters, or each list tensor's elements (up to `max_elements`; a finite tensor's
-// NaN and infinities read as 0). nullopt when the parameters break the op's rules, the inputs its
-// inputs_error, or the op takes tensors with dimensions.
+// bits), then the inputs — generated from the parameters, or each list tensor's elements (up to
+// `max_elements`; a finite tensor's NaN and infinities read as 0, a non-negative one's values as
+// magnitudes). nullopt when the parameters break the op's rules, the inputs its inputs_error, or
+// the op takes tensors with dimensions.
 std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements);
 
 // Checks an item of a registry op: its cases, oracle and subject, compared under the op's mode

@@ -93,6 +93,7 @@ struct TensorSpec {
   bool optional = false;  // may be absent (empty) under some parameters
   bool finite = false;    // Float32/Real inputs: NaN and infinities are outside the domain
   bool not_nan = false;   // Float32/Real inputs: NaN is outside the domain (infinities are in)
+  bool non_negative = false;  // Float32/Real inputs: values below zero are outside the domain (-0 is in)
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace lpc::ref::exact_math {
 
@@ -56,15 +57,31 @@ cpp_rational exact(const ExactValue& v) {
   return v.negative ? cpp_rational(-magnitude) : magnitude;
 }
 
+namespace {
+
+// |x| = units · 2^quantum rounded to `precision` bits (round_to_precision's steps 1-2).
+std::pair<cpp_int, int> rounded_units(const cpp_rational& a, int precision, int emin) {
+  // 1. The quantum of a's binade: 2^(e-(p-1)) for e >= emin, else the subnormal 2^(emin-(p-1)).
+  const int quantum = std::max(floor_log2(a), emin) - (precision - 1);
+  // 2. a / quantum rounded to an integer, ties to even; a carry to 2^p is the next binade's first
+  //    value, still exact with this quantum.
+  return {round_half_even(a / pow2(quantum)), quantum};
+}
+
+}  // namespace
+
+cpp_rational round_to_precision(const cpp_rational& x, int precision, int emin) {
+  if (x == 0) return x;
+  const bool negative = x < 0;
+  const auto [units, quantum] = rounded_units(negative ? cpp_rational(-x) : x, precision, emin);
+  const cpp_rational r = cpp_rational(units) * pow2(quantum);
+  return negative ? cpp_rational(-r) : r;
+}
+
 float to_float32(const cpp_rational& x) {
   if (x == 0) return 0.0f;
   const bool negative = x < 0;
-  const cpp_rational a = negative ? cpp_rational(-x) : x;
-  // 1. The quantum of a's binade: 2^(e-23) for normal e >= -126, else the subnormal 2^-149.
-  const int quantum = std::max(floor_log2(a), -126) - 23;
-  // 2. a / quantum rounded to an integer, ties to even; a carry to 2^24 is the next binade's
-  //    first value, still exact with this quantum.
-  const cpp_int units = round_half_even(a / pow2(quantum));
+  const auto [units, quantum] = rounded_units(negative ? cpp_rational(-x) : x, 24, -126);
   // 3. Overflow once the rounded value reaches 2^128.
   if (cpp_rational(units) * pow2(quantum) >= pow2(128)) return negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
   const float magnitude = std::ldexp(static_cast<float>(static_cast<uint32_t>(units)), quantum);  // exact: units <= 2^24

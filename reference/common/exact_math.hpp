@@ -38,6 +38,11 @@ cpp_rational exact(float x);
 cpp_rational exact(double x);
 cpp_rational exact(const ExactValue& v);
 
+// |x| rounded to `precision` significant bits, ties to even, with gradual underflow below 2^emin
+// (quantum 2^(emin - precision + 1)), sign restored; no overflow (the caller compares the result
+// with its format's 2^(emax+1)). RN32 and the sampler's RN_F (spec/sampler.md) are this.
+cpp_rational round_to_precision(const cpp_rational& x, int precision, int emin);
+
 // RN32: x rounded to float32, ties to even, gradual underflow (quantum 2^-149), ±inf once the
 // rounded magnitude reaches 2^128 (IEEE 754 binary32). Zero gives +0; a non-zero x that rounds to
 // zero keeps its sign.
