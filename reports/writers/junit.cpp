@@ -37,11 +37,12 @@ std::string seconds(double s) {
 
 // The classname's last part: the format, or a registry op's first parameter (written after "op").
 std::string class_suffix(const nlohmann::ordered_json& item) {
-  if (item.contains("format")) return item["format"].get<std::string>();
+  auto text = [](const nlohmann::ordered_json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); };
+  if (item.contains("format")) return text(item["format"]);  // any op may name a parameter "format"
   bool after_op = false;
   for (const auto& [key, value] : item.items()) {
     if (key == "inputs") break;
-    if (after_op) return value.is_string() ? value.get<std::string>() : value.dump();
+    if (after_op) return text(value);
     after_op = key == "op";
   }
   return "-";

@@ -151,6 +151,14 @@ TEST_CASE("junit.xml: every testcase is named by its item's signature, unique in
   }
 }
 
+TEST_CASE("junit.xml: an item whose 'format' field is not a format name still renders", "[junit]") {
+  // A registry op may name a parameter "format", of any type: the classname takes its text.
+  Document doc = lpc::reports::report_document(pretend_run(lpc::load_profile("lpconform-dataflows"), lpc::chip_implementation()));
+  doc["items"][0]["format"] = 8;
+  const std::string xml = lpc::reports::render_junit(doc);
+  CHECK(xml.find("classname=\"lpconform.gemm.8\"") != std::string::npos);
+}
+
 TEST_CASE("hostile text: invalid UTF-8, control characters, '|' and ']]>' in every file", "[hostile]") {
   Scratch s;
   const std::string hostile = "bad \xff\xfe byte, \x1b[31mred\x1b[0m, bell\x07, pipe | and ]]> <tag> & \"quote\"\nsecond line";
