@@ -82,6 +82,9 @@ struct Implementation {
   std::string library, library_sha256;
   bool produces_flags = false;
   std::vector<Declaration> declarations;
+  // The variants of spec/formats.md §7 it implements ("ftz", "tininess_after_rounding"): the
+  // verdict computes the oracle under them (conformance/formats/variants.hpp).
+  std::vector<std::string> variants;
   // Entry points; an empty std::function means the op is unsupported. On OpStatus::Error the
   // implementation writes a message into `error`. The runner calls them from several threads at
   // once (different batches), so they must be thread-safe.

@@ -1,3 +1,4 @@
+#include "conformance/formats/variants.hpp"
 #include "conformance/core/profile.hpp"
 
 #include <algorithm>
@@ -9,6 +10,7 @@
 #include <stdexcept>
 
 #include "conformance/core/sha256.hpp"
+#include "conformance/formats/variants.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
@@ -184,7 +186,20 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
     if (key == "version") profile.info.version = value;
     else if (key == "title") profile.info.title = value;
     else if (key == "label") profile.info.label = value;
-    else throw InputError(origin, line_no, 1, "unknown directive '@" + std::string(key) + "', expected @version, @title or @label");
+    else if (key == "require-variants" || key == "forbid-variants") {
+      auto& list = key == "require-variants" ? profile.info.required_variants : profile.info.forbidden_variants;
+      for (size_t at = 0; at <= value.size();) {
+        size_t comma = value.find(',', at);
+        if (comma == std::string::npos) comma = value.size();
+        const std::string v = value.substr(at, comma - at);
+        if (std::find(known_variants().begin(), known_variants().end(), v) == known_variants().end())
+          throw InputError(origin, line_no, key.size() + 3 + at, "unknown variant '" + v + "', expected names from: daz, ftz, tininess_after_rounding, snan_invalid, f64_via_f32 (spec/formats.md §7)");
+        list.push_back(v);
+        at = comma + 1;
+      }
+    } else {
+      throw InputError(origin, line_no, 1, "unknown directive '@" + std::string(key) + "', expected @version, @title, @label, @require-variants or @forbid-variants");
+    }
   }
   if (profile.info.version.empty()) throw InputError(origin, 1, 1, "missing '@version VERSION' line");
 

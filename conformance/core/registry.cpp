@@ -1,6 +1,9 @@
 // The registry of bundled implementations: one line per implementation, "reference" first.
 #include "conformance/bundled/bundled.hpp"
+#include "conformance/formats/variants.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
+
+#include <algorithm>
 
 #include <cctype>
 #include <stdexcept>
@@ -24,6 +27,10 @@ const Implementation* find_implementation(std::string_view name) {
       if (bundled->name == loaded.name)
         throw std::invalid_argument("--impl " + std::string(name) + ": the plugin declares the name '" + loaded.name +
                                     "' of a bundled implementation; give it a name of its own");
+    for (const std::string& v : loaded.variants)
+      if (std::find(known_variants().begin(), known_variants().end(), v) == known_variants().end())
+        throw std::invalid_argument("--impl " + std::string(name) + ": the plugin declares the unknown variant '" + v +
+                                    "'; spec/formats.md §7 names daz, ftz, tininess_after_rounding, snan_invalid and f64_via_f32");
     return &loaded;
   }
   for (const Implementation* impl : implementations())

@@ -10,6 +10,7 @@
 #include "spec/table/csv.hpp"
 #include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
+#include "conformance/formats/variants.hpp"
 
 namespace lpc {
 
@@ -97,6 +98,10 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   run.shard_index = options.shard.index;
   run.shard_count = options.shard.count;
   run.waivers = start_waivers(options.waivers, subject, utc_now().substr(0, 10));
+  // The oracle computes under the variants the subject declares and the profile allows, and those
+  // the profile requires (spec/formats.md §7); reports name them.
+  run.variants = applied_variants(subject.variants, {profile.info.required_variants, profile.info.forbidden_variants});
+  const Implementation checking_oracle = under_variants(oracle, run.variants);
   run.threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   run.started = utc_now();
   const auto t0 = std::chrono::steady_clock::now();
@@ -130,7 +135,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
     for (size_t g; (g = next_group++) < groups.size();) {
       for (size_t i : groups[g]) {
         const Item& item = *selected[i];
-        const CheckContext context{&subject, &oracle, item_seed(options.seed, item), options.max_mismatches,
+        const CheckContext context{&subject, &checking_oracle, item_seed(options.seed, item), options.max_mismatches,
                                    options.progress ? &options.progress->inputs_done : nullptr};
         const auto start = std::chrono::steady_clock::now();
         run.items[i] = item.op == Op::Registered ? ops::check_item(item, context)

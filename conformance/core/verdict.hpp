@@ -112,6 +112,9 @@ struct ProfileInfo {
   std::string name, version, title, label;  // label: e.g. "DRAFT - not a compliance claim"
   std::string sha256;                       // of the profile file's text, 64 hex digits
   bool modified = false;
+  // spec/formats.md §7 variants the profile applies whatever the subject declares, and those it
+  // never applies (@require-variants, @forbid-variants).
+  std::vector<std::string> required_variants, forbidden_variants;
 };
 
 struct RunResult {
@@ -125,6 +128,7 @@ struct RunResult {
   double seconds = 0;
   unsigned threads = 0;
   std::string filter;              // --only pattern, empty when every item ran
+  std::vector<std::string> variants;  // the spec/formats.md §7 variants the oracle computed under
   unsigned shard_index = 1, shard_count = 1;  // --shard I/N; 1/1 when unsharded
   std::vector<WaiverUse> waivers;  // as given, with what each did
   std::vector<ItemResult> items;   // in profile order

@@ -52,6 +52,24 @@ uint64_t nearest_source_bits(Source source, double x) {
   return std::bit_cast<uint32_t>(static_cast<float>(x));
 }
 
+// The tininess boundary (spec/formats.md §7.3): below the smallest normal value N the format's
+// result rounds with the subnormal spacing, but "tiny after rounding" rounds with half of it, so the
+// two definitions part at N·(1 - 2^-(m+1)) (delivered: a tie to N; unbounded: N's neighbour below)
+// and at N·(1 - 2^-(m+2)) (the unbounded rounding's own tie). Those points and two source ulps
+// either side, both signs; radix-2 float formats with subnormals only.
+void add_tininess_boundaries(const Format& format, Source source, const SourceLayout& l, std::vector<uint64_t>& out) {
+  if (!format.is_float() || !format.subnormals || format.radix != 2) return;
+  const double n = ref::decode(format, uint32_t{1} << format.man_bits).to_double();
+  for (int k : {format.man_bits + 1, format.man_bits + 2}) {
+    const int64_t key = ordered_key(l, nearest_source_bits(source, n - std::ldexp(n, -k)));
+    for (int64_t d = -2; d <= 2; ++d) {
+      const uint64_t bits = from_ordered_key(l, key + d);
+      out.push_back(bits);
+      out.push_back(bits ^ l.sign());
+    }
+  }
+}
+
 void add_specials(const SourceLayout& l, std::vector<uint64_t>& out) {
   const uint64_t inf = l.exp_all_ones(), quiet = uint64_t{1} << (l.man_bits - 1);
   const uint64_t one = static_cast<uint64_t>(l.bias()) << l.man_bits;
@@ -131,6 +149,7 @@ std::vector<uint64_t> boundary_inputs(const Format& format, const EncodeParams& 
   } else {
     add_breakpoints(ref::RoundingMap(format, params), source, l, out);
   }
+  add_tininess_boundaries(format, source, l, out);
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;

@@ -289,6 +289,7 @@ class PluginClient {
     has_decode_ = d.has_decode;
     declarations_ = std::move(d.declarations);
     if (d.has_run_op) ops_.insert(d.ops.begin(), d.ops.end());
+    variants_ = std::move(d.variants);
     give_back(std::move(worker));
   }
 
@@ -304,6 +305,7 @@ class PluginClient {
                        (values_as_results_ ? "; encode returns values, mapped to codes exactly" : "") + ")";
     impl.produces_flags = (capabilities_ & LPC_CAPABILITY_FLAGS) != 0;
     impl.declarations = declarations_;
+    impl.variants = variants_;
     if (has_encode_) impl.encode = [self](const EncodeBatch& b, std::string& e) { return self->encode(b, e); };
     if (has_decode_) impl.decode = [self](const DecodeBatch& b, std::string& e) { return self->decode(b, e); };
     if (!ops_.empty())
@@ -438,6 +440,7 @@ class PluginClient {
   std::vector<Declaration> declarations_;
   std::set<std::string, std::less<>> ops_;  // the ops run_op takes (version 2)
   bool values_as_results_ = false;          // encode returns values (LPC_CAPABILITY_VALUES)
+  std::vector<std::string> variants_;       // declared (spec/formats.md §7)
   std::mutex mutex_;
   std::vector<std::unique_ptr<WorkerProcess>> idle_;
 };

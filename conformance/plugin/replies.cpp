@@ -74,6 +74,7 @@ Description parse_description(Tag tag, std::string_view payload, const std::stri
   }
   d.has_run_op = in.get<uint8_t>() != 0;
   for (uint32_t n = in.get<uint32_t>(); n--;) d.ops.push_back(text());
+  for (uint32_t n = in.get<uint32_t>(); n--;) d.variants.push_back(text());
   if (!in.done()) throw std::runtime_error(where + "descriptor reply longer than its fields");
   return d;
 }

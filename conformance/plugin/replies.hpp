@@ -29,6 +29,7 @@ struct Description {
   std::vector<Declaration> declarations;
   bool has_run_op = false;       // version 2's generic entry point
   std::vector<std::string> ops;  // the ops it takes
+  std::vector<std::string> variants;  // spec/formats.md §7 variants it declares
 };
 
 // Reads a reply to the Describe request. `where` ("plugin:PATH: ") starts every message. Throws

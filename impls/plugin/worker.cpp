@@ -305,6 +305,11 @@ void serve_describe() {
   const size_t ops = has_ops() && g_plugin->ops ? g_plugin->op_count : 0;
   w.put(static_cast<uint32_t>(ops));
   for (size_t i = 0; i < ops; ++i) w.put_string(plugin_text(g_plugin->ops[i]));
+  const bool has_variants = g_plugin->abi_version >= 2 && g_plugin->struct_size >= offsetof(lpc_vendor_descriptor, variant_count) + sizeof(size_t) &&
+                            g_plugin->variants;
+  const size_t variants = has_variants ? g_plugin->variant_count : 0;
+  w.put(static_cast<uint32_t>(variants));
+  for (size_t i = 0; i < variants; ++i) w.put_string(plugin_text(g_plugin->variants[i]));
   send(std::move(w), Tag::Describe);
 }
 

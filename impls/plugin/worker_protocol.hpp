@@ -8,7 +8,8 @@
 //   Describe request: (empty)
 //   Describe reply:   u32 abi_version, str name, str version, str description, u32 capabilities,
 //                     u8 has_encode, u8 has_decode, u32 n, n x (str behaviour, str choice),
-//                     u8 has_run_op, u32 m, m x str op (version 2: the ops run_op takes)
+//                     u8 has_run_op, u32 m, m x str op (version 2: the ops run_op takes),
+//                     u32 v, v x str variant (the declared variants)
 //   LoadError reply:  str message (the plugin could not be loaded; the worker then exits)
 //   Encode request:   str format, u32 source, u32 rounding, u32 overflow, i32 sr_bits, u8 want_flags,
 //                     u8 has_random, u64 count, count x u64 inputs, [count x u32 random]

@@ -10,6 +10,7 @@ nlohmann::ordered_json implementation_json(const Implementation& impl) {
   nlohmann::ordered_json j = {{"name", impl.name}, {"version", impl.version}, {"description", impl.description},
                       {"produces_flags", impl.produces_flags}, {"declarations", nlohmann::ordered_json::array()}};
   for (const Declaration& d : impl.declarations) j["declarations"].push_back({{"behaviour", d.behaviour}, {"choice", d.choice}});
+  if (!impl.variants.empty()) j["variants"] = impl.variants;
   if (!impl.library.empty()) {
     j["library"] = impl.library;
     j["library_sha256"] = impl.library_sha256;
@@ -77,6 +78,9 @@ Document report_document(const RunResult& run) {
   doc["oracle"] = implementation_json(*run.oracle);
   doc["profile"] = {{"name", run.profile.name},   {"version", run.profile.version}, {"title", run.profile.title},
                     {"label", run.profile.label}, {"sha256", run.profile.sha256},   {"modified", run.profile.modified}};
+  if (!run.profile.required_variants.empty()) doc["profile"]["required_variants"] = run.profile.required_variants;
+  if (!run.profile.forbidden_variants.empty()) doc["profile"]["forbidden_variants"] = run.profile.forbidden_variants;
+  doc["variants"] = run.variants;
 
   auto& items = doc["items"] = nlohmann::ordered_json::array();
   for (const ItemResult& r : run.items) {

@@ -34,6 +34,14 @@ std::string headline(const nlohmann::ordered_json& doc) {
 // A value from the document as a Markdown table cell.
 std::string cell(const nlohmann::ordered_json& value) { return markdown_cell(value.get<std::string>()); }
 
+// "variants applied (spec/formats.md §7): ftz, daz; ...", or "" for none.
+std::string variants_text(const nlohmann::ordered_json& doc) {
+  if (!doc.contains("variants") || doc["variants"].empty()) return "";
+  std::string names;
+  for (const auto& v : doc["variants"]) names += (names.empty() ? "" : ", ") + one_line(v.is_string() ? v.get<std::string>() : v.dump());
+  return "variants applied (spec/formats.md §7): " + names + "; the verdict holds under them, not under the default semantics";
+}
+
 }  // namespace
 
 std::string render_markdown(const nlohmann::ordered_json& doc) {
@@ -42,6 +50,7 @@ std::string render_markdown(const nlohmann::ordered_json& doc) {
   const auto& counts = doc["counts"];
   md << "## lpconform: " << headline(doc) << " — **" << doc["verdict"].get<std::string>() << "**\n\n";
   if (!doc["profile"]["label"].get<std::string>().empty()) md << "> **" << one_line(doc["profile"]["label"].get<std::string>()) << "**\n\n";
+  if (const std::string v = variants_text(doc); !v.empty()) md << "> " << v << "\n\n";
   md << "| | |\n|---|---|\n";
   md << "| implementation | " << markdown_cell(name_version(doc["implementation"])) << " |\n";
   md << "| oracle | " << markdown_cell(name_version(doc["oracle"])) << " |\n";
@@ -161,6 +170,7 @@ std::string render_summary_text(const nlohmann::ordered_json& doc, size_t max_li
       << counts["required_not_passed"].get<uint64_t>() << " of " << counts["required"].get<uint64_t>()
       << " required not passing; " << thousands(counts["inputs_checked"]) << " inputs in " << seconds_text(doc["duration_s"])
       << " on " << doc["threads"].get<unsigned>() << " threads\n";
+  if (const std::string v = variants_text(doc); !v.empty()) out << v << "\n";
   return out.str();
 }
 

@@ -31,6 +31,10 @@
 // Values as results (LPC_CAPABILITY_VALUES: encode writes values, the suite maps them to codes):
 //   values              encode: each result's value (a fake-quantize)                      -> PASS
 //   values_off_grid     encode: 1.0 + 2^-10, not a value of the format, for input 1.0      -> ERROR
+// Declared variants (spec/formats.md §7): the deviation of flushed_subnormals and others, declared
+//   ftz_declared        encode: subnormal results flushed to +-0, declares "ftz"           -> PASS
+//   daz_declared        encode: subnormal inputs read as +-0, declares "daz"               -> PASS
+//   f64_via_f32         encode: float64 inputs converted to float32 first, declares it     -> PASS
 #include <lpconform/vendor.h>
 
 #include <cstddef>
@@ -106,8 +110,14 @@ lpc_status faulty_encode(const lpc_encode_args* args) {
     }
 #elif defined(LPC_FAULT_NAN_FOR_SAT)
     if (args->overflow == LPC_OVERFLOW_SAT && fabs(x) > f->max_finite && !isnan(x)) code = (code & 0x80u) | f->nan_code;
-#elif defined(LPC_FAULT_FLUSHED_SUBNORMALS)
+#elif defined(LPC_FAULT_FLUSHED_SUBNORMALS) || defined(LPC_FAULT_FTZ_DECLARED)
     if (((code & 0x7fu) >> f->mantissa_bits) == 0) code &= 0x80u;
+#elif defined(LPC_FAULT_DAZ_DECLARED)
+    // The smallest normal of each source type: float32 and bfloat16 2^-126, float64 2^-1022, float16 2^-14.
+    const double smallest_normal = args->source == LPC_SOURCE_FLOAT64 ? 0x1p-1022 : args->source == LPC_SOURCE_FLOAT16 ? 0x1p-14 : 0x1p-126;
+    if (x != 0 && fabs(x) < smallest_normal) code = signbit(x) ? 0x80u : 0u;
+#elif defined(LPC_FAULT_F64_VIA_F32)
+    if (args->source == LPC_SOURCE_FLOAT64) code = encode_one(f, static_cast<double>(static_cast<float>(x)), args->overflow);
 #elif defined(LPC_FAULT_NEGATIVE_ZERO)
     if (code == 0x80u) code = 0;
 #elif defined(LPC_FAULT_SEGFAULT)
@@ -196,6 +206,21 @@ constexpr uint32_t kCapabilities = LPC_CAPABILITY_VALUES;
 #else
 constexpr uint32_t kCapabilities = 0;
 #endif
+#if defined(LPC_FAULT_FTZ_DECLARED)
+const char* const kVariants[] = {"ftz"};
+#elif defined(LPC_FAULT_DAZ_DECLARED)
+const char* const kVariants[] = {"daz"};
+#elif defined(LPC_FAULT_F64_VIA_F32)
+const char* const kVariants[] = {"f64_via_f32"};
+#else
+const char* const kVariants[] = {"none"};  // not read: the count below is 0
+#define LPC_NO_VARIANTS
+#endif
+#if defined(LPC_NO_VARIANTS)
+constexpr size_t kVariantCount = 0;
+#else
+constexpr size_t kVariantCount = sizeof kVariants / sizeof kVariants[0];
+#endif
 #if defined(LPC_FAULT_ABI_V1)
 constexpr uint32_t kAbiVersion = 1, kDescriptorSize = offsetof(lpc_vendor_descriptor, ops);  // as a version 1 header compiled it
 #else
@@ -217,6 +242,8 @@ const lpc_vendor_descriptor kFaultyDescriptor = {
     kMinimalOps,
     sizeof kMinimalOps / sizeof kMinimalOps[0],
     faulty_run_op,
+    kVariantCount ? kVariants : nullptr,
+    kVariantCount,
 };
 
 }  // namespace

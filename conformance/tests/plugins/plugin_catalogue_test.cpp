@@ -324,6 +324,37 @@ TEST_CASE("values as results: a plugin that returns values passes; a value off t
   CHECK(plugin::code_of_value(*find_format("int8"), -128.0) == 0x80u);
 }
 
+TEST_CASE("declared variants: honoured when declared, FAIL when not, never where the profile forbids them", "[plugin][variants]") {
+  // ftz: the deviation of flushed_subnormals (FAIL above), declared.
+  const RunResult ftz = run(LPC_FAULTY_FTZ_DECLARED, "");
+  CHECK(ftz.required_passed());
+  CHECK(ftz.variants == std::vector<std::string>{"ftz"});
+  CHECK(ftz.subject->variants == std::vector<std::string>{"ftz"});
+  Profile strict = load_profile("ocp-ofp8-1.0");
+  strict.info.forbidden_variants = {"ftz", "daz", "f64_via_f32"};
+  const RunResult forbidden = run(LPC_FAULTY_FTZ_DECLARED, kBfloat16Item, {}, strict);
+  REQUIRE(forbidden.items.size() == 1);
+  CHECK(forbidden.items[0].status == Status::Fail);
+  CHECK(forbidden.variants.empty());
+  // A profile that requires ftz checks the plain example under it: its subnormal results FAIL.
+  Profile flushing = load_profile("ocp-ofp8-1.0");
+  flushing.info.required_variants = {"ftz"};
+  const RunResult required = run(LPC_FAULTY_NONE, kBfloat16Item, {}, flushing);
+  REQUIRE(required.items.size() == 1);
+  CHECK(required.items[0].status == Status::Fail);
+  // daz: every float16 pattern is an input; its subnormals above 2^-17 are nonzero float8_e5m2 values.
+  CHECK(run(LPC_FAULTY_DAZ_DECLARED, "").required_passed());
+  CHECK(run(LPC_FAULTY_DAZ_DECLARED, "*-encode-float8_e5m2-rne-sat-float16", {}, strict).items.at(0).status == Status::Fail);
+  // f64_via_f32: the float64 boundary inputs one ulp off a rounding breakpoint round twice.
+  const Profile f64 = parse_profile("@version 1\nop,format,rounding,overflow,source,inputs,requirement\n"
+                                    "encode,float8_e4m3fn|float8_e5m2,rne,sat|nonsat,float64,boundary+random:4096,required\n",
+                                    "f64", "f64.csv");
+  CHECK(run(LPC_FAULTY_F64_VIA_F32, "", {}, f64).required_passed());
+  Profile f64_strict = f64;
+  f64_strict.info.forbidden_variants = {"f64_via_f32"};
+  CHECK(!run(LPC_FAULTY_F64_VIA_F32, "", {}, f64_strict).required_passed());
+}
+
 TEST_CASE("a plugin that cannot be loaded is a clear error", "[plugin]") {
   CHECK_THROWS_WITH(plugin::plugin_implementation("/nonexistent/libnothing.so"), Catch::Contains("no such file"));
   CHECK_THROWS_WITH(plugin::plugin_implementation(LPC_NOT_A_PLUGIN), Catch::Contains("dlopen failed"));  // an executable
