@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <string>
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
@@ -19,6 +21,7 @@
 namespace lpc {
 namespace {
 
+#if defined(__x86_64__)
 // One conversion under MXCSR rounding control `rc` (0 nearest, 1 down, 2 up, 3 toward zero), its
 // flags read back from MXCSR. The asm statements keep their order.
 __attribute__((target("f16c"))) uint16_t f16c_convert(uint32_t bits, unsigned rc, uint8_t& flags) {
@@ -102,6 +105,8 @@ TEST_CASE("variants: x86 F16C conforms under tininess after rounding and sNaN ->
   CHECK(forbidden.variants == std::vector<std::string>{"tininess_after_rounding"});
   CHECK(!forbidden.required_passed());
 }
+
+#endif  // __x86_64__
 
 TEST_CASE("variants: the oracle under ftz and daz flushes, with the flags of spec/formats.md §7", "[variants]") {
   const Implementation oracle = under_variants(reference_implementation(), {"daz", "ftz"});
