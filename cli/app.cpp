@@ -22,7 +22,8 @@ const Implementation& implementation_by_name(const std::string& name) {
   if (const Implementation* impl = find_implementation(name)) return *impl;
   std::string names;
   for (const Implementation* impl : implementations()) names += (names.empty() ? "" : ", ") + impl->name;
-  throw UsageError("--impl: unknown implementation '" + name + "', expected one of: " + names);
+  throw UsageError("--impl: unknown implementation '" + name + "', expected one of: " + names +
+                   ", or plugin:PATH (a vendor plugin built against <lpconform/vendor.h>: spec/vendor-abi.md)");
 }
 
 const Format& format_option(const std::string& name) {

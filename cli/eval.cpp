@@ -183,13 +183,13 @@ Command add_eval(CLI::App& app) {
   encode->add_option("--overflow", a->overflow, "sat | nonsat | satprop (floats); sat | wrap (integers)")->required();
   encode->add_option("--sr-bits", a->sr_bits, "Random bits N (1..24) for sr_a, sr_b, sr_c");
   encode->add_option("--source", a->source, "Type of the inputs: float32 | float64 | bfloat16 | float16")->capture_default_str();
-  encode->add_option("--impl", a->impl, "Implementation (see `lpconform list impls`)")->capture_default_str();
+  encode->add_option("--impl", a->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
   encode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   auto* decode = sub->add_subcommand("decode",
                                      "stdin: CSV with header 'code', each a hex code like 0x7e.\n"
                                      "stdout: CSV 'code,value_f32,value_exact': float32 bits in hex; the exact value in decimal, or nan, inf, -inf.");
   decode->add_option("--format", a->format, "Format of the codes (see `lpconform list formats`)")->required();
-  decode->add_option("--impl", a->impl, "Implementation (see `lpconform list impls`)")->capture_default_str();
+  decode->add_option("--impl", a->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
   decode->add_option("--input,-i", a->input, "Read this file instead of stdin")->capture_default_str();
   auto registry = add_eval_registry(*sub);
   return {sub, [a, encode, registry] {

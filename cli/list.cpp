@@ -49,6 +49,7 @@ void list_impls() {
                 impl->produces_flags ? " (produces flags)" : "");
     for (const Declaration& d : impl->declarations) std::printf("%21s%s: %s\n", "", d.behaviour.c_str(), d.choice.c_str());
   }
+  std::printf("%-19s %s\n", "plugin:PATH", "a vendor plugin built against <lpconform/vendor.h> (spec/vendor-abi.md), run out of process");
 }
 
 void list_profiles() {

@@ -115,7 +115,7 @@ Command add_run(CLI::App& app, const std::string& command_line) {
                                         "Exit 0 when every required item passes (or is waived), 1 otherwise, 2 on usage errors,\n"
                                         "3 when the oracle or the harness failed.");
   auto a = std::make_shared<RunArguments>();
-  sub->add_option("--impl", a->impl, "Implementation under test (see `lpconform list impls`)")->required();
+  sub->add_option("--impl", a->impl, "Implementation under test: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->required();
   sub->add_option("--profile", a->profile, "Bundled profile name (see `lpconform list profiles`) or a profile file path")->capture_default_str();
   sub->add_option("--seed", a->seed, "Seed of every random choice; recorded in the report")
       ->transform(whole_number(0, kMaxUint64))

@@ -249,6 +249,26 @@ TEST_CASE("a pass reads as a pass: only gating items are listed, optional ones a
   }
 }
 
+TEST_CASE("report merge: a plugin's shards from different checkouts merge; another library does not", "[merge]") {
+  lpc::RunResult run = pretend_run(lpc::load_profile(std::string(LPC_GATING_PROFILE)), lpc::fast_implementation());
+  lpc::Implementation plugin = lpc::fast_implementation();
+  plugin.library_sha256 = std::string(64, 'a');
+  run.subject = &plugin;
+  run.shard_count = 2;
+  auto shard = [&](unsigned index, const std::string& path, char hash) {
+    plugin.library = path;
+    plugin.library_sha256 = std::string(64, hash);
+    lpc::RunResult part = run;
+    part.shard_index = index;
+    part.items.clear();
+    for (size_t i = index - 1; i < run.items.size(); i += 2) part.items.push_back(run.items[i]);  // every other item
+    return lpc::reports::report_document(part);
+  };
+  CHECK_NOTHROW(lpc::reports::merge_shards({shard(1, "/ci/a/lib.so", 'a'), shard(2, "/ci/b/lib.so", 'a')}, {"1.json", "2.json"}, "merge"));
+  CHECK_THROWS_WITH(lpc::reports::merge_shards({shard(1, "/ci/a/lib.so", 'a'), shard(2, "/ci/a/lib.so", 'b')}, {"1.json", "2.json"}, "merge"),
+                    Catch::Contains("'implementation' differs"));
+}
+
 TEST_CASE("report merge validates every field of every shard before using it", "[merge]") {
   const Document good = lpc::reports::report_document(pretend_run(lpc::load_profile(std::string(LPC_GATING_PROFILE)), lpc::fast_implementation()));
   REQUIRE_NOTHROW(lpc::reports::merge_shards({good}, {"good.json"}, "merge"));
