@@ -1,9 +1,12 @@
 #include "conformance/core/runner.hpp"
 
+#include <sys/utsname.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -11,6 +14,7 @@
 #include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
 #include "conformance/formats/variants.hpp"
+#include "impls/fast/formats/convert.hpp"
 
 namespace lpc {
 
@@ -80,6 +84,22 @@ std::vector<size_t> select_items(const Profile& profile, const std::string& only
   return mine;
 }
 
+std::vector<std::pair<std::string, std::string>> run_environment() {
+  std::vector<std::pair<std::string, std::string>> env;
+  utsname u{};
+  if (uname(&u) == 0) env.emplace_back("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  for (std::string line; std::getline(cpuinfo, line);)
+    if (line.starts_with("model name")) {
+      const size_t colon = line.find(':');
+      env.emplace_back("cpu", colon == std::string::npos ? line : line.substr(std::min(line.size(), colon + 2)));
+      break;
+    }
+  const fast::Isa isa = fast::isa_available(fast::Isa::Avx512) ? fast::Isa::Avx512 : fast::isa_available(fast::Isa::Avx2) ? fast::Isa::Avx2 : fast::Isa::Scalar;
+  env.emplace_back("fast_isa", fast::to_string(isa));
+  return env;
+}
+
 uint64_t item_seed(uint64_t run_seed, const Item& item) {
   uint64_t h = 0xcbf29ce484222325ull;  // FNV-1a over the signature
   for (char c : item.signature("")) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ull;
@@ -101,6 +121,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   // The oracle computes under the variants the subject declares and the profile allows, and those
   // the profile requires (spec/formats.md §7); reports name them.
   run.variants = applied_variants(subject.variants, {profile.info.required_variants, profile.info.forbidden_variants});
+  run.environment = run_environment();
   const Implementation checking_oracle = under_variants(oracle, run.variants);
   run.threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   run.started = utc_now();

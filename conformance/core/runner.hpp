@@ -60,6 +60,9 @@ std::vector<size_t> select_items(const Profile& profile, const std::string& only
 // which implementation runs.
 uint64_t item_seed(uint64_t run_seed, const Item& item);
 
+// Where a run happens, for its report: os, cpu, fast_isa.
+std::vector<std::pair<std::string, std::string>> run_environment();
+
 // Runs the items select_items() picks (options.only, options.shard). Items that share a format and mode run
 // on the same thread one after another (the oracle's caches stay warm); the result keeps profile
 // order. Never throws for a subject's misbehaviour: that becomes an item status.

@@ -129,6 +129,9 @@ struct RunResult {
   unsigned threads = 0;
   std::string filter;              // --only pattern, empty when every item ran
   std::vector<std::string> variants;  // the spec/formats.md §7 variants the oracle computed under
+  // Where it ran: "os" (uname), "cpu" (/proc/cpuinfo's model name), "fast_isa" (the instruction set
+  // the fast kernels chose).
+  std::vector<std::pair<std::string, std::string>> environment;
   unsigned shard_index = 1, shard_count = 1;  // --shard I/N; 1/1 when unsharded
   std::vector<WaiverUse> waivers;  // as given, with what each did
   std::vector<ItemResult> items;   // in profile order

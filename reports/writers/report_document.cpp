@@ -81,6 +81,8 @@ Document report_document(const RunResult& run) {
   if (!run.profile.required_variants.empty()) doc["profile"]["required_variants"] = run.profile.required_variants;
   if (!run.profile.forbidden_variants.empty()) doc["profile"]["forbidden_variants"] = run.profile.forbidden_variants;
   doc["variants"] = run.variants;
+  doc["environment"] = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : run.environment) doc["environment"][key] = value;
 
   auto& items = doc["items"] = nlohmann::ordered_json::array();
   for (const ItemResult& r : run.items) {

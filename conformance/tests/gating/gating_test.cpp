@@ -139,6 +139,7 @@ TEST_CASE("vector mode: results from a correct implementation pass, with every r
   const json report = json::parse(read_file(s / "report/report.json"));
   CHECK(report["verdict"] == "PASS");
   CHECK(report["implementation"]["name"] == "vendor");
+  for (const char* key : {"os", "fast_isa"}) CHECK(!report["environment"][key].get<std::string>().empty());  // and "cpu" where /proc/cpuinfo names one
   CHECK(report["implementation"]["produces_flags"] == true);
   CHECK(item_by_signature(report, "vendor-encode-float8_e4m3fn-rne-sat-float32")["verification"] ==
         "exact: code+flags; NaN as a class; unspecified accepts any code");
