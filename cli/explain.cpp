@@ -35,6 +35,20 @@ std::string describe_code(const Format& f, uint32_t code) {
   return code_hex(f, code) + " (" + ref::decode(f, code).to_string() + ")";
 }
 
+// Beyond the range (spec/formats.md §5.2 rounds first): where x lies between the largest finite
+// magnitude M and the next point of the format's grid with an unbounded exponent, M + (M - the
+// value below M) when both share M's binade (float formats with a fraction, integers).
+void print_beyond_range(const Format& f, const std::vector<FiniteValue>& values, const ref::ExactValue& x, bool negative) {
+  if (values.size() < 2 || (f.is_float() && f.man_bits == 0)) return;
+  const FiniteValue& edge = negative ? values.front() : values.back();
+  const double m = edge.value.to_double(), inner = (negative ? values[1] : values[values.size() - 2]).value.to_double();
+  const double next = m + (m - inner), v = x.to_double();
+  if (negative ? v <= next : v >= next) return;
+  std::printf("  x lies between %s and %.17g (the next value of the grid with an unbounded exponent, outside the format), %.6g of the way out",
+              describe_code(f, edge.code).c_str(), next, (v - m) / (next - m));
+  std::cout << ((v - m) == (next - m) / 2 ? ": a tie (rne goes to the even one, rna away from zero)" : "") << "\n";
+}
+
 std::string flag_words(uint8_t flags) {
   std::string s;
   const std::pair<uint8_t, const char*> names[] = {{kFlagInexact, "inexact"}, {kFlagUnderflow, "underflow"}, {kFlagOverflow, "overflow"}, {kFlagInvalid, "invalid"}};
@@ -78,9 +92,11 @@ void explain_value(const Format& f, uint32_t f32_bits, const std::string& text) 
     } else if (above == values.end()) {
       std::cout << "  x is above the largest finite value " << describe_code(f, values.back().code)
                 << ": it rounds first, then the overflow policy decides (spec/formats.md §5.2)\n";
+      print_beyond_range(f, values, x, false);
     } else if (above == values.begin()) {
       std::cout << "  x is below the lowest finite value " << describe_code(f, above->code)
                 << (x.negative ? ": it rounds first, then the overflow policy decides (spec/formats.md §5.2)" : "") << "\n";
+      if (x.negative) print_beyond_range(f, values, x, true);
     } else {
       const auto below = std::prev(above);
       const double a = below->value.to_double(), b = above->value.to_double(), v = x.to_double();
