@@ -32,6 +32,15 @@ struct OpArguments {
   std::string input = "-";                    // the list tensors' CSV
 };
 
+// The rule of `spec` a real element breaks ("is not finite", "is NaN", "is negative"), or nullptr:
+// the one check of the CSV list and tensor readers and the NumPy reader.
+const char* real_rule_broken(const ops::TensorSpec& spec, double v) {
+  if (spec.finite && !std::isfinite(v)) return "is not finite";
+  if (spec.not_nan && std::isnan(v)) return "is NaN";
+  if (spec.non_negative && v < 0) return "is negative";
+  return nullptr;
+}
+
 // Input `spec` from a NumPy file (vector mode, spec/vectors.md): its element kind, rank and values
 // checked as the CSV readers check them; UsageError naming the file and the element.
 ops::Tensor read_npy_input(const std::string& path, const ops::TensorSpec& spec, const ops::OpSchema& op, const ops::Params& params) {
@@ -54,8 +63,7 @@ ops::Tensor read_npy_input(const std::string& path, const ops::TensorSpec& spec,
     if (real) {
       const double v = t.floats[i];
       if (spec.type == ops::ElemType::Float32 && !std::isnan(v) && static_cast<double>(static_cast<float>(v)) != v) fail(at + "is not a float32 value");
-      if (spec.finite && !std::isfinite(v)) fail(at + "is not finite");
-      if (spec.not_nan && std::isnan(v)) fail(at + "is NaN");
+      if (const char* why = real_rule_broken(spec, v)) fail(at + why);
     } else if (range && (t.ints[i] < range->first || t.ints[i] > range->second)) {
       fail(at + std::to_string(t.ints[i]) + " is outside [" + std::to_string(range->first) + ", " + std::to_string(range->second) + "]");
     } else if (spec.type == ops::ElemType::Code && t.ints[i] < 0) {
@@ -122,9 +130,7 @@ ops::Tensor read_tensor(const std::string& path, const ops::TensorSpec& spec) {
     if (spec.type == ops::ElemType::Real || spec.type == ops::ElemType::Float32) {
       if (const std::optional<double> f = spec.type == ops::ElemType::Real ? parse_float64(s) : as_double(parse_float32(s))) e.real = *f;
       else reader.fail(row, row.fields[rank], "malformed value '" + s + "' of " + spec.name + ", expected a float32 (decimal or bits 0x3f800000)");
-      if (spec.finite && !std::isfinite(e.real)) reader.fail(row, row.fields[rank], spec.name + " is not finite (" + spec.doc + ")");
-      if (spec.not_nan && std::isnan(e.real)) reader.fail(row, row.fields[rank], spec.name + " is NaN (" + spec.doc + ")");
-      if (spec.non_negative && e.real < 0) reader.fail(row, row.fields[rank], spec.name + " is negative (" + spec.doc + ")");
+      if (const char* why = real_rule_broken(spec, e.real)) reader.fail(row, row.fields[rank], spec.name + " " + why + " (" + spec.doc + ")");
     } else {
       const bool hex = spec.type == ops::ElemType::Code && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
       auto [end, ec] = std::from_chars(s.data() + (hex ? 2 : 0), s.data() + s.size(), e.integer, hex ? 16 : 10);
@@ -208,9 +214,7 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
         if (!f)
           reader.fail(row, field, "malformed " + spec.name + " '" + field.text + "', expected " +
                                       (spec.type == ops::ElemType::Real ? "a decimal number" : "a float32 as a decimal or as bits like 0x3f800000"));
-        if (spec.finite && !std::isfinite(*f)) reader.fail(row, field, spec.name + " is not finite (" + spec.doc + ")");
-        if (spec.not_nan && std::isnan(*f)) reader.fail(row, field, spec.name + " is NaN (" + spec.doc + ")");
-        if (spec.non_negative && *f < 0) reader.fail(row, field, spec.name + " is negative (" + spec.doc + ")");
+        if (const char* why = real_rule_broken(spec, *f)) reader.fail(row, field, spec.name + " " + why + " (" + spec.doc + ")");
         lists[k].floats.push_back(*f);
         at[k].emplace_back(row.line, field.column);
       } else {
