@@ -13,13 +13,12 @@
 
 #include "conformance/core/implementation.hpp"
 #include "impls/plugin/worker_protocol.hpp"
+#include "spec/table/text.hpp"
 
 namespace lpc::plugin {
 
-// Text from a plugin made safe to print and to write into reports: valid UTF-8 sequences kept,
-// each invalid byte replaced by U+FFFD, tab, line feed and carriage return by a space, other
-// control characters (C0, DEL, C1) by U+FFFD.
-std::string repaired_text(std::string_view text);
+// Every text a plugin hands over goes through repaired_text (spec/table/text.hpp).
+using ::lpc::repaired_text;
 
 // The plugin's descriptor, as the worker's Describe reply carries it (every text repaired).
 struct Description {

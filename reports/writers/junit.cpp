@@ -23,7 +23,7 @@ std::string xml_escape(std::string_view s, bool attribute = false) {
       case '\t': out += attribute ? "&#9;" : "\t"; break;
       case '\n': out += attribute ? "&#10;" : "\n"; break;
       case '\r': out += "&#13;"; break;
-      default: out += detail::is_control(c) ? detail::kReplacement : std::string_view(&c, 1);
+      default: out += is_control(c) ? kReplacement : std::string_view(&c, 1);
     }
   }
   return out;

@@ -58,16 +58,6 @@ std::string profile_identity(const nlohmann::ordered_json& document) {
          (profile.value("modified", false) ? " (modified: not the bundled profile)" : "");
 }
 
-std::string one_line(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\t' || c == '\n' || c == '\r') out += ' ';
-    else if (is_control(c)) out += kReplacement;
-    else out += c;
-  }
-  return out;
-}
-
 std::string markdown_cell(std::string_view s) {
   std::string out;
   for (char c : one_line(s)) {

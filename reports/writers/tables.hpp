@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spec/table/text.hpp"
+
 namespace lpc::reports::detail {
 
 // Items of one op from one source ("decode" rows have source "-").
@@ -38,15 +40,9 @@ std::string name_version(const nlohmann::ordered_json& implementation);
 // carries a bundled profile's name but not its text.
 std::string profile_identity(const nlohmann::ordered_json& document);
 
-// U+FFFD, what a character that cannot be shown becomes.
-inline constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
-// C0 controls and DEL.
-inline bool is_control(char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }
-
-// `s` as one line for a terminal or Markdown: tab, line feed and carriage return become spaces,
-// other control characters U+FFFD (so no escape sequence reaches a terminal).
-std::string one_line(std::string_view s);
+// `s` as one line for a terminal or Markdown: repaired_text (spec/table/text.hpp), so no escape
+// sequence reaches a terminal.
+inline std::string one_line(std::string_view s) { return repaired_text(s); }
 
 // A Markdown table cell: one_line(), with '|' escaped so it never splits the cell.
 std::string markdown_cell(std::string_view s);
