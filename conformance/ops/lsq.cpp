@@ -135,9 +135,7 @@ OpSchema make_schema() {
       "LSQ forward and backward on an integer grid, and LSQ+ with an offset: y, dx, ds (grad scale applied), dbeta (spec/quantizers.md §1.1-1.3, "
       "§1.6)";
   op.clause = "spec/quantizers.md §1.1-1.3, §1.6";
-  ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid [-Q_N, Q_P] (an integer format)", "spec/quantizers.md §1.1", "int8"};
-  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
-  grid.column = "format";
+  const ParamSpec grid = quantizer_cases::grid_param("the integer grid [-Q_N, Q_P] (an integer format)", "spec/quantizers.md §1.1");
   ParamSpec variant{"variant",
                     ParamType::Choice,
                     ParamScope::Item,

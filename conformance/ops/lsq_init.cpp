@@ -56,9 +56,7 @@ OpSchema make_schema() {
   op.name = "lsq-init";
   op.summary = "LSQ initial step 2·mean|v|/sqrt(Q_P) (spec/quantizers.md §1.4); within 1 ulp";
   op.clause = "spec/quantizers.md §1.4";
-  ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid whose Q_P the step takes", "spec/quantizers.md §1.1", "int8"};
-  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
-  grid.column = "format";
+  const ParamSpec grid = quantizer_cases::grid_param("the integer grid whose Q_P the step takes", "spec/quantizers.md §1.1");
   ParamSpec qmax{"qmax", ParamType::Int, ParamScope::Case, "Q_P, the highest code; 0: the grid's", "spec/quantizers.md §1.4, §1.5", "0"};
   qmax.max = 32767;
   op.params = {grid, qmax};

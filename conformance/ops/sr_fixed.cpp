@@ -91,9 +91,7 @@ OpSchema make_schema() {
   op.name = "sr-fixed";
   op.summary = "fixed-point stochastic rounding: x, random word -> the clamped code q and y = q·s (spec/quantizers.md §3.1)";
   op.clause = "spec/quantizers.md §3.1";
-  ParamSpec grid{"grid", ParamType::Choice, ParamScope::Item, "the integer grid (its codes' range [qmin, qmax])", "spec/quantizers.md §3.1", "int8"};
-  grid.choices = [] { return quantizer_cases::integer_grid_names(); };
-  grid.column = "format";
+  const ParamSpec grid = quantizer_cases::grid_param("the integer grid (its codes' range [qmin, qmax])", "spec/quantizers.md §3.1");
   ParamSpec sign{"sign",
                  ParamType::Choice,
                  ParamScope::Item,

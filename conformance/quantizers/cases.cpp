@@ -25,6 +25,13 @@ std::vector<std::string> integer_grid_names(bool signed_only) {
   return names;
 }
 
+ops::ParamSpec grid_param(std::string doc, std::string clause) {
+  ops::ParamSpec grid{"grid", ops::ParamType::Choice, ops::ParamScope::Item, std::move(doc), std::move(clause), "int8"};
+  grid.choices = [] { return integer_grid_names(); };
+  grid.column = "format";
+  return grid;
+}
+
 std::pair<int64_t, int64_t> domain(const RequantParams& p) {
   int64_t lo = int_type_min(p.input_type), hi = int_type_max(p.input_type);
   if (!is_xnnpack(p.scheme)) {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "conformance/ops/op.hpp"
 #include "spec/quantizers/params.hpp"
 
 namespace lpc::quantizer_cases {
@@ -17,6 +18,9 @@ namespace lpc::quantizer_cases {
 // The integer formats of spec/formats.csv whose codes make an LSQ grid (spec/quantizers.md §1.1
 // ranges), in the CSV's order; with signed_only, only the signed ones.
 std::vector<std::string> integer_grid_names(bool signed_only = false);
+// The item parameter "grid" of the ops that quantize to one of those grids (lsq, lsq-init,
+// sr-fixed): a choice of integer_grid_names(), read from a profile's format column, int8 by default.
+ops::ParamSpec grid_param(std::string doc, std::string clause);
 
 // A float32 with a uniformly random 24-bit significand and an exponent in [lo, hi].
 float random_float(std::mt19937_64& rng, int lo, int hi);
