@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include <immintrin.h>
+
 #include "impls/fast/formats/convert.hpp"
 #include "reference/formats/codec.hpp"
 
@@ -63,6 +65,8 @@ constexpr EncodeCase kEncodeCases[] = {
     {"float6_e3m2fn", lpc::Rounding::Rne, lpc::Overflow::Sat},
     {"binary8p4se", lpc::Rounding::Rne, lpc::Overflow::Sat},
     {"int8", lpc::Rounding::Rne, lpc::Overflow::Sat},
+    {"bfloat16", lpc::Rounding::Rne, lpc::Overflow::NonSat},
+    {"float16", lpc::Rounding::Rne, lpc::Overflow::NonSat},
 };
 
 constexpr const char* kDecodeFormats[] = {"float8_e4m3fn", "float8_e5m2"};
@@ -73,15 +77,21 @@ void register_encode(const EncodeCase& c, lpc::fast::Isa isa, size_t n, int max_
                            thread_label(max_threads);
   auto* b = benchmark::RegisterBenchmark(name.c_str(), [=](benchmark::State& state) {
     const std::vector<float>& in = normal_input(n);
-    std::vector<uint8_t> out(n);
-    const lpc::fast::Encoder encoder(lpc::format_by_name(c.format), lpc::EncodeParams{c.rounding, c.overflow, 0},
-                                     lpc::fast::Variant{isa, max_threads, 0});
-    for (auto _ : state) {
-      encoder.from_f32(in, out);
-      benchmark::DoNotOptimize(out.data());
-      benchmark::ClobberMemory();
-    }
-    finish(state, n, sizeof(float) + sizeof(uint8_t));
+    const lpc::Format& f = lpc::format_by_name(c.format);
+    const lpc::fast::Encoder encoder(f, lpc::EncodeParams{c.rounding, c.overflow, 0}, lpc::fast::Variant{isa, max_threads, 0});
+    auto run = [&](auto code) {
+      std::vector<decltype(code)> out(n);
+      for (auto _ : state) {
+        encoder.from_f32(in, out);
+        benchmark::DoNotOptimize(out.data());
+        benchmark::ClobberMemory();
+      }
+      finish(state, n, sizeof(float) + sizeof(code));
+    };
+    if (f.code_bytes() == 1)
+      run(uint8_t{});
+    else
+      run(uint16_t{});
   });
   if (max_threads != 1) b->UseRealTime();
 }
@@ -132,6 +142,38 @@ void register_memcpy(size_t n, int max_threads) {
   if (max_threads != 1) b->UseRealTime();
 }
 
+// The CPU's own float32 -> bfloat16/float16 instructions, the peers of encode/bfloat16 and
+// encode/float16 (round to nearest even, overflow to infinity). Speed peers only: vcvtneps2bf16
+// reads float32 subnormals as zero and flushes bfloat16 subnormals (AVX512-BF16), and vcvtps2ph
+// keeps a NaN's payload where the spec gives the canonical NaN, so neither is the spec's conversion.
+__attribute__((target("avx512f,avx512bf16"))) void bf16_instruction(const float* in, size_t n, uint16_t* out) {
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), (__m256i)_mm512_cvtneps_pbh(_mm512_loadu_ps(in + i)));
+  for (; i < n; ++i) out[i] = uint16_t(std::bit_cast<uint32_t>(in[i]) >> 16);  // n is a multiple of 16 here
+}
+
+__attribute__((target("avx,f16c"))) void f16_instruction(const float* in, size_t n, uint16_t* out) {
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), _mm256_cvtps_ph(_mm256_loadu_ps(in + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i) out[i] = uint16_t(std::bit_cast<uint32_t>(in[i]) >> 16);  // n is a multiple of 8 here
+}
+
+void register_instruction(const char* name, void (*convert)(const float*, size_t, uint16_t*)) {
+  const std::string full = std::string("cpu_instruction/") + name + "/" + size_label(kInCache) + "/1thread";
+  benchmark::RegisterBenchmark(full.c_str(), [=](benchmark::State& state) {
+    const std::vector<float>& in = normal_input(kInCache);
+    std::vector<uint16_t> out(kInCache);
+    for (auto _ : state) {
+      convert(in.data(), kInCache, out.data());
+      benchmark::DoNotOptimize(out.data());
+      benchmark::ClobberMemory();
+    }
+    finish(state, kInCache, sizeof(float) + sizeof(uint16_t));
+  });
+}
+
 // The exact reference, per element (what the fast implementation is measured against).
 void register_reference(const EncodeCase& c) {
   const std::string name = std::string("reference_encode/") + c.format + "/" + lpc::to_string(c.rounding) + "/" +
@@ -160,6 +202,8 @@ void register_all() {
     for (lpc::fast::Isa isa : isas) register_encode(c, isa, kInCache, 1);
   for (const char* f : kDecodeFormats)
     for (lpc::fast::Isa isa : isas) register_decode(f, isa, kInCache, 1);
+  if (__builtin_cpu_supports("avx512bf16")) register_instruction("vcvtneps2bf16", bf16_instruction);
+  if (__builtin_cpu_supports("f16c")) register_instruction("vcvtps2ph", f16_instruction);
   for (int threads : {1, 0}) {
     register_memcpy(kOutOfCache, threads);
     for (const EncodeCase& c : kEncodeCases) register_encode(c, lpc::fast::Isa::Auto, kOutOfCache, threads);

@@ -115,12 +115,18 @@ std::optional<KernelPlan> make_kernel_plan(const FormatConstants& c, const Encod
     // quantum inside the float32 fraction); the smallest normal must be a float32 normal and the
     // quantum at least 2^-125, so float32 subnormal inputs (below half a quantum) round to 0 in
     // every mode the kernel serves, whatever the DAZ setting.
+    //   One exception: a format whose smallest normal is float32's, 2^-126 (bfloat16). Its
+    // subnormal binade lies on float32's, so the float32 bit pattern shifted right by 23 - M is
+    // the code in every binade, subnormals included, and no lane needs the scaled route (whose
+    // scale, 2^(M + 126), would not be a float32).
     const int emin = c.min_normal_log2;
-    if (c.radix4 || c.zero_less || c.man_bits > 22 || emin - c.man_bits < -125 || emin > 127) return std::nullopt;
+    const bool float32_bottom = emin == -126 && c.bias == 127 && !c.radix4 && !c.zero_less && c.man_bits <= 22;
+    if (!float32_bottom && (c.radix4 || c.zero_less || c.man_bits > 22 || emin - c.man_bits < -125 || emin > 127))
+      return std::nullopt;
     p.quantum_shift = 23 - c.man_bits;
     p.exponent_offset = (127 - c.bias) * (1 << c.man_bits);
-    p.min_normal_bits = (emin + 127) << 23;
-    p.subnormal_scale = std::ldexp(1.0f, c.man_bits - emin);
+    p.min_normal_bits = float32_bottom ? 0 : (emin + 127) << 23;
+    p.subnormal_scale = float32_bottom ? 1.0f : std::ldexp(1.0f, c.man_bits - emin);
     p.max_magnitude[0] = p.max_magnitude[1] = int32_t(c.max_magnitude);
     p.negative_is_nan = !c.is_signed;
     p.keep_negative_zero = c.neg_zero;
