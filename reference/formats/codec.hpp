@@ -81,6 +81,8 @@ class RoundingMap {
   const EncodeResult& at_negative_inf() const { return negative_inf_; }
   const EncodeResult& at_positive_inf() const { return positive_inf_; }
   const EncodeResult& at_nan(bool negative = false) const { return nan_[negative ? 1 : 0]; }  // NaN of that sign
+  // Integers under wrap: results repeat with |x| (lookup folds |x| >= 2^(K+1) back).
+  bool periodic() const { return wrap_period_bits_ > 0; }
 
  private:
   std::vector<Breakpoint> points_;

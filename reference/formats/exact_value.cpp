@@ -36,6 +36,12 @@ InterchangeLayout layout_of(Source source) {
   throw std::invalid_argument("ExactValue::from_source: unknown source type");
 }
 
+}  // namespace
+
+int source_width(Source source) { return layout_of(source).width; }
+
+namespace {
+
 // |a| <=> |b| for finite non-zero values, by integer shifts only (no allocation).
 int compare_magnitudes(const ExactValue& a, const ExactValue& b) {
   // 1. Different top-bit positions decide at once.

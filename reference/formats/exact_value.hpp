@@ -47,6 +47,9 @@ struct ExactValue {
   friend bool operator==(const ExactValue&, const ExactValue&) = default;
 };
 
+// The width in bits of a source type's bit pattern: 32, 64, 16, 16.
+int source_width(Source source);
+
 // Total order of the extended reals on non-NaN values: -inf < finite < +inf, -0 == +0.
 // Returns negative, zero or positive. Precondition: neither argument is NaN.
 int compare(const ExactValue& a, const ExactValue& b);

@@ -2,7 +2,8 @@
 // overflow policy: the fast implementation — Encoder::encode (general path, with flags) and
 // Encoder::from_f32 (fast path), every instruction set, one and two threads — against the
 // reference's RoundingMap (its exact breakpoints, walked in value order). On a sample, two
-// independent reference routes (encode() and RoundingMap::lookup()) must agree with the walk.
+// independent reference routes (encode() and RoundingMap::lookup()) must agree with the walk; on
+// every input, the oracle's route (SourceRanges::lookup()) must.
 // Stochastic roundings A/B/C with N = 2 over every R for a representative subset of formats.
 #include <catch2/catch.hpp>
 
@@ -14,6 +15,7 @@
 
 #include "conformance/tests/formats/formats_support.hpp"
 #include "conformance/tests/support/runner.hpp"
+#include "reference/formats/source_ranges.hpp"
 
 namespace lpc::test {
 namespace {
@@ -45,6 +47,14 @@ void check_combination(const Format& f, const EncodeParams& params, const Source
   };
   for (size_t i = 0; i < domain.bits.size(); i += kReferenceSampleStride) check_reference_routes(i);
   check_reference_routes(domain.bits.size() - 1);
+  // The oracle's route, the map read in the source's bit patterns, on every input.
+  if (!map.periodic()) {
+    const ref::SourceRanges ranges(map, domain.source);
+    for (size_t i = 0; i < domain.bits.size(); ++i)
+      if (const ref::EncodeResult got = ranges.lookup(domain.bits[i]); got != want[i])
+        log.add(describe({&f, params, domain.source, domain.bits[i], random_words.empty() ? 0 : random_words[i],
+                          "reference SourceRanges::lookup()"}, got.code, got.flags, want[i]));
+  }
 
   for (const fast::Variant& v : fast_variants()) {
     const fast::Encoder encoder(f, params, v);

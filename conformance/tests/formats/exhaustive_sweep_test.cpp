@@ -7,7 +7,7 @@
 //
 // How: float32 bit patterns are visited in value order through a monotone key (negatives
 // reversed), so the reference's RoundingMap — finitely many breakpoints, a constant result between
-// them — turns into a short list of key ranges with one expected code each. Each of two threads
+// them — turns into a short list of key ranges with one expected code each (ref::SourceRanges). Each of two threads
 // converts a batch of 2^20 inputs with fast and compares it range by range: no exact arithmetic
 // per input. The ranges' edges are spot-checked against reference encode() (an independent route).
 // Flags are not checked here (from_f32 has none); the quick tier checks them.
@@ -26,66 +26,12 @@
 
 #include "conformance/tests/formats/formats_support.hpp"
 #include "conformance/tests/support/runner.hpp"
+#include "reference/formats/source_ranges.hpp"
 
 namespace lpc::test {
 namespace {
 
-// Monotone key: ascending key = ascending value (-NaN, -inf, ..., -0, +0, ..., +inf, +NaN).
-uint32_t key_of(uint32_t bits) { return bits & 0x80000000u ? ~bits : bits | 0x80000000u; }
-uint32_t bits_of(uint32_t key) { return key & 0x80000000u ? key & 0x7FFFFFFFu : ~key; }
-
-constexpr uint32_t kKeyNegativeInf = 0x007FFFFFu;  // key_of(0xFF800000)
-constexpr uint32_t kKeyNegativeZero = 0x7FFFFFFFu;
-constexpr uint32_t kKeyPositiveZero = 0x80000000u;
-constexpr uint32_t kKeyPositiveInf = 0xFF800000u;   // key_of(0x7F800000)
-
-// The key of the smallest float32 >= p (p finite, not zero); +inf's key when p > FLT_MAX.
-uint32_t key_at_or_above(double p) {
-  float f = static_cast<float>(p);
-  if (std::isinf(f)) return f > 0 ? kKeyPositiveInf : key_of(std::bit_cast<uint32_t>(-FLT_MAX));
-  if (static_cast<double>(f) < p) f = std::nextafter(f, INFINITY);
-  return key_of(std::bit_cast<uint32_t>(f));
-}
-
-struct Range {
-  uint64_t begin, end;  // keys [begin, end)
-  ref::EncodeResult result;
-};
-
-// The RoundingMap as key ranges covering all 2^32 keys in order.
-std::vector<Range> key_ranges(const ref::RoundingMap& map) {
-  std::vector<Range> ranges;
-  const auto add = [&](uint64_t begin, uint64_t end, const ref::EncodeResult& r) {
-    if (begin < end) ranges.push_back({begin, end, r});
-  };
-  add(0, kKeyNegativeInf, map.at_nan(true));
-  add(kKeyNegativeInf, kKeyNegativeInf + 1, map.at_negative_inf());
-  const auto& points = map.breakpoints();
-  uint64_t cursor = kKeyNegativeInf + 1;
-  const ref::EncodeResult* open = &map.below_first();  // result of the range being extended
-  for (const ref::Breakpoint& bp : points) {
-    const double p = bp.point.to_double();
-    if (p == 0) {
-      add(cursor, kKeyNegativeZero, *open);
-      add(kKeyNegativeZero, kKeyPositiveZero, map.at_negative_zero());
-      add(kKeyPositiveZero, kKeyPositiveZero + 1, bp.at);
-      cursor = kKeyPositiveZero + 1;
-    } else {
-      const uint64_t k = key_at_or_above(p);
-      add(cursor, k, *open);
-      cursor = k;
-      if (k != kKeyPositiveInf && static_cast<double>(std::bit_cast<float>(bits_of(static_cast<uint32_t>(k)))) == p) {
-        add(k, k + 1, bp.at);
-        cursor = k + 1;
-      }
-    }
-    open = &bp.above;
-  }
-  add(cursor, kKeyPositiveInf, *open);
-  add(kKeyPositiveInf, kKeyPositiveInf + 1, map.at_positive_inf());
-  add(uint64_t{kKeyPositiveInf} + 1, uint64_t{1} << 32, map.at_nan(false));
-  return ranges;
-}
+uint32_t bits_of(uint64_t key) { return static_cast<uint32_t>(ref::source_bits(Source::F32, key)); }
 
 std::string option_or_env(const std::string& option, const char* env) {
   if (!option.empty()) return option;
@@ -105,8 +51,16 @@ fast::Isa isa_from_env() {
   return fast::Isa::Auto;
 }
 
+// Every output of [lo, hi) is `want` (one vectorizable pass), or NaN where a NaN is wanted.
 template <typename Code>
-void sweep(const Format& f, const EncodeParams& params, fast::Isa isa, const std::vector<Range>& ranges,
+bool all_equal(const Code* out, size_t count, Code want) {
+  Code differs = 0;
+  for (size_t k = 0; k < count; ++k) differs |= out[k] ^ want;
+  return differs == 0;
+}
+
+template <typename Code>
+void sweep(const Format& f, const EncodeParams& params, fast::Isa isa, const ref::SourceRanges& ranges,
            std::vector<Mismatch>& found, uint64_t& mismatch_count) {
   constexpr uint64_t kBatch = uint64_t{1} << 20;
   constexpr int kThreads = 2;
@@ -123,24 +77,25 @@ void sweep(const Format& f, const EncodeParams& params, fast::Isa isa, const std
     size_t range = 0;
     for (uint64_t begin; (begin = next_batch.fetch_add(kBatch)) < (uint64_t{1} << 32);) {
       const uint64_t end = begin + kBatch;
-      for (uint64_t k = begin; k < end; ++k) in[k - begin] = std::bit_cast<float>(bits_of(static_cast<uint32_t>(k)));
+      for (uint64_t k = begin; k < end; ++k) in[k - begin] = std::bit_cast<float>(bits_of(k));
       encoder.from_f32(in, std::span<Code>(out));
       // First range that ends after `begin` (ranges are sorted; batches come in increasing order
       // per thread, so search forward from the last position, restarting if needed).
-      if (range >= ranges.size() || ranges[range].begin > begin) range = 0;
-      while (ranges[range].end <= begin) ++range;
-      for (size_t r = range; r < ranges.size() && ranges[r].begin < end; ++r) {
-        const ref::EncodeResult& want = ranges[r].result;
+      if (range >= ranges.size() || ranges.begin(range) > begin) range = 0;
+      while (ranges.end(range) <= begin) ++range;
+      for (size_t r = range; r < ranges.size() && ranges.begin(r) < end; ++r) {
+        const ref::EncodeResult& want = ranges.result(r);
         if (want.unspecified) continue;
-        const uint64_t lo = std::max(ranges[r].begin, begin), hi = std::min(ranges[r].end, end);
-        const bool want_nan = nan_code[want.code];
+        const uint64_t lo = std::max(ranges.begin(r), begin), hi = std::min(ranges.end(r), end);
         const Code want_code = static_cast<Code>(want.code);
+        if (all_equal(out.data() + (lo - begin), hi - lo, want_code)) continue;
+        const bool want_nan = nan_code[want.code];
         for (uint64_t k = lo; k < hi; ++k) {
           const Code got = out[k - begin];
           if (got == want_code || (want_nan && got < nan_code.size() && nan_code[got])) continue;
           mismatches.fetch_add(1);
           std::lock_guard lock(mutex);
-          if (found.size() < kKept) found.push_back({bits_of(static_cast<uint32_t>(k)), got, want});
+          if (found.size() < kKept) found.push_back({bits_of(k), got, want});
         }
       }
     }
@@ -172,18 +127,19 @@ TEST_CASE("exhaustive: all 2^32 float32 inputs, fast from_f32 vs the reference's
 
   const auto start = std::chrono::steady_clock::now();
   const ref::RoundingMap map(f, params);
-  const std::vector<Range> ranges = key_ranges(map);
+  const ref::SourceRanges ranges(map, Source::F32);
   // The ranges must tile the key space, and agree with reference encode() at both ends of each.
   MismatchLog log;
   uint64_t covered = 0;
-  for (const Range& r : ranges) {
-    REQUIRE(r.begin == covered);
-    covered = r.end;
-    for (uint64_t k : {r.begin, r.end - 1}) {
-      const uint32_t bits = bits_of(static_cast<uint32_t>(k));
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    REQUIRE(ranges.begin(i) == covered);
+    covered = ranges.end(i);
+    const ref::EncodeResult& want = ranges.result(i);
+    for (uint64_t k : {ranges.begin(i), ranges.end(i) - 1}) {
+      const uint32_t bits = bits_of(k);
       const ref::EncodeResult got = ref::encode(f, params, ref::ExactValue::from_source(Source::F32, bits));
-      if (got.flags != r.result.flags || got.unspecified != r.result.unspecified || !code_accepted(f, r.result, got.code))
-        log.add(describe({&f, params, Source::F32, bits, 0, "reference encode() (range edge)"}, got.code, got.flags, r.result));
+      if (got.flags != want.flags || got.unspecified != want.unspecified || !code_accepted(f, want, got.code))
+        log.add(describe({&f, params, Source::F32, bits, 0, "reference encode() (range edge)"}, got.code, got.flags, want));
     }
   }
   REQUIRE(covered == uint64_t{1} << 32);
