@@ -2,6 +2,8 @@
 // bit patterns by exact search.
 #include "reference/formats/source_ranges.hpp"
 
+#include <bit>
+#include <cmath>
 #include <stdexcept>
 
 namespace lpc::ref {
@@ -14,27 +16,40 @@ uint64_t width_mask(Source source) {
   return w == 64 ? ~uint64_t{0} : (uint64_t{1} << w) - 1;
 }
 
-}  // namespace
+uint64_t key_of(uint64_t bits, uint64_t sign, uint64_t mask) { return bits & sign ? ~bits & mask : bits | sign; }
 
-uint64_t source_key(Source source, uint64_t bits) {
-  return bits & sign_bit(source) ? ~bits & width_mask(source) : bits | sign_bit(source);
-}
+}  // namespace
 
 uint64_t source_bits(Source source, uint64_t key) {
   return key & sign_bit(source) ? key & ~sign_bit(source) : ~key & width_mask(source);
 }
 
-SourceRanges::SourceRanges(const RoundingMap& map, Source source) : source_(source) {
+uint64_t source_key(Source source, uint64_t bits) { return key_of(bits, sign_bit(source), width_mask(source)); }
+
+SourceRanges::SourceRanges(const RoundingMap& map, Source source)
+    : source_(source), sign_(sign_bit(source)), mask_(width_mask(source)) {
   if (map.periodic())
     throw std::invalid_argument("SourceRanges: an integer format under wrap has results that repeat with |x|");
   const int width = source_width(source);
-  const uint64_t sign = sign_bit(source), mask = width_mask(source);
+  const uint64_t sign = sign_, mask = mask_;
   const uint64_t exponent_ones = width == 64 ? 0x7FF0000000000000u : width == 32 ? 0x7F800000u
                                  : source == Source::BF16 ? 0x7F80u : 0x7C00u;
   const uint64_t key_negative_inf = source_key(source, sign | exponent_ones);
   const uint64_t key_negative_zero = source_key(source, sign), key_positive_zero = key_negative_zero + 1;
   const uint64_t key_positive_inf = source_key(source, exponent_ones);
   const auto value_at = [&](uint64_t key) { return ExactValue::from_source(source, source_bits(source, key)); };
+  // Every source value is a float64 and so is every breakpoint (ExactValue::to_double throws
+  // otherwise), so comparing the two as float64s is exact, and much cheaper.
+  const auto double_at = [&](uint64_t key) {
+    const uint64_t bits = source_bits(source, key);
+    switch (source) {
+      case Source::F64: return std::bit_cast<double>(bits);
+      case Source::F32: return double(std::bit_cast<float>(static_cast<uint32_t>(bits)));
+      case Source::BF16: return double(std::bit_cast<float>(static_cast<uint32_t>(bits << 16)));
+      case Source::F16: break;
+    }
+    return value_at(key).to_double();
+  };
 
   const auto add = [&](uint64_t begin, uint64_t end, const EncodeResult& r) {
     if (begin < end) {
@@ -54,10 +69,22 @@ SourceRanges::SourceRanges(const RoundingMap& map, Source source) : source_(sour
       cursor = key_positive_zero + 1;
     } else {
       // The first finite key at or above the point (+inf's key when every finite value is below).
+      const double point = bp.point.to_double();
       uint64_t lo = key_negative_inf + 1, hi = key_positive_inf;
-      while (lo < hi) {
+      if (source == Source::F64) {  // the point is a float64: its own key
+        lo = hi = source_key(source, std::bit_cast<uint64_t>(point));
+      } else if (source == Source::F32) {  // the float32 nearest the point, stepped up if below it
+        float f = static_cast<float>(point);
+        if (std::isinf(f)) {
+          lo = hi = f > 0 ? key_positive_inf : key_negative_inf + 1;
+        } else {
+          if (static_cast<double>(f) < point) f = std::nextafter(f, INFINITY);
+          lo = hi = source_key(source, std::bit_cast<uint32_t>(f));
+        }
+      }
+      while (lo < hi) {  // bfloat16, float16: a search over 2^16 keys
         const uint64_t mid = lo + (hi - lo) / 2;
-        if (compare(value_at(mid), bp.point) >= 0) hi = mid;
+        if (double_at(mid) >= point) hi = mid;
         else lo = mid + 1;
       }
       // Zero has two keys; a point above zero lies above both, one below zero below -0's.

@@ -26,7 +26,7 @@ class SourceRanges {
 
   // The result for the source bit pattern `bits`; equals map.lookup(ExactValue::from_source(...)).
   EncodeResult lookup(uint64_t bits) const {
-    const uint64_t key = source_key(source_, bits);
+    const uint64_t key = bits & sign_ ? ~bits & mask_ : bits | sign_;  // source_key(), inline
     const uint64_t bucket = key >> bucket_shift_;
     size_t base = first_[bucket];
     size_t length = first_[bucket + 1] - base + 1;  // the range holding the bucket's last key included
@@ -48,6 +48,7 @@ class SourceRanges {
  private:
   static constexpr int kBucketBits = 12;  // keys are first sorted into 4096 buckets by their top bits
   Source source_;
+  uint64_t sign_, mask_;  // the source's sign bit and width mask
   int bucket_shift_ = 0;
   uint64_t end_key_ = 0;
   std::vector<uint64_t> begins_;       // ascending; begins_[0] == 0
