@@ -3,7 +3,7 @@
 // Every benchmark reports items_per_second = elements per second (per CPU second on one thread, per
 // wall-clock second when threaded: "/threads" cases). Inputs are normally distributed
 // float32 values (sigma 1, fixed seed). Sizes: 16 Ki elements (in cache) and 64 Mi elements (out of
-// cache, on one thread and on every hardware thread). Baselines in the same run: memcpy of the
+// cache, on one thread and on every hardware thread; 128 Ki and 1 Mi on both, for the thread pool). Baselines in the same run: memcpy of the
 // same bytes (the float32 input), and the exact reference's cost per element.
 //
 //   lpconform_bench --benchmark_filter='encode/float8_e4m3fn/rne/sat'
@@ -204,6 +204,9 @@ void register_all() {
     for (lpc::fast::Isa isa : isas) register_decode(f, isa, kInCache, 1);
   if (__builtin_cpu_supports("avx512bf16")) register_instruction("vcvtneps2bf16", bf16_instruction);
   if (__builtin_cpu_supports("f16c")) register_instruction("vcvtps2ph", f16_instruction);
+  // Small batches, one thread against all of them (threads must never be slower: the chunk pool).
+  for (size_t n : {size_t{128} << 10, size_t{1} << 20})
+    for (int threads : {1, 0}) register_encode(kEncodeCases[0], lpc::fast::Isa::Auto, n, threads);
   for (int threads : {1, 0}) {
     register_memcpy(kOutOfCache, threads);
     for (const EncodeCase& c : kEncodeCases) register_encode(c, lpc::fast::Isa::Auto, kOutOfCache, threads);

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "impls/fast/formats/chunk_pool.hpp"
 #include "impls/fast/formats/scalar_codec.hpp"
 #include "impls/fast/formats/simd_kernels.hpp"
 
@@ -63,7 +64,8 @@ Isa resolve(Isa requested) {
 }
 
 // Runs body(begin, end) over [0, n) in chunks, on up to max_threads threads (the calling thread
-// included). Chunks are independent, so the split never changes a result.
+// included; the others from the chunk pool). Chunks are independent, so the split never changes a
+// result. A batch of one chunk never leaves the calling thread.
 template <class Body>
 void for_each_chunk(size_t n, const Variant& variant, Body body) {
   const size_t chunk = variant.chunk ? variant.chunk : kDefaultChunk;
@@ -74,15 +76,14 @@ void for_each_chunk(size_t n, const Variant& variant, Body body) {
     if (n) body(size_t{0}, n);
     return;
   }
-  std::atomic<size_t> next{0};
-  auto worker = [&] {
-    for (size_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < chunks;)
-      body(c * chunk, std::min(n, (c + 1) * chunk));
-  };
-  std::vector<std::jthread> pool;
-  pool.reserve(threads - 1);
-  for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
+  struct Context {
+    Body* body;
+    size_t n, chunk;
+  } context{&body, n, chunk};
+  run_chunks(chunks, threads, [](void* p, size_t c) {
+    const Context& ctx = *static_cast<const Context*>(p);
+    (*ctx.body)(c * ctx.chunk, std::min(ctx.n, (c + 1) * ctx.chunk));
+  }, &context);
 }
 
 void check_sizes(const char* what, size_t in, size_t out) {
