@@ -1,0 +1,68 @@
+// The runner sends the inputs where the oracle's code changes again in small odd-sized batches
+// (1, 15, 16, 17, ...: SIMD tails and every lane position), one element off alignment and without a
+// flags buffer (conformance/formats/checks.cpp). Two planted bugs that only that pass reaches —
+// a vector kernel's scalar tail that flushes the smallest subnormal, and the same defect on the
+// path taken when no flags are asked for — FAIL, with the message saying where they showed; the
+// unmodified fast implementation passes. The profile has boundary inputs only, so the first pass
+// sends one batch whose tail holds the largest bit patterns (NaNs), never a subnormal.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "conformance/bundled/bundled.hpp"
+#include "conformance/core/profile.hpp"
+#include "conformance/core/runner.hpp"
+
+namespace lpc {
+namespace {
+
+constexpr const char* kProfile =
+    "@version 1\nop,format,rounding,overflow,source,inputs,requirement\n"
+    "encode,float8_e4m3fn|float8_e5m2,rne,sat,float32|float64,boundary,required\n";
+
+// fast, with the smallest subnormal result (magnitude code 1) flushed to zero on the elements
+// `where` picks: the tail of a batch of n, or every element of a batch called without flags.
+enum class Where { Tail, NoFlags };
+
+Implementation planted(Where where) {
+  Implementation impl = fast_implementation();
+  impl.name = where == Where::Tail ? "fast-tail-bug" : "fast-flagless-bug";
+  impl.encode = [where](const EncodeBatch& b, std::string& error) {
+    const OpStatus status = fast_implementation().encode(b, error);
+    const size_t n = b.inputs.size(), tail = n % 16 ? n - n % 16 : n;
+    const size_t from = where == Where::Tail ? tail : b.flags.empty() ? 0 : n;
+    for (size_t i = from; i < n; ++i)
+      if ((b.codes[i] & 0x7F) == 1) b.codes[i] &= 0x80;
+    return status;
+  };
+  return impl;
+}
+
+RunResult run(const Implementation& subject) {
+  RunOptions options;
+  options.threads = 2;
+  return run_profile(parse_profile(kProfile, "batch-shape", "batch-shape.csv"), subject, reference_implementation(), options);
+}
+
+TEST_CASE("batch shape: a SIMD-tail bug and a bug of the flags-free path FAIL; fast passes", "[property][batch-shape]") {
+  const RunResult clean = run(fast_implementation());
+  REQUIRE(clean.items.size() == 4);
+  for (const ItemResult& item : clean.items) {
+    INFO(item.signature << ": " << item.message);
+    CHECK(item.status == Status::Pass);
+  }
+  for (Where where : {Where::Tail, Where::NoFlags}) {
+    const RunResult result = run(planted(where));
+    REQUIRE(result.items.size() == 4);
+    for (const ItemResult& item : result.items) {
+      INFO(item.signature << ": " << item.message);
+      CHECK(item.status == Status::Fail);
+      CHECK(item.message.find("only when sent again in small odd-sized batches without a flags buffer") != std::string::npos);
+      REQUIRE_FALSE(item.first_mismatches.empty());
+      CHECK(item.first_mismatches[0].repro.find("lpconform eval encode") != std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace lpc
