@@ -199,6 +199,7 @@ Implementation replaying_implementation(std::shared_ptr<VectorTable> table, cons
   impl.version = a.version;
   impl.description = "results read from a file (vector mode: lpconform vectors check)";
   impl.produces_flags = with_flags;
+  impl.replays_recorded_batches = true;
   impl.encode = [table](const EncodeBatch& batch, std::string& error) {
     Item key;
     key.op = Op::Encode;

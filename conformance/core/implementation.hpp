@@ -81,6 +81,9 @@ struct Implementation {
   // A plugin's library: its absolute path and the SHA-256 of its bytes when it was loaded.
   std::string library, library_sha256;
   bool produces_flags = false;
+  // Answers only the batches it recorded, in their order (vector mode's results file): the
+  // runner's batch-shape pass, which sends inputs again in other batches, is left out.
+  bool replays_recorded_batches = false;
   std::vector<Declaration> declarations;
   // The variants of spec/formats.md §7 it implements ("ftz", "tininess_after_rounding"): the
   // verdict computes the oracle under them (conformance/formats/variants.hpp).
