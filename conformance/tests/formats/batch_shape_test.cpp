@@ -5,9 +5,14 @@
 // path taken when no flags are asked for — FAIL, with the message saying where they showed; the
 // unmodified fast implementation passes. The profile has boundary inputs only, so the first pass
 // sends one batch whose tail holds the largest bit patterns (NaNs), never a subnormal.
+// And the default profile's rows for the other holes: float64 sources (double rounding through
+// float32), random-bit counts above 8, stochastic rounding from bfloat16.
 #include <catch2/catch.hpp>
 
+#include <bit>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
@@ -60,6 +65,53 @@ TEST_CASE("batch shape: a SIMD-tail bug and a bug of the flags-free path FAIL; f
       CHECK(item.message.find("only when sent again in small odd-sized batches without a flags buffer") != std::string::npos);
       REQUIRE_FALSE(item.first_mismatches.empty());
       CHECK(item.first_mismatches[0].repro.find("lpconform eval encode") != std::string::npos);
+    }
+  }
+}
+
+// fast with one defect of the kind the default profile used to miss.
+enum class Defect { F64ViaF32, EightRandomBits, NoDitherFromBfloat16 };
+
+Implementation defective(Defect defect) {
+  Implementation impl = fast_implementation();
+  impl.name = "fast-defective";
+  impl.encode = [defect](const EncodeBatch& b, std::string& error) {
+    EncodeBatch changed = b;
+    std::vector<uint64_t> inputs(b.inputs.begin(), b.inputs.end());
+    std::vector<uint32_t> random(b.random.begin(), b.random.end());
+    if (defect == Defect::F64ViaF32 && b.source == Source::F64)  // double rounding: float64 -> float32 -> format
+      for (uint64_t& x : inputs) x = std::bit_cast<uint64_t>(double(float(std::bit_cast<double>(x))));
+    if (defect == Defect::EightRandomBits && b.params.sr_bits > 8)  // R read as 8 bits
+      for (uint32_t& r : random) r &= 0xFF;
+    if (defect == Defect::NoDitherFromBfloat16 && b.source == Source::BF16 && is_stochastic(b.params.rounding))
+      for (uint32_t& r : random) r = 0;  // every input rounded as if R were 0
+    changed.inputs = inputs;
+    changed.random = random;
+    return fast_implementation().encode(changed, error);
+  };
+  return impl;
+}
+
+TEST_CASE("the default profile catches double rounding of float64, N > 8 random bits and bfloat16 dithering",
+          "[property][batch-shape]") {
+  const Profile profile = load_profile("lpconform-formats");
+  const std::pair<Defect, const char*> cases[] = {
+      {Defect::F64ViaF32, "*-encode-float8_e4m3fn-rne-sat-float64"},
+      {Defect::EightRandomBits, "*-encode-float8_e4m3fn-sr_a_n12-sat-float*"},
+      {Defect::NoDitherFromBfloat16, "*-encode-float8_e5m2-sr_b_n2-sat-bfloat16"}};
+  for (const auto& [defect, only] : cases) {
+    RunOptions options;
+    options.threads = 2;
+    options.only = only;
+    const RunResult clean = run_profile(profile, fast_implementation(), reference_implementation(), options);
+    const RunResult result = run_profile(profile, defective(defect), reference_implementation(), options);
+    INFO("items " << only);
+    REQUIRE_FALSE(result.items.empty());
+    REQUIRE(clean.items.size() == result.items.size());
+    for (size_t i = 0; i < result.items.size(); ++i) {
+      INFO(result.items[i].signature << ": " << result.items[i].message);
+      CHECK(clean.items[i].status == Status::Pass);
+      CHECK(result.items[i].status == Status::Fail);
     }
   }
 }
