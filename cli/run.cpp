@@ -1,15 +1,19 @@
 // lpconform run --impl NAME --profile NAME [--seed N] [--out DIR]
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <iostream>
+#include <optional>
 #include <thread>
+#include <utility>
 
 #include "cli/commands.hpp"
+#include "spec/table/text.hpp"
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/runner.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
@@ -64,10 +68,70 @@ std::vector<Waiver> waivers_option(const std::string& path) {
   return parse_waivers(text, path);
 }
 
+namespace {
+
+// A decimal environment variable, or nullopt when unset; anything else is a usage error naming it.
+std::optional<uint64_t> environment_number(const char* name) {
+  const char* value = std::getenv(name);
+  if (!value) return std::nullopt;
+  const std::string text = repaired_text(value);
+  uint64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    throw UsageError(std::string("--shard auto: ") + name + " is '" + text + "', not a decimal number");
+  return n;
+}
+
+// --shard auto: the part of the job this process is, from the launcher's environment. The first
+// launcher whose variables are set wins: LPC_SHARD (I/N, for anything else), an MPI launch (Open
+// MPI's OMPI_COMM_WORLD_RANK/SIZE, MPICH's and Slurm srun's PMI_RANK/PMI_SIZE), a Kubernetes
+// Indexed Job (JOB_COMPLETION_INDEX, from 0, with LPC_SHARD_COUNT set to the Job's completions),
+// a Slurm job array (SLURM_ARRAY_TASK_ID, _MIN, _STEP and _COUNT).
+Shard shard_from_environment() {
+  const auto make = [](const char* from, uint64_t index, uint64_t count) {
+    if (const auto shard = Shard::make(index, count)) {
+      std::cerr << "lpconform: shard " << shard->index << "/" << shard->count << " from " << from << "\n";
+      return *shard;
+    }
+    throw UsageError(std::string("--shard auto: ") + from + " gives part " + std::to_string(index) + " of " +
+                     std::to_string(count) + ", expected 1 <= I <= N <= " + std::to_string(Shard::kMaxCount));
+  };
+  if (const char* text = std::getenv("LPC_SHARD")) {
+    if (const auto shard = Shard::parse(text)) return make("LPC_SHARD", shard->index, shard->count);
+    throw UsageError("--shard auto: LPC_SHARD is '" + repaired_text(text) + "', expected I/N like 2/4");
+  }
+  for (const auto& [rank, size] : {std::pair{"OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"}, std::pair{"PMI_RANK", "PMI_SIZE"}}) {
+    const auto r = environment_number(rank), n = environment_number(size);
+    if (r && n) return make((std::string(rank) + "/" + size).c_str(), *r + 1, *n);
+  }
+  if (const auto index = environment_number("JOB_COMPLETION_INDEX")) {
+    const auto count = environment_number("LPC_SHARD_COUNT");
+    if (!count)
+      throw UsageError("--shard auto: JOB_COMPLETION_INDEX is set (a Kubernetes Indexed Job) but LPC_SHARD_COUNT is not; "
+                       "set it to the Job's .spec.completions");
+    return make("JOB_COMPLETION_INDEX/LPC_SHARD_COUNT", *index + 1, *count);
+  }
+  if (const auto id = environment_number("SLURM_ARRAY_TASK_ID")) {
+    const auto count = environment_number("SLURM_ARRAY_TASK_COUNT");
+    const uint64_t min = environment_number("SLURM_ARRAY_TASK_MIN").value_or(0);
+    const uint64_t step = std::max<uint64_t>(1, environment_number("SLURM_ARRAY_TASK_STEP").value_or(1));
+    if (!count || *id < min || (*id - min) % step != 0)
+      throw UsageError("--shard auto: SLURM_ARRAY_TASK_ID " + std::to_string(*id) +
+                       " is not a task of an array described by SLURM_ARRAY_TASK_MIN, _STEP and _COUNT");
+    return make("SLURM_ARRAY_TASK_ID/COUNT", (*id - min) / step + 1, *count);
+  }
+  throw UsageError("--shard auto: no launcher found in the environment (LPC_SHARD, OMPI_COMM_WORLD_RANK/SIZE, "
+                   "PMI_RANK/SIZE, JOB_COMPLETION_INDEX with LPC_SHARD_COUNT, SLURM_ARRAY_TASK_ID/COUNT)");
+}
+
+}  // namespace
+
 Shard shard_option(const std::string& text) {
   if (text.empty()) return {};
+  if (text == "auto") return shard_from_environment();
   if (const auto shard = Shard::parse(text)) return *shard;
-  throw UsageError("--shard: expected I/N with 1 <= I <= N <= " + std::to_string(Shard::kMaxCount) + ", like 2/4, got '" + text + "'");
+  throw UsageError("--shard: expected I/N with 1 <= I <= N <= " + std::to_string(Shard::kMaxCount) + ", like 2/4, or auto, got '" +
+                   repaired_text(text) + "'");
 }
 
 std::string default_out(std::string_view implementation) {
@@ -127,7 +191,9 @@ Command add_run(CLI::App& app, const std::string& command_line) {
   sub->add_option("--jobs,-j", a->jobs, "Threads (default: every core)")->transform(whole_number(0, kMaxJobs));
   sub->add_option("--waivers", a->waivers,
                   "CSV file 'implementation,version,signature,reason,expires': matching failures are reported WAIVED (never PASS)");
-  sub->add_option("--shard", a->shard, "Run only part I of N (I/N, 1 <= I <= N); `lpconform report merge` joins the N reports");
+  sub->add_option("--shard", a->shard,
+                  "Run only part I of N (I/N, 1 <= I <= N), or auto: from an MPI launch, a Kubernetes Indexed Job, a "
+                  "Slurm array or LPC_SHARD (README: Sharding); `lpconform report merge` joins the N reports");
   sub->add_option("--max-mismatches", a->max_mismatches, "Mismatches recorded per item (all are counted)")
       ->transform(whole_number(0, kMaxRecordedMismatches))
       ->capture_default_str();

@@ -281,7 +281,7 @@ Command add_vectors(CLI::App& app, const std::string& command_line) {
   gen->add_option("--seed", g->seed, "Seed of every random input; recorded in the manifest")
       ->transform(whole_number(0, kMaxUint64))
       ->capture_default_str();
-  gen->add_option("--shard", g->shard, "Only part I of N (I/N); check each part, then `lpconform report merge` the reports");
+  gen->add_option("--shard", g->shard, "Only part I of N (I/N, or auto as for run); check each part, then `lpconform report merge` the reports");
   auto c = std::make_shared<CheckArguments>();
   auto* chk = sub->add_subcommand("check",
                                   "Validate a results CSV against a manifest and compare it with the reference, like `run`.\n"

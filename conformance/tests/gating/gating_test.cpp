@@ -432,6 +432,35 @@ TEST_CASE("sharding: the merged shard reports equal the unsharded report", "[sha
   }
 }
 
+TEST_CASE("sharding: --shard auto takes the part from the launcher's environment", "[shard]") {
+  Scratch s;
+  const std::pair<std::string, std::pair<int, int>> launches[] = {
+      {"LPC_SHARD=2/4", {2, 4}},
+      {"OMPI_COMM_WORLD_RANK=1 OMPI_COMM_WORLD_SIZE=3", {2, 3}},
+      {"PMI_RANK=0 PMI_SIZE=2", {1, 2}},
+      {"JOB_COMPLETION_INDEX=3 LPC_SHARD_COUNT=4", {4, 4}},
+      {"SLURM_ARRAY_TASK_ID=6 SLURM_ARRAY_TASK_MIN=2 SLURM_ARRAY_TASK_STEP=2 SLURM_ARRAY_TASK_COUNT=4", {3, 4}}};
+  int n = 0;
+  for (const auto& [environment, shard] : launches) {
+    const std::string out = "auto" + std::to_string(++n);
+    const Outcome o = s.sh("env -i PATH=\"$PATH\" " + environment + " '" + kLpconform + "' run --impl fast --profile '" + kProfile +
+                           "' --shard auto --out " + out);
+    INFO(environment << ": " << o.err);
+    REQUIRE(o.status == 0);
+    const json r = json::parse(read_file(s / (out + "/report.json")));
+    CHECK(r["shard"]["index"] == shard.first);
+    CHECK(r["shard"]["count"] == shard.second);
+    CHECK(o.err.find("shard " + std::to_string(shard.first) + "/" + std::to_string(shard.second) + " from") != std::string::npos);
+  }
+  for (const char* bad : {"", "JOB_COMPLETION_INDEX=3", "SLURM_ARRAY_TASK_ID=x", "LPC_SHARD=5/4", "PMI_RANK=2 PMI_SIZE=2"}) {
+    const Outcome o = s.sh(std::string("env -i PATH=\"$PATH\" ") + bad + " '" + kLpconform + "' run --impl fast --profile '" + kProfile +
+                           "' --shard auto --out bad");
+    INFO(bad << ": " << o.err);
+    CHECK(o.status == 2);
+    CHECK(o.err.find("--shard auto: ") != std::string::npos);
+  }
+}
+
 TEST_CASE("profiles: every issue profile is bundled, with its item counts; drafts are labelled", "[profiles]") {
   Scratch s;
   const Outcome o = s.lpconform("list profiles");
