@@ -14,6 +14,7 @@
 #include "cli/app.hpp"
 #include "cli/commands.hpp"
 #include "conformance/bundled/bundled.hpp"
+#include "conformance/core/build_info.hpp"
 #include "spec/table/csv.hpp"
 
 namespace lpc::cli {
@@ -70,7 +71,7 @@ int dispatch(int argc, char** argv) {
   CLI::App app("lpconform: verification and benchmark conformance suite for low-precision ML arithmetic.\n"
                "Exit status: 0 success; 1 conformance failures; 2 usage or input errors; 3 infrastructure errors.",
                "lpconform");
-  app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION);
+  app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION + " (commit " + suite_commit() + ")");
   app.require_subcommand(1);
   const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app), add_vectors(app, command_line),
                               add_report(app, command_line), add_chip(app)};

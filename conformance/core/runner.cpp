@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "spec/table/csv.hpp"
+#include "conformance/core/build_info.hpp"
 #include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
 #include "conformance/formats/variants.hpp"
@@ -109,6 +110,7 @@ uint64_t item_seed(uint64_t run_seed, const Item& item) {
 RunResult run_profile(const Profile& profile, const Implementation& subject, const Implementation& oracle, const RunOptions& options) {
   RunResult run;
   run.suite_version = LPC_VERSION;
+  run.suite_commit = suite_commit();
   run.subject = &subject;
   run.oracle = &oracle;
   run.profile = profile.info;

@@ -119,6 +119,7 @@ struct ProfileInfo {
 
 struct RunResult {
   std::string suite_version;
+  std::string suite_commit;  // lpc::suite_commit() of the binary that ran
   const Implementation* subject = nullptr;
   const Implementation* oracle = nullptr;
   ProfileInfo profile;

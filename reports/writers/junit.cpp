@@ -89,6 +89,7 @@ std::string render_junit(const nlohmann::ordered_json& doc) {
   };
   property("schema", doc["schema"]);
   property("suite_version", doc["suite"]["version"]);
+  if (doc["suite"].contains("commit") && doc["suite"]["commit"].is_string()) property("suite_commit", doc["suite"]["commit"]);
   property("implementation", doc["implementation"]["name"].get<std::string>() + " " + doc["implementation"]["version"].get<std::string>());
   property("oracle", doc["oracle"]["name"].get<std::string>() + " " + doc["oracle"]["version"].get<std::string>());
   property("profile", detail::profile_identity(doc));

@@ -60,6 +60,7 @@ Document report_document(const RunResult& run) {
   Document doc;
   doc["schema"] = kSchema;
   doc["suite"] = {{"name", "lpconform"}, {"version", run.suite_version}};
+  if (!run.suite_commit.empty()) doc["suite"]["commit"] = run.suite_commit;
   doc["command"] = run.command;
   doc["started"] = run.started;
   doc["finished"] = run.finished;

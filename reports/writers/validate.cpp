@@ -109,6 +109,7 @@ void validate_report(const Document& document) {
   const Fields suite(doc.get("suite"), "suite");
   suite.string("name");
   suite.string("version");
+  suite.optional_string("commit");
   for (const char* k : {"command", "started", "finished"}) doc.string(k);
   doc.seconds("duration_s");
   doc.whole_number("threads", std::numeric_limits<unsigned>::max());

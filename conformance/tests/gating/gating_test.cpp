@@ -432,6 +432,20 @@ TEST_CASE("sharding: the merged shard reports equal the unsharded report", "[sha
   }
 }
 
+TEST_CASE("the commit a binary was built from: --version, report.json, junit.xml", "[exit]") {
+  Scratch s;
+  const Outcome version = s.lpconform("--version");
+  REQUIRE(version.status == 0);
+  const size_t at = version.out.find("(commit ");
+  REQUIRE(at != std::string::npos);
+  const std::string commit = version.out.substr(at + 8, version.out.find(')', at) - at - 8);
+  INFO("commit: " << commit);
+  CHECK((commit == "unknown" || (commit.size() >= 12 && commit.find_first_not_of("0123456789abcdef-dirty") == std::string::npos)));
+  REQUIRE(s.lpconform("run --impl fast --profile '" + kProfile + "' --out r").status == 0);
+  CHECK(json::parse(read_file(s / "r/report.json"))["suite"]["commit"] == commit);
+  CHECK(read_file(s / "r/junit.xml").find("<property name=\"suite_commit\" value=\"" + commit + "\"/>") != std::string::npos);
+}
+
 TEST_CASE("sharding: --shard auto takes the part from the launcher's environment", "[shard]") {
   Scratch s;
   const std::pair<std::string, std::pair<int, int>> launches[] = {
