@@ -174,8 +174,8 @@ TEST_CASE("sparsity: untrusted metadata and shapes are errors naming the word, i
   CHECK(fast_decompress<int16_t>(k24, 2, 36, values, {0x44444444, 0x24, 0x44444444, 0x4}, out) == padding);
   CHECK(lpc::ref::nm_decompress(k24, 2, 36, values, I64{0x44444444, 0x24, 0x44444444, 0x4}).error == padding);
   // Sizes, a word out of range (the reference reads untrusted int64 words), K not a multiple of M.
-  CHECK_THAT(*fast_decompress<int16_t>(k24, 2, 36, values, {0x44444444, 0x4, 0x44444444}, out), Catch::Contains("meta holds 3 words, 2:4 needs 4"));
-  CHECK_THAT(*fast_decompress<int16_t>(k24, 2, 36, std::vector<int64_t>(35), meta, out), Catch::Contains("values holds 35 elements, 2:4 needs 36"));
+  CHECK_THAT(*fast_decompress<int16_t>(k24, 2, 36, values, {0x44444444, 0x4, 0x44444444}, out), Catch::Contains("meta holds 3 words, 2:4 of 2 x 36 needs 4"));
+  CHECK_THAT(*fast_decompress<int16_t>(k24, 2, 36, std::vector<int64_t>(35), meta, out), Catch::Contains("values holds 35 elements, 2:4 of 2 x 36 needs 36"));
   CHECK_THAT(lpc::ref::nm_decompress(k24, 1, 4, I64{1, 2}, I64{int64_t{1} << 32}).error, Catch::Contains("meta word 0 = 4294967296 is outside 0 .. 2^32 - 1"));
   CHECK_THAT(lpc::ref::nm_decompress(k24, 1, 4, I64{1, 2}, I64{-1}).error, Catch::Contains("meta word 0 = -1 is outside"));
   CHECK_THAT(*fast_decompress<int16_t>(k24, 1, 6, {1, 2}, {0x4}, out), Catch::Contains("K = 6 is not a multiple of M = 4"));

@@ -80,8 +80,9 @@ template <class T>
 std::optional<std::string> size_error(const NmLayout& l, size_t a, size_t values, size_t meta) {
   if (auto e = nm_shape_error(l.pattern, l.k)) return e;
   if (a != l.elements()) return "the matrix holds " + std::to_string(a) + " elements, rows·K = " + std::to_string(l.elements());
-  if (values != l.values()) return "values holds " + std::to_string(values) + " elements, " + nm_name(l.pattern) + " needs " + std::to_string(l.values());
-  if (meta != l.meta_words()) return "meta holds " + std::to_string(meta) + " words, " + nm_name(l.pattern) + " needs " + std::to_string(l.meta_words());
+  const std::string shape = nm_name(l.pattern) + " of " + std::to_string(l.rows) + " x " + std::to_string(l.k);
+  if (values != l.values()) return "values holds " + std::to_string(values) + " elements, " + shape + " needs " + std::to_string(l.values());
+  if (meta != l.meta_words()) return "meta holds " + std::to_string(meta) + " words, " + shape + " needs " + std::to_string(l.meta_words());
   return std::nullopt;
 }
 
