@@ -83,6 +83,34 @@ void check_group_patterns() {
       REQUIRE(ref_back.ok);
       CHECK(ref_back.a == a);
     }
+  // The eleven conforming masks three times in one row (33 groups: the vector kernels' 8-group
+  // words, then a scalar tail), each group's nibble from the table, and every non-conforming mask
+  // at each position of a word found at its group.
+  std::vector<int64_t> row;
+  std::vector<uint32_t> want_meta(5, 0);
+  size_t g = 0;
+  for (int round = 0; round < 3; ++round)
+    for (unsigned mask = 0; mask < 16; ++mask) {
+      if (!want_nibble[mask]) continue;
+      for (unsigned t = 0; t < 4; ++t) row.push_back(mask >> t & 1 ? static_cast<int64_t>(std::numeric_limits<T>::min()) + t : 0);
+      want_meta[g / 8] |= want_nibble[mask] << (4 * (g % 8));
+      ++g;
+    }
+  const Compressed long_row = fast_compress<T>(k24, 1, row.size(), row);
+  REQUIRE(!long_row.error);
+  CHECK(long_row.meta == want_meta);
+  CHECK(long_row.values == lpc::ref::nm_compress(k24, 1, row.size(), row).values);
+  std::vector<int64_t> back;
+  CHECK(!fast_decompress<T>(k24, 1, row.size(), long_row.values, long_row.meta, back));
+  CHECK(back == row);
+  for (unsigned mask : {7u, 11u, 13u, 14u, 15u})
+    for (size_t at : {size_t{0}, size_t{5}, size_t{8}, size_t{31}, size_t{32}}) {
+      std::vector<int64_t> bad = row;
+      for (unsigned t = 0; t < 4; ++t) bad[at * 4 + t] = mask >> t & 1 ? 1 : 0;
+      const Compressed e = fast_compress<T>(k24, 1, bad.size(), bad);
+      REQUIRE(e.error);
+      CHECK_THAT(*e.error, Catch::Contains("row 0, group " + std::to_string(at) + " "));
+    }
 }
 
 TEST_CASE("sparsity: every 2:4 group pattern, compress and back", "[format][exhaustive-group]") {

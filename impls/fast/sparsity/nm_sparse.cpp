@@ -117,14 +117,15 @@ std::optional<std::string> compress24_row(size_t row, const T* a, T* values, uin
 }
 
 #if defined(__x86_64__)
-// int16, SSSE3: two groups (8 elements) per 128-bit load; their nonzero mask picks a shuffle that
-// gathers the four kept elements into the low 8 bytes, and a byte of two nibbles.
+// SSSE3 (int8, int16: two groups per load; int32: one): the nonzero mask of the load picks a
+// shuffle that gathers the kept elements into the low bytes, and a byte of nibbles.
 struct Shuffle24 {
   alignas(16) uint8_t control[16];
   uint8_t nibbles;
   uint8_t worst;
 };
 
+template <int Width>
 std::array<Shuffle24, 256> make_shuffles() {
   std::array<Shuffle24, 256> table{};
   for (unsigned mask = 0; mask < 256; ++mask) {
@@ -132,32 +133,49 @@ std::array<Shuffle24, 256> make_shuffles() {
     std::memset(s.control, 0x80, sizeof s.control);
     const Pick lo = kPicks[mask & 15], hi = kPicks[mask >> 4];
     const unsigned lanes[4] = {lo.first, lo.second, 4u + hi.first, 4u + hi.second};
-    for (unsigned j = 0; j < 4; ++j) {
-      s.control[2 * j] = static_cast<uint8_t>(2 * lanes[j]);
-      s.control[2 * j + 1] = static_cast<uint8_t>(2 * lanes[j] + 1);
-    }
+    for (unsigned j = 0; j < 4; ++j)
+      for (unsigned byte = 0; byte < Width && Width * (lanes[j] + 1) <= 16; ++byte)
+        s.control[Width * j + byte] = static_cast<uint8_t>(Width * lanes[j] + byte);
     s.nibbles = static_cast<uint8_t>(lo.nibble | hi.nibble << 4);
     s.worst = std::max(lo.nonzeros, hi.nonzeros);
   }
   return table;
 }
-const std::array<Shuffle24, 256> kShuffles = make_shuffles();
 
-__attribute__((target("ssse3"))) std::optional<std::string> compress24_row_ssse3(size_t row, const int16_t* a, size_t groups, int16_t* values,
-                                                                                  uint32_t* meta) {
+template <class T>
+__attribute__((target("ssse3"))) std::optional<std::string> compress24_row_ssse3(size_t row, const T* a, size_t groups, T* values, uint32_t* meta) {
+  static const std::array<Shuffle24, 256> shuffles = make_shuffles<sizeof(T)>();
+  constexpr size_t step = sizeof(T) == 4 ? 1 : 2;  // groups per load
   const size_t whole = groups / 8 * 8;
   const __m128i zero = _mm_setzero_si128();
   for (size_t g0 = 0; g0 < whole; g0 += 8) {
     uint32_t word = 0;
     unsigned worst = 0;
-    for (size_t j = 0; j < 8; j += 2) {
-      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + (g0 + j) * 4));
-      const __m128i is_zero = _mm_cmpeq_epi16(x, zero);
-      const unsigned mask = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(is_zero, is_zero))) & 0xff;
-      const Shuffle24& s = kShuffles[mask];
+    for (size_t j = 0; j < 8; j += step) {
+      const T* src = a + (g0 + j) * 4;
+      T* dst = values + 2 * (g0 + j);
+      unsigned mask;
+      __m128i x;
+      if constexpr (sizeof(T) == 1) {
+        x = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(src));
+        mask = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, zero))) & 0xff;
+      } else if constexpr (sizeof(T) == 2) {
+        x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+        const __m128i is_zero = _mm_cmpeq_epi16(x, zero);
+        mask = ~static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(is_zero, is_zero))) & 0xff;
+      } else {
+        x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(src));
+        mask = ~static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(x, zero)))) & 0xf;
+      }
+      const Shuffle24& s = shuffles[mask];
       const __m128i kept = _mm_shuffle_epi8(x, _mm_load_si128(reinterpret_cast<const __m128i*>(s.control)));
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(values + 2 * (g0 + j)), kept);
-      word |= uint32_t{s.nibbles} << (4 * j);
+      if constexpr (sizeof(T) == 1) {
+        const int32_t four = _mm_cvtsi128_si32(kept);
+        std::memcpy(dst, &four, 4);
+      } else {
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), kept);
+      }
+      word |= (step == 2 ? uint32_t{s.nibbles} : uint32_t{s.nibbles} & 15) << (4 * j);  // one group: the high nibble is not ours
       worst = std::max<unsigned>(worst, s.worst);
     }
     if (worst > 2) return compress24_row(row, a, values, meta, g0, g0 + 8);
@@ -165,6 +183,33 @@ __attribute__((target("ssse3"))) std::optional<std::string> compress24_row_ssse3
   }
   return compress24_row(row, a, values, meta, whole, groups);
 }
+// Decompress, int16: a metadata byte (two groups) picks the shuffle that spreads four values into
+// eight lanes, zeros elsewhere. Fields are validated before (an invalid nibble's entry is unused).
+std::array<std::array<uint8_t, 16>, 256> make_spreads() {
+  std::array<std::array<uint8_t, 16>, 256> table{};
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    auto& control = table[byte];
+    control.fill(0x80);
+    const unsigned lanes[4] = {byte & 3, byte >> 2 & 3, 4 + (byte >> 4 & 3), 4 + (byte >> 6 & 3)};
+    for (unsigned j = 0; j < 4; ++j) {
+      control[2 * lanes[j]] = static_cast<uint8_t>(2 * j);
+      control[2 * lanes[j] + 1] = static_cast<uint8_t>(2 * j + 1);
+    }
+  }
+  return table;
+}
+const std::array<std::array<uint8_t, 16>, 256> kSpreads = make_spreads();
+
+// Groups [0, groups / 2 * 2) of one row; the caller does an odd last group.
+__attribute__((target("ssse3"))) void decompress24_row_ssse3(const int16_t* values, const uint32_t* meta, size_t groups, int16_t* out) {
+  for (size_t g = 0; g + 2 <= groups; g += 2) {
+    const unsigned byte = meta[g / 8] >> (4 * (g % 8)) & 0xff;
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(values + 2 * g));
+    const __m128i spread = _mm_shuffle_epi8(v, _mm_loadu_si128(reinterpret_cast<const __m128i*>(kSpreads[byte].data())));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4 * g), spread);
+  }
+}
+
 const bool kHaveSsse3 = __builtin_cpu_supports("ssse3");
 #endif
 
@@ -266,9 +311,9 @@ std::optional<std::string> nm_compress(NmPattern p, size_t rows, size_t k, std::
     std::optional<std::string> e;
     if (p.n == 2 && p.m == 4) {
 #if defined(__x86_64__)
-      if constexpr (std::is_same_v<T, int16_t>)
+      if constexpr (sizeof(T) <= 4)
         if (kHaveSsse3) {
-          e = compress24_row_ssse3(i, row, groups, values.data() + i * vpr, meta.data() + i * wpr);
+          e = compress24_row_ssse3<T>(i, row, groups, values.data() + i * vpr, meta.data() + i * wpr);
           if (e) return e;
           continue;
         }
@@ -295,7 +340,16 @@ std::optional<std::string> nm_decompress(NmPattern p, size_t rows, size_t k, std
     for (size_t i = 0; i < rows; ++i) {
       T* row = out.data() + i * k;
       const uint32_t* words = meta.data() + i * wpr;
-      for (size_t g = 0; g < groups; ++g, v += 2) {
+      size_t g = 0;
+#if defined(__x86_64__)
+      if constexpr (std::is_same_v<T, int16_t>)
+        if (kHaveSsse3) {
+          decompress24_row_ssse3(v, words, groups, row);
+          g = groups / 2 * 2;
+          v += 2 * g;
+        }
+#endif
+      for (; g < groups; ++g, v += 2) {
         const unsigned nibble = words[g / 8] >> (4 * (g % 8)) & 15;
         T* s = row + 4 * g;
         if constexpr (sizeof(T) == 2) {
