@@ -1,7 +1,8 @@
 // Benchmarks of N:M fine-grained sparsity (spec/sparsity.md), one core: 2:4 compress and
 // decompress of int16 and int8 matrices (dense elements per second; issue 17 asks >= 2 G/s per
 // core) beside memcpy of the same dense bytes; the general N:M path (1:4, 2:8); prune; the
-// canonical decomposition; the exact reference for scale.
+// canonical decomposition; the exact reference for scale; the chip's sparse systolic matmul (values
+// and its cycle counts against the dense run, as counters).
 //
 //   lpconform_bench --benchmark_filter='sparsity/'
 #include <benchmark/benchmark.h>
@@ -11,6 +12,7 @@
 #include <random>
 #include <vector>
 
+#include "impls/chip/sparse/sparse_matmul.hpp"
 #include "impls/fast/sparsity/nm_sparse.hpp"
 #include "reference/sparsity/nm_sparse.hpp"
 
@@ -107,6 +109,32 @@ void reference_compress(benchmark::State& state) {
 }
 BENCHMARK(reference_compress)->Name("sparsity/reference/compress/2:4");
 
+// The chip (spec/sparsity.md §6): W 256 x 1024 int8 against X 1024 x 64 on the 32x32 array, W
+// pruned to N:M (one pass) or dense (split into ceil(M/N) passes). Counters: the passes, the
+// cycles of the sparse run and of the dense run, and what the split saves.
+void chip_sparse_matmul(benchmark::State& state, lpc::NmPattern p, bool prune_first) {
+  const size_t rows = 256, k = 1024, cols = 64;
+  std::mt19937_64 rng(9);
+  std::vector<int8_t> w(rows * k), x(k * cols), pruned(w.size());
+  for (int8_t& v : w) v = static_cast<int8_t>(rng() | 1);
+  for (int8_t& v : x) v = static_cast<int8_t>(rng());
+  if (prune_first) {
+    lpc::fast::nm_prune<int8_t>(p, rows, k, w, pruned);
+    w = pruned;
+  }
+  lpc::chip::sparse::SparseTiming t;
+  for (auto _ : state) {
+    const auto r = lpc::chip::sparse::sparse_matmul(p, {32, 32}, rows, k, cols, w, x);
+    benchmark::DoNotOptimize(r.y.data());
+    t = r.timing;
+  }
+  state.counters["passes"] = t.passes;
+  state.counters["sparse_cycles"] = static_cast<double>(t.sparse_cycles);
+  state.counters["dense_cycles"] = static_cast<double>(t.dense.total_cycles);
+  state.counters["saved_cycles"] = static_cast<double>(t.saved_cycles);
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * t.sparse_macs));
+}
+
 // Registered at start-up: the templates by element type (one name each).
 const bool kRegistered = [] {
     benchmark::RegisterBenchmark("sparsity/compress/2:4/int16", compress<int16_t>, lpc::NmPattern{2, 4});
@@ -122,6 +150,10 @@ const bool kRegistered = [] {
     benchmark::RegisterBenchmark("sparsity/memcpy/int16", dense_memcpy<int16_t>);
     benchmark::RegisterBenchmark("sparsity/memcpy/int8", dense_memcpy<int8_t>);
     benchmark::RegisterBenchmark("sparsity/memcpy/int32", dense_memcpy<int32_t>);
+    benchmark::RegisterBenchmark("sparsity/chip/2:4/pruned", chip_sparse_matmul, lpc::NmPattern{2, 4}, true);
+    benchmark::RegisterBenchmark("sparsity/chip/2:4/dense", chip_sparse_matmul, lpc::NmPattern{2, 4}, false);
+    benchmark::RegisterBenchmark("sparsity/chip/1:4/pruned", chip_sparse_matmul, lpc::NmPattern{1, 4}, true);
+    benchmark::RegisterBenchmark("sparsity/chip/2:8/pruned", chip_sparse_matmul, lpc::NmPattern{2, 8}, true);
     return true;
 }();
 
