@@ -3,6 +3,7 @@
 //   nm-decompress: values and metadata words (untrusted) -> the dense matrix (§2.5)
 //   nm-prune:      A -> the N largest |a| of each group kept, ties to the lower index (§4)
 //   nm-decompose:  W -> the canonical split into ceil(M/N) N:M matrices and r (§5)
+//   sparse-matmul: W, X -> Y = W·X run as r N:M passes on the chip's systolic array (§6)
 // Matrices are lists in row-major order; `k` (a multiple of M) gives the row length and the list's
 // length the rows. The element type (int8, int16, int32) bounds the values and picks the fast
 // kernels; the reference computes on int64.
@@ -11,6 +12,7 @@
 #include <random>
 
 #include "conformance/ops/derive.hpp"
+#include "impls/chip/sparse/sparse_matmul.hpp"
 #include "impls/fast/sparsity/nm_sparse.hpp"
 #include "reference/sparsity/nm_sparse.hpp"
 
@@ -49,7 +51,8 @@ std::vector<int64_t> widen(const std::vector<T>& v) {
   return std::vector<int64_t>(v.begin(), v.end());
 }
 
-std::vector<ParamSpec> common_params() {
+// N and M, the item parameters of every op of the family.
+std::vector<ParamSpec> pattern_params() {
   ParamSpec n{"n", ParamType::Int, ParamScope::Item, "N, the most nonzeros a group may keep (1 .. M-1)", "spec/sparsity.md §1", "2"};
   n.min = 1;
   n.max = kMaxNmGroup - 1;
@@ -58,6 +61,11 @@ std::vector<ParamSpec> common_params() {
   m.min = 2;
   m.max = kMaxNmGroup;
   m.signature_join = "-m";
+  return {n, m};
+}
+
+std::vector<ParamSpec> common_params() {
+  std::vector<ParamSpec> params = pattern_params();
   ParamSpec element{"element", ParamType::Choice, ParamScope::Item, "the element type: the values' range and the fast kernels' width", "spec/sparsity.md §1",
                     "int16"};
   element.choices = [] { return std::vector<std::string>(std::begin(kElements), std::end(kElements)); };
@@ -65,11 +73,10 @@ std::vector<ParamSpec> common_params() {
   k.min = 1;
   k.max = 1 << 20;
   k.fuzz_values = {"4", "8", "16", "32", "36", "48", "240", "252"};
-  return {n, m, element, k};
+  params.insert(params.end(), {element, k});
+  return params;
 }
 
-// Item and case parameters; K's rule (a multiple of M) is checked with the inputs, so that an item
-// of any M stands beside the default K.
 std::optional<std::string> params_error(const Params& p) { return nm_pattern_error(pattern_of(p)); }
 
 // The rows of a matrix list of `size` elements, or an error naming the tensor.
@@ -415,6 +422,140 @@ OpSchema make_decompose() {
   return op;
 }
 
+// ---- sparse-matmul (spec/sparsity.md §6): Y = W·X with W run as r constrained fine-grained N:M
+// matrices — on the chip's systolic array with the metadata as mux select, by the fast decomposition,
+// or exactly. Checked exactly: Y against the exact integer product in the int32 accumulator, and the
+// passes against the minimal r of §5.1.
+
+constexpr int64_t kMaxMatmulMacs = int64_t{1} << 22;
+
+size_t cols_of(const Params& p) { return static_cast<size_t>(p.integer("cols")); }
+chip::ArrayShape array_of(const Params& p) {
+  const uint32_t side = static_cast<uint32_t>(std::stoul(p.text("array")));
+  return {side, side};
+}
+
+std::vector<int8_t> bytes_of(const Tensor& t) { return std::vector<int8_t>(t.ints.begin(), t.ints.end()); }
+
+// Boundary: W all zero (r = 0), exactly N nonzeros per group (r = 1), dense (r = ceil(M/N)),
+// -128 everywhere against X = -128 (the largest products), compressed K on the array's row count
+// and one past it, W's rows one past the array's columns. Random: 1..40 rows, K = M·(1..12),
+// 1..9 columns, every density.
+std::vector<OpCase> matmul_cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
+  const NmPattern p = pattern_of(item);
+  const chip::ArrayShape array = array_of(item);
+  std::mt19937_64 rng(seed);
+  struct Shape {
+    size_t rows, k, cols;
+    int density;  // percent nonzero; -1: exactly N per group; -2: all -128
+  };
+  std::vector<Shape> shapes;
+  const size_t k_fold = (array.rows + p.n - 1) / p.n * p.m;  // compressed K >= the array's rows
+  if (inputs.boundary)
+    shapes = {{3, p.m * 2, 2, 0},   {4, p.m * 3, 3, -1},          {5, p.m * 2, 2, 100}, {2, p.m, 3, -2},
+              {array.cols + 1, k_fold, 2, 60}, {2, k_fold + p.m, 3, 100}};
+  for (uint32_t i = 0; i < inputs.random; ++i)
+    shapes.push_back({1 + rng() % 40, p.m * (1 + rng() % 12), 1 + rng() % 9, static_cast<int>(rng() % 101)});
+  std::vector<OpCase> out;
+  for (const Shape& s : shapes) {
+    std::vector<int64_t> w(s.rows * s.k), x(s.k * s.cols);
+    for (size_t e = 0; e < w.size(); ++e) {
+      const int64_t v = static_cast<int64_t>(rng() % 256) - 128;
+      w[e] = s.density == -2 ? -128 : s.density == -1 ? (e % p.m < p.n ? (v ? v : 1) : 0) : static_cast<int>(rng() % 100) < s.density ? (v ? v : 1) : 0;
+    }
+    for (auto& v : x) v = s.density == -2 ? -128 : static_cast<int64_t>(rng() % 256) - 128;
+    Params params = item;
+    params.set("k", static_cast<int64_t>(s.k));
+    params.set("cols", static_cast<int64_t>(s.cols));
+    out.push_back({nullptr, params, {Tensor::integer_list(std::move(w)), Tensor::integer_list(std::move(x))}});
+  }
+  return out;
+}
+
+OpSchema make_sparse_matmul() {
+  OpSchema op;
+  op.name = "sparse-matmul";
+  op.summary = "US11500962B1: Y = W·X with W run as r constrained fine-grained N:M matrices on the systolic array, the metadata as mux select; "
+               "int8 operands, int32 accumulator (spec/sparsity.md §6)";
+  op.clause = "spec/sparsity.md §5, §6";
+  ParamSpec array{"array", ParamType::Choice, ParamScope::Item, "the weight-stationary array, R x C (values do not depend on it; the chip's folds do)",
+                  "spec/sparsity.md §6", "32x32"};
+  array.choices = [] { return std::vector<std::string>{"4x4", "8x8", "16x16", "32x32"}; };
+  ParamSpec k{"k", ParamType::Int, ParamScope::Case, "K, W's row length and X's rows (a multiple of M); W's rows are its length / K", "spec/sparsity.md §6",
+              "4"};
+  k.min = 1;
+  k.max = 1 << 16;
+  k.fuzz_values = {"4", "8", "16"};
+  ParamSpec cols{"cols", ParamType::Int, ParamScope::Case, "the columns of X and Y", "spec/sparsity.md §6", "1"};
+  cols.min = 1;
+  cols.max = 1 << 16;
+  cols.fuzz_min = 1;
+  cols.fuzz_max = 4;
+  op.params = pattern_params();
+  op.params.insert(op.params.end(), {array, k, cols});
+  op.inputs = {{"w", ElemType::Int, {}, "W, rows x K int8 weights, row-major"}, {"x", ElemType::Int, {}, "X, K x cols int8 activations, row-major"}};
+  op.outputs = {{"y", ElemType::Int, {}, "Y = W·X, rows x cols, in the int32 accumulator (two's complement)"},
+                {"passes", ElemType::Int, {}, "the passes run: r of the canonical split (spec/sparsity.md §5.1), one value"}};
+  op.verification.kind = Verification::Kind::Exact;
+  op.verification.text = "exact: every accumulator, and the passes";
+  op.params_error = [](const Params& p) { return nm_pattern_error(pattern_of(p)); };
+  op.element_range = [](const Params&, size_t) -> std::optional<std::pair<int64_t, int64_t>> { return std::pair<int64_t, int64_t>{-128, 127}; };
+  op.list_length = [](const Params& p, size_t input, size_t rows) -> size_t { return input == 1 ? k_of(p) * cols_of(p) : rows / k_of(p) * k_of(p); };
+  op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
+    if (auto e = nm_shape_error(pattern_of(c.params), k_of(c.params))) return e;
+    if (c.inputs[0].size() % k_of(c.params)) return "w holds " + std::to_string(c.inputs[0].size()) + " elements, not a whole number of rows of K";
+    if (c.inputs[1].size() != k_of(c.params) * cols_of(c.params))
+      return "x holds " + std::to_string(c.inputs[1].size()) + " elements, K·cols = " + std::to_string(k_of(c.params) * cols_of(c.params));
+    if (static_cast<double>(c.inputs[0].size()) * static_cast<double>(cols_of(c.params)) > kMaxMatmulMacs) return "rows·K·cols above 2^22 multiply-accumulates";
+    return std::nullopt;
+  };
+  op.output_forms = [](const OpCase& c) { return list_forms(c, {rows_of(c) * cols_of(c.params), 1}); };
+  op.cases = matmul_cases;
+  op.cost = [](const Params&, const InputSpec& inputs) { return (uint64_t{inputs.boundary ? 6u : 0u} + inputs.random) * 4000; };
+  op.bindings = {
+      {"reference",
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
+         const NmPattern p = pattern_of(c.params);
+         const auto d = ref::nm_decompose(p, rows_of(c), k_of(c.params), c.inputs[0].ints);
+         out = {Tensor::integer_list(ref::matmul_wrap32(rows_of(c), k_of(c.params), cols_of(c.params), c.inputs[0].ints, c.inputs[1].ints)),
+                Tensor::integer_list({int64_t{d.r}})};
+         return OpStatus::Ok;
+       }},
+      {"fast",
+       // The fast decomposition, then Σ_j S_j·X over each part's nonzeros, wrapped to int32.
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
+         const NmPattern p = pattern_of(c.params);
+         const size_t rows = rows_of(c), k = k_of(c.params), cols = cols_of(c.params);
+         const std::vector<int8_t> w = bytes_of(c.inputs[0]), x = bytes_of(c.inputs[1]);
+         std::vector<int8_t> parts(nm_max_parts(p) * w.size());
+         const uint32_t r = fast::nm_decompose<int8_t>(p, rows, k, w, parts);
+         std::vector<uint32_t> acc(rows * cols, 0);
+         for (uint32_t j = 0; j < r; ++j)
+           for (size_t i = 0; i < rows; ++i)
+             for (size_t t = 0; t < k; ++t)
+               if (const int32_t v = parts[j * w.size() + i * k + t])
+                 for (size_t col = 0; col < cols; ++col) acc[i * cols + col] += static_cast<uint32_t>(v * x[t * cols + col]);
+         std::vector<int64_t> y(acc.size());
+         for (size_t e = 0; e < acc.size(); ++e) y[e] = static_cast<int32_t>(acc[e]);
+         out = {Tensor::integer_list(std::move(y)), Tensor::integer_list({int64_t{r}})};
+         return OpStatus::Ok;
+       }},
+      {"chip",
+       [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+         try {
+           const auto r = chip::sparse::sparse_matmul(pattern_of(c.params), array_of(c.params), rows_of(c), k_of(c.params), cols_of(c.params),
+                                                      bytes_of(c.inputs[0]), bytes_of(c.inputs[1]));
+           out = {Tensor::integer_list(std::vector<int64_t>(r.y.begin(), r.y.end())), Tensor::integer_list({int64_t{r.timing.passes}})};
+           return OpStatus::Ok;
+         } catch (const std::invalid_argument& e) {
+           error = std::string("chip sparse-matmul: ") + e.what();
+           return OpStatus::Error;
+         }
+       }},
+  };
+  return op;
+}
+
 }  // namespace
 
 const OpSchema& nm_compress_op() {
@@ -434,6 +575,11 @@ const OpSchema& nm_prune_op() {
 
 const OpSchema& nm_decompose_op() {
   static const OpSchema op = make_decompose();
+  return op;
+}
+
+const OpSchema& sparse_matmul_op() {
+  static const OpSchema op = make_sparse_matmul();
   return op;
 }
 

@@ -25,7 +25,7 @@ const OpSchema& nm_compress_op();    // nm_sparse.cpp
 const OpSchema& nm_decompress_op();  // nm_sparse.cpp
 const OpSchema& nm_prune_op();       // nm_sparse.cpp
 const OpSchema& nm_decompose_op();   // nm_sparse.cpp
-const OpSchema& sparse_matmul_op();  // sparse_matmul.cpp
+const OpSchema& sparse_matmul_op();  // nm_sparse.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
