@@ -1,11 +1,13 @@
 // The sparse systolic matmul on the chip model (spec/sparsity.md §6): a product and cycle counts
 // worked out by hand, and the chip's Y and passes against the exact integer product and the
-// minimal r of the reference on seeded matrices of every density, pattern and array size.
+// minimal r of the reference on seeded matrices of every density, pattern and array size, and on
+// arbitrary ones (RapidCheck; the seed is the runner's, printed at start).
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <vector>
 
+#include "conformance/tests/support/property.hpp"
 #include "impls/chip/sparse/sparse_matmul.hpp"
 #include "reference/sparsity/nm_sparse.hpp"
 
@@ -85,6 +87,27 @@ TEST_CASE("sparse matmul: the chip equals the exact product and the minimal r", 
         REQUIRE(std::vector<int64_t>(got.y.begin(), got.y.end()) == want);
         REQUIRE(got.timing.passes == lpc::ref::nm_decompose(p, rows, k, w64).r);
       }
+}
+
+TEST_CASE("sparse matmul: the chip equals the exact product on arbitrary matrices and arrays", "[chip-sparse][property]") {
+  lpc::test::property("Y and the passes of any N:M, array R x C, shape and density", 200, [] {
+    const uint32_t m = *rc::gen::inRange<uint32_t>(2, 17);
+    const NmPattern p{*rc::gen::inRange<uint32_t>(1, m), m};
+    const ArrayShape array{*rc::gen::inRange<uint32_t>(1, 10), *rc::gen::inRange<uint32_t>(1, 10)};
+    const size_t rows = *rc::gen::inRange<size_t>(1, 12), k = p.m * *rc::gen::inRange<size_t>(1, 6), cols = *rc::gen::inRange<size_t>(1, 5);
+    const int zeros = *rc::gen::inRange(0, 101);
+    std::vector<int8_t> w(rows * k), x(k * cols);
+    for (auto& v : w) v = *rc::gen::inRange(0, 100) < zeros ? int8_t{0} : *rc::gen::arbitrary<int8_t>();
+    for (auto& v : x) v = *rc::gen::arbitrary<int8_t>();
+    const auto got = sparse::sparse_matmul(p, array, rows, k, cols, w, x);
+    const std::vector<int64_t> w64(w.begin(), w.end()), x64(x.begin(), x.end());
+    RC_ASSERT(std::vector<int64_t>(got.y.begin(), got.y.end()) == lpc::ref::matmul_wrap32(rows, k, cols, w64, x64));
+    const uint32_t r = lpc::ref::nm_decompose(p, rows, k, w64).r;
+    RC_ASSERT(got.timing.passes == r);
+    RC_ASSERT(got.timing.sparse_cycles == r * got.timing.pass.total_cycles);
+    RC_CLASSIFY(r == 0, "r = 0");
+    RC_CLASSIFY(r == lpc::nm_max_parts(p), "r = ceil(M/N)");
+  });
 }
 
 }  // namespace
