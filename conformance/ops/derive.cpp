@@ -688,6 +688,8 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
         } else if (spec.type == ElemType::Real) {
           const double v = std::bit_cast<double>(bytes.take(UINT64_MAX));
           t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : spec.non_negative ? std::fabs(v) : v);
+        } else if (spec.fuzz_draw) {
+          t.ints.push_back(spec.fuzz_draw(c.params, i, bytes));
         } else if (const auto& r = ranges[k]) {
           t.ints.push_back(r->first + static_cast<int64_t>(bytes.take(static_cast<uint64_t>(r->second - r->first))));
         } else {

@@ -83,6 +83,8 @@ enum class ElemType : uint8_t {
   Number,   // an integer or a real, as the case's parameters decide (an accumulator)
 };
 
+struct ByteReader;  // derive.hpp: fuzzer bytes
+
 struct TensorSpec {
   std::string name;  // as in CSV headers, JSON and `--NAME FILE`
   ElemType type = ElemType::Int;
@@ -94,6 +96,10 @@ struct TensorSpec {
   bool finite = false;    // Float32/Real inputs: NaN and infinities are outside the domain
   bool not_nan = false;   // Float32/Real inputs: NaN is outside the domain (infinities are in)
   bool non_negative = false;  // Float32/Real inputs: values below zero are outside the domain (-0 is in)
+  // Int/Code list inputs: how fuzzing draws element `index` from bytes under the case's parameters,
+  // for a domain uniform draws rarely hit (a sparse matrix's zeros, metadata words of valid fields);
+  // null: uniformly in the element range.
+  std::function<int64_t(const Params& p, size_t index, ByteReader& bytes)> fuzz_draw;
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.
