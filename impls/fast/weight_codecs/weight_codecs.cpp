@@ -512,12 +512,12 @@ std::vector<uint8_t> wc_encode(const WcParams& p, std::span<const uint16_t> code
   if (codes.size() != n) throw std::invalid_argument("the matrix holds " + std::to_string(codes.size()) + " codes, rows x cols is " + std::to_string(n));
   const unsigned w = p.width, param = p.param;
   const bool uses_book = p.codec == WcCodec::Huffman || p.codec == WcCodec::Dict;
-  std::vector<uint64_t> histogram(uint64_t{1} << 16, 0);
+  std::vector<uint64_t> histogram(uint64_t{1} << w, 0);
   for (size_t i = 0; i < n; ++i) {
     if (codes[i] >> w) throw std::invalid_argument("code " + std::to_string(codes[i]) + " at index " + std::to_string(i) + " does not fit " + std::to_string(w) + " bits");
     ++histogram[codes[i]];
   }
-  std::vector<uint16_t> book, index(uses_book ? size_t{1} << 16 : 0);
+  std::vector<uint16_t> book, index(uses_book ? size_t{1} << w : 0);
   std::vector<uint64_t> frequency;
   if (uses_book)
     for (uint32_t c = 0; c < histogram.size(); ++c)
