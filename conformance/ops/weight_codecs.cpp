@@ -12,6 +12,7 @@
 
 #include "conformance/core/case.hpp"
 #include "conformance/ops/derive.hpp"
+#include "impls/chip/weights/weights.hpp"
 #include "impls/fast/weight_codecs/weight_codecs.hpp"
 #include "reference/weight_codecs/weight_codecs.hpp"
 #include "spec/weight_codecs/params.hpp"
@@ -405,6 +406,11 @@ OpSchema make_decode() {
          std::vector<uint16_t> matrix;
          const WcError e = fast::wc_decode(narrow<uint8_t>(c.inputs[0]), header, matrix);
          return finish(std::move(matrix), e, out, error);
+       }},
+      {"chip",  // the banks as the core holds them, read back by index (spec/weight_codecs.md §3.5, §5.1)
+       [finish](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+         const chip::WeightLoad load = chip::load_weight_block(narrow<uint8_t>(c.inputs[0]));
+         return finish(chip::dense_from_banks(load), load.error, out, error);
        }},
   };
   return op;

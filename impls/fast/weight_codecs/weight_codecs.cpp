@@ -144,7 +144,9 @@ struct ZvcState {
 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt")))
 ZvcState zvc_expand(const Region& r, uint16_t* out, uint64_t n, unsigned block, unsigned w) {
   ZvcState s;
-  const uint64_t block_bytes_max = block / 8 + block * (w / 8);
+  // The loads read 32 codes' bytes past each chunk's first value: a block's mask, its values and
+  // 32·(w/8) bytes more must lie inside the payload.
+  const uint64_t block_bytes_max = block / 8 + block * (w / 8) + 32 * (w / 8);
   const unsigned chunks = block / 32;
   while (s.start + block <= n && (s.t >> 3) + block_bytes_max <= r.len) {
     const uint8_t* mask_bytes = r.p + (s.t >> 3);
@@ -156,12 +158,12 @@ ZvcState zvc_expand(const Region& r, uint16_t* out, uint64_t n, unsigned block, 
       std::memcpy(&m, mask_bytes + 4 * c, 4);
       __m512i wide;
       if (w == 8) {
-        const __m256i v = _mm256_maskz_expandloadu_epi8(m, values + used);
+        const __m256i v = _mm256_maskz_expand_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(values + used)));
         bad |= _mm256_mask_cmpeq_epi8_mask(m, v, _mm256_setzero_si256()) != 0;
         wide = _mm512_cvtepu8_epi16(v);
         used += std::popcount(m);
       } else {
-        wide = _mm512_maskz_expandloadu_epi16(m, values + used);
+        wide = _mm512_maskz_expand_epi16(m, _mm512_loadu_si512(values + used));
         bad |= _mm512_mask_cmpeq_epi16_mask(m, wide, _mm512_setzero_si512()) != 0;
         used += 2 * std::popcount(m);
       }
@@ -203,23 +205,32 @@ uint64_t decode_zrle(const Region& r, uint16_t* out, uint64_t n, unsigned run_bi
   const uint64_t field_mask = (uint64_t{1} << f) - 1, run_mask = (uint64_t{1} << run_bits) - 1;
   std::memset(out, 0, n * sizeof(uint16_t));
   uint64_t t = 0, pos = 0, q = 0;
-  // Fast: two pairs per load while 8 bytes lie ahead (2f <= 57 bits) and neither is unusual.
-  if (2 * f <= 57) {
-    while (q + 2 <= pairs && (t >> 3) + 8 <= r.len) {
+  // Fast: up to four pairs per 64-bit load (⌊57/f⌋ of them), while 8 bytes lie ahead, none of
+  // them is the last pair and 4·2^r codes remain (no run can then pass n). A filler (v = 0 with
+  // z = M) stores its zero like any value; v = 0 with z != M ends the fast loop, and the checked
+  // loop reports it.
+  const unsigned per_load = std::min(4u, 57u / f);
+  const uint64_t span = run_mask + 1;
+  if (n >= 4 * span)
+    while (q + per_load < pairs && (t >> 3) + 8 <= r.len && pos <= n - 4 * span) {
       uint64_t x;
       std::memcpy(&x, r.p + (t >> 3), 8);
       x >>= t & 7;
-      const uint64_t a = x & field_mask, b = (x >> f) & field_mask;
-      const uint64_t za = a & run_mask, va = a >> run_bits, zb = b & run_mask, vb = b >> run_bits;
-      if (va == 0 || vb == 0 || pos + za + zb + 2 > n) break;  // fillers and errors: the checked loop
-      pos += za;
-      out[pos++] = static_cast<uint16_t>(va);
-      pos += zb;
-      out[pos++] = static_cast<uint16_t>(vb);
-      t += 2 * f;
-      q += 2;
+      uint64_t bad = 0;
+      const uint64_t group_pos = pos;
+      for (unsigned j = 0; j < per_load; ++j, x >>= f) {
+        const uint64_t z = x & run_mask, v = (x & field_mask) >> run_bits;
+        bad |= (v == 0) & (z != run_mask);
+        pos += z;
+        out[pos++] = static_cast<uint16_t>(v);
+      }
+      if (bad) {  // the checked loop redoes the group and stops at the bad pair (§4.5)
+        pos = group_pos;
+        break;
+      }
+      t += per_load * f;
+      q += per_load;
     }
-  }
   for (; q < pairs; ++q) {
     const uint64_t x = r.field(t, f);
     const uint64_t z = x & run_mask, v = x >> run_bits;
