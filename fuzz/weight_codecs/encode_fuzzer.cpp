@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   WcParams p;
   p.codec = static_cast<WcCodec>(in.ConsumeIntegralInRange<int>(1, 4));
   p.width = in.ConsumeIntegralInRange<uint32_t>(1, 16);
-  p.param = in.ConsumeIntegralInRange<uint32_t>(1, p.codec == WcCodec::Zvc ? 64 : p.codec == WcCodec::Huffman ? 15 : 16);
+  p.param = in.ConsumeIntegralInRange<uint32_t>(1, wc_param_max(p.codec));
   p.rows = in.ConsumeIntegralInRange<uint32_t>(1, 8);
   p.banks = in.ConsumeIntegralInRange<uint32_t>(1, p.rows);
   uint64_t limit = std::min<uint64_t>(uint64_t{1} << p.width, 64);

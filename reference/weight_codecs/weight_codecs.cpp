@@ -246,7 +246,7 @@ WcDecoded decode_or_throw(std::span<const uint8_t> b) {
   h.width = b[6];
   if (h.width < 1 || h.width > 16) throw Reject{6, "width " + std::to_string(h.width) + " outside 1..16"};
   h.param = b[7];
-  const uint32_t max_param = h.codec == WcCodec::Zvc ? 64 : h.codec == WcCodec::Huffman ? 15 : 16;
+  const uint32_t max_param = wc_param_max(h.codec);
   if (h.param < 1 || h.param > max_param) throw Reject{7, "codec parameter " + std::to_string(h.param) + " outside 1.." + std::to_string(max_param)};
   const uint64_t rows = u32_at(b, 8), cols = u32_at(b, 12), banks = u32_at(b, 16), d = u32_at(b, 20);
   if (rows < 1) throw Reject{8, "rows is 0"};

@@ -13,6 +13,8 @@
 #include <random>
 #include <vector>
 
+#include "impls/chip/timing/timing.hpp"
+#include "impls/chip/weights/weights.hpp"
 #include "impls/fast/weight_codecs/weight_codecs.hpp"
 #include "reference/weight_codecs/weight_codecs.hpp"
 
@@ -53,6 +55,7 @@ void decode(benchmark::State& state, WcCodec codec, uint32_t width, uint32_t par
 }
 #define WC_SIZES ->Args({1 << 18, 50, 1})->Args({1 << 18, 90, 1})->Args({1 << 22, 50, 1})->Args({1 << 22, 90, 1})
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b32, WcCodec::Zvc, 8u, 32u) WC_SIZES->Args({1 << 18, 50, 0})->Args({1 << 22, 90, 0});
+BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b64, WcCodec::Zvc, 8u, 64u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b32_w16, WcCodec::Zvc, 16u, 32u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b8_w4, WcCodec::Zvc, 4u, 8u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zrle_r4, WcCodec::Zrle, 8u, 4u) WC_SIZES;
@@ -91,5 +94,32 @@ void reference_decode(benchmark::State& state, WcCodec codec, uint32_t param) {
 }
 BENCHMARK_CAPTURE(reference_decode, weight_codecs/reference_decode/zvc_b32, WcCodec::Zvc, 32u);
 BENCHMARK_CAPTURE(reference_decode, weight_codecs/reference_decode/huffman_l12, WcCodec::Huffman, 12u);
+
+// The chip model's weight path (spec/weight_codecs.md §5) for one layer: a GEMM M 1024, K 512,
+// N 512 on a 32 x 32 weight-stationary array (spec/chip_timing.md); its 512 x 512 int8 weights
+// (90% zeros under ZVC B 32, or the Huffman-coded palette) in 32 banks, one per array row. Counters:
+// bytes moved beside the dense bytes, the load's cycles, the layer's compute cycles and what the
+// load leaves exposed; time: the model's own speed.
+void chip_weight_load(benchmark::State& state, WcCodec codec, uint32_t param) {
+  const std::vector<uint16_t> m = matrix(512 * 512, static_cast<int>(state.range(0)), 8);
+  const std::vector<uint8_t> block = lpc::fast::wc_encode({codec, 8, param, 512, 512, 32}, m);
+  lpc::chip::Layer layer;
+  layer.gemm = {1024, 512, 512};
+  const uint64_t compute = lpc::chip::scalesim_timing(layer, {32, 32}, lpc::chip::Dataflow::WeightStationary).total_cycles;
+  lpc::chip::WeightLoad load;
+  for (auto _ : state) {
+    load = lpc::chip::load_weight_block(block);
+    benchmark::DoNotOptimize(load.banks.data());
+  }
+  if (!load.error.ok()) return state.SkipWithError("load failed");
+  state.counters["bytes_moved"] = static_cast<double>(load.bytes_moved);
+  state.counters["dense_bytes"] = static_cast<double>(load.dense_bytes);
+  state.counters["load_cycles"] = static_cast<double>(load.load_cycles);
+  state.counters["decode_cycles"] = static_cast<double>(load.decode_cycles);
+  state.counters["compute_cycles"] = static_cast<double>(compute);
+  state.counters["exposed"] = static_cast<double>(lpc::chip::exposed_load_cycles(load.load_cycles, compute));
+}
+BENCHMARK_CAPTURE(chip_weight_load, weight_codecs/chip_load/zvc_b32, WcCodec::Zvc, 32u)->Arg(90)->Arg(50)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(chip_weight_load, weight_codecs/chip_load/huffman_l12, WcCodec::Huffman, 12u)->Arg(90)->Arg(50)->Unit(benchmark::kMillisecond);
 
 }  // namespace

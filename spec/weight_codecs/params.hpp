@@ -26,6 +26,10 @@ inline const char* wc_codec_name(WcCodec c) {
   return "?";
 }
 
+// §3.1: the largest value of the codec's parameter byte (ZVC B 64, ZRLE r 16, Huffman L 15,
+// dictionary k 16); the smallest is 1.
+inline uint32_t wc_param_max(WcCodec c) { return c == WcCodec::Zvc ? 64 : c == WcCodec::Huffman ? 15 : 16; }
+
 // What an encoder is asked for: the codec, the value width w, the codec's parameter (ZVC B, ZRLE
 // r, Huffman L, dictionary k) and the matrix shape with its bank count.
 struct WcParams {
@@ -41,7 +45,7 @@ inline std::optional<std::string> wc_params_error(const WcParams& p) {
   const int c = static_cast<int>(p.codec);
   if (c < 1 || c > 4) return "codec " + std::to_string(c) + " is not 1..4";
   if (p.width < 1 || p.width > 16) return "width " + std::to_string(p.width) + " outside 1..16";
-  const uint32_t max_param = p.codec == WcCodec::Zvc ? 64 : p.codec == WcCodec::Huffman ? 15 : 16;
+  const uint32_t max_param = wc_param_max(p.codec);
   if (p.param < 1 || p.param > max_param)
     return std::string(wc_codec_name(p.codec)) + " parameter " + std::to_string(p.param) + " outside 1.." + std::to_string(max_param);
   if (p.rows < 1 || p.cols < 1) return "rows and cols must be at least 1";

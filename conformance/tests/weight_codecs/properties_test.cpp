@@ -23,12 +23,8 @@ std::pair<WcParams, std::vector<uint16_t>> gen_block(size_t max_elements) {
   WcParams p;
   p.codec = *rc::gen::element(WcCodec::Zvc, WcCodec::Zrle, WcCodec::Huffman, WcCodec::Dict);
   p.width = *rc::gen::oneOf(rc::gen::element(8u, 16u), rc::gen::inRange(1u, 17u));
-  switch (p.codec) {
-    case WcCodec::Zvc: p.param = *rc::gen::oneOf(rc::gen::element(32u, 64u), rc::gen::inRange(1u, 65u)); break;
-    case WcCodec::Zrle: p.param = *rc::gen::inRange(1u, 17u); break;
-    case WcCodec::Huffman: p.param = *rc::gen::inRange(1u, 16u); break;
-    case WcCodec::Dict: p.param = *rc::gen::inRange(1u, 17u); break;
-  }
+  p.param = p.codec == WcCodec::Zvc ? *rc::gen::oneOf(rc::gen::element(32u, 64u), rc::gen::inRange(1u, 65u))
+                                     : *rc::gen::inRange(1u, lpc::wc_param_max(p.codec) + 1);
   p.rows = *rc::gen::inRange(1u, 9u);
   p.cols = *rc::gen::inRange<uint32_t>(1, static_cast<uint32_t>(max_elements / p.rows) + 1);
   p.banks = *rc::gen::inRange(1u, p.rows + 1);

@@ -98,7 +98,7 @@ void load(std::span<const uint8_t> b, WeightLoad& out, const WeightPath& path) {
   const auto codec = static_cast<WcCodec>(b[5]);
   const uint32_t w = b[6], param = b[7];
   if (w == 0 || w > 16) throw Rejected{6, "width outside 1..16"};
-  const uint32_t param_max = codec == WcCodec::Zvc ? 64 : codec == WcCodec::Huffman ? 15 : 16;
+  const uint32_t param_max = wc_param_max(codec);
   if (param == 0 || param > param_max) throw Rejected{7, "codec parameter out of range"};
   const uint64_t rows = le32(b, 8), cols = le32(b, 12), nbanks = le32(b, 16), d = le32(b, 20);
   if (rows == 0) throw Rejected{8, "no rows"};

@@ -367,7 +367,7 @@ void decode_block(std::span<const uint8_t> b, WcParams& h, std::vector<uint16_t>
   h.width = p[6];
   if (h.width < 1 || h.width > 16) throw Failure{6, "width " + std::to_string(h.width) + " outside 1..16"};
   h.param = p[7];
-  const uint32_t max_param = h.codec == WcCodec::Zvc ? 64 : h.codec == WcCodec::Huffman ? 15 : 16;
+  const uint32_t max_param = wc_param_max(h.codec);
   if (h.param < 1 || h.param > max_param) throw Failure{7, "codec parameter " + std::to_string(h.param) + " outside 1.." + std::to_string(max_param)};
   const uint64_t rows = u32_at(p + 8), cols = u32_at(p + 12), banks = u32_at(p + 16), d = u32_at(p + 20);
   if (rows == 0) throw Failure{8, "rows is 0"};
