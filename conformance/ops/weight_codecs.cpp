@@ -369,6 +369,11 @@ OpSchema make_decode() {
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: every code of the matrix and the error offset";
   op.element_range = [](const Params&, size_t) -> std::optional<std::pair<int64_t, int64_t>> { return std::pair<int64_t, int64_t>{0, 255}; };
+  op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
+    for (size_t i = 0; i < c.inputs[0].ints.size(); ++i)
+      if (c.inputs[0].ints[i] < 0 || c.inputs[0].ints[i] > 255) return "block[" + std::to_string(i) + "] = " + std::to_string(c.inputs[0].ints[i]) + " is not a byte (0 .. 255)";
+    return std::nullopt;
+  };
   op.output_forms = [](const OpCase& c) {
     // The matrix's size as the header declares it (24 bytes: magic, ..., rows at 8, cols at 12),
     // when it is within §3.1's bound; an implementation returns it empty for a rejected block.
@@ -386,7 +391,6 @@ OpSchema make_decode() {
     for (const std::vector<uint8_t>& b : decode_blocks(item, inputs, seed)) out.push_back({nullptr, item, {bytes_tensor(b)}});
     return out;
   };
-  op.fuzz_max_list = 0;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 60000u : 0u} + uint64_t{inputs.random} * 800; };
   op.compare = compare_outputs;
   auto finish = [](std::vector<uint16_t> matrix, const WcError& e, std::vector<Tensor>& out, std::string& error) {

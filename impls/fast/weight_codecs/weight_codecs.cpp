@@ -200,37 +200,41 @@ void zvc_checked(const Region& r, uint16_t* out, uint64_t n, unsigned block, uns
 // ---------------------------------------------------------------------------------------------
 // ZRLE (§2.2).
 
+// The fast loop of decode_zrle: K pairs per 64-bit load (K·f <= 57), while 8 bytes lie ahead,
+// none of the K is the last pair and K·2^r codes remain (no run can then pass n). A filler (v = 0
+// with z = M) stores its zero like any value; v = 0 with z != M ends the loop before its group,
+// and the checked loop reports it. Advances t, pos, q past the groups it decoded.
+template <unsigned K>
+void zrle_groups(const Region& r, uint16_t* out, uint64_t n, unsigned run_bits, unsigned f, uint64_t pairs, uint64_t& t, uint64_t& pos, uint64_t& q) {
+  const uint64_t field_mask = (uint64_t{1} << f) - 1, run_mask = (uint64_t{1} << run_bits) - 1, span = run_mask + 1;
+  if (n < K * span) return;
+  const uint64_t pos_limit = n - K * span;
+  while (q + K < pairs && (t >> 3) + 8 <= r.len && pos <= pos_limit) {
+    uint64_t x;
+    std::memcpy(&x, r.p + (t >> 3), 8);
+    x >>= t & 7;
+    uint64_t bad = 0, p = pos;
+    for (unsigned j = 0; j < K; ++j) {  // unrolled: K is a constant
+      const uint64_t pair = (x >> (j * f)) & field_mask;
+      const uint64_t z = pair & run_mask, v = pair >> run_bits;
+      bad |= pair < run_mask;  // v = 0 with z < M: below the filler (M, 0), the smallest valid pair
+      p += z;
+      out[p++] = static_cast<uint16_t>(v);
+    }
+    if (bad) break;  // pos, t, q still at the group's start
+    pos = p;
+    t += K * f;
+    q += K;
+  }
+}
+
 uint64_t decode_zrle(const Region& r, uint16_t* out, uint64_t n, unsigned run_bits, unsigned w, uint64_t pairs) {
   const unsigned f = run_bits + w;
-  const uint64_t field_mask = (uint64_t{1} << f) - 1, run_mask = (uint64_t{1} << run_bits) - 1;
+  const uint64_t run_mask = (uint64_t{1} << run_bits) - 1;
   std::memset(out, 0, n * sizeof(uint16_t));
   uint64_t t = 0, pos = 0, q = 0;
-  // Fast: up to four pairs per 64-bit load (⌊57/f⌋ of them), while 8 bytes lie ahead, none of
-  // them is the last pair and 4·2^r codes remain (no run can then pass n). A filler (v = 0 with
-  // z = M) stores its zero like any value; v = 0 with z != M ends the fast loop, and the checked
-  // loop reports it.
-  const unsigned per_load = std::min(4u, 57u / f);
-  const uint64_t span = run_mask + 1;
-  if (n >= 4 * span)
-    while (q + per_load < pairs && (t >> 3) + 8 <= r.len && pos <= n - 4 * span) {
-      uint64_t x;
-      std::memcpy(&x, r.p + (t >> 3), 8);
-      x >>= t & 7;
-      uint64_t bad = 0;
-      const uint64_t group_pos = pos;
-      for (unsigned j = 0; j < per_load; ++j, x >>= f) {
-        const uint64_t z = x & run_mask, v = (x & field_mask) >> run_bits;
-        bad |= (v == 0) & (z != run_mask);
-        pos += z;
-        out[pos++] = static_cast<uint16_t>(v);
-      }
-      if (bad) {  // the checked loop redoes the group and stops at the bad pair (§4.5)
-        pos = group_pos;
-        break;
-      }
-      t += per_load * f;
-      q += per_load;
-    }
+  if (4 * f <= 57) zrle_groups<4>(r, out, n, run_bits, f, pairs, t, pos, q);
+  else if (2 * f <= 57) zrle_groups<2>(r, out, n, run_bits, f, pairs, t, pos, q);
   for (; q < pairs; ++q) {
     const uint64_t x = r.field(t, f);
     const uint64_t z = x & run_mask, v = x >> run_bits;
