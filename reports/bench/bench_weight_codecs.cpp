@@ -33,13 +33,16 @@ std::vector<uint16_t> matrix(size_t n, int zero_percent, uint32_t width) {
   return m;
 }
 
-WcParams params(WcCodec codec, uint32_t width, uint32_t param, size_t n) { return {codec, width, param, 1, static_cast<uint32_t>(n), 1}; }
+WcParams params(WcCodec codec, uint32_t width, uint32_t param, size_t n, uint32_t banks = 1) {
+  return banks == 1 ? WcParams{codec, width, param, 1, static_cast<uint32_t>(n), 1} : WcParams{codec, width, param, 4 * banks, static_cast<uint32_t>(n / (4 * banks)), banks};
+}
 
-// state.range(0): codes; range(1): percent zeros; range(2): 1 = the SIMD kernel allowed.
-void decode(benchmark::State& state, WcCodec codec, uint32_t width, uint32_t param) {
+// state.range(0): codes; range(1): percent zeros; range(2): 1 = the SIMD kernel allowed; banks
+// (1: one row; else 4 rows per bank, the core's layout, the rows copied into the dense matrix).
+void decode(benchmark::State& state, WcCodec codec, uint32_t width, uint32_t param, uint32_t banks = 1) {
   const size_t n = static_cast<size_t>(state.range(0));
   const std::vector<uint16_t> m = matrix(n, static_cast<int>(state.range(1)), width);
-  const std::vector<uint8_t> block = lpc::fast::wc_encode(params(codec, width, param, n), m);
+  const std::vector<uint8_t> block = lpc::fast::wc_encode(params(codec, width, param, n, banks), m);
   WcParams h;
   std::vector<uint16_t> out;
   const bool simd = state.range(2) != 0;
@@ -56,6 +59,7 @@ void decode(benchmark::State& state, WcCodec codec, uint32_t width, uint32_t par
 #define WC_SIZES ->Args({1 << 18, 50, 1})->Args({1 << 18, 90, 1})->Args({1 << 22, 50, 1})->Args({1 << 22, 90, 1})
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b32, WcCodec::Zvc, 8u, 32u) WC_SIZES->Args({1 << 18, 50, 0})->Args({1 << 22, 90, 0});
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b64, WcCodec::Zvc, 8u, 64u) WC_SIZES;
+BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b32_32banks, WcCodec::Zvc, 8u, 32u, 32u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b32_w16, WcCodec::Zvc, 16u, 32u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zvc_b8_w4, WcCodec::Zvc, 4u, 8u) WC_SIZES;
 BENCHMARK_CAPTURE(decode, weight_codecs/decode/zrle_r4, WcCodec::Zrle, 8u, 4u) WC_SIZES;

@@ -283,6 +283,18 @@ TEST_CASE("weight_codecs: every prefix and every single-bit flip of small blocks
       ++variants;
     }
   }
+  // Blocks long enough for the AVX-512 ZVC kernel, three banks decoded two at a time: every bit flip.
+  std::vector<uint16_t> wide(4 * 96);
+  for (size_t i = 0; i < wide.size(); ++i) wide[i] = static_cast<uint16_t>(i % 3 == 0 ? 0 : 1 + (i * 37) % 200);
+  for (const WcParams& p : {WcParams{WcCodec::Zvc, 8, 32, 4, 96, 3}, WcParams{WcCodec::Zvc, 16, 64, 4, 96, 2}}) {
+    const Bytes block = lpc::ref::wc_encode(p, wide);
+    for (size_t bit = 0; bit < 8 * block.size(); bit += 3) {
+      Bytes b = block;
+      b[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      rejected += !decode_both(b).error.ok();
+      ++variants;
+    }
+  }
   INFO(variants << " variants, " << rejected << " rejected");
   CHECK(rejected > prefixes);
 }

@@ -141,40 +141,61 @@ struct ZvcState {
   uint64_t start = 0, t = 0, nnz = 0;
 };
 
-__attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt")))
-ZvcState zvc_expand(const Region& r, uint16_t* out, uint64_t n, unsigned block, unsigned w) {
-  ZvcState s;
-  // The loads read 32 codes' bytes past each chunk's first value: a block's mask, its values and
-  // 32·(w/8) bytes more must lie inside the payload.
+#define LPC_WC_SIMD __attribute__((target("avx512f,avx512bw,avx512vl,avx512vbmi2,popcnt")))
+
+// One block at s: false (s unchanged) when it is not a whole block lying well inside the payload,
+// or holds a zero value under a set bit. The loads read 32 codes' bytes past each chunk's first
+// value: a block's mask, its values and 32·(w/8) bytes more must lie inside the payload.
+LPC_WC_SIMD inline __attribute__((always_inline)) bool zvc_expand_block(const Region& r, uint16_t* out, uint64_t n, unsigned block, unsigned w, ZvcState& s) {
   const uint64_t block_bytes_max = block / 8 + block * (w / 8) + 32 * (w / 8);
-  const unsigned chunks = block / 32;
-  while (s.start + block <= n && (s.t >> 3) + block_bytes_max <= r.len) {
-    const uint8_t* mask_bytes = r.p + (s.t >> 3);
-    const uint8_t* values = mask_bytes + block / 8;
-    uint64_t used = 0;
-    bool bad = false;
-    for (unsigned c = 0; c < chunks; ++c) {
-      uint32_t m;
-      std::memcpy(&m, mask_bytes + 4 * c, 4);
-      __m512i wide;
-      if (w == 8) {
-        const __m256i v = _mm256_maskz_expand_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(values + used)));
-        bad |= _mm256_mask_cmpeq_epi8_mask(m, v, _mm256_setzero_si256()) != 0;
-        wide = _mm512_cvtepu8_epi16(v);
-        used += std::popcount(m);
-      } else {
-        wide = _mm512_maskz_expand_epi16(m, _mm512_loadu_si512(values + used));
-        bad |= _mm512_mask_cmpeq_epi16_mask(m, wide, _mm512_setzero_si512()) != 0;
-        used += 2 * std::popcount(m);
-      }
-      _mm512_storeu_si512(out + s.start + 32 * c, wide);
+  if (s.start + block > n || (s.t >> 3) + block_bytes_max > r.len) return false;
+  const uint8_t* mask_bytes = r.p + (s.t >> 3);
+  const uint8_t* values = mask_bytes + block / 8;
+  uint64_t used = 0;
+  bool bad = false;
+  for (unsigned c = 0; c < block / 32; ++c) {
+    uint32_t m;
+    std::memcpy(&m, mask_bytes + 4 * c, 4);
+    __m512i wide;
+    if (w == 8) {
+      const __m256i v = _mm256_maskz_expand_epi8(m, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(values + used)));
+      bad |= _mm256_mask_cmpeq_epi8_mask(m, v, _mm256_setzero_si256()) != 0;
+      wide = _mm512_cvtepu8_epi16(v);
+      used += std::popcount(m);
+    } else {
+      wide = _mm512_maskz_expand_epi16(m, _mm512_loadu_si512(values + used));
+      bad |= _mm512_mask_cmpeq_epi16_mask(m, wide, _mm512_setzero_si512()) != 0;
+      used += 2 * std::popcount(m);
     }
-    if (bad) break;  // a zero value under a set bit: the checked loop reports it
-    s.t += block + 8 * used;
-    s.nnz += used / (w / 8);
-    s.start += block;
+    _mm512_storeu_si512(out + s.start + 32 * c, wide);
+  }
+  if (bad) return false;  // the checked loop reports it
+  s.t += block + 8 * used;
+  s.nnz += used / (w / 8);
+  s.start += block;
+  return true;
+}
+
+// The kernel on one bank: each block's address depends on the previous mask's popcount.
+LPC_WC_SIMD ZvcState zvc_expand(const Region& r, uint16_t* out, uint64_t n, unsigned block, unsigned w) {
+  ZvcState s;
+  while (zvc_expand_block(r, out, n, block, w, s)) {
   }
   return s;
+}
+
+// Two banks side by side: their chains are independent (32 banks of B = 32: 10.3 -> 13.0 GB/s).
+LPC_WC_SIMD void zvc_expand_pair(const Region& r0, uint16_t* out0, uint64_t n0, const Region& r1, uint16_t* out1, uint64_t n1, unsigned block, unsigned w,
+                                 ZvcState& s0, ZvcState& s1) {
+  bool more0 = true, more1 = true;
+  while (more0 && more1) {
+    more0 = zvc_expand_block(r0, out0, n0, block, w, s0);
+    more1 = zvc_expand_block(r1, out1, n1, block, w, s1);
+  }
+  while (more0 && zvc_expand_block(r0, out0, n0, block, w, s0)) {
+  }
+  while (more1 && zvc_expand_block(r1, out1, n1, block, w, s1)) {
+  }
 }
 
 // The checked loop from `s` on.
@@ -422,6 +443,12 @@ void decode_block(std::span<const uint8_t> b, WcParams& h, std::vector<uint16_t>
   if (total < size - at) throw Failure{at + total, "over-long: bytes after the last payload"};
   matrix.resize(rows * cols);
   std::vector<uint16_t> scratch(banks > 1 ? wc_bank_rows(h.rows, h.banks, 0) * cols : 0);
+  // ZVC under the kernel decodes banks two at a time (zvc_expand_pair): bank k + 1's kernel part
+  // waits in `ahead` with its state until its turn; errors still come in bank order.
+  const bool zvc_simd = h.codec == WcCodec::Zvc && simd && h.param % 32 == 0 && (h.width == 8 || h.width == 16) && wc_simd_available();
+  std::vector<uint16_t> ahead(zvc_simd && banks > 1 ? scratch.size() : 0);
+  ZvcState ahead_state;
+  bool ahead_ready = false;
   for (uint64_t k = 0; k < banks; ++k) {
     const uint64_t bank_rows = wc_bank_rows(h.rows, h.banks, static_cast<uint32_t>(k)), n = bank_rows * cols;
     const uint64_t count = u32_at(p + table + 8 * k), bytes = u32_at(p + table + 8 * k + 4);
@@ -432,7 +459,20 @@ void decode_block(std::span<const uint8_t> b, WcParams& h, std::vector<uint16_t>
     switch (h.codec) {
       case WcCodec::Zvc: {
         ZvcState s;
-        if (simd && h.param % 32 == 0 && (h.width == 8 || h.width == 16) && wc_simd_available()) s = zvc_expand(r, out, n, h.param, h.width);
+        if (ahead_ready) {
+          std::swap(scratch, ahead);
+          out = scratch.data();
+          s = ahead_state;
+          ahead_ready = false;
+        } else if (zvc_simd && k + 1 < banks) {
+          const uint64_t n1 = wc_bank_rows(h.rows, h.banks, static_cast<uint32_t>(k + 1)) * cols;
+          const Region r1{p + at + bytes, at + bytes, u32_at(p + table + 8 * (k + 1) + 4)};
+          ahead_state = {};
+          zvc_expand_pair(r, out, n, r1, ahead.data(), n1, h.param, h.width, s, ahead_state);
+          ahead_ready = true;
+        } else if (zvc_simd) {
+          s = zvc_expand(r, out, n, h.param, h.width);
+        }
         zvc_checked(r, out, n, h.param, h.width, s);
         if (s.nnz != count) throw Failure{table + 8 * k, "bank " + std::to_string(k) + " declares " + std::to_string(count) + " non-zero codes, its masks hold " + std::to_string(s.nnz)};
         t = s.t;
