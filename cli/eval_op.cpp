@@ -296,6 +296,12 @@ int run_op(const OpArguments& args) {
               << (error.empty() ? "" : ": " + error) << "\n";
     return 1;
   }
+  // A decoder that rejects its input says where in an error_offset output (spec/weight_codecs.md §4).
+  for (size_t k = 0; k < op.outputs.size(); ++k)
+    if (op.outputs[k].name == "error_offset" && outputs[k].size() == 1 && outputs[k].ints[0] >= 0) {
+      std::cerr << "lpconform: eval " << op.name << ": " << op.inputs.front().name << ": byte " << outputs[k].ints[0] << (error.empty() ? "" : ": " + error) << "\n";
+      return 2;
+    }
   if (!args.npy_out.empty()) {
     write_npy_outputs(args.npy_out, op, outputs);
     return 0;

@@ -26,6 +26,8 @@ const OpSchema& nm_decompress_op();  // nm_sparse.cpp
 const OpSchema& nm_prune_op();       // nm_sparse.cpp
 const OpSchema& nm_decompose_op();   // nm_sparse.cpp
 const OpSchema& sparse_matmul_op();  // nm_sparse.cpp
+const OpSchema& wc_encode_op();      // weight_codecs.cpp
+const OpSchema& wc_decode_op();      // weight_codecs.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -33,6 +35,7 @@ std::span<const OpSchema* const> registered_ops() {
       &mx_dequantize_op(), &mx_dot_op(), &requantize_op(), &sr_fixed_op(), &tpr_op(),      &ulq_op(),
       &philox_op(),        &threefry_op(), &cumsum_banked_op(), &multinomial_op(),
       &nm_compress_op(), &nm_decompress_op(), &nm_prune_op(), &nm_decompose_op(), &sparse_matmul_op(),
+      &wc_encode_op(),     &wc_decode_op(),
   };
   return ops;
 }
