@@ -118,9 +118,9 @@ std::vector<Axis> axis_grid(bool pytorch) {
   return out;
 }
 
-// Boundary cases: the axis grid on the height axis, each paired with another of its entries on the
-// width axis, with 1..3 channels per group and (PyTorch) 1 or 2 groups; plus the hand cases
-// s > K with a gap, depthwise. Random cases: I 1..8, K 1..5, s 1..5, d 1..3 (PyTorch), channels
+// Grid cases (`all`; `boundary` takes every 29th): the axis grid on the height axis, each paired
+// with another of its entries on the width axis, with 1..3 channels per group and (PyTorch) 1 or
+// 2 groups. Random cases: I 1..8, K 1..5, s 1..5, d 1..3 (PyTorch), channels
 // up to 8, groups up to 3, pads anywhere legal.
 std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
   const bool pytorch = item.text("convention") == "pytorch";
@@ -128,9 +128,11 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
   auto uniform = [&](int64_t lo, int64_t hi) { return std::uniform_int_distribution<int64_t>(lo, hi)(rng); };
   std::vector<std::pair<Axis, Axis>> axes;
   std::vector<std::array<int64_t, 3>> channels;  // c, m, groups
-  if (inputs.boundary) {
+  if (inputs.all || inputs.boundary) {
+    // `all`: every entry of the grid on the height axis (about 2,500 cases per convention);
+    // `boundary`: every 29th, which still holds each feature of the grid many times over.
     const std::vector<Axis> grid = axis_grid(pytorch);
-    for (size_t j = 0; j < grid.size(); ++j) {
+    for (size_t j = 0; j < grid.size(); j += inputs.all ? 1 : 29) {
       axes.push_back({grid[j], grid[(j * 7 + 3) % grid.size()]});
       const int64_t groups = pytorch ? 1 + static_cast<int64_t>(j % 2) : 1;
       channels.push_back({groups * (1 + static_cast<int64_t>(j % 3)), groups * (1 + static_cast<int64_t>(j / 3 % 2)), groups});
@@ -158,9 +160,12 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     p.set("h", ah.in), p.set("w", aw.in), p.set("c", channels[j][0]), p.set("m", channels[j][1]), p.set("r", ah.k), p.set("s", aw.k);
     p.set("stride_h", ah.stride), p.set("stride_w", aw.stride), p.set("dilation_h", ah.dilation), p.set("dilation_w", aw.dilation);
     p.set("groups", channels[j][2]);
-    const char* pad_names[] = {"padding_h", "output_padding_h", "padding_w", "output_padding_w", "pad_top", "pad_bottom", "pad_left", "pad_right"};
-    const int64_t pads[] = {ah.pad0, ah.pad1, aw.pad0, aw.pad1};
-    for (int i = 0; i < 8; ++i) p.set(pad_names[i], (i < 4) == pytorch ? pads[i % 4] : 0);
+    // In schema order: padding_h, padding_w, output_padding_h, output_padding_w (PyTorch), then
+    // pad_top, pad_bottom, pad_left, pad_right (TOSA); the other convention's are 0.
+    const char* pad_names[] = {"padding_h", "padding_w", "output_padding_h", "output_padding_w", "pad_top", "pad_bottom", "pad_left", "pad_right"};
+    const int64_t pads[] = {ah.pad0, aw.pad0, ah.pad1, aw.pad1};
+    const int64_t tosa_pads[] = {ah.pad0, ah.pad1, aw.pad0, aw.pad1};
+    for (int i = 0; i < 8; ++i) p.set(pad_names[i], (i < 4) != pytorch ? 0 : pytorch ? pads[i] : tosa_pads[i - 4]);
     if (rule_error(p, shape_of(p))) continue;  // beyond the budget
     out.push_back({nullptr, p, inputs_of(p)});
   }

@@ -133,11 +133,11 @@ TEST_CASE("conv-transpose2d: the runs of the rotated kernel equal brute force", 
 namespace {
 
 // The op's cases of one item (boundary grid and `random` seeded ones), as the profile expands them.
-std::vector<lpc::ops::OpCase> op_cases(const std::string& convention, const std::string& data, bool boundary, uint32_t random, uint64_t seed) {
+std::vector<lpc::ops::OpCase> op_cases(const std::string& convention, const std::string& data, bool all, uint32_t random, uint64_t seed) {
   const lpc::ops::OpSchema& op = *lpc::ops::find_op("conv-transpose2d");
   const lpc::ops::Params item = lpc::ops::make_params(op, {{"convention", convention}, {"data", data}});
   lpc::InputSpec inputs;
-  inputs.boundary = boundary;
+  inputs.all = all;
   inputs.random = random;
   std::vector<lpc::ops::OpCase> out = op.cases(item, inputs, seed);
   for (auto& c : out) c.op = &op;
@@ -174,6 +174,7 @@ Values chip_conv2d(const lpc::chip::ConvShape& conv, const Values& ifmap, const 
 }  // namespace
 
 TEST_CASE("conv-transpose2d: the research grid against the scatter reference", "[dataflows][grid]") {
+  // The whole grid (inputs `all`); the profile's `boundary` is every 29th case of it.
   const uint64_t seed = lpc::test::runner_options().seed;
   std::cout << "conv-transpose2d grid: seed " << seed << "\n";
   uint64_t cases = 0, s_above_k = 0, dilated = 0, max_output_padding = 0, negative_pads = 0;
@@ -200,6 +201,33 @@ TEST_CASE("conv-transpose2d: the research grid against the scatter reference", "
   CHECK(dilated > 500);
   CHECK(max_output_padding > 300);
   CHECK(negative_pads > 300);
+}
+
+TEST_CASE("conv-transpose2d: the profile's boundary subset of the grid keeps every feature", "[dataflows][grid]") {
+  const uint64_t seed = lpc::test::runner_options().seed;
+  {
+    uint64_t subset = 0, sub_s_above_k = 0, sub_dilated = 0, sub_max_op = 0, sub_negative = 0;
+    for (const char* convention : {"pytorch", "tosa"}) {
+      const lpc::ops::OpSchema& op = *lpc::ops::find_op("conv-transpose2d");
+      lpc::InputSpec boundary;
+      boundary.boundary = true;
+      for (const lpc::ops::OpCase& c : op.cases(lpc::ops::make_params(op, {{"convention", convention}}), boundary, seed)) {
+        const TransposedConvShape s = shape_of_case(c);
+        ++subset;
+        sub_s_above_k += s.stride_h > s.kernel_h;
+        sub_dilated += s.dilation_h > 1;
+        sub_negative += s.pad_top < 0 && std::string(convention) == "tosa";
+        sub_max_op += std::string(convention) == "pytorch" && c.params.integer("output_padding_h") == std::max(s.stride_h, s.dilation_h) - 1 &&
+                      c.params.integer("output_padding_h") > 0;
+      }
+    }
+    std::cout << "  boundary subset: " << subset << " cases: " << sub_s_above_k << " s > K, " << sub_dilated << " dilated, " << sub_max_op
+              << " maximal output_padding, " << sub_negative << " negative TOSA pads\n";
+    CHECK(sub_s_above_k >= 20);
+    CHECK(sub_dilated >= 20);
+    CHECK(sub_max_op >= 10);
+    CHECK(sub_negative >= 10);
+  }
 }
 
 TEST_CASE("conv-transpose2d: the adjoint identity <conv(z), x> = <z, convT(x)>, exact", "[dataflows][adjoint]") {
