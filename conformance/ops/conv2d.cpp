@@ -45,6 +45,8 @@ ParamSpec dim(const char* name, const char* doc, const char* fallback) {
   ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, "spec/chip.md §1.4", fallback};
   s.min = 1;
   s.max = 4096;
+  s.fuzz_min = 1;
+  s.fuzz_max = 12;  // fuzzing: layers the exact references finish quickly
   return s;
 }
 
