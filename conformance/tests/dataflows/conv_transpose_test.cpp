@@ -173,11 +173,29 @@ Values chip_conv2d(const lpc::chip::ConvShape& conv, const Values& ifmap, const 
 
 }  // namespace
 
+// What a set of cases covers of the grid's features (dataflow-conformance.md §2).
+struct GridFeatures {
+  uint64_t cases = 0, s_above_k = 0, dilated = 0, max_output_padding = 0, negative_pads = 0;
+  void add(const lpc::ops::OpCase& c, const TransposedConvShape& s) {
+    const bool pytorch = c.params.text("convention") == "pytorch";
+    const int64_t output_padding = c.params.integer("output_padding_h");
+    ++cases;
+    s_above_k += s.stride_h > s.kernel_h;
+    dilated += s.dilation_h > 1;
+    negative_pads += !pytorch && s.pad_top < 0;
+    max_output_padding += pytorch && output_padding > 0 && output_padding == std::max(s.stride_h, s.dilation_h) - 1;
+  }
+  void print(const char* what) const {
+    std::cout << "  " << what << ": " << cases << " cases: " << s_above_k << " with s > K, " << dilated << " dilated, " << max_output_padding
+              << " at the maximal output_padding, " << negative_pads << " with a negative TOSA pad\n";
+  }
+};
+
 TEST_CASE("conv-transpose2d: the research grid against the scatter reference", "[dataflows][grid]") {
   // The whole grid (inputs `all`); the profile's `boundary` is every 29th case of it.
   const uint64_t seed = lpc::test::runner_options().seed;
   std::cout << "conv-transpose2d grid: seed " << seed << "\n";
-  uint64_t cases = 0, s_above_k = 0, dilated = 0, max_output_padding = 0, negative_pads = 0;
+  GridFeatures features;
   for (const char* convention : {"pytorch", "tosa"})
     for (const lpc::ops::OpCase& c : op_cases(convention, "random", true, 0, seed)) {
       const TransposedConvShape s = shape_of_case(c);
@@ -187,47 +205,29 @@ TEST_CASE("conv-transpose2d: the research grid against the scatter reference", "
       INFO(lpc::ops::repro_command(c, "chip"));
       REQUIRE(fast_of(s, x, w) == want);
       REQUIRE(chip_of(s, x, w) == want);
-      ++cases;
-      s_above_k += s.stride_h > s.kernel_h;
-      dilated += s.dilation_h > 1;
-      negative_pads += s.pad_top < 0 && std::string(convention) == "tosa";
-      max_output_padding += std::string(convention) == "pytorch" && c.params.integer("output_padding_h") == std::max(s.stride_h, s.dilation_h) - 1 &&
-                            c.params.integer("output_padding_h") > 0;
+      features.add(c, s);
     }
-  std::cout << "  " << cases << " cases: " << s_above_k << " with s > K, " << dilated << " dilated, " << max_output_padding
-            << " at the maximal output_padding, " << negative_pads << " with a negative TOSA pad\n";
-  CHECK(cases > 4000);
-  CHECK(s_above_k > 500);
-  CHECK(dilated > 500);
-  CHECK(max_output_padding > 300);
-  CHECK(negative_pads > 300);
+  features.print("the grid");
+  CHECK(features.cases > 4000);
+  CHECK(features.s_above_k > 500);
+  CHECK(features.dilated > 500);
+  CHECK(features.max_output_padding > 300);
+  CHECK(features.negative_pads > 300);
 }
 
 TEST_CASE("conv-transpose2d: the profile's boundary subset of the grid keeps every feature", "[dataflows][grid]") {
-  const uint64_t seed = lpc::test::runner_options().seed;
-  {
-    uint64_t subset = 0, sub_s_above_k = 0, sub_dilated = 0, sub_max_op = 0, sub_negative = 0;
-    for (const char* convention : {"pytorch", "tosa"}) {
-      const lpc::ops::OpSchema& op = *lpc::ops::find_op("conv-transpose2d");
-      lpc::InputSpec boundary;
-      boundary.boundary = true;
-      for (const lpc::ops::OpCase& c : op.cases(lpc::ops::make_params(op, {{"convention", convention}}), boundary, seed)) {
-        const TransposedConvShape s = shape_of_case(c);
-        ++subset;
-        sub_s_above_k += s.stride_h > s.kernel_h;
-        sub_dilated += s.dilation_h > 1;
-        sub_negative += s.pad_top < 0 && std::string(convention) == "tosa";
-        sub_max_op += std::string(convention) == "pytorch" && c.params.integer("output_padding_h") == std::max(s.stride_h, s.dilation_h) - 1 &&
-                      c.params.integer("output_padding_h") > 0;
-      }
-    }
-    std::cout << "  boundary subset: " << subset << " cases: " << sub_s_above_k << " s > K, " << sub_dilated << " dilated, " << sub_max_op
-              << " maximal output_padding, " << sub_negative << " negative TOSA pads\n";
-    CHECK(sub_s_above_k >= 20);
-    CHECK(sub_dilated >= 20);
-    CHECK(sub_max_op >= 10);
-    CHECK(sub_negative >= 10);
-  }
+  const lpc::ops::OpSchema& op = *lpc::ops::find_op("conv-transpose2d");
+  lpc::InputSpec boundary;
+  boundary.boundary = true;
+  GridFeatures features;
+  for (const char* convention : {"pytorch", "tosa"})
+    for (const lpc::ops::OpCase& c : op.cases(lpc::ops::make_params(op, {{"convention", convention}}), boundary, lpc::test::runner_options().seed))
+      features.add(c, shape_of_case(c));
+  features.print("the profile's boundary subset");
+  CHECK(features.s_above_k >= 20);
+  CHECK(features.dilated >= 20);
+  CHECK(features.max_output_padding >= 10);
+  CHECK(features.negative_pads >= 10);
 }
 
 TEST_CASE("conv-transpose2d: the adjoint identity <conv(z), x> = <z, convT(x)>, exact", "[dataflows][adjoint]") {
