@@ -20,7 +20,8 @@ namespace {
 using lpc::conv::TransposedConvShape;
 
 constexpr int64_t kMaxMacs = int64_t{1} << 22;  // the exact reference's budget per case
-constexpr int64_t kMaxTaps = int64_t{1} << 16;  // c/groups·r·s: every sum of int8 products fits int32
+constexpr int64_t kMaxTaps = int64_t{1} << 16;     // c/groups·r·s: every sum of int8 products fits int32
+constexpr int64_t kMaxOutputs = int64_t{1} << 24;  // a sparse scatter's output (stride and dilation far above the kernel)
 
 // The shape of a case's parameters (the tensors' sizes from h, w, c, m, r, s).
 TransposedConvShape shape_of(const Params& p) {
@@ -71,6 +72,7 @@ std::optional<std::string> rule_error(const Params& p, const TransposedConvShape
   if (const auto error = lpc::conv::shape_error(s)) return error;
   if (int64_t{s.group_in()} * s.kernel_h * s.kernel_w > kMaxTaps) return "c/groups*r*s above 2^16 (an int32 accumulator could overflow)";
   if (static_cast<int64_t>(s.input_size() / s.groups * s.out_channels * s.kernel_h * s.kernel_w) > kMaxMacs) return "above 2^22 multiply-accumulates";
+  if (s.out_h() * s.out_w() > kMaxOutputs / s.out_channels) return "the output oh x ow x m above 2^24 values";
   return std::nullopt;
 }
 
