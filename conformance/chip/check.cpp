@@ -151,6 +151,8 @@ LayerData make_layer_data(const ChipConfig& config, const Layer& layer, DataSet 
 
 namespace {
 
+bool is_grouped(const Layer& layer) { return layer.conv && layer.conv->groups > 1; }
+
 // The rows of C the references recompute: all of them, or `max_rows` of them (the first, the last
 // and the rest drawn without replacement, seeded), ascending.
 std::vector<uint64_t> checked_rows(uint64_t m, uint64_t max_rows, uint64_t seed) {
@@ -184,12 +186,15 @@ std::vector<uint8_t> rows_of_a(const Layer& layer, std::span<const uint8_t> a, s
       out.insert(out.end(), a.begin() + row * k, a.begin() + (row + 1) * k);
       continue;
     }
+    // groups == 1 (a grouped layer is checked whole); padding is code 0 (spec/convolution.md §1)
     const ConvShape& c = *layer.conv;
-    const uint64_t oh = row / c.ofmap_w(), ow = row % c.ofmap_w();
-    for (uint32_t r = 0; r < c.filter_h; ++r)
-      for (uint32_t s = 0; s < c.filter_w; ++s)
+    const int64_t oh = static_cast<int64_t>(row / c.ofmap_w()), ow = static_cast<int64_t>(row % c.ofmap_w());
+    for (int64_t r = 0; r < c.filter_h; ++r)
+      for (int64_t s = 0; s < c.filter_w; ++s) {
+        const int64_t y = oh * c.stride + r * c.dilation_h - c.pad_top, x = ow * c.stride_x() + s * c.dilation_w - c.pad_left;
         for (uint32_t ch = 0; ch < c.channels; ++ch)
-          out.push_back(a[((oh * c.stride + r) * c.ifmap_w + (ow * c.stride + s)) * c.channels + ch]);
+          out.push_back(y < 0 || y >= c.ifmap_h || x < 0 || x >= c.ifmap_w ? uint8_t{0} : a[(static_cast<uint64_t>(y) * c.ifmap_w + static_cast<uint64_t>(x)) * c.channels + ch]);
+      }
   }
   return out;
 }
@@ -200,14 +205,18 @@ ExactMathCounts check_exact_math(const ChipConfig& config, const Layer& layer, c
                                  const ChipTensor& acc, const std::function<void(size_t, std::string, std::string)>& mismatch) {
   ExactMathCounts counts;
   const AccumulatorSpec& spec = config.accumulator;
+  // A grouped convolution is a GEMM per group, not one GEMM of im2col rows: the exact reference
+  // computes it whole, by its definition, and the checked rows are read from that.
+  const bool whole = is_grouped(layer);
   Layer checked;
   checked.gemm = {rows.size(), layer.gemm.n, layer.gemm.k};
-  const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, rows);
-  const ref::chip::ExactResult exact = ref::chip::exact_layer(*config.a_format, *config.b_format, checked, a_rows, data.b);
+  const ref::chip::ExactResult exact = whole ? ref::chip::exact_layer(*config.a_format, *config.b_format, layer, data.a, data.b)
+                                             : ref::chip::exact_layer(*config.a_format, *config.b_format, checked, rows_of_a(layer, data.a, rows), data.b);
   const bool wrap = spec.overflow == IntOverflow::Wrap;
   const uint64_t n_count = layer.gemm.n;
-  for (size_t j = 0; j < exact.size(); ++j) {
-    const size_t i = rows[j / n_count] * n_count + j % n_count;  // index into acc; j indexes the checked rows
+  for (size_t row_index = 0; row_index < rows.size() * n_count; ++row_index) {
+    const size_t i = rows[row_index / n_count] * n_count + row_index % n_count;  // index into acc
+    const size_t j = whole ? i : row_index;                                       // index into exact
     if (spec.is_float) {
       const ref::chip::BoundCheck b = exact.check_float(j, acc.floats[i], spec, config.fold_rows());
       if (b.kind == ref::chip::BoundCheck::Kind::Excluded) {
@@ -244,13 +253,14 @@ ValueVerdict check_values(const ChipConfig& config, const Layer& layer, const La
   ValueVerdict v;
   v.repro = std::move(repro);
   const ChipValues chip = values::run_layer(config, layer, data.a, data.b, data.bias);
-  const std::vector<uint64_t> rows = checked_rows(layer.gemm.m, max_rows, seed);
+  const bool whole = is_grouped(layer);  // checked whole: see check_exact_math
+  const std::vector<uint64_t> rows = checked_rows(layer.gemm.m, whole ? 0 : max_rows, seed);
   v.rows_checked = rows.size();
   v.rows_total = layer.gemm.m;
   Layer checked;
   checked.gemm = {rows.size(), layer.gemm.n, layer.gemm.k};
-  const std::vector<uint8_t> a_rows = rows_of_a(layer, data.a, rows);
-  const ChipValues hardware = ref::chip::hardware_layer(config, checked, a_rows, data.b, data.bias);
+  const ChipValues hardware = whole ? ref::chip::hardware_layer(config, layer, data.a, data.b, data.bias)
+                                    : ref::chip::hardware_layer(config, checked, rows_of_a(layer, data.a, rows), data.b, data.bias);
   v.mode = values_mode(config);
   const uint64_t n_count = layer.gemm.n;
   auto mismatch = [&](const char* stage, size_t i, std::string got, std::string want) {

@@ -7,6 +7,7 @@
 #include "conformance/chip/check.hpp"
 #include "conformance/ops/derive.hpp"
 #include "impls/chip/values/values.hpp"
+#include "impls/fast/gemm/layer.hpp"
 #include "reference/chip/chip.hpp"
 
 namespace lpc::ops::chip_layer {
@@ -95,18 +96,20 @@ std::vector<uint64_t> out_shape_of(const chip::Layer& layer) {
 }
 
 std::vector<std::pair<std::string, Binding>> bindings(LayerOf layer_of) {
-  auto bind = [=](bool reference) -> Binding {
+  enum class Which { Reference, Chip, Fast };
+  auto bind = [=](Which which) -> Binding {
     return [=](const OpCase& c, std::vector<Tensor>& outputs, std::string&) {
       const chip::ChipConfig config = config_of(c.params);
       const chip::Layer layer = layer_of(c);
       const chip::conformance::LayerData d = layer_data(c);
-      const chip::ChipValues v =
-          reference ? ref::chip::hardware_layer(config, layer, d.a, d.b, d.bias) : chip::values::run_layer(config, layer, d.a, d.b, d.bias);
+      const chip::ChipValues v = which == Which::Reference ? ref::chip::hardware_layer(config, layer, d.a, d.b, d.bias)
+                                 : which == Which::Chip    ? chip::values::run_layer(config, layer, d.a, d.b, d.bias)
+                                                           : fast::chip_layer(config, layer, d.a, d.b, d.bias);
       outputs = {to_tensor(v.accumulators, out_shape_of(layer)), to_tensor(v.outputs, out_shape_of(layer))};
       return OpStatus::Ok;
     };
   };
-  return {{"reference", bind(true)}, {"chip", bind(false)}};
+  return {{"reference", bind(Which::Reference)}, {"chip", bind(Which::Chip)}, {"fast", bind(Which::Fast)}};
 }
 
 std::function<void(const OpCase&, std::span<const Tensor>, std::span<const Tensor>, CompareSink&)> compare(LayerOf layer_of) {

@@ -28,6 +28,7 @@ const OpSchema& nm_decompose_op();   // nm_sparse.cpp
 const OpSchema& sparse_matmul_op();  // nm_sparse.cpp
 const OpSchema& wc_encode_op();      // weight_codecs.cpp
 const OpSchema& wc_decode_op();      // weight_codecs.cpp
+const OpSchema& conv_transpose2d_op();  // conv_transpose2d.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -36,6 +37,7 @@ std::span<const OpSchema* const> registered_ops() {
       &philox_op(),        &threefry_op(), &cumsum_banked_op(), &multinomial_op(),
       &nm_compress_op(), &nm_decompress_op(), &nm_prune_op(), &nm_decompose_op(), &sparse_matmul_op(),
       &wc_encode_op(),     &wc_decode_op(),
+      &conv_transpose2d_op(),
   };
   return ops;
 }

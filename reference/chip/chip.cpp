@@ -192,19 +192,31 @@ void for_each_output(const Format& fa, const Format& fb, const Layer& layer, std
       }
     return;
   }
+  // The convolution by its definition (spec/convolution.md §1): output (oy, ox, f) sums over the
+  // taps (r, s) and its group's channels ch the input at y = oy·stride + r·dilation_h − pad_top,
+  // x = ox·stride_w + s·dilation_w − pad_left, which is the code 0 (+0) outside the input.
   const lpc::chip::ConvShape& c = *layer.conv;
-  if (a.size() != uint64_t{c.ifmap_h} * c.ifmap_w * c.channels || b.size() != uint64_t{c.filter_h} * c.filter_w * c.channels * c.filters)
+  const uint64_t depth = c.channels / std::max<uint32_t>(c.groups, 1);
+  if (a.size() != uint64_t{c.ifmap_h} * c.ifmap_w * c.channels || b.size() != uint64_t{c.filter_h} * c.filter_w * depth * c.filters)
     throw std::invalid_argument("reference chip: ifmap or filters have the wrong number of codes");
-  for (uint64_t oy = 0; oy < c.ofmap_h(); ++oy)
-    for (uint64_t ox = 0; ox < c.ofmap_w(); ++ox)
+  const int64_t stride_y = c.stride, stride_x = c.stride_w == 0 ? c.stride : c.stride_w;
+  const uint64_t out_h = c.ofmap_h(), out_w = c.ofmap_w(), per_group = c.filters / std::max<uint32_t>(c.groups, 1);
+  for (uint64_t oy = 0; oy < out_h; ++oy)
+    for (uint64_t ox = 0; ox < out_w; ++ox)
       for (uint64_t f = 0; f < c.filters; ++f) {
         products.clear();
+        const uint64_t first_channel = f / per_group * depth;
         for (uint64_t r = 0; r < c.filter_h; ++r)
-          for (uint64_t q = 0; q < c.filter_w; ++q)
-            for (uint64_t ch = 0; ch < c.channels; ++ch)
-              products.push_back(product_of(a[((oy * c.stride + r) * c.ifmap_w + ox * c.stride + q) * c.channels + ch],
-                                            b[((r * c.filter_w + q) * c.channels + ch) * c.filters + f]));
-        visit((oy * c.ofmap_w() + ox) * c.filters + f, products);
+          for (uint64_t q = 0; q < c.filter_w; ++q) {
+            const int64_t y = static_cast<int64_t>(oy) * stride_y + static_cast<int64_t>(r * c.dilation_h) - c.pad_top;
+            const int64_t x = static_cast<int64_t>(ox) * stride_x + static_cast<int64_t>(q * c.dilation_w) - c.pad_left;
+            const bool inside = y >= 0 && y < static_cast<int64_t>(c.ifmap_h) && x >= 0 && x < static_cast<int64_t>(c.ifmap_w);
+            for (uint64_t ch = 0; ch < depth; ++ch) {
+              const uint8_t code = inside ? a[(static_cast<uint64_t>(y) * c.ifmap_w + static_cast<uint64_t>(x)) * c.channels + first_channel + ch] : 0;
+              products.push_back(product_of(code, b[((r * c.filter_w + q) * depth + ch) * c.filters + f]));
+            }
+          }
+        visit((oy * out_w + ox) * c.filters + f, products);
       }
 }
 

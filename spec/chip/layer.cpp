@@ -35,6 +35,34 @@ constexpr uint64_t kMax32 = std::numeric_limits<uint32_t>::max();
 
 }  // namespace
 
+std::optional<std::string> shape_error(const ConvShape& c) {
+  if (c.ifmap_h == 0 || c.ifmap_w == 0) return "the input height and width must be at least 1";
+  if (c.filter_h == 0 || c.filter_w == 0) return "the filter height and width must be at least 1";
+  if (c.channels == 0 || c.filters == 0) return "the channels C and filters M must be at least 1";
+  if (c.stride == 0) return "stride must be at least 1";
+  if (c.dilation_h == 0 || c.dilation_w == 0) return "dilation must be at least 1";
+  if (c.groups == 0) return "groups must be at least 1";
+  if (c.channels % c.groups != 0)
+    return "groups = " + std::to_string(c.groups) + " must divide the input channels C = " + std::to_string(c.channels);
+  if (c.filters % c.groups != 0)
+    return "groups = " + std::to_string(c.groups) + " must divide the filters M = " + std::to_string(c.filters);
+  if (c.window_h() > c.padded_h())
+    return "the dilated filter height dilation_h*(R-1)+1 = " + std::to_string(c.window_h()) +
+           " exceeds the padded input height H+pad_top+pad_bottom = " + std::to_string(c.padded_h());
+  if (c.window_w() > c.padded_w())
+    return "the dilated filter width dilation_w*(S-1)+1 = " + std::to_string(c.window_w()) +
+           " exceeds the padded input width W+pad_left+pad_right = " + std::to_string(c.padded_w());
+  return std::nullopt;
+}
+
+Layer conv_layer(const ConvShape& conv) {
+  if (const auto error = shape_error(conv)) throw std::invalid_argument("convolution: " + *error);
+  Layer layer;
+  layer.conv = conv;
+  layer.gemm = {uint64_t{conv.ofmap_h()} * conv.ofmap_w(), conv.filters, uint64_t{conv.filter_h} * conv.filter_w * conv.group_channels()};
+  return layer;
+}
+
 Layer parse_conv_layer(std::string_view text) {
   constexpr std::string_view prefix = "conv:";
   constexpr std::string_view expected = "expected conv:H,W,R,S,C,M,STRIDE (e.g. conv:224,224,11,11,3,96,4)";

@@ -275,10 +275,10 @@ TEST_CASE("registry: fuzz bytes decode to valid cases of every op fast binds", "
 }
 
 TEST_CASE("registry: an implementation without the op is UNSUPPORTED, never a pass", "[registry]") {
-  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\ngemm,preset=int8-inference;data=random,random:1,required\n", "t", "t.csv");
+  const Profile p = parse_profile("@version 1\nop,params,inputs,requirement\nlsq-init,grid=int4,random:1,required\n", "t", "t.csv");
   RunOptions options;
   options.threads = 1;
-  const RunResult run = run_profile(p, fast_implementation(), reference_implementation(), options);
+  const RunResult run = run_profile(p, chip_implementation(), reference_implementation(), options);
   REQUIRE(run.items.size() == 1);
   CHECK(run.items[0].status == Status::Unsupported);
   CHECK(!run.required_passed());

@@ -36,6 +36,9 @@ GemmShape scalesim_gemm(const Layer& layer) {
     return layer.gemm;
   }
   const ConvShape& c = *layer.conv;
+  if (!c.scalesim_row())
+    throw std::invalid_argument("conv layer: the scalesim timing mode takes SCALE-Sim's topology row (no padding, dilation, groups or width "
+                                "stride); conv_timing times the full convolution (spec/convolution.md §1.5)");
   if (c.ifmap_h == 0 || c.ifmap_w == 0 || c.filter_h == 0 || c.filter_w == 0 || c.channels == 0 || c.filters == 0 || c.stride == 0)
     throw std::invalid_argument("conv layer: H, W, R, S, C, M and STRIDE must all be >= 1");
   if (c.filter_h > c.ifmap_h || c.filter_w > c.ifmap_w)

@@ -15,8 +15,9 @@ namespace lpc::chip {
 // itself. A convolution has M = ofmap_h * ofmap_w pixels with SCALE-Sim's rounding
 // ofmap = ceil((H - R + stride) / stride), which is one more than layer.hpp's (H - R) / stride + 1
 // whenever stride does not divide H - R (AlexNet conv1: 55 against 54); N = filters, K = R*S*C.
-// Throws std::invalid_argument when a field is 0, a filter exceeds its ifmap, or a product
-// overflows 64 bits.
+// Throws std::invalid_argument when a field is 0, a filter exceeds its ifmap, the convolution is
+// not SCALE-Sim's topology row (padding, dilation, groups or a width stride: conv_timing.hpp), or a
+// product overflows 64 bits.
 GemmShape scalesim_gemm(const Layer& layer);
 
 // The operand matrix of a dataflow as the array sees it (spec/chip_timing.md §2): spatial_rows

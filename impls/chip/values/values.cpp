@@ -676,16 +676,37 @@ uint64_t float_accumulate(const AccumulatorSpec& accumulator, uint64_t acc_bits,
 
 double float_bits_to_double(const AccumulatorSpec& accumulator, uint64_t bits) { return bits_to_double(layout_of(accumulator), bits); }
 
-void im2col(const ConvShape& cv, std::span<const uint8_t> ifmap, std::span<uint8_t> out) {
-  const uint64_t oh = cv.ofmap_h(), ow = cv.ofmap_w(), row = uint64_t{cv.filter_h} * cv.filter_w * cv.channels;
+void im2col(const ConvShape& cv, std::span<const uint8_t> ifmap, std::span<uint8_t> out, uint32_t group) {
+  const uint64_t oh = cv.ofmap_h(), ow = cv.ofmap_w(), depth = cv.group_channels();
+  const uint64_t row = uint64_t{cv.filter_h} * cv.filter_w * depth;
   check_size(ifmap, uint64_t{cv.ifmap_h} * cv.ifmap_w * cv.channels, "im2col: ifmap");
   if (out.size() != oh * ow * row) throw std::invalid_argument("im2col: output size " + std::to_string(out.size()) + ", expected " + std::to_string(oh * ow * row));
+  if (group >= cv.groups) throw std::invalid_argument("im2col: group " + std::to_string(group) + " of " + std::to_string(cv.groups));
   uint8_t* dst = out.data();
+  if (cv.scalesim_row()) {  // no padding, no dilation: (s, c) runs are contiguous in NHWC
+    for (uint64_t y = 0; y < oh; ++y)
+      for (uint64_t x = 0; x < ow; ++x)
+        for (uint64_t r = 0; r < cv.filter_h; ++r) {
+          const uint8_t* src = ifmap.data() + ((y * cv.stride + r) * cv.ifmap_w + x * cv.stride) * cv.channels;
+          dst = std::copy(src, src + uint64_t{cv.filter_w} * cv.channels, dst);
+        }
+    return;
+  }
+  // Padded positions hold code 0, the +0 of every operand format (spec/convolution.md §1.3).
+  const int64_t stride_x = cv.stride_x();
   for (uint64_t y = 0; y < oh; ++y)
     for (uint64_t x = 0; x < ow; ++x)
       for (uint64_t r = 0; r < cv.filter_h; ++r) {
-        const uint8_t* src = ifmap.data() + ((y * cv.stride + r) * cv.ifmap_w + x * cv.stride) * cv.channels;
-        dst = std::copy(src, src + uint64_t{cv.filter_w} * cv.channels, dst);  // (s, c) contiguous in NHWC
+        const int64_t iy = static_cast<int64_t>(y * cv.stride + r * cv.dilation_h) - cv.pad_top;
+        for (uint64_t s = 0; s < cv.filter_w; ++s) {
+          const int64_t ix = static_cast<int64_t>(x) * stride_x + static_cast<int64_t>(s * cv.dilation_w) - cv.pad_left;
+          if (iy < 0 || iy >= cv.ifmap_h || ix < 0 || ix >= cv.ifmap_w) {
+            dst = std::fill_n(dst, depth, uint8_t{0});
+            continue;
+          }
+          const uint8_t* src = ifmap.data() + (static_cast<uint64_t>(iy) * cv.ifmap_w + static_cast<uint64_t>(ix)) * cv.channels + group * depth;
+          dst = std::copy(src, src + depth, dst);
+        }
       }
 }
 
@@ -711,7 +732,27 @@ ChipValues run_layer(const ChipConfig& config, const Layer& layer, std::span<con
     throw std::invalid_argument("run_layer: " + std::to_string(bias.size()) + " bias values, expected " + std::to_string(config.bias ? layer.gemm.n : 0));
   const GemmKernelParams params{config.a_format, config.b_format, config.accumulator, config.fold_rows()};
   ChipValues v;
-  if (layer.conv) {
+  if (layer.conv && layer.conv->groups > 1) {
+    // One GEMM per group (spec/convolution.md §1.4): group g's im2col columns times its M/groups
+    // filter columns, into those columns of the output.
+    const ConvShape& cv = *layer.conv;
+    const uint64_t pixels = layer.gemm.m, k = layer.gemm.k, n = layer.gemm.n, width = cv.group_filters();
+    check_size(b, k * n, "run_layer: filters");
+    std::vector<uint8_t> columns(pixels * k), filters(k * width);
+    v.accumulators.is_float = config.accumulator.is_float;
+    (v.accumulators.is_float ? v.accumulators.floats.resize(pixels * n) : v.accumulators.ints.resize(pixels * n));
+    for (uint32_t g = 0; g < cv.groups; ++g) {
+      im2col(cv, a, columns, g);
+      for (uint64_t row = 0; row < k; ++row) std::copy_n(b.data() + row * n + g * width, width, filters.data() + row * width);
+      ChipTensor part;
+      accumulate_gemm(params, {pixels, width, k}, columns, filters, part);
+      for (uint64_t p = 0; p < pixels; ++p)
+        for (uint64_t j = 0; j < width; ++j) {
+          if (part.is_float) v.accumulators.floats[p * n + g * width + j] = part.floats[p * width + j];
+          else v.accumulators.ints[p * n + g * width + j] = part.ints[p * width + j];
+        }
+    }
+  } else if (layer.conv) {
     std::vector<uint8_t> columns(layer.gemm.m * layer.gemm.k);
     im2col(*layer.conv, a, columns);
     accumulate_gemm(params, layer.gemm, columns, b, v.accumulators);

@@ -31,9 +31,11 @@ namespace lpc::chip::values {
 ChipValues run_layer(const ChipConfig& config, const Layer& layer, std::span<const uint8_t> a,
                      std::span<const uint8_t> b, std::span<const int32_t> bias);
 
-// The im2col matrix of a convolution (spec/chip/layer.hpp): row p = oh·OW + ow, column
-// (r·S + s)·C + c holds ifmap[(oh·stride + r)·W·C + (ow·stride + s)·C + c].
-void im2col(const ConvShape& conv, std::span<const uint8_t> ifmap, std::span<uint8_t> out);
+// The im2col matrix of a convolution's group `group` (spec/chip/layer.hpp): row p = oh·OW + ow,
+// column (r·S + s)·C/groups + c holds ifmap[y·W·C + x·C + group·C/groups + c] with
+// y = oh·stride + r·dilation_h − pad_top, x = ow·stride_w + s·dilation_w − pad_left, or code 0
+// (+0) where (y, x) lies in the padding (spec/convolution.md §1).
+void im2col(const ConvShape& conv, std::span<const uint8_t> ifmap, std::span<uint8_t> out, uint32_t group = 0);
 
 // ---- the array: the replaceable inner GEMM ---------------------------------------------------------
 
