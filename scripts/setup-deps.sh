@@ -16,6 +16,7 @@ packages=(
   python3                        # fuzz/campaign
   libgemmlowp-dev                # gemmlowp headers: external oracle for requantization (DOUBLE_ROUND)
   libxml2-utils                  # xmllint: the gating tests validate junit.xml against a schema
+  python3-torch                  # PyTorch 1.13: the dataflow oracle tier (dataflows.torch_oracle; skips where absent)
 )
 
 missing=()
