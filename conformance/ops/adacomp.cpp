@@ -137,7 +137,7 @@ OpSchema make_compress() {
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     if (c.inputs[0].size() != c.inputs[1].size())
       return "residue has " + std::to_string(c.inputs[0].size()) + " elements, gradient " + std::to_string(c.inputs[1].size());
-    return adacomp_params_error(params_of(c.params), c.inputs[0].size());
+    return ref::adacomp_inputs_error(params_of(c.params), floats_of(c.inputs[0]), floats_of(c.inputs[1]));
   };
   // The message is as long as the reference's (§1.4: its size follows from the count).
   op.output_forms = [](const OpCase& c) {
@@ -200,6 +200,9 @@ OpSchema make_decode() {
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     for (size_t i = 0; i < c.inputs[0].size(); ++i)
       if (c.inputs[0].ints[i] < 0 || c.inputs[0].ints[i] > 255) return "message byte " + std::to_string(i) + " outside 0..255";
+    // §1.5: a message that does not decode is bad input (its byte offset named), not a result.
+    const ref::AdacompDecoded d = ref::adacomp_decode(params_of(c.params), static_cast<uint64_t>(c.params.integer("elements")), bytes_of(c));
+    if (!d.ok) return "message " + d.error;
     return std::nullopt;
   };
   op.output_forms = [](const OpCase& c) { return list_forms(c, {static_cast<size_t>(c.params.integer("elements"))}); };

@@ -4,6 +4,7 @@
 // bit at a time.
 #include "reference/codecs/adacomp.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <optional>
@@ -120,20 +121,39 @@ struct BitReader {
 
 }  // namespace
 
+std::optional<std::string> adacomp_inputs_error(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient) {
+  const uint64_t n = residue.size();
+  if (auto e = adacomp_params_error(p, n)) return e;
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(residue[i])) return "residue element " + std::to_string(i) + " is not finite";
+  for (size_t i = 0; i < n; ++i)
+    if (!std::isfinite(gradient[i])) return "gradient element " + std::to_string(i) + " is not finite";
+  std::vector<cpp_rational> g(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
+    if (!sum) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
+    g[i] = abs(exact_math::exact(*sum));
+  }
+  float s = 0;
+  for (size_t start = 0, b = 0; start < n; start += p.bin, ++b) {
+    const cpp_rational m = *std::max_element(g.begin() + static_cast<std::ptrdiff_t>(start), g.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(n, start + p.bin)));
+    const std::optional<float> next = rounded(exact_math::exact(s) + m);
+    if (!next) return "the sum of the bin maxima overflows float32 at bin " + std::to_string(b);
+    s = *next;
+  }
+  return std::nullopt;
+}
+
 AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient) {
   const uint64_t n = residue.size();
-  if (auto e = adacomp_params_error(p, n)) return failure(*e);
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(residue[i])) return failure("residue element " + std::to_string(i) + " is not finite");
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(gradient[i])) return failure("gradient element " + std::to_string(i) + " is not finite");
+  if (auto e = adacomp_inputs_error(p, residue, gradient)) return failure(*e);
   // Step 1: G_i = R_i ⊕ ΔW_i; an exact zero is +0 unless both are -0.
   std::vector<float> g(n);
   std::vector<cpp_rational> g_exact(n);
   std::vector<Magnitude> h(n);
   for (size_t i = 0; i < n; ++i) {
     const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
-    if (!sum) return failure("element " + std::to_string(i) + ": residue + gradient overflows float32");
+    if (!sum) return failure("element " + std::to_string(i) + ": residue + gradient overflows float32");  // (inputs_error found it first)
     g[i] = is_negative_zero(residue[i]) && is_negative_zero(gradient[i]) ? -0.0f : *sum;
     g_exact[i] = exact_math::exact(g[i]);
     // Step 2: H_i = G_i ⊕ ΔW_i, only its magnitude (or its overflow) counts.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -23,6 +24,10 @@ struct AdacompOutcome {
   uint32_t count = 0;               // c, the selected elements
   float scale = 0;                  // §1.2 step 5
 };
+
+// §1.2 "Errors": the first the step hits (parameters, a non-finite input, an overflowed G, an
+// overflowed sum of the bin maxima), or nullopt. adacomp_compress fails with it.
+std::optional<std::string> adacomp_inputs_error(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient);
 
 // One step of §1.2 on one layer. residue.size() == gradient.size() is a precondition.
 AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient);
