@@ -90,7 +90,7 @@ std::vector<Layer> item_layers(const Params& item, const InputSpec& inputs, uint
   std::vector<Layer> layers;
   if (inputs.boundary) layers = boundary_layers(p.bin, rng);
   for (uint32_t k = 0; k < inputs.random; ++k) {
-    const size_t n = 1 + rng() % std::min<size_t>(4000, size_t{p.bin} * 40 + 1);
+    const size_t n = 1 + rng() % std::min<size_t>(2000, size_t{p.bin} * 40 + 1);
     layers.push_back(random_layer(rng, n));
   }
   std::erase_if(layers, [&](const Layer& l) { return adacomp_params_error(p, l.residue.size()).has_value(); });
