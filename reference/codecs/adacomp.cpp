@@ -60,7 +60,7 @@ uint32_t get_u32(std::span<const uint8_t> bytes, size_t at) {
 }
 
 // §1.4: the message of the selected elements (increasing indices) and their signs.
-std::vector<uint8_t> encode(const AdacompParams& p, uint64_t n, float scale, const std::vector<uint64_t>& index, const std::vector<bool>& negative) {
+std::vector<uint8_t> encode_message(const AdacompParams& p, uint64_t n, float scale, const std::vector<uint64_t>& index, const std::vector<bool>& negative) {
   std::vector<uint8_t> out;
   const uint64_t c = index.size();
   put_u32(out, static_cast<uint32_t>(c));
@@ -187,8 +187,12 @@ AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> r
     negative.push_back(neg);
   }
   r.count = static_cast<uint32_t>(index.size());
-  r.message = encode(p, n, scale, index, negative);
+  r.message = adacomp_message(p, n, scale, index, negative);
   return r;
+}
+
+std::vector<uint8_t> adacomp_message(const AdacompParams& p, uint64_t n, float scale, const std::vector<uint64_t>& index, const std::vector<bool>& negative) {
+  return encode_message(p, n, scale, index, negative);
 }
 
 AdacompDecoded adacomp_decode(const AdacompParams& p, uint64_t n, std::span<const uint8_t> message) {

@@ -32,6 +32,10 @@ std::optional<std::string> adacomp_inputs_error(const AdacompParams& p, std::spa
 // One step of §1.2 on one layer. residue.size() == gradient.size() is a precondition.
 AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient);
 
+// §1.4: the message of a layer of n elements whose selected elements are `index` (increasing) with
+// signs `negative` (true: −scale), written bit by bit. adacomp_compress writes its message with it.
+std::vector<uint8_t> adacomp_message(const AdacompParams& p, uint64_t n, float scale, const std::vector<uint64_t>& index, const std::vector<bool>& negative);
+
 struct AdacompDecoded {
   bool ok = false;
   std::string error;          // §1.5, when !ok: "byte offset K: ..."

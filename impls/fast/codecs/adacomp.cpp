@@ -54,11 +54,14 @@ uint32_t sum_max_scalar(const float* r, const float* d, float* g, size_t len) {
 void select_scalar(const float* g, const float* d, size_t len, uint32_t m, uint32_t base, Selection& s) {
   for (size_t i = 0; i < len; ++i) {
     const float h = g[i] + d[i];
-    if ((bits_of(g[i]) & kAbs) != 0 && (bits_of(h) & kAbs) >= m) {
-      s.index[s.count] = base + static_cast<uint32_t>(i);
-      s.negative[s.count++] = static_cast<uint8_t>(bits_of(g[i]) >> 31);
-    }
+    if ((bits_of(g[i]) & kAbs) != 0 && (bits_of(h) & kAbs) >= m) s.index[s.count++] = base + static_cast<uint32_t>(i);
   }
+}
+
+// Lanes 0 .. k-1 of eight (k <= 8): the tail of a bin, loaded and stored under this mask (masked
+// loads never fault past the end).
+__attribute__((target("avx2"))) inline __m256i first_lanes(size_t k) {
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 __attribute__((target("avx2"))) uint32_t sum_max_avx2(const float* r, const float* d, float* g, size_t len) {
@@ -73,40 +76,58 @@ __attribute__((target("avx2"))) uint32_t sum_max_avx2(const float* r, const floa
     m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_castps_si256(a), abs_mask));
     m1 = _mm256_max_epu32(m1, _mm256_and_si256(_mm256_castps_si256(b), abs_mask));
   }
-  for (; i + 8 <= len; i += 8) {
-    const __m256 a = _mm256_add_ps(_mm256_loadu_ps(r + i), _mm256_loadu_ps(d + i));
-    _mm256_storeu_ps(g + i, a);
+  for (; i < len; i += 8) {  // the last 1..15: one or two vectors, the last masked (masked-off lanes add 0 + 0)
+    const __m256i lanes = first_lanes(std::min<size_t>(8, len - i));
+    const __m256 a = _mm256_add_ps(_mm256_maskload_ps(r + i, lanes), _mm256_maskload_ps(d + i, lanes));
+    _mm256_maskstore_ps(g + i, lanes, a);
     m0 = _mm256_max_epu32(m0, _mm256_and_si256(_mm256_castps_si256(a), abs_mask));
   }
   __m256i m8 = _mm256_max_epu32(m0, m1);
   __m128i m4 = _mm_max_epu32(_mm256_castsi256_si128(m8), _mm256_extracti128_si256(m8, 1));
   m4 = _mm_max_epu32(m4, _mm_shuffle_epi32(m4, 0x4e));
   m4 = _mm_max_epu32(m4, _mm_shuffle_epi32(m4, 0xb1));
-  return std::max(static_cast<uint32_t>(_mm_cvtsi128_si32(m4)), sum_max_scalar(r + i, d + i, g + i, len - i));
+  return static_cast<uint32_t>(_mm_cvtsi128_si32(m4));
 }
+
+// The lanes of each 8-bit mask, packed to the front: byte k of kCompact[mask] is the lane of the
+// k-th set bit (the rest 0). A permutation by it stores the selected indices without a branch.
+struct CompactTable {
+  uint64_t lanes[256];
+  CompactTable() {
+    for (uint32_t mask = 0; mask < 256; ++mask) {
+      uint64_t packed = 0;
+      int k = 0;
+      for (int lane = 0; lane < 8; ++lane)
+        if ((mask >> lane) & 1) packed |= uint64_t(lane) << (8 * k++);
+      lanes[mask] = packed;
+    }
+  }
+};
+const CompactTable kCompact;
 
 __attribute__((target("avx2"))) void select_avx2(const float* g, const float* d, size_t len, uint32_t m, uint32_t base, Selection& s) {
   const __m256i abs_mask = _mm256_set1_epi32(static_cast<int>(kAbs));
   const __m256i threshold = _mm256_set1_epi32(static_cast<int>(m));  // m <= 0x7f7fffff: a positive int32
   const __m256i zero = _mm256_setzero_si256();
-  size_t i = 0;
-  for (; i + 8 <= len; i += 8) {
-    const __m256 gv = _mm256_loadu_ps(g + i);
-    const __m256i h = _mm256_and_si256(_mm256_castps_si256(_mm256_add_ps(gv, _mm256_loadu_ps(d + i))), abs_mask);
+  const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  uint32_t* out = s.index.data();
+  size_t count = s.count;
+  for (size_t i = 0; i < len; i += 8) {
+    const size_t k = std::min<size_t>(8, len - i);
+    const __m256i lanes = first_lanes(k);
+    const __m256 gv = _mm256_maskload_ps(g + i, lanes);  // masked-off lanes read as +0: never selected
+    const __m256i h = _mm256_and_si256(_mm256_castps_si256(_mm256_add_ps(gv, _mm256_maskload_ps(d + i, lanes))), abs_mask);
     const __m256i ga = _mm256_and_si256(_mm256_castps_si256(gv), abs_mask);
     // rejected: m > |H| (signed compare: every operand is below 2^31), or G = ±0
     const __m256i rejected = _mm256_or_si256(_mm256_cmpgt_epi32(threshold, h), _mm256_cmpeq_epi32(ga, zero));
-    uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(rejected))) & 0xffu;
-    if (keep == 0) continue;
-    const uint32_t signs = static_cast<uint32_t>(_mm256_movemask_ps(gv));
-    while (keep) {
-      const int k = std::countr_zero(keep);
-      s.index[s.count] = base + static_cast<uint32_t>(i + k);
-      s.negative[s.count++] = static_cast<uint8_t>((signs >> k) & 1);
-      keep &= keep - 1;
-    }
+    const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(rejected))) & 0xffu;
+    // Eight indices stored, the selected ones first; the count moves past them only.
+    const __m256i order = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kCompact.lanes[keep])));
+    const __m256i index = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(base + i)), iota);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + count), _mm256_permutevar8x32_epi32(index, order));
+    count += static_cast<size_t>(std::popcount(keep));
   }
-  select_scalar(g + i, d + i, len - i, m, base + static_cast<uint32_t>(i), s);
+  s.count = count;
 }
 
 const bool kAvx2 = __builtin_cpu_supports("avx2");
@@ -141,9 +162,7 @@ uint32_t load_u32(const uint8_t* at) {
 
 void encode(const AdacompParams& p, uint64_t n, float scale, const Selection& s, std::vector<uint8_t>& out) {
   const size_t c = s.count;
-  out.clear();
-  out.reserve(adacomp_message_bytes(p, n, c));
-  out.resize(kAdacompHeaderBytes);
+  out.assign(kAdacompHeaderBytes, 0);
   store_u32(out.data(), static_cast<uint32_t>(c));
   store_u32(out.data() + 4, bits_of(scale));
   if (p.layout == AdacompLayout::Index32) {
@@ -153,7 +172,11 @@ void encode(const AdacompParams& p, uint64_t n, float scale, const Selection& s,
     for (size_t j = 0; j < c; ++j) signs[j / 8] |= static_cast<uint8_t>(s.negative[j] << (j % 8));
     return;
   }
-  // Binned: per bin k ones, a zero, then k entries (offset | sign << w), w + 1 <= 25 bits each.
+  // Binned: per bin k ones, a zero, then k entries (offset | sign << w), w + 1 <= 25 bits each; the
+  // bits gather in a 64-bit word and leave 32 at a time into the buffer sized beforehand (+ 8 slack).
+  const size_t size = adacomp_message_bytes(p, n, c);
+  out.resize(size + 8, 0);
+  uint8_t* at = out.data() + kAdacompHeaderBytes;
   const int w = adacomp_offset_bits(p);
   uint64_t acc = 0;
   int filled = 0;
@@ -162,25 +185,27 @@ void encode(const AdacompParams& p, uint64_t n, float scale, const Selection& s,
     filled += k;
     if (filled >= 32) {
       const uint32_t word = static_cast<uint32_t>(acc);
-      const uint8_t* b = reinterpret_cast<const uint8_t*>(&word);
-      out.insert(out.end(), b, b + 4);
+      std::memcpy(at, &word, 4);
+      at += 4;
       acc >>= 32;
       filled -= 32;
     }
   };
   size_t j = 0;
   const uint64_t nb = adacomp_bins(p, n);
-  for (uint64_t b = 0; b < nb; ++b) {
-    const uint64_t end = std::min<uint64_t>(n, (b + 1) * p.bin);
+  const uint32_t* index = s.index.data();
+  for (uint64_t b = 0, start = 0; b < nb; ++b, start += p.bin) {
+    const uint64_t end = std::min<uint64_t>(n, start + p.bin);
     size_t k = j;
-    while (k < c && s.index[k] < end) ++k;
+    while (k < c && index[k] < end) ++k;
     uint64_t run = k - j;
     for (; run >= 31; run -= 31) put(0x7fffffffu, 31);
     put((uint64_t{1} << run) - 1, static_cast<int>(run) + 1);  // the rest of the ones and the zero
-    const uint64_t start = b * p.bin;
-    for (; j < k; ++j) put((s.index[j] - start) | (uint64_t{s.negative[j]} << w), w + 1);
+    for (; j < k; ++j) put((index[j] - start) | (uint64_t{s.negative[j]} << w), w + 1);
   }
-  for (; filled > 0; filled -= 8, acc >>= 8) out.push_back(static_cast<uint8_t>(acc));
+  const uint64_t last = acc;
+  std::memcpy(at, &last, 8);  // the remaining < 32 bits (the slack absorbs the rest)
+  out.resize(size);
 }
 
 // ---- decoding ------------------------------------------------------------------------------------
@@ -308,18 +333,19 @@ std::optional<std::string> adacomp_compress(const AdacompParams& p, std::span<co
     }
     sum += std::bit_cast<float>(m);
     if (m == 0) continue;  // an all-zero bin selects nothing
-    s.make_room(len);
+    s.make_room(len + 8);  // the vector path stores 8 indices at a time
     if (kAvx2) select_avx2(g + start, d + start, len, m, static_cast<uint32_t>(start), s);
     else select_scalar(g + start, d + start, len, m, static_cast<uint32_t>(start), s);
   }
   if (failed || std::isinf(sum)) return first_error(p, residue, gradient);
   const float scale = sum / static_cast<float>(adacomp_bins(p, n));  // nb <= 2^24: exact in float32
   // Steps 6-7 for the selected elements (the others: Gq = +0, R' = G already stored).
-  const float negative = -scale;
+  // Gq_i = sign(G_i)·scale by copying G's sign bit (−0 for a negative G when scale is +0).
   if (!update.empty()) std::fill(update.begin(), update.end(), 0.0f);
   for (size_t j = 0; j < s.count; ++j) {
     const uint32_t i = s.index[j];
-    const float q = s.negative[j] ? negative : scale;
+    const float q = std::copysign(scale, g[i]);
+    s.negative[j] = static_cast<uint8_t>(bits_of(g[i]) >> 31);
     g[i] = g[i] - q;
     if (!update.empty()) update[i] = q;
   }
