@@ -1,8 +1,8 @@
 // The AdaComp ops (spec/codecs.md §1), under the declared float32 arithmetic and checked exactly:
 //   adacomp-compress: residue, gradient (one layer) -> the message bytes (§1.4), the next residue
 //   and the dequantized update (§1.2), for a bin length L_T and a message layout.
-//   adacomp-decode: the message bytes of a layer of `elements` -> the dense update (§1.5); bad bytes
-//   are an error naming the byte offset.
+//   adacomp-decode: the message bytes of a layer of `elements` -> the dense update (§1.5), or, for
+//   bad bytes, the byte offset of the first violation (a result, so profiles check rejections).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -104,15 +104,20 @@ std::vector<OpCase> compress_cases(const Params& item, const InputSpec& inputs, 
   return out;
 }
 
-// The messages of the same layers, as the reference writes them.
+// The messages of the same layers, as the reference writes them, each also cut by its last byte,
+// with a byte appended, and with one seeded bit flipped (§1.5's rejections, or another valid message).
 std::vector<OpCase> decode_cases(const Params& item, const InputSpec& inputs, uint64_t seed) {
   std::vector<OpCase> out;
+  std::mt19937_64 rng(seed ^ 0x5eedULL);
   for (const Layer& l : item_layers(item, inputs, seed)) {
     const ref::AdacompOutcome r = ref::adacomp_compress(params_of(item), l.residue, l.gradient);
     if (!r.ok) continue;
     Params params = item;
     params.set("elements", static_cast<int64_t>(l.residue.size()));
-    out.push_back({nullptr, params, {Tensor::integer_list(ints_of(r.message))}});
+    std::vector<int64_t> m = ints_of(r.message), cut(m.begin(), m.end() - 1), longer = m, flipped = m;
+    longer.push_back(0);
+    flipped[rng() % m.size()] ^= int64_t{1} << (rng() % 8);
+    for (auto* bytes : {&m, &cut, &longer, &flipped}) out.push_back({nullptr, params, {Tensor::integer_list(*bytes)}});
   }
   return out;
 }
@@ -181,7 +186,7 @@ std::vector<uint8_t> bytes_of(const OpCase& c) { return std::vector<uint8_t>(c.i
 OpSchema make_decode() {
   OpSchema op;
   op.name = "adacomp-decode";
-  op.summary = "AdaComp message -> the dense update of its layer; bad bytes are an error naming the byte offset (spec/codecs.md §1.5)";
+  op.summary = "AdaComp message -> the dense update of its layer, or the byte offset where a bad message is rejected (spec/codecs.md §1.5)";
   op.clause = "spec/codecs.md §1.4-1.5";
   op.params = item_params();
   ParamSpec elements{"elements", ParamType::Int, ParamScope::Case, "n, the layer's elements (known to both ends, not in the message)", "spec/codecs.md §1.4",
@@ -191,42 +196,35 @@ OpSchema make_decode() {
   elements.fuzz_min = 1;
   elements.fuzz_max = 300;
   op.params.push_back(elements);
-  op.inputs = {{"message", ElemType::Int, {}, "the message bytes, 0..255"}};
-  op.outputs = {{"update", ElemType::Float32, {}, "U: ±scale at the message's indices, +0 elsewhere (n elements)"}};
+  op.inputs = {{"message", ElemType::Int, {}, "the message bytes, 0..255 (any: a bad message is rejected at a byte offset)"}};
+  TensorSpec update{"update", ElemType::Float32, {}, "U: ±scale at the message's indices, +0 elsewhere (n elements; none when rejected)"};
+  update.optional = true;
+  op.outputs = {update, {"error_offset", ElemType::Int, {}, "-1 for a valid message, else the byte offset of its first violation (§1.5)"}};
   op.verification.kind = Verification::Kind::Exact;
-  op.verification.text = "exact: every update float32 bit";
+  op.verification.text = "exact: the rejection's byte offset, every update float32 bit";
   op.params_error = [](const Params& p) { return adacomp_params_error(params_of(p), static_cast<uint64_t>(p.integer("elements"))); };
   op.element_range = [](const Params&, size_t) -> std::optional<std::pair<int64_t, int64_t>> { return std::pair<int64_t, int64_t>{0, 255}; };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {
     for (size_t i = 0; i < c.inputs[0].size(); ++i)
       if (c.inputs[0].ints[i] < 0 || c.inputs[0].ints[i] > 255) return "message byte " + std::to_string(i) + " outside 0..255";
-    // §1.5: a message that does not decode is bad input (its byte offset named), not a result.
-    const ref::AdacompDecoded d = ref::adacomp_decode(params_of(c.params), static_cast<uint64_t>(c.params.integer("elements")), bytes_of(c));
-    if (!d.ok) return "message " + d.error;
     return std::nullopt;
   };
-  op.output_forms = [](const OpCase& c) { return list_forms(c, {static_cast<size_t>(c.params.integer("elements"))}); };
+  op.output_forms = [](const OpCase& c) { return list_forms(c, {static_cast<size_t>(c.params.integer("elements")), 1}); };
   op.cases = decode_cases;
   op.cost = [](const Params&, const InputSpec& inputs) { return uint64_t{inputs.boundary ? 300u : 0u} + uint64_t{inputs.random} * 1500; };
   op.bindings = {
       {"reference",
-       [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
          const ref::AdacompDecoded r = ref::adacomp_decode(params_of(c.params), static_cast<uint64_t>(c.params.integer("elements")), bytes_of(c));
-         if (!r.ok) {
-           error = "reference adacomp-decode: message " + r.error;
-           return OpStatus::Error;
-         }
-         out = {Tensor::real_list(doubles_of(r.update))};
+         out = {Tensor::real_list(doubles_of(r.update)), Tensor::integer_list({r.ok ? -1 : static_cast<int64_t>(r.error_offset)})};
          return OpStatus::Ok;
        }},
       {"fast",
-       [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
+       [](const OpCase& c, std::vector<Tensor>& out, std::string&) {
          std::vector<float> update(static_cast<size_t>(c.params.integer("elements")));
-         if (auto e = fast::adacomp_decode(params_of(c.params), bytes_of(c), update)) {
-           error = "fast adacomp-decode: message " + e->message;
-           return OpStatus::Error;
-         }
-         out = {Tensor::real_list(doubles_of(update))};
+         const auto e = fast::adacomp_decode(params_of(c.params), bytes_of(c), update);
+         if (e) update.clear();  // nothing half-written
+         out = {Tensor::real_list(doubles_of(update)), Tensor::integer_list({e ? static_cast<int64_t>(e->offset) : -1})};
          return OpStatus::Ok;
        }},
   };

@@ -23,13 +23,15 @@ const OpSchema& cumsum_banked_op();  // sampler.cpp
 const OpSchema& multinomial_op();    // sampler.cpp
 const OpSchema& adacomp_compress_op();  // adacomp.cpp
 const OpSchema& adacomp_decode_op();    // adacomp.cpp
+const OpSchema& ef_signsgd_compress_op();  // ef_signsgd.cpp
+const OpSchema& ef_signsgd_decode_op();    // ef_signsgd.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
       &gemm_op(),          &conv2d_op(), &dynbits_op(),    &lsq_op(),      &lsq_init_op(), &lsq_dot_op(), &mx_op(),
       &mx_dequantize_op(), &mx_dot_op(), &requantize_op(), &sr_fixed_op(), &tpr_op(),      &ulq_op(),
       &philox_op(),        &threefry_op(), &cumsum_banked_op(), &multinomial_op(),
-      &adacomp_compress_op(), &adacomp_decode_op(),
+      &adacomp_compress_op(), &adacomp_decode_op(), &ef_signsgd_compress_op(), &ef_signsgd_decode_op(),
   };
   return ops;
 }

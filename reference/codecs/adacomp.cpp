@@ -4,7 +4,6 @@
 // bit at a time.
 #include "reference/codecs/adacomp.hpp"
 
-#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <optional>
@@ -121,55 +120,64 @@ struct BitReader {
 
 }  // namespace
 
-std::optional<std::string> adacomp_inputs_error(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient) {
+namespace {
+
+// §1.2 steps 1-5 up to the sum s_nb, in exact arithmetic with each float32 operation rounded once;
+// the first error of §1.2 "Errors", or nullopt.
+struct Steps {
+  std::vector<float> g;               // G (step 1)
+  std::vector<cpp_rational> g_exact;  // its values
+  std::vector<cpp_rational> gmax;     // step 3
+  std::vector<bool> sel;              // step 4
+  float s = 0;                        // step 5: s_nb
+};
+
+std::optional<std::string> run_steps(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient, Steps& x) {
   const uint64_t n = residue.size();
   if (auto e = adacomp_params_error(p, n)) return e;
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(residue[i])) return "residue element " + std::to_string(i) + " is not finite";
   for (size_t i = 0; i < n; ++i)
     if (!std::isfinite(gradient[i])) return "gradient element " + std::to_string(i) + " is not finite";
-  std::vector<cpp_rational> g(n);
+  // Step 1: G_i = R_i ⊕ ΔW_i; an exact zero is +0 unless both are -0.
+  x.g.resize(n);
+  x.g_exact.resize(n);
+  std::vector<Magnitude> h(n);
   for (size_t i = 0; i < n; ++i) {
     const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
     if (!sum) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
-    g[i] = abs(exact_math::exact(*sum));
+    x.g[i] = is_negative_zero(residue[i]) && is_negative_zero(gradient[i]) ? -0.0f : *sum;
+    x.g_exact[i] = exact_math::exact(x.g[i]);
+    // Step 2: H_i = G_i ⊕ ΔW_i, only its magnitude (or its overflow) counts.
+    const std::optional<float> soft = rounded(x.g_exact[i] + exact_math::exact(gradient[i]));
+    h[i] = soft ? Magnitude{false, abs(exact_math::exact(*soft))} : Magnitude{true, 0};
   }
-  float s = 0;
-  for (size_t start = 0, b = 0; start < n; start += p.bin, ++b) {
-    const cpp_rational m = *std::max_element(g.begin() + static_cast<std::ptrdiff_t>(start), g.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(n, start + p.bin)));
-    const std::optional<float> next = rounded(exact_math::exact(s) + m);
+  x.sel = select(p.bin, x.g_exact, h, x.gmax);
+  // Step 5: s_{b+1} = s_b ⊕ gmax_b in bin order.
+  for (size_t b = 0; b < x.gmax.size(); ++b) {
+    const std::optional<float> next = rounded(exact_math::exact(x.s) + x.gmax[b]);
     if (!next) return "the sum of the bin maxima overflows float32 at bin " + std::to_string(b);
-    s = *next;
+    x.s = *next;
   }
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> adacomp_inputs_error(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient) {
+  Steps x;
+  return run_steps(p, residue, gradient, x);
+}
+
 AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient) {
   const uint64_t n = residue.size();
-  if (auto e = adacomp_inputs_error(p, residue, gradient)) return failure(*e);
-  // Step 1: G_i = R_i ⊕ ΔW_i; an exact zero is +0 unless both are -0.
-  std::vector<float> g(n);
-  std::vector<cpp_rational> g_exact(n);
-  std::vector<Magnitude> h(n);
-  for (size_t i = 0; i < n; ++i) {
-    const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
-    if (!sum) return failure("element " + std::to_string(i) + ": residue + gradient overflows float32");  // (inputs_error found it first)
-    g[i] = is_negative_zero(residue[i]) && is_negative_zero(gradient[i]) ? -0.0f : *sum;
-    g_exact[i] = exact_math::exact(g[i]);
-    // Step 2: H_i = G_i ⊕ ΔW_i, only its magnitude (or its overflow) counts.
-    const std::optional<float> soft = rounded(g_exact[i] + exact_math::exact(gradient[i]));
-    h[i] = soft ? Magnitude{false, abs(exact_math::exact(*soft))} : Magnitude{true, 0};
-  }
-  std::vector<cpp_rational> gmax;
-  const std::vector<bool> sel = select(p.bin, g_exact, h, gmax);
-  // Step 5: s_{b+1} = s_b ⊕ gmax_b in bin order, scale = s_nb ⊘ nb.
-  float s = 0;
-  for (size_t b = 0; b < gmax.size(); ++b) {
-    const std::optional<float> next = rounded(exact_math::exact(s) + gmax[b]);
-    if (!next) return failure("the sum of the bin maxima overflows float32 at bin " + std::to_string(b));
-    s = *next;
-  }
-  const float scale = exact_math::to_float32(exact_math::exact(s) / cpp_rational(gmax.size()));
+  Steps x;
+  if (auto e = run_steps(p, residue, gradient, x)) return failure(*e);
+  const std::vector<float>& g = x.g;
+  const std::vector<cpp_rational>& g_exact = x.g_exact;
+  const std::vector<bool>& sel = x.sel;
+  // Step 5: scale = s_nb ⊘ nb.
+  const float scale = exact_math::to_float32(exact_math::exact(x.s) / cpp_rational(x.gmax.size()));
   // Steps 6-7.
   AdacompOutcome r;
   r.ok = true;

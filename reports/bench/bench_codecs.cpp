@@ -1,8 +1,9 @@
 // Benchmarks of the codec family (spec/codecs.md), one core: AdaComp compress (one layer, one step
 // of §1.2 with the message of §1.4, the next residue and the dense update all written, on a layer
-// in the steady state of training) in gradient elements per second, beside memcpy of the same bytes (the residue and gradient read, 8 bytes per
-// element, copied); decode of its messages (elements of the dense update per second) beside memcpy
-// of the update's bytes; the exact reference for scale. Layers of 64 Ki elements (1 MiB of
+// in the steady state of training) in gradient elements per second, beside memcpy of the same
+// bytes (the residue and gradient read, 8 bytes per element, copied); decode of its messages
+// (elements of the dense update per second) beside memcpy of the update's bytes; the exact
+// reference for scale; EF-SignSGD compress (§1.7) likewise. Layers of 64 Ki elements (1 MiB of
 // residue, gradient, next residue and update: in L2) and 4 Mi (64 MiB: from memory).
 //
 //   lpconform_bench --benchmark_filter='codecs/'
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "impls/fast/codecs/adacomp.hpp"
+#include "impls/fast/codecs/ef_signsgd.hpp"
 #include "reference/codecs/adacomp.hpp"
 
 namespace {
@@ -62,19 +64,20 @@ BENCHMARK_CAPTURE(adacomp_compress, codecs/adacomp_compress/index32, lpc::Adacom
 BENCHMARK_CAPTURE(adacomp_compress, codecs/adacomp_compress/binned, lpc::AdacompLayout::Binned)
     ->Args({1 << 16, 50})->Args({1 << 16, 500})->Args({1 << 22, 50});
 
-// The peer: memcpy of the bytes compress reads (residue and gradient, 8 per element).
-void adacomp_compress_memcpy(benchmark::State& state) {
-  const size_t n = static_cast<size_t>(state.range(0));
-  std::vector<float> in(2 * n, 1.0f), out(2 * n);
+// The peer: memcpy of the same bytes, range(1) per element — what compress reads (residue and
+// gradient, 8) or what decode writes (the update, 4).
+void memcpy_peer(benchmark::State& state) {
+  const size_t n = static_cast<size_t>(state.range(0)), bytes = n * static_cast<size_t>(state.range(1));
+  std::vector<uint8_t> in(bytes, 1), out(bytes);
   for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), 8 * n);
+    std::memcpy(out.data(), in.data(), bytes);
     benchmark::DoNotOptimize(out.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * 8));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
 }
-BENCHMARK(adacomp_compress_memcpy)->Name("codecs/adacomp_compress/memcpy")->Arg(1 << 16)->Arg(1 << 22);
+BENCHMARK(memcpy_peer)->Name("codecs/adacomp_compress/memcpy")->Args({1 << 16, 8})->Args({1 << 22, 8});
 
 void adacomp_decode(benchmark::State& state, lpc::AdacompLayout layout) {
   const size_t n = static_cast<size_t>(state.range(0));
@@ -95,19 +98,23 @@ void adacomp_decode(benchmark::State& state, lpc::AdacompLayout layout) {
 BENCHMARK_CAPTURE(adacomp_decode, codecs/adacomp_decode/index32, lpc::AdacompLayout::Index32)->Args({1 << 16, 50})->Args({1 << 16, 500});
 BENCHMARK_CAPTURE(adacomp_decode, codecs/adacomp_decode/binned, lpc::AdacompLayout::Binned)->Args({1 << 16, 50})->Args({1 << 16, 500});
 
-// The peer: memcpy of the update's bytes.
-void adacomp_decode_memcpy(benchmark::State& state) {
+BENCHMARK(memcpy_peer)->Name("codecs/adacomp_decode/memcpy")->Args({1 << 16, 4});
+
+// EF-SignSGD (§1.7) on the same steady-state layer: elements per second, beside the same memcpy.
+void ef_signsgd_compress(benchmark::State& state) {
   const size_t n = static_cast<size_t>(state.range(0));
-  std::vector<float> in(n, 1.0f), out(n);
+  const Layer l = make_layer(n);
+  std::vector<float> next(n), update(n);
+  std::vector<uint8_t> message;
   for (auto _ : state) {
-    std::memcpy(out.data(), in.data(), 4 * n);
-    benchmark::DoNotOptimize(out.data());
+    if (lpc::fast::ef_signsgd_compress(l.residue, l.gradient, next, update, message)) return state.SkipWithError("compress failed");
+    benchmark::DoNotOptimize(message.data());
     benchmark::ClobberMemory();
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * 4));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * 8));
 }
-BENCHMARK(adacomp_decode_memcpy)->Name("codecs/adacomp_decode/memcpy")->Arg(1 << 16);
+BENCHMARK(ef_signsgd_compress)->Name("codecs/ef_signsgd_compress")->Arg(1 << 16)->Arg(1 << 22);
 
 // The exact reference, for scale (4 Ki elements, L_T = 50).
 void adacomp_reference(benchmark::State& state) {
