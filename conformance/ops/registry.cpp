@@ -21,10 +21,10 @@ const OpSchema& philox_op();         // random123.cpp
 const OpSchema& threefry_op();       // random123.cpp
 const OpSchema& cumsum_banked_op();  // sampler.cpp
 const OpSchema& multinomial_op();    // sampler.cpp
-const OpSchema& adacomp_compress_op();  // adacomp.cpp
-const OpSchema& adacomp_decode_op();    // adacomp.cpp
-const OpSchema& ef_signsgd_compress_op();  // ef_signsgd.cpp
-const OpSchema& ef_signsgd_decode_op();    // ef_signsgd.cpp
+const OpSchema& adacomp_compress_op();     // error_feedback.cpp
+const OpSchema& adacomp_decode_op();       // error_feedback.cpp
+const OpSchema& ef_signsgd_compress_op();  // error_feedback.cpp
+const OpSchema& ef_signsgd_decode_op();    // error_feedback.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "reference/codecs/adacomp_exact.hpp"
+#include "reference/codecs/residual.hpp"
 #include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
@@ -38,8 +39,6 @@ std::vector<bool> select(uint32_t bin, const std::vector<cpp_rational>& g, const
   }
   return sel;
 }
-
-bool is_negative_zero(float x) { return x == 0 && std::signbit(x); }
 
 // RN32 of an exact value, or nullopt once it overflows (±inf).
 std::optional<float> rounded(const cpp_rational& x) {
@@ -135,18 +134,11 @@ struct Steps {
 std::optional<std::string> run_steps(const AdacompParams& p, std::span<const float> residue, std::span<const float> gradient, Steps& x) {
   const uint64_t n = residue.size();
   if (auto e = adacomp_params_error(p, n)) return e;
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(residue[i])) return "residue element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(gradient[i])) return "gradient element " + std::to_string(i) + " is not finite";
-  // Step 1: G_i = R_i ⊕ ΔW_i; an exact zero is +0 unless both are -0.
-  x.g.resize(n);
+  // Step 1: G_i = R_i ⊕ ΔW_i.
+  if (auto e = residual_sum(residue, gradient, x.g)) return e;
   x.g_exact.resize(n);
   std::vector<Magnitude> h(n);
   for (size_t i = 0; i < n; ++i) {
-    const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
-    if (!sum) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
-    x.g[i] = is_negative_zero(residue[i]) && is_negative_zero(gradient[i]) ? -0.0f : *sum;
     x.g_exact[i] = exact_math::exact(x.g[i]);
     // Step 2: H_i = G_i ⊕ ΔW_i, only its magnitude (or its overflow) counts.
     const std::optional<float> soft = rounded(x.g_exact[i] + exact_math::exact(gradient[i]));

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "reference/codecs/adacomp_exact.hpp"
+#include "reference/codecs/residual.hpp"
 #include "reference/common/exact_math.hpp"
 
 namespace lpc::ref {
@@ -24,17 +25,7 @@ std::optional<float> rounded(const cpp_rational& x) {
 std::optional<std::string> run_steps(std::span<const float> residue, std::span<const float> gradient, std::vector<float>& p, float& s) {
   const uint64_t n = residue.size();
   if (auto e = ef_signsgd_size_error(n)) return e;
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(residue[i])) return "residue element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < n; ++i)
-    if (!std::isfinite(gradient[i])) return "gradient element " + std::to_string(i) + " is not finite";
-  p.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    const std::optional<float> sum = rounded(exact_math::exact(residue[i]) + exact_math::exact(gradient[i]));
-    if (!sum) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
-    const bool negative_zero = residue[i] == 0 && gradient[i] == 0 && std::signbit(residue[i]) && std::signbit(gradient[i]);
-    p[i] = negative_zero ? -0.0f : *sum;  // an exact zero is +0 unless both are -0
-  }
+  if (auto e = residual_sum(residue, gradient, p)) return e;  // step 1: p = R ⊕ g
   // Step 2: eight lanes, i ≡ j (mod 8) in order, then ((a0 a1)(a2 a3))((a4 a5)(a6 a7)).
   const std::string overflow = "the L1 norm overflows float32";
   float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};

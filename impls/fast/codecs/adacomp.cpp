@@ -8,6 +8,7 @@
 // an overflowed G (the error path then rescans in the spec's order). Every float operation below
 // is one of §1.2's, in its order (no FMA: -ffp-contract=off).
 #include "impls/fast/codecs/adacomp.hpp"
+#include "impls/fast/codecs/residual.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -135,12 +136,7 @@ const bool kAvx2 = __builtin_cpu_supports("avx2");
 // The error of §1.2 the step hits, rescanned in the spec's order (the fast pass only knows that one
 // occurred). Precondition: one did.
 std::string first_error(const AdacompParams& p, std::span<const float> r, std::span<const float> d) {
-  for (size_t i = 0; i < r.size(); ++i)
-    if (!std::isfinite(r[i])) return "residue element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < d.size(); ++i)
-    if (!std::isfinite(d[i])) return "gradient element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < r.size(); ++i)
-    if (std::isinf(r[i] + d[i])) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
+  if (auto e = residual_inputs_error(r, d)) return *e;
   float s = 0;
   for (size_t b = 0, start = 0; start < r.size(); ++b, start += p.bin) {
     float m = 0;

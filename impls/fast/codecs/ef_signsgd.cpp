@@ -2,6 +2,7 @@
 // |x| order like the magnitudes, so one running maximum of |p|'s bits finds a non-finite input or
 // an overflowed p (the error path rescans in the spec's order); no FMA (-ffp-contract=off).
 #include "impls/fast/codecs/ef_signsgd.hpp"
+#include "impls/fast/codecs/residual.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -54,16 +55,6 @@ __attribute__((target("avx2"))) uint32_t first_pass_avx2(const float* r, const f
 
 const bool kAvx2 = __builtin_cpu_supports("avx2");
 
-std::string first_error(std::span<const float> r, std::span<const float> d) {
-  for (size_t i = 0; i < r.size(); ++i)
-    if (!std::isfinite(r[i])) return "residue element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < d.size(); ++i)
-    if (!std::isfinite(d[i])) return "gradient element " + std::to_string(i) + " is not finite";
-  for (size_t i = 0; i < r.size(); ++i)
-    if (std::isinf(r[i] + d[i])) return "element " + std::to_string(i) + ": residue + gradient overflows float32";
-  return "unknown error";  // unreachable when called
-}
-
 EfSignDecodeError rejection(uint64_t offset, const std::string& why) { return {offset, "byte offset " + std::to_string(offset) + ": " + why}; }
 
 }  // namespace
@@ -77,7 +68,7 @@ std::optional<std::string> ef_signsgd_compress(std::span<const float> residue, s
   float* p = next_residue.data();
   const uint32_t largest = kAvx2 ? first_pass_avx2(residue.data(), gradient.data(), p, n, lane, message.data() + 4)
                                  : first_pass_scalar(residue.data(), gradient.data(), p, n, lane, message.data() + 4);
-  if (largest >= kInfBits) return first_error(residue, gradient);
+  if (largest >= kInfBits) return residual_inputs_error(residue, gradient).value_or("unknown error");  // (always one)
   const float s = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
   if (std::isinf(s)) return "the L1 norm overflows float32";
   const float scale = s / static_cast<float>(n);  // n <= 2^24: exact
