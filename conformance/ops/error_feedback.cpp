@@ -28,6 +28,7 @@ AdacompParams params_of(const Params& p) {
   AdacompParams a;
   a.bin = static_cast<uint32_t>(p.integer("bin"));
   a.layout = p.text("layout") == "binned" ? AdacompLayout::Binned : AdacompLayout::Index32;
+  if (const Value* zero = p.find("zero")) a.zero = std::get<std::string>(*zero) == "mxnet" ? AdacompZeroRule::Mxnet : AdacompZeroRule::Skip;
   return a;
 }
 
@@ -206,6 +207,12 @@ OpSchema make_compress() {
                "(spec/codecs.md §1.2, declared float32)";
   op.clause = "spec/codecs.md §1.1-1.4";
   op.params = item_params();
+  ParamSpec zero{"zero", ParamType::Choice, ParamScope::Item,
+                 "the rule for G = 0 and all-zero bins: skip (never selected, §1.2 step 4) or mxnet (|H| >= gmax alone selects, sign bit G > 0; §1.6)",
+                 "spec/codecs.md §1.2, §1.6", "skip"};
+  zero.choices = [] { return std::vector<std::string>{"skip", "mxnet"}; };
+  zero.omit_default = true;
+  op.params.push_back(zero);
   declare_compress(op);
   op.params_error = [](const Params& p) -> std::optional<std::string> { return adacomp_params_error(params_of(p), 1); };
   op.inputs_error = [](const OpCase& c) -> std::optional<std::string> {

@@ -24,8 +24,11 @@ struct Magnitude {
   cpp_rational value;
 };
 
-// §1.2 steps 3-4 on exact values: gmax_b of each bin and sel_i. `g` the G_i, `h` the |H_i|.
-std::vector<bool> select(uint32_t bin, const std::vector<cpp_rational>& g, const std::vector<Magnitude>& h, std::vector<cpp_rational>& gmax) {
+// §1.2 steps 3-4 on exact values: gmax_b of each bin and sel_i. `g` the G_i, `h` the |H_i|; under
+// MXNet's rule (§1.6) |H_i| >= gmax_b alone selects, in all-zero bins too.
+std::vector<bool> select(uint32_t bin, const std::vector<cpp_rational>& g, const std::vector<Magnitude>& h, std::vector<cpp_rational>& gmax,
+                         AdacompZeroRule rule = AdacompZeroRule::Skip) {
+  const bool mxnet = rule == AdacompZeroRule::Mxnet;
   const size_t n = g.size();
   std::vector<bool> sel(n, false);
   gmax.clear();
@@ -34,8 +37,8 @@ std::vector<bool> select(uint32_t bin, const std::vector<cpp_rational>& g, const
     cpp_rational m = 0;  // step 3: the largest |G_i| of the bin
     for (size_t i = start; i < end; ++i) m = std::max(m, cpp_rational(abs(g[i])));
     gmax.push_back(m);
-    if (m == 0) continue;  // an all-zero bin selects nothing
-    for (size_t i = start; i < end; ++i) sel[i] = g[i] != 0 && (h[i].infinite || h[i].value >= m);  // step 4: ties select, G_i = 0 never
+    if (m == 0 && !mxnet) continue;  // an all-zero bin selects nothing
+    for (size_t i = start; i < end; ++i) sel[i] = (g[i] != 0 || mxnet) && (h[i].infinite || h[i].value >= m);  // step 4: ties select, G_i = 0 never
   }
   return sel;
 }
@@ -144,7 +147,7 @@ std::optional<std::string> run_steps(const AdacompParams& p, std::span<const flo
     const std::optional<float> soft = rounded(x.g_exact[i] + exact_math::exact(gradient[i]));
     h[i] = soft ? Magnitude{false, abs(exact_math::exact(*soft))} : Magnitude{true, 0};
   }
-  x.sel = select(p.bin, x.g_exact, h, x.gmax);
+  x.sel = select(p.bin, x.g_exact, h, x.gmax, p.zero);
   // Step 5: s_{b+1} = s_b ⊕ gmax_b in bin order.
   for (size_t b = 0; b < x.gmax.size(); ++b) {
     const std::optional<float> next = rounded(exact_math::exact(x.s) + x.gmax[b]);
@@ -180,7 +183,7 @@ AdacompOutcome adacomp_compress(const AdacompParams& p, std::span<const float> r
   std::vector<bool> negative;
   for (size_t i = 0; i < n; ++i) {
     if (!sel[i]) continue;
-    const bool neg = g[i] < 0;
+    const bool neg = p.zero == AdacompZeroRule::Mxnet ? !(g[i] > 0) : g[i] < 0;  // MXNet's sign bit is G_i > 0
     r.update[i] = neg ? -scale : scale;
     r.next_residue[i] = exact_math::to_float32(g_exact[i] - exact_math::exact(r.update[i]));  // an exact zero gives +0
     index.push_back(i);

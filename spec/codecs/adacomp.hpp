@@ -12,6 +12,9 @@ namespace lpc {
 
 // §1.4: the message layouts.
 enum class AdacompLayout : uint8_t { Index32, Binned };
+// §1.2 step 4 / §1.6: the suite's rule (G_i = 0 and all-zero bins never selected) or MXNet's
+// (|H_i| >= gmax_b alone selects, the sign bit is G_i > 0: a selected zero goes out as -scale).
+enum class AdacompZeroRule : uint8_t { Skip, Mxnet };
 
 inline constexpr uint32_t kAdacompMaxBin = 1u << 24;    // L_T, §1.1
 inline constexpr uint64_t kAdacompMaxBins = 1u << 24;   // nb, §1.1 (nb is a float32 integer)
@@ -21,6 +24,7 @@ inline constexpr size_t kAdacompHeaderBytes = 8;        // count, scale (§1.4)
 struct AdacompParams {
   uint32_t bin = 50;  // L_T
   AdacompLayout layout = AdacompLayout::Index32;
+  AdacompZeroRule zero = AdacompZeroRule::Skip;
 };
 
 // nb = ⌈n / L_T⌉ (§1.1).

@@ -61,6 +61,7 @@ Layer gen_layer(size_t max_n) {
   Layer l;
   l.p.bin = *rc::gen::element<uint32_t>(1, 2, 3, 7, 8, 16, 50, 64, 500, *rc::gen::inRange<uint32_t>(1, 100));
   l.p.layout = *rc::gen::element(AdacompLayout::Index32, AdacompLayout::Binned);
+  l.p.zero = *rc::gen::element(lpc::AdacompZeroRule::Skip, lpc::AdacompZeroRule::Skip, lpc::AdacompZeroRule::Mxnet);
   const size_t n = *rc::gen::inRange<size_t>(1, max_n + 1);
   const int centre = *rc::gen::element(-140, -60, -10, 0, 20, 90);
   float prev = 1.0f;

@@ -103,6 +103,31 @@ TEST_CASE("adacomp: known answers worked by hand", "[adacomp][known-answers]") {
   }
 }
 
+TEST_CASE("adacomp: MXNet's zero rule (zero=mxnet, spec/codecs.md §1.6), worked by hand", "[adacomp][known-answers]") {
+  const AdacompParams p{4, AdacompLayout::Index32, lpc::AdacompZeroRule::Mxnet};
+  const AdacompParams p2{2, AdacompLayout::Index32, lpc::AdacompZeroRule::Mxnet};
+  for (AdacompImpl impl : kImpls) {
+    INFO(lpc::test::name_of(impl));
+    // G = 0 0 0.75 +0, gmax 0.75, H = 4 -1 1 0: elements 0, 1 (G = 0, sent as -scale) and 2 selected.
+    const auto a = compress(impl, p, std::vector<float>{-4, 1, 0.5f, -0.0f}, std::vector<float>{4, -1, 0.25f, 0});
+    REQUIRE(a.ok);
+    CHECK(a.message == Bytes{3, 0, 0, 0, 0x00, 0x00, 0x40, 0x3f, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 0b011});
+    require_bits(a.update, {-0.75f, -0.75f, 0.75f, 0});
+    require_bits(a.next_residue, {0.75f, 0.75f, 0, 0});
+    // All-zero bins: |H| = 0 >= gmax = 0 selects all five, scale +0, each update −0, R' = +0.
+    const auto b = compress(impl, p2, std::vector<float>(5, 0.0f), std::vector<float>(5, 0.0f));
+    REQUIRE(b.ok);
+    CHECK(b.message == Bytes{5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0b11111});
+    require_bits(b.update, std::vector<float>(5, -0.0f));
+    require_bits(b.next_residue, std::vector<float>(5, 0.0f));
+    // Without zeros the rules agree: the first known answer.
+    const auto c = compress(impl, {4, AdacompLayout::Binned, lpc::AdacompZeroRule::Mxnet}, std::vector<float>(7, 0.0f), std::vector<float>{1, -3, 0.5f, 2, 0.25f, 0.25f, -1});
+    const auto d = compress(impl, {4, AdacompLayout::Binned}, std::vector<float>(7, 0.0f), std::vector<float>{1, -3, 0.5f, 2, 0.25f, 0.25f, -1});
+    REQUIRE((c.ok && d.ok));
+    CHECK(c.message == d.message);
+  }
+}
+
 TEST_CASE("adacomp: message sizes and compression ratios", "[adacomp][known-answers]") {
   // §1.4's example: n = 8, L_T = 4, c = 2: index32 8 + 8 + 1 = 17 bytes, binned 8 + ⌈(2 + 2·4)/8⌉ = 10.
   CHECK(lpc::adacomp_message_bytes({4, AdacompLayout::Index32}, 8, 2) == 17);

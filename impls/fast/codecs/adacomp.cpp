@@ -52,10 +52,11 @@ uint32_t sum_max_scalar(const float* r, const float* d, float* g, size_t len) {
   return m;
 }
 
-void select_scalar(const float* g, const float* d, size_t len, uint32_t m, uint32_t base, Selection& s) {
+// `mxnet`: MXNet's rule (spec/codecs.md §1.6), where G_i = 0 may be selected.
+void select_scalar(const float* g, const float* d, size_t len, uint32_t m, uint32_t base, bool mxnet, Selection& s) {
   for (size_t i = 0; i < len; ++i) {
     const float h = g[i] + d[i];
-    if ((bits_of(g[i]) & kAbs) != 0 && (bits_of(h) & kAbs) >= m) s.index[s.count++] = base + static_cast<uint32_t>(i);
+    if ((mxnet || (bits_of(g[i]) & kAbs) != 0) && (bits_of(h) & kAbs) >= m) s.index[s.count++] = base + static_cast<uint32_t>(i);
   }
 }
 
@@ -106,6 +107,7 @@ struct CompactTable {
 };
 const CompactTable kCompact;
 
+template <bool mxnet>
 __attribute__((target("avx2"))) void select_avx2(const float* g, const float* d, size_t len, uint32_t m, uint32_t base, Selection& s) {
   const __m256i abs_mask = _mm256_set1_epi32(static_cast<int>(kAbs));
   const __m256i threshold = _mm256_set1_epi32(static_cast<int>(m));  // m <= 0x7f7fffff: a positive int32
@@ -120,8 +122,11 @@ __attribute__((target("avx2"))) void select_avx2(const float* g, const float* d,
     const __m256i h = _mm256_and_si256(_mm256_castps_si256(_mm256_add_ps(gv, _mm256_maskload_ps(d + i, lanes))), abs_mask);
     const __m256i ga = _mm256_and_si256(_mm256_castps_si256(gv), abs_mask);
     // rejected: m > |H| (signed compare: every operand is below 2^31), or G = ±0
-    const __m256i rejected = _mm256_or_si256(_mm256_cmpgt_epi32(threshold, h), _mm256_cmpeq_epi32(ga, zero));
-    const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(rejected))) & 0xffu;
+    // MXNet's rule has no "G ≠ 0" test, so there the lanes past the bin (read as +0) are masked off;
+    // the suite's rule rejects them as zeros.
+    const __m256i below = _mm256_cmpgt_epi32(threshold, h);
+    const __m256i rejected = mxnet ? below : _mm256_or_si256(below, _mm256_cmpeq_epi32(ga, zero));
+    const uint32_t keep = ~static_cast<uint32_t>(_mm256_movemask_ps(_mm256_castsi256_ps(rejected))) & (mxnet ? (1u << k) - 1 : 0xffu);
     // Eight indices stored, the selected ones first; the count moves past them only.
     const __m256i order = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128(static_cast<long long>(kCompact.lanes[keep])));
     const __m256i index = _mm256_add_epi32(_mm256_set1_epi32(static_cast<int>(base + i)), iota);
@@ -318,6 +323,7 @@ std::optional<std::string> adacomp_compress(const AdacompParams& p, std::span<co
   const float* d = gradient.data();
   float* g = next_residue.data();
   // Steps 1-5, bin by bin: G (stored as the next residue), gmax_b, the selection, s_{b+1} = s_b ⊕ gmax_b.
+  const bool mxnet = p.zero == AdacompZeroRule::Mxnet;
   float sum = 0;
   bool failed = false;
   for (size_t start = 0; start < n; start += p.bin) {
@@ -328,20 +334,21 @@ std::optional<std::string> adacomp_compress(const AdacompParams& p, std::span<co
       break;
     }
     sum += std::bit_cast<float>(m);
-    if (m == 0) continue;  // an all-zero bin selects nothing
+    if (m == 0 && !mxnet) continue;  // an all-zero bin selects nothing
     s.make_room(len + 8);  // the vector path stores 8 indices at a time
-    if (kAvx2) select_avx2(g + start, d + start, len, m, static_cast<uint32_t>(start), s);
-    else select_scalar(g + start, d + start, len, m, static_cast<uint32_t>(start), s);
+    if (kAvx2) (mxnet ? select_avx2<true> : select_avx2<false>)(g + start, d + start, len, m, static_cast<uint32_t>(start), s);
+    else select_scalar(g + start, d + start, len, m, static_cast<uint32_t>(start), mxnet, s);
   }
   if (failed || std::isinf(sum)) return first_error(p, residue, gradient);
   const float scale = sum / static_cast<float>(adacomp_bins(p, n));  // nb <= 2^24: exact in float32
   // Steps 6-7 for the selected elements (the others: Gq = +0, R' = G already stored).
-  // Gq_i = sign(G_i)·scale by copying G's sign bit (−0 for a negative G when scale is +0).
+  // Gq_i = sign(G_i)·scale (−0 for a negative G when scale is +0).
   if (!update.empty()) std::fill(update.begin(), update.end(), 0.0f);
   for (size_t j = 0; j < s.count; ++j) {
     const uint32_t i = s.index[j];
-    const float q = std::copysign(scale, g[i]);
-    s.negative[j] = static_cast<uint8_t>(bits_of(g[i]) >> 31);
+    const uint32_t negative = mxnet ? static_cast<uint32_t>(!(g[i] > 0)) : bits_of(g[i]) >> 31;  // MXNet's sign bit is G_i > 0
+    const float q = std::bit_cast<float>(bits_of(scale) | negative << 31);  // without a branch on the sign
+    s.negative[j] = static_cast<uint8_t>(negative);
     g[i] = g[i] - q;
     if (!update.empty()) update[i] = q;
   }
