@@ -29,6 +29,10 @@ const OpSchema& sparse_matmul_op();  // nm_sparse.cpp
 const OpSchema& wc_encode_op();      // weight_codecs.cpp
 const OpSchema& wc_decode_op();      // weight_codecs.cpp
 const OpSchema& conv_transpose2d_op();  // conv_transpose2d.cpp
+const OpSchema& adacomp_compress_op();     // error_feedback.cpp
+const OpSchema& adacomp_decode_op();       // error_feedback.cpp
+const OpSchema& ef_signsgd_compress_op();  // error_feedback.cpp
+const OpSchema& ef_signsgd_decode_op();    // error_feedback.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -38,6 +42,7 @@ std::span<const OpSchema* const> registered_ops() {
       &nm_compress_op(), &nm_decompress_op(), &nm_prune_op(), &nm_decompose_op(), &sparse_matmul_op(),
       &wc_encode_op(),     &wc_decode_op(),
       &conv_transpose2d_op(),
+      &adacomp_compress_op(), &adacomp_decode_op(), &ef_signsgd_compress_op(), &ef_signsgd_decode_op(),
   };
   return ops;
 }
