@@ -45,8 +45,9 @@ test-sanitize: setup
 	# Left out here, run by `make test` in the normal build: the plugin tests (the worker limits its
 	# address space with RLIMIT_AS, which ASan's terabytes of shadow memory cannot live with, and the
 	# memory-blow-up plugin needs that limit), and the two all-2^16 half-precision encode sweeps
-	# (about 2 min each under ASan, over code paths the other format tests also drive).
-	cd $(ASAN_BUILD) && ctest -L quick -LE plugin -E '^formats[.]encode[.](bfloat16|float16)$$' -j$(JOBS) --output-on-failure
+	# (about 2 min each under ASan, over code paths the other format tests also drive), and the
+	# planted-bug catalogue (25 runs of the gate profile over code the other tests drive).
+	cd $(ASAN_BUILD) && ctest -L quick -LE 'plugin|mutants' -E '^formats[.]encode[.](bfloat16|float16)$$' -j$(JOBS) --output-on-failure
 
 # A fuzz campaign (fuzz/README.md): every target FUZZ_MINUTES under ASan+UBSan, then FUZZ_PERF
 # seconds each without sanitizers for exec/s (0: skip that build); report in reports/out/fuzz/.
