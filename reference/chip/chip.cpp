@@ -167,28 +167,18 @@ std::vector<Real> decoded(const Format& f) {
   return t;
 }
 
-// Calls visit(i, products) for every output i, the products in the declared k order: ascending k
-// for a GEMM; (r, s, c) for a convolution, read straight from the NHWC ifmap and RSCM filters.
-// Each product is the exact product of the two decoded codes, computed once per code pair used.
-void for_each_output(const Format& fa, const Format& fb, const Layer& layer, std::span<const uint8_t> a, std::span<const uint8_t> b,
-                     const std::function<void(size_t, const std::vector<const Real*>&)>& visit) {
-  const std::vector<Real> va = decoded(fa), vb = decoded(fb);
-  std::unordered_map<size_t, Real> table;  // filled on first use (node addresses are stable)
-  auto product_of = [&](uint8_t x, uint8_t y) {
-    const size_t cx = x & fa.code_mask(), cy = y & fb.code_mask();
-    auto [it, fresh] = table.try_emplace(cx * vb.size() + cy);
-    if (fresh) it->second = product(va[cx], vb[cy]);
-    return &it->second;
-  };
+// Walks a layer's multiply-accumulates in the declared k order: mac(code_a, code_b) for every
+// product of output i, then done(i). Ascending k for a GEMM; (r, s, c) for a convolution, read
+// straight from the NHWC ifmap and RSCM filters.
+template <class Mac, class Done>
+void walk_layer(const Layer& layer, std::span<const uint8_t> a, std::span<const uint8_t> b, Mac&& mac, Done&& done) {
   const lpc::chip::GemmShape s = layer.gemm;
-  std::vector<const Real*> products;
   if (!layer.conv) {
     if (a.size() != s.m * s.k || b.size() != s.k * s.n) throw std::invalid_argument("reference chip: A or B has the wrong number of codes");
     for (uint64_t m = 0; m < s.m; ++m)
       for (uint64_t n = 0; n < s.n; ++n) {
-        products.clear();
-        for (uint64_t k = 0; k < s.k; ++k) products.push_back(product_of(a[m * s.k + k], b[k * s.n + n]));
-        visit(m * s.n + n, products);
+        for (uint64_t k = 0; k < s.k; ++k) mac(a[m * s.k + k], b[k * s.n + n]);
+        done(m * s.n + n);
       }
     return;
   }
@@ -204,23 +194,49 @@ void for_each_output(const Format& fa, const Format& fb, const Layer& layer, std
   for (uint64_t oy = 0; oy < out_h; ++oy)
     for (uint64_t ox = 0; ox < out_w; ++ox)
       for (uint64_t f = 0; f < c.filters; ++f) {
-        products.clear();
         const uint64_t first_channel = f / per_group * depth;
         for (uint64_t r = 0; r < c.filter_h; ++r)
           for (uint64_t q = 0; q < c.filter_w; ++q) {
             const int64_t y = static_cast<int64_t>(oy) * stride_y + static_cast<int64_t>(r * c.dilation_h) - c.pad_top;
             const int64_t x = static_cast<int64_t>(ox) * stride_x + static_cast<int64_t>(q * c.dilation_w) - c.pad_left;
             const bool inside = y >= 0 && y < static_cast<int64_t>(c.ifmap_h) && x >= 0 && x < static_cast<int64_t>(c.ifmap_w);
-            for (uint64_t ch = 0; ch < depth; ++ch) {
-              const uint8_t code = inside ? a[(static_cast<uint64_t>(y) * c.ifmap_w + static_cast<uint64_t>(x)) * c.channels + first_channel + ch] : 0;
-              products.push_back(product_of(code, b[((r * c.filter_w + q) * depth + ch) * c.filters + f]));
-            }
+            const uint8_t* row = inside ? &a[(static_cast<uint64_t>(y) * c.ifmap_w + static_cast<uint64_t>(x)) * c.channels + first_channel] : nullptr;
+            const uint8_t* filter = &b[(r * c.filter_w + q) * depth * c.filters + f];
+            for (uint64_t ch = 0; ch < depth; ++ch) mac(row ? row[ch] : uint8_t{0}, filter[ch * c.filters]);
           }
-        visit((oy * out_w + ox) * c.filters + f, products);
+        done((oy * out_w + ox) * c.filters + f);
       }
 }
 
+// Calls visit(i, products) for every output i, the products in the declared k order. Each
+// product is the exact product of the two decoded codes, computed once per code pair used.
+void for_each_output(const Format& fa, const Format& fb, const Layer& layer, std::span<const uint8_t> a, std::span<const uint8_t> b,
+                     const std::function<void(size_t, const std::vector<const Real*>&)>& visit) {
+  const std::vector<Real> va = decoded(fa), vb = decoded(fb);
+  std::unordered_map<size_t, Real> table;  // filled on first use (node addresses are stable)
+  std::vector<const Real*> products;
+  walk_layer(
+      layer, a, b,
+      [&](uint8_t x, uint8_t y) {
+        const size_t cx = x & fa.code_mask(), cy = y & fb.code_mask();
+        auto [it, fresh] = table.try_emplace(cx * vb.size() + cy);
+        if (fresh) it->second = product(va[cx], vb[cy]);
+        products.push_back(&it->second);
+      },
+      [&](size_t i) {
+        visit(i, products);
+        products.clear();
+      });
+}
+
 int64_t to_int64(const cpp_rational& v) { return static_cast<int64_t>(numerator(v)); }
+
+// The value of every code of an integer format.
+std::vector<int64_t> integer_values(const Format& f) {
+  std::vector<int64_t> v(f.code_count());
+  for (uint32_t c = 0; c < v.size(); ++c) v[c] = to_int64(from_exact(decode(f, c)).value);
+  return v;
+}
 
 // W-bit two's complement by definition: the representative of v mod 2^W in [-2^(W-1), 2^(W-1)).
 int64_t wrap(int64_t v, int bits) {
@@ -241,19 +257,26 @@ int64_t overflow_rule(const AccumulatorSpec& a, int64_t v) {
 
 struct ExactResult::Impl {
   uint64_t k = 0;
+  bool integers = false;              // integer operands: the sums below, in int64
+  std::vector<int64_t> int_sums, int_abs_sums;
   std::vector<Real> sums;             // Σ p over all products (NaN / ±inf by the extended rules)
   std::vector<cpp_rational> abs_sums; // Σ|p| over the finite products
   std::vector<bool> has_inf;          // some product is infinite
 };
 
-size_t ExactResult::size() const { return impl_->sums.size(); }
-int64_t ExactResult::integer_sum(size_t i) const { return to_int64(impl_->sums.at(i).value); }
-int64_t ExactResult::integer_abs_sum(size_t i) const { return to_int64(impl_->abs_sums.at(i)); }
-std::string ExactResult::to_string(size_t i) const { return decimal(impl_->sums.at(i)); }
+size_t ExactResult::size() const { return impl_->integers ? impl_->int_sums.size() : impl_->sums.size(); }
+int64_t ExactResult::integer_sum(size_t i) const { return impl_->integers ? impl_->int_sums.at(i) : to_int64(impl_->sums.at(i).value); }
+int64_t ExactResult::integer_abs_sum(size_t i) const {
+  return impl_->integers ? impl_->int_abs_sums.at(i) : to_int64(impl_->abs_sums.at(i));
+}
+std::string ExactResult::to_string(size_t i) const {
+  return impl_->integers ? std::to_string(impl_->int_sums.at(i)) : decimal(impl_->sums.at(i));
+}
 
 BoundCheck ExactResult::check_float(size_t i, double got, const AccumulatorSpec& accumulator, uint32_t fold_rows) const {
   // spec/chip.md §5.2: |got - exact| <= γ_h·Σ|p| + N·η/(1 - h·u) with γ_h = h·u/(1 - h·u),
   // h = min(R, K) + F roundings on any product's path, N = K + F roundings in all, F = ⌈K/R⌉ folds.
+  if (impl_->integers) throw std::logic_error("reference chip: check_float on a layer of integer operands");
   const Real& exact = impl_->sums.at(i);
   BoundCheck out;
   out.exact = decimal(exact);
@@ -294,28 +317,40 @@ ExactResult exact_layer(const Format& a_format, const Format& b_format, const La
   auto impl = std::make_shared<ExactResult::Impl>();
   impl->k = layer.gemm.k;
   const size_t outputs = layer.gemm.m * layer.gemm.n;
+  if (a_format.is_integer() && b_format.is_integer()) {
+    // Integer operands: the decoded values are integers of at most 8 bits, so each product and
+    // both sums are exact in int64 (|p| <= 2^16, K < 2^40), multiplied as they come.
+    impl->integers = true;
+    const std::vector<int64_t> va = integer_values(a_format), vb = integer_values(b_format);
+    impl->int_sums.resize(outputs);
+    impl->int_abs_sums.resize(outputs);
+    int64_t sum = 0, abs_sum = 0;
+    const uint32_t mask_a = a_format.code_mask(), mask_b = b_format.code_mask();
+    walk_layer(
+        layer, a, b,
+        [&](uint8_t x, uint8_t y) {
+          const int64_t p = va[x & mask_a] * vb[y & mask_b];
+          sum += p;
+          abs_sum += p < 0 ? -p : p;
+        },
+        [&](size_t i) {
+          impl->int_sums[i] = sum;
+          impl->int_abs_sums[i] = abs_sum;
+          sum = abs_sum = 0;
+        });
+    return ExactResult(std::move(impl));
+  }
   impl->sums.resize(outputs);
   impl->abs_sums.resize(outputs);
   impl->has_inf.resize(outputs);
-  const bool integers = a_format.is_integer() && b_format.is_integer();
   for_each_output(a_format, b_format, layer, a, b, [&](size_t i, const std::vector<const Real*>& products) {
     // NaN if any product is NaN or infinities of both signs meet; else ±inf if any; else Σ exactly.
     bool nan = false, pos_inf = false, neg_inf = false;
     cpp_rational sum = 0, abs_sum = 0;
-    if (integers) {  // integer products: int64 holds Σ and Σ|p| exactly (|p| <= 2^16, K < 2^40)
-      int64_t int_sum = 0, int_abs_sum = 0;
-      for (const Real* p : products) {
-        const int64_t v = to_int64(p->value);
-        int_sum += v;
-        int_abs_sum += v < 0 ? -v : v;
-      }
-      sum = int_sum, abs_sum = int_abs_sum;
-    } else {
-      for (const Real* p : products) {
-        if (p->is_nan()) nan = true;
-        else if (p->is_inf()) (p->negative ? neg_inf : pos_inf) = true;
-        else sum += p->value, abs_sum += abs(p->value);
-      }
+    for (const Real* p : products) {
+      if (p->is_nan()) nan = true;
+      else if (p->is_inf()) (p->negative ? neg_inf : pos_inf) = true;
+      else sum += p->value, abs_sum += abs(p->value);
     }
     impl->has_inf[i] = pos_inf || neg_inf;
     impl->abs_sums[i] = abs_sum;
@@ -340,25 +375,45 @@ ChipValues hardware_layer(const ChipConfig& config, const Layer& layer, std::spa
 
   // 1. The array: per fold a partial sum from +0 over the fold's products in order, then the
   //    accumulator from +0 plus each partial sum; every addition rounded, wrapped or saturated.
-  for_each_output(*config.a_format, *config.b_format, layer, a, b, [&](size_t i, const std::vector<const Real*>& products) {
-    if (acc_spec.is_float) {
-      Real acc = Real::zero(false);
-      for (size_t k0 = 0; k0 < products.size(); k0 += fold) {
-        Real partial = Real::zero(false);
-        for (size_t j = k0; j < std::min(products.size(), k0 + fold); ++j) partial = sum_rounded(grid, partial, *products[j]);
-        acc = sum_rounded(grid, acc, partial);
+  if (!acc_spec.is_float && config.a_format->is_integer() && config.b_format->is_integer()) {
+    // Integer operands into an integer accumulator: the same additions on int64 products.
+    const std::vector<int64_t> va = integer_values(*config.a_format), vb = integer_values(*config.b_format);
+    const uint32_t mask_a = config.a_format->code_mask(), mask_b = config.b_format->code_mask();
+    int64_t acc = 0, partial = 0;
+    uint64_t j = 0;
+    walk_layer(
+        layer, a, b,
+        [&](uint8_t x, uint8_t y) {
+          partial = overflow_rule(acc_spec, partial + va[x & mask_a] * vb[y & mask_b]);
+          if (++j % fold == 0) acc = overflow_rule(acc_spec, acc + partial), partial = 0;
+        },
+        [&](size_t i) {
+          if (j % fold != 0) acc = overflow_rule(acc_spec, acc + partial);
+          v.accumulators.ints[i] = acc;
+          acc = partial = 0;
+          j = 0;
+        });
+  } else {
+    for_each_output(*config.a_format, *config.b_format, layer, a, b, [&](size_t i, const std::vector<const Real*>& products) {
+      if (acc_spec.is_float) {
+        Real acc = Real::zero(false);
+        for (size_t k0 = 0; k0 < products.size(); k0 += fold) {
+          Real partial = Real::zero(false);
+          for (size_t j = k0; j < std::min(products.size(), k0 + fold); ++j) partial = sum_rounded(grid, partial, *products[j]);
+          acc = sum_rounded(grid, acc, partial);
+        }
+        v.accumulators.floats[i] = to_double(acc);
+      } else {
+        int64_t acc = 0;
+        for (size_t k0 = 0; k0 < products.size(); k0 += fold) {
+          int64_t partial = 0;
+          for (size_t j = k0; j < std::min(products.size(), k0 + fold); ++j) partial = overflow_rule(acc_spec, partial + to_int64(products[j]->value));
+          acc = overflow_rule(acc_spec, acc + partial);
+        }
+        v.accumulators.ints[i] = acc;
       }
-      v.accumulators.floats[i] = to_double(acc);
-    } else {
-      int64_t acc = 0;
-      for (size_t k0 = 0; k0 < products.size(); k0 += fold) {
-        int64_t partial = 0;
-        for (size_t j = k0; j < std::min(products.size(), k0 + fold); ++j) partial = overflow_rule(acc_spec, partial + to_int64(products[j]->value));
-        acc = overflow_rule(acc_spec, acc + partial);
-      }
-      v.accumulators.ints[i] = acc;
-    }
-  });
+    });
+  }
 
   // 2. The vector processor and the activation unit (spec/chip.md §4).
   if (acc_spec.is_float) {
