@@ -45,9 +45,12 @@ test-sanitize: setup
 	# Left out here, run by `make test` in the normal build: the plugin tests (the worker limits its
 	# address space with RLIMIT_AS, which ASan's terabytes of shadow memory cannot live with, and the
 	# memory-blow-up plugin needs that limit), and the two all-2^16 half-precision encode sweeps
-	# (about 2 min each under ASan, over code paths the other format tests also drive), and the
-	# planted-bug catalogue (25 runs of the gate profile over code the other tests drive).
-	cd $(ASAN_BUILD) && ctest -L quick -LE 'plugin|mutants' -E '^formats[.]encode[.](bfloat16|float16)$$' -j$(JOBS) --output-on-failure
+	# (about 2 min each under ASan, over code paths the other format tests also drive), the
+	# planted-bug catalogue (25 runs of the gate profile over code the other tests drive), the
+	# chip's float presets against the rational hardware reference (3.5 min under ASan: Boost
+	# rationals per MAC; chip.values.float-rounding keeps the float datapath under ASan) and the
+	# per-case eval processes of gating.opvectors (1.8 min; gating.vectors keeps vector mode).
+	cd $(ASAN_BUILD) && ctest -L quick -LE 'plugin|mutants' -E '^(formats[.]encode[.](bfloat16|float16)|chip[.]values[.]float|gating[.]opvectors)$$' -j$(JOBS) --output-on-failure
 
 # A fuzz campaign (fuzz/README.md): every target FUZZ_MINUTES under ASan+UBSan, then FUZZ_PERF
 # seconds each without sanitizers for exec/s (0: skip that build); report in reports/out/fuzz/.
