@@ -115,11 +115,22 @@ namespace {
 constexpr size_t kShapes[] = {1, 15, 16, 17, 7, 63, 64, 65, 9, 127, 31};
 constexpr size_t kShapeInputs = 1024;
 
+// The oracle's code for one input, with the spec's two allowances: NaN is a class, unspecified
+// accepts any code.
+struct Wanted {
+  uint32_t code;
+  bool any_code, want_nan;
+  bool accepts(uint32_t got, const std::vector<uint8_t>& is_nan) const {
+    return any_code || (want_nan ? got < is_nan.size() && is_nan[got] : got == code);
+  }
+  std::string text(const Format& f) const { return any_code ? "any" : want_nan ? "any NaN (" + code_hex(f, code) + ")" : code_hex(f, code); }
+};
+
 struct ShapeInput {
   uint64_t input;
   uint32_t random;
-  uint32_t want;
-  bool any_code, want_nan, first_pass_ok;
+  Wanted want;
+  bool first_pass_ok;
   size_t index;  // in the case
 };
 
@@ -138,6 +149,16 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
     std::vector<uint32_t> want(kChunk), got(kChunk);
     std::vector<uint8_t> want_flags(kChunk), got_flags(kChunk), unspecified(kChunk);
     std::vector<ShapeInput> shape_inputs;
+    // A code that disagrees: input i of the case, its repro rerunning that input alone.
+    const auto code_mismatch = [&](uint64_t input, const uint32_t* random_word, uint32_t got_code, const Wanted& wanted, size_t index) {
+      Mismatch m;
+      m.input = source_bits_hex(item.source, input);
+      if (random_word) m.random = source_bits_hex(Source::F32, *random_word);
+      m.got = code_hex(f, got_code);
+      m.want = wanted.text(f);
+      m.repro = single(c, index).repro_command(impl_argument(subject));
+      return m;
+    };
     for (size_t begin = 0; begin < c.inputs.size(); begin += kChunk) {
       const size_t n = std::min(kChunk, c.inputs.size() - begin);
       const std::span<const uint64_t> inputs(c.inputs.data() + begin, n);
@@ -157,24 +178,18 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
       }
 
       for (size_t i = 0; i < n; ++i) {
-        // Exact, with the spec's two allowances: NaN is a class, unspecified accepts any code.
         const bool any_code = unspecified[i] != 0;
-        const bool want_nan = !any_code && want[i] < is_nan.size() && is_nan[want[i]];
-        const bool code_ok = any_code || (want_nan ? got[i] < is_nan.size() && is_nan[got[i]] : got[i] == want[i]);
+        const Wanted wanted{want[i], any_code, !any_code && want[i] < is_nan.size() && is_nan[want[i]]};
+        const bool code_ok = wanted.accepts(got[i], is_nan);
         const bool flags_ok = !r.verification.flags || got_flags[i] == want_flags[i];
         r.unspecified += any_code;
         const bool edge = (i > 0 && want[i] != want[i - 1]) || (i + 1 < n && want[i] != want[i + 1]);
         if (edge && shape_inputs.size() < kShapeInputs && !subject.replays_recorded_batches)
-          shape_inputs.push_back({inputs[i], random.empty() ? 0 : random[i], want[i], any_code, want_nan, code_ok, begin + i});
+          shape_inputs.push_back({inputs[i], random.empty() ? 0 : random[i], wanted, code_ok, begin + i});
         if (code_ok && flags_ok) continue;
         if (++r.mismatches > context.max_mismatches) continue;
-        Mismatch m;
-        m.input = source_bits_hex(item.source, inputs[i]);
-        if (!random.empty()) m.random = source_bits_hex(Source::F32, random[i]);
-        m.got = code_hex(f, got[i]);
-        m.want = any_code ? "any" : want_nan ? "any NaN (" + code_hex(f, want[i]) + ")" : code_hex(f, want[i]);
+        Mismatch m = code_mismatch(inputs[i], random.empty() ? nullptr : &random[i], got[i], wanted, begin + i);
         if (r.verification.flags) { m.got_flags = flags_to_string(got_flags[i]); m.want_flags = flags_to_string(want_flags[i]); }
-        m.repro = single(c, begin + i).repro_command(impl_argument(subject));
         r.first_mismatches.push_back(std::move(m));
       }
       r.checked += n;
@@ -205,18 +220,10 @@ ItemResult check_encode(const Item& item, const CheckContext& context) {
     }
     for (size_t i = 0; i < shape_inputs.size(); ++i) {
       const ShapeInput& x = shape_inputs[i];
-      const uint32_t got_code = shape_got[i];
-      const bool code_ok = x.any_code || (x.want_nan ? got_code < is_nan.size() && is_nan[got_code] : got_code == x.want);
-      if (code_ok || !x.first_pass_ok) continue;  // an input already counted keeps one count
+      if (x.want.accepts(shape_got[i], is_nan) || !x.first_pass_ok) continue;  // an input already counted keeps one count
       ++shape_mismatches;
       if (++r.mismatches > context.max_mismatches) continue;
-      Mismatch m;
-      m.input = source_bits_hex(item.source, x.input);
-      if (!c.random.empty()) m.random = source_bits_hex(Source::F32, x.random);
-      m.got = code_hex(f, got_code);
-      m.want = x.any_code ? "any" : x.want_nan ? "any NaN (" + code_hex(f, x.want) + ")" : code_hex(f, x.want);
-      m.repro = single(c, x.index).repro_command(impl_argument(subject));
-      r.first_mismatches.push_back(std::move(m));
+      r.first_mismatches.push_back(code_mismatch(x.input, c.random.empty() ? nullptr : &x.random, shape_got[i], x.want, x.index));
     }
     r.status = r.mismatches ? Status::Fail : Status::Pass;
     if (r.mismatches) {

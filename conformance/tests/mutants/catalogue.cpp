@@ -37,6 +37,14 @@ double max_finite(const Format& f) {
   return m;
 }
 
+// max_finite of the format the last call on this thread asked about (a batch asks per element).
+double cached_max_finite(const Format& f) {
+  static thread_local const Format* last = nullptr;
+  static thread_local double max = 0;
+  if (last != &f) last = &f, max = max_finite(f);
+  return max;
+}
+
 double smallest_normal(const Format& f) { return std::ldexp(1.0, 1 - f.bias - (f.radix == 4 ? f.bias : 0)); }
 
 // How a mutant changes a batch: its inputs and random words before fast runs, and the codes after.
@@ -82,9 +90,7 @@ std::vector<Mutant> catalogue() {
       {nullptr, [](const EncodeBatch& b, size_t i, uint32_t& code) {
          if (!is_float_format(b) || b.params.overflow == Overflow::Sat) return;
          const double x = value_of(b.source, b.inputs[i]);
-         static thread_local const Format* last = nullptr;
-         static thread_local double max = 0;
-         if (last != b.format) { last = b.format; max = max_finite(*b.format); }
+         const double max = cached_max_finite(*b.format);
          if (std::isfinite(x) && std::fabs(x) > max && b.format->has_inf()) code = ref::encode(*b.format, b.params, ref::ExactValue::inf(x < 0)).code;
        }, nullptr});
   add("daz", "subnormal inputs read as zero (DAZ), not declared",
@@ -140,9 +146,7 @@ std::vector<Mutant> catalogue() {
   add("nan_for_sat", "saturation gives NaN instead of max (float8_e4m3fn sat)",
       {nullptr, [](const EncodeBatch& b, size_t i, uint32_t& code) {
          if (b.params.overflow != Overflow::Sat || !b.format->has_nan() || !is_float_format(b)) return;
-         static thread_local const Format* last = nullptr;
-         static thread_local double max = 0;
-         if (last != b.format) { last = b.format; max = max_finite(*b.format); }
+         const double max = cached_max_finite(*b.format);
          const double x = value_of(b.source, b.inputs[i]);
          if (std::isfinite(x) && std::fabs(x) > 2 * max) code = ref::canonical_nan_code(*b.format, x < 0);
        }, nullptr});
