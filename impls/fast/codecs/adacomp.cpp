@@ -168,7 +168,7 @@ void encode(const AdacompParams& p, uint64_t n, float scale, const Selection& s,
   store_u32(out.data() + 4, bits_of(scale));
   if (p.layout == AdacompLayout::Index32) {
     out.resize(adacomp_message_bytes(p, n, c), 0);
-    std::memcpy(out.data() + 8, s.index.data(), 4 * c);
+    if (c) std::memcpy(out.data() + 8, s.index.data(), 4 * c);  // an empty selection may hold no buffer at all
     uint8_t* signs = out.data() + 8 + 4 * c;
     for (size_t j = 0; j < c; ++j) signs[j / 8] |= static_cast<uint8_t>(s.negative[j] << (j % 8));
     return;
