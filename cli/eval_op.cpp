@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/npy.hpp"
+#include "conformance/core/variants.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
@@ -29,6 +30,7 @@ struct OpArguments {
   std::map<std::string, std::string> npy;     // input tensors as .npy files, by name
   std::string npy_out;                        // outputs as PREFIX<name>.npy instead of CSV
   std::string impl = "reference";
+  std::vector<std::string> variants;          // --variants: the reference under the op's declared variants
   std::string input = "-";                    // the list tensors' CSV
 };
 
@@ -253,7 +255,17 @@ std::vector<ops::Tensor> read_lists(const std::string& path, const ops::OpSchema
 
 int run_op(const OpArguments& args) {
   const ops::OpSchema& op = *args.op;
-  const Implementation& impl = implementation_by_name(args.impl);
+  const Implementation& chosen = implementation_by_name(args.impl);
+  // The reference as the verdict's oracle computes for a subject that declares these variants.
+  for (const std::string& v : args.variants)
+    if (std::none_of(op.variants.begin(), op.variants.end(), [&](const auto& d) { return d.name == v; })) {
+      std::string names;
+      for (const auto& d : op.variants) names += (names.empty() ? "" : ", ") + d.name;
+      throw UsageError("--variants: " + op.name + " declares no variant '" + v + "'" + (names.empty() ? "" : "; its variants: " + names));
+    }
+  if (!args.variants.empty() && chosen.name != "reference") throw UsageError("--variants: only the reference computes under declared variants");
+  const Implementation under = under_variants(chosen, args.variants);
+  const Implementation& impl = args.variants.empty() ? chosen : under;
   // 1. Parameters, then the inputs: from files when any is given, else generated from the
   //    parameters (the form repro commands use).
   std::vector<std::pair<std::string, std::string>> given(args.params.begin(), args.params.end());
@@ -397,6 +409,13 @@ std::function<std::optional<int>()> add_eval_registry(CLI::App& eval) {
         "Input tensor NAME from a NumPy .npy file (NAME=FILE, repeatable; vector mode: spec/vectors.md)");
     sub->add_option("--npy-out", args->npy_out, "Write each output produced to PREFIX<name>.npy instead of CSV on stdout");
     sub->add_option("--impl", args->impl, "Implementation: reference | fast | chip | plugin:PATH (see `lpconform list impls`)")->capture_default_str();
+    if (!op->variants.empty()) {
+      std::string names;
+      for (const auto& v : op->variants) names += (names.empty() ? "" : ", ") + v.name + " (" + v.clause + ")";
+      sub->add_option("--variants", args->variants,
+                      "The reference under declared variants, as the verdict computes it for a subject declaring them: " + names)
+          ->delimiter(',');
+    }
     subs.emplace_back(sub, args);
   }
   return [subs]() -> std::optional<int> {

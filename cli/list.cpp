@@ -1,4 +1,4 @@
-// lpconform list formats|ops|impls|profiles
+// lpconform list formats|ops|impls|profiles|variants
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
+#include "conformance/core/variants.hpp"
 #include "conformance/ops/op.hpp"
 
 namespace lpc::cli {
@@ -63,18 +64,30 @@ void list_profiles() {
   std::cout << "\nDefault: " << kDefaultProfile << ". A profile file of your own: --profile path/to/profile.csv\n";
 }
 
+// The declared variants a subject may claim (spec/formats.md §7 and the ops' own), with the op
+// each applies to and where the spec defines it.
+void list_variants() {
+  for (const std::string& v : known_variants()) {
+    const auto [op, clause] = variant_scope(v);
+    std::printf("%-24s %-8s %s\n", v.c_str(), op.c_str(), clause.c_str());
+  }
+}
+
 }  // namespace
 
 Command add_list(CLI::App& app) {
-  auto* sub = app.add_subcommand("list", "List formats, ops, implementations or profiles");
+  auto* sub = app.add_subcommand("list", "List formats, ops, implementations, profiles or declared variants");
   auto what = std::make_shared<std::string>();
   auto csv = std::make_shared<bool>(false);
-  sub->add_option("what", *what, "formats | ops | impls | profiles")->required()->check(CLI::IsMember({"formats", "ops", "impls", "profiles"}));
+  sub->add_option("what", *what, "formats | ops | impls | profiles | variants")
+      ->required()
+      ->check(CLI::IsMember({"formats", "ops", "impls", "profiles", "variants"}));
   sub->add_flag("--csv", *csv, "formats: print spec/formats.csv as embedded");
   return {sub, [what, csv] {
             if (*what == "formats") list_formats(*csv);
             else if (*what == "ops") list_ops();
             else if (*what == "impls") list_impls();
+            else if (*what == "variants") list_variants();
             else list_profiles();
             return 0;
           }};

@@ -86,7 +86,7 @@ struct Implementation {
   bool replays_recorded_batches = false;
   std::vector<Declaration> declarations;
   // The variants of spec/formats.md §7 it implements ("ftz", "tininess_after_rounding"): the
-  // verdict computes the oracle under them (conformance/formats/variants.hpp).
+  // verdict computes the oracle under them (conformance/core/variants.hpp).
   std::vector<std::string> variants;
   // Entry points; an empty std::function means the op is unsupported. On OpStatus::Error the
   // implementation writes a message into `error`. The runner calls them from several threads at

@@ -1,4 +1,3 @@
-#include "conformance/formats/variants.hpp"
 #include "conformance/core/profile.hpp"
 
 #include <algorithm>
@@ -10,7 +9,7 @@
 #include <stdexcept>
 
 #include "conformance/core/sha256.hpp"
-#include "conformance/formats/variants.hpp"
+#include "conformance/core/variants.hpp"
 #include "conformance/ops/derive.hpp"
 #include "spec/table/csv.hpp"
 
@@ -193,7 +192,7 @@ Profile parse_profile(std::string_view text, std::string name, std::string origi
         if (comma == std::string::npos) comma = value.size();
         const std::string v = value.substr(at, comma - at);
         if (std::find(known_variants().begin(), known_variants().end(), v) == known_variants().end())
-          throw InputError(origin, line_no, key.size() + 3 + at, "unknown variant '" + v + "', expected names from: daz, ftz, tininess_after_rounding, snan_invalid, f64_via_f32 (spec/formats.md §7)");
+          throw InputError(origin, line_no, key.size() + 3 + at, "unknown variant '" + v + "', expected names from: " + known_variants_text() + " (`lpconform list variants`)");
         list.push_back(v);
         at = comma + 1;
       }

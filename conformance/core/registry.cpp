@@ -1,6 +1,6 @@
 // The registry of bundled implementations: one line per implementation, "reference" first.
 #include "conformance/bundled/bundled.hpp"
-#include "conformance/formats/variants.hpp"
+#include "conformance/core/variants.hpp"
 #include "conformance/plugin/plugin_implementation.hpp"
 
 #include <algorithm>
@@ -30,7 +30,7 @@ const Implementation* find_implementation(std::string_view name) {
     for (const std::string& v : loaded.variants)
       if (std::find(known_variants().begin(), known_variants().end(), v) == known_variants().end())
         throw std::invalid_argument("--impl " + std::string(name) + ": the plugin declares the unknown variant '" + v +
-                                    "'; spec/formats.md §7 names daz, ftz, tininess_after_rounding, snan_invalid and f64_via_f32");
+                                    "'; known: " + known_variants_text() + " (`lpconform list variants`)");
     return &loaded;
   }
   for (const Implementation* impl : implementations())

@@ -14,7 +14,7 @@
 #include "conformance/core/build_info.hpp"
 #include "conformance/ops/derive.hpp"
 #include "conformance/formats/checks.hpp"
-#include "conformance/formats/variants.hpp"
+#include "conformance/core/variants.hpp"
 #include "impls/fast/formats/convert.hpp"
 
 namespace lpc {

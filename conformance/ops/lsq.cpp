@@ -128,6 +128,33 @@ std::vector<Tensor> outputs(const std::vector<float>& y, const std::vector<float
   return {list(y), list(dx), list(ds), list(dbeta)};
 }
 
+// The reference binding; `fused`: under the declared variant lsq_fma (§1.3).
+OpStatus reference(const OpCase& c, std::vector<Tensor>& out, std::string& error, bool fused) {
+  LsqParams p = params_of(c.params);
+  p.fused_difference = fused;
+  const bool offset = plus(c.params);
+  const float beta = static_cast<float>(c.params.real("offset"));
+  const size_t n = c.inputs[0].size();
+  std::vector<float> y(n), dx(n), ds(n), dbeta(offset ? n : 0);
+  for (size_t i = 0; i < n; ++i) {
+    const float x = static_cast<float>(c.inputs[0].floats[i]), dy = static_cast<float>(c.inputs[1].floats[i]);
+    const ref::LsqPlusOutcome r = offset ? ref::lsq_plus(p, beta, x, dy) : [&] {
+      const ref::LsqOutcome plain = ref::lsq(p, x, dy);
+      return ref::LsqPlusOutcome{plain.ok, plain.element, 0.0f, plain.error};
+    }();
+    if (!r.ok) {
+      error = "reference lsq: element " + std::to_string(i) + ": " + r.error;
+      return OpStatus::Error;
+    }
+    y[i] = r.element.y;
+    dx[i] = r.element.dx;
+    ds[i] = r.element.ds;
+    if (offset) dbeta[i] = r.dbeta;
+  }
+  out = outputs(y, dx, ds, dbeta);
+  return OpStatus::Ok;
+}
+
 OpSchema make_schema() {
   OpSchema op;
   op.name = "lsq";
@@ -187,31 +214,7 @@ OpSchema make_schema() {
   };
   op.compare = compare;
   op.bindings = {
-      {"reference",
-       [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
-         const LsqParams p = params_of(c.params);
-         const bool offset = plus(c.params);
-         const float beta = static_cast<float>(c.params.real("offset"));
-         const size_t n = c.inputs[0].size();
-         std::vector<float> y(n), dx(n), ds(n), dbeta(offset ? n : 0);
-         for (size_t i = 0; i < n; ++i) {
-           const float x = static_cast<float>(c.inputs[0].floats[i]), dy = static_cast<float>(c.inputs[1].floats[i]);
-           const ref::LsqPlusOutcome r = offset ? ref::lsq_plus(p, beta, x, dy) : [&] {
-             const ref::LsqOutcome plain = ref::lsq(p, x, dy);
-             return ref::LsqPlusOutcome{plain.ok, plain.element, 0.0f, plain.error};
-           }();
-           if (!r.ok) {
-             error = "reference lsq: element " + std::to_string(i) + ": " + r.error;
-             return OpStatus::Error;
-           }
-           y[i] = r.element.y;
-           dx[i] = r.element.dx;
-           ds[i] = r.element.ds;
-           if (offset) dbeta[i] = r.dbeta;
-         }
-         out = outputs(y, dx, ds, dbeta);
-         return OpStatus::Ok;
-       }},
+      {"reference", [](const OpCase& c, std::vector<Tensor>& out, std::string& error) { return reference(c, out, error, false); }},
       {"fast",
        [](const OpCase& c, std::vector<Tensor>& out, std::string& error) {
          const LsqParams p = params_of(c.params);
@@ -229,6 +232,9 @@ OpSchema make_schema() {
          return OpStatus::Ok;
        }},
   };
+  // PyTorch's AVX2 kernel contracts fl32(x_fq - x) into an FMA (research: real-libraries.md).
+  op.variants = {{"lsq_fma", "spec/quantizers.md §1.3",
+                  [](const OpCase& c, std::vector<Tensor>& out, std::string& error) { return reference(c, out, error, true); }}};
   return op;
 }
 

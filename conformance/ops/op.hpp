@@ -177,6 +177,15 @@ struct OpSchema {
   std::function<void(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink)> compare;
   // Bundled implementations by name ("reference", "fast", "chip").
   std::vector<std::pair<std::string, Binding>> bindings;
+  // Declared variants of this op (legitimate departures a subject declares, as spec/formats.md §7's
+  // for encode): each name with the reference computing under it. A run whose subject declares
+  // one takes that binding as the oracle (conformance/core/variants.hpp).
+  struct Variant {
+    std::string name;    // "lsq_fma"
+    std::string clause;  // where the spec defines it
+    Binding reference;
+  };
+  std::vector<Variant> variants;
 
   const ParamSpec* param(std::string_view name) const;
   const Binding* binding(std::string_view implementation) const;

@@ -64,7 +64,8 @@ LsqOutcome lsq_core(const LsqParams& p, float x, float dy) {
     e.ds = multiply32(multiply32(dy, static_cast<float>(e.code)), p.grad_scale);
   } else if (p.variant == LsqVariant::Torch) {
     e.dx = dy;
-    const float difference = to_float32(exact(e.y) - exact(x));  // fl32(x_fq - x)
+    // fl32(x_fq - x); under lsq_fma fl32(code·s - x), one rounding of the exact difference.
+    const float difference = to_float32((p.fused_difference ? code * s : exact(e.y)) - exact(x));
     e.ds = multiply32(multiply32(multiply32(dy, difference), inv), p.grad_scale);
   }
   return {true, e, {}};

@@ -25,6 +25,9 @@ struct LsqParams {
   int32_t qmax = 127;       // Q_P
   float scale = 1.0f;       // s
   float grad_scale = 1.0f;  // g, multiplies ds
+  // The declared variant lsq_fma (§1.3), torch only: ds's difference x_fq - x rounded once from
+  // the exact code·s - x, as a fused multiply-add computes it, instead of from the rounded y.
+  bool fused_difference = false;
 };
 
 // The error message for parameters spec/quantizers.md §1.5 rejects, or nullopt when they are valid.

@@ -16,7 +16,7 @@
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
 #include "conformance/core/runner.hpp"
-#include "conformance/formats/variants.hpp"
+#include "conformance/core/variants.hpp"
 
 namespace lpc {
 namespace {

@@ -229,9 +229,10 @@ typedef struct lpc_vendor_descriptor {
   const char* const* ops;
   size_t op_count;
   lpc_run_op_fn run_op;
-  /* Version 2, appended: the variants of spec/formats.md §7 the plugin implements ("daz", "ftz",
-   * "tininess_after_rounding", "snan_invalid", "f64_via_f32"); the verdict then computes the
-   * reference under them, unless the profile forbids one. An undeclared deviation stays a FAIL. */
+  /* Version 2, appended: the declared variants the plugin implements, spec/formats.md §7's ("daz",
+   * "ftz", "tininess_after_rounding", "snan_invalid", "f64_via_f32") and the ops' own ("lsq_fma",
+   * spec/quantizers.md §1.3; `lpconform list variants`); the verdict then computes the reference
+   * under them, unless the profile forbids one. An undeclared deviation stays a FAIL. */
   const char* const* variants;
   size_t variant_count;
   /* Later versions append their fields here (struct_size tells which exist). */

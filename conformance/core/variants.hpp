@@ -11,9 +11,13 @@
 
 namespace lpc {
 
-// The variants of spec/formats.md §7, by name: daz, ftz, tininess_after_rounding, snan_invalid,
-// f64_via_f32.
+// The variants of spec/formats.md §7 (daz, ftz, tininess_after_rounding, snan_invalid,
+// f64_via_f32), then those the registry's ops declare (lsq_fma), by name.
 const std::vector<std::string>& known_variants();
+// known_variants() joined with ", ", for messages.
+std::string known_variants_text();
+// Where a known variant is defined and what it applies to: {"encode", "spec/formats.md §7"}.
+std::pair<std::string, std::string> variant_scope(const std::string& name);
 
 // Which variants a run applies: a profile's required ones always, its forbidden ones never, the
 // others when the subject declares them.

@@ -1,4 +1,4 @@
-#include "conformance/formats/variants.hpp"
+#include "conformance/core/variants.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "conformance/ops/op.hpp"
 #include "reference/formats/codec.hpp"
 
 namespace lpc {
@@ -86,8 +87,26 @@ uint64_t via_f32(uint64_t bits, uint8_t& flags) {
 }  // namespace
 
 const std::vector<std::string>& known_variants() {
-  static const std::vector<std::string> names = {"daz", "ftz", "tininess_after_rounding", "snan_invalid", "f64_via_f32"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v = {"daz", "ftz", "tininess_after_rounding", "snan_invalid", "f64_via_f32"};
+    for (const ops::OpSchema* op : ops::registered_ops())
+      for (const ops::OpSchema::Variant& variant : op->variants) v.push_back(variant.name);
+    return v;
+  }();
   return names;
+}
+
+std::string known_variants_text() {
+  std::string text;
+  for (const std::string& v : known_variants()) text += (text.empty() ? "" : ", ") + v;
+  return text;
+}
+
+std::pair<std::string, std::string> variant_scope(const std::string& name) {
+  for (const ops::OpSchema* op : ops::registered_ops())
+    for (const ops::OpSchema::Variant& variant : op->variants)
+      if (variant.name == name) return {op->name, variant.clause};
+  return {"encode", "spec/formats.md §7"};
 }
 
 std::vector<std::string> applied_variants(const std::vector<std::string>& declared, const VariantRules& rules) {
@@ -99,13 +118,21 @@ std::vector<std::string> applied_variants(const std::vector<std::string>& declar
 
 Implementation under_variants(const Implementation& oracle, const std::vector<std::string>& variants) {
   for (const std::string& v : variants)
-    if (!has(known_variants(), v.c_str())) throw std::invalid_argument("unknown variant '" + v + "' (spec/formats.md §7)");
+    if (!has(known_variants(), v.c_str()))
+      throw std::invalid_argument("unknown variant '" + v + "' (spec/formats.md §7 and the ops' own, `lpconform list variants`)");
   Implementation impl = oracle;
   if (variants.empty()) return impl;
   impl.description = oracle.description + "; under variants";
   for (const std::string& v : variants) impl.description += " " + v;
   const bool daz = has(variants, "daz"), ftz = has(variants, "ftz"), after = has(variants, "tininess_after_rounding"),
              snan = has(variants, "snan_invalid"), f64_via_f32 = has(variants, "f64_via_f32");
+  // Registry ops: the reference's binding under the first applied variant the op declares.
+  impl.run = [&oracle, variants](const ops::OpCase& c, std::vector<ops::Tensor>& outputs, std::string& error) {
+    if (c.op)
+      for (const ops::OpSchema::Variant& v : c.op->variants)
+        if (has(variants, v.name.c_str())) return v.reference(c, outputs, error);
+    return oracle.run ? oracle.run(c, outputs, error) : OpStatus::Unsupported;
+  };
   impl.encode = [&oracle, daz, ftz, after, snan, f64_via_f32](const EncodeBatch& batch, std::string& error) {
     const Format& f = *batch.format;
     const size_t n = batch.inputs.size();
