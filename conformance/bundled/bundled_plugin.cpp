@@ -1,23 +1,33 @@
-// liblpconform_fast_plugin.so — the bundled fast implementation (impls/fast) behind the vendor C
-// ABI, so `lpconform run --impl plugin:.../liblpconform_fast_plugin.so` sends it through the same
-// out-of-process path as a vendor's library every day (`make run` does).
+// liblpconform_fast_plugin.so and liblpconform_chip_plugin.so — a bundled implementation behind
+// the vendor C ABI, so `lpconform run --impl plugin:.../liblpconform_fast_plugin.so` sends it
+// through the same out-of-process path as a vendor's library every day (`make run` does). Built
+// once per implementation: LPC_PLUGIN_BINDING names it ("fast" or "chip").
 //
-// Encode takes the general path (every source, rounding and flags) and, for float32 inputs under
-// a deterministic rounding without flags, the SIMD batch kernel; decode goes through to_f64.
-// run_op takes every op of the registry that fast binds to, through that binding: the C tensors
-// become an OpCase and the binding's outputs are copied into the suite's buffers.
+// fast: encode takes the general path (every source, rounding and flags) and, for float32 inputs
+// under a deterministic rounding without flags, the SIMD batch kernel; decode goes through to_f64.
+// Both: run_op takes every op of the registry the implementation binds to, through that binding:
+// the C tensors become an OpCase and the binding's outputs are copied into the suite's buffers.
+// The chip model has registry ops only, as in process (conformance/bundled/chip.cpp).
 #include <algorithm>
 #include <bit>
 #include <exception>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "conformance/ops/op.hpp"
 #include "impls/fast/formats/convert.hpp"
 #include "impls/plugin/include/lpconform/vendor.h"
 
+#ifndef LPC_PLUGIN_BINDING
+#error "LPC_PLUGIN_BINDING: the bundled implementation's binding name, \"fast\" or \"chip\""
+#endif
+
 namespace {
+
+const std::string kBinding = LPC_PLUGIN_BINDING;
+constexpr bool kFormats = std::string_view(LPC_PLUGIN_BINDING) == "fast";
 
 thread_local std::string t_last_error;
 
@@ -67,12 +77,12 @@ lpc_status decode(const lpc_decode_args* args) {
   }
 }
 
-// The registry's ops that fast binds to.
-const std::vector<const char*>& fast_ops() {
+// The registry's ops the implementation binds to.
+const std::vector<const char*>& bound_ops() {
   static const std::vector<const char*> names = [] {
     std::vector<const char*> out;
     for (const lpc::ops::OpSchema* op : lpc::ops::registered_ops())
-      if (op->binding("fast")) out.push_back(op->name.c_str());
+      if (op->binding(kBinding)) out.push_back(op->name.c_str());
     return out;
   }();
   return names;
@@ -91,7 +101,7 @@ lpc::ops::Tensor tensor_of(const lpc_tensor& t) {
 lpc_status run_op(const lpc_op_args* args) {
   using namespace lpc::ops;
   const OpSchema* op = find_op(args->op);
-  const Binding* binding = op ? op->binding("fast") : nullptr;
+  const Binding* binding = op ? op->binding(kBinding) : nullptr;
   if (!binding) return LPC_STATUS_UNSUPPORTED;
   OpCase c{op, {}, {}};
   for (size_t i = 0; i < args->param_count; ++i) {
@@ -105,11 +115,11 @@ lpc_status run_op(const lpc_op_args* args) {
   try {
     std::string error;
     if (const lpc::OpStatus status = (*binding)(c, outputs, error); status != lpc::OpStatus::Ok)
-      return status == lpc::OpStatus::Unsupported ? LPC_STATUS_UNSUPPORTED : fail("fast " + op->name + ": " + error);
+      return status == lpc::OpStatus::Unsupported ? LPC_STATUS_UNSUPPORTED : fail(kBinding + " " + op->name + ": " + error);
   } catch (const std::exception& e) {
-    return fail("fast " + op->name + ": " + e.what());
+    return fail(kBinding + " " + op->name + ": " + e.what());
   }
-  if (outputs.size() != args->output_count) return fail("fast " + op->name + ": output count differs from the suite's");
+  if (outputs.size() != args->output_count) return fail(kBinding + " " + op->name + ": output count differs from the suite's");
   for (size_t k = 0; k < outputs.size(); ++k) {
     lpc_tensor& out = args->outputs[k];
     const Tensor& t = outputs[k];
@@ -118,7 +128,7 @@ lpc_status run_op(const lpc_op_args* args) {
       continue;
     }
     if (t.size() != out.count || t.is_float != (out.element == LPC_ELEMENT_FLOAT64))
-      return fail("fast " + op->name + ": output '" + out.name + "' has " + std::to_string(t.size()) + " elements, the suite's buffer " +
+      return fail(kBinding + " " + op->name + ": output '" + out.name + "' has " + std::to_string(t.size()) + " elements, the suite's buffer " +
                   std::to_string(out.count));
     if (t.is_float) std::copy(t.floats.begin(), t.floats.end(), static_cast<double*>(out.data));
     else std::copy(t.ints.begin(), t.ints.end(), static_cast<int64_t*>(out.data));
@@ -141,17 +151,18 @@ extern "C" const lpc_vendor_descriptor* lpc_vendor_get_descriptor(void) {
   static const lpc_vendor_descriptor descriptor = {
       sizeof(lpc_vendor_descriptor),
       LPC_VENDOR_ABI_VERSION,
-      "lpconform-fast",
+      kFormats ? "lpconform-fast" : "lpconform-chip",
       LPC_VERSION,
-      "the bundled optimized CPU implementation (impls/fast) through the vendor C ABI",
-      LPC_CAPABILITY_FLAGS,
-      kDeclarations,
-      sizeof kDeclarations / sizeof kDeclarations[0],
-      encode,
-      decode,
+      kFormats ? "the bundled optimized CPU implementation (impls/fast) through the vendor C ABI"
+               : "the bundled chip model (impls/chip: systolic array, declared accumulators, vector processor) through the vendor C ABI",
+      kFormats ? LPC_CAPABILITY_FLAGS : 0u,
+      kFormats ? kDeclarations : nullptr,
+      kFormats ? sizeof kDeclarations / sizeof kDeclarations[0] : 0,
+      kFormats ? encode : nullptr,
+      kFormats ? decode : nullptr,
       last_error,
-      fast_ops().data(),
-      fast_ops().size(),
+      bound_ops().data(),
+      bound_ops().size(),
       run_op,
   };
   return &descriptor;
