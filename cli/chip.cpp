@@ -3,7 +3,10 @@
 // same keys. Output is a list of blocks, each a function adding its fields in print order
 // (run_chip below): the layer and array, the timing, then the values: the chip's value model run
 // on seeded operands and checked against the hardware-semantics reference and exact math
-// (conformance/chip/check.hpp). Exit 0 when the values pass, 1 when they do not.
+// (conformance/chip/check.hpp). Exit 0 when the values pass, 1 when they do not. With --out, the
+// values' verdict is also written as a report set (report.json, junit.xml, summary.md,
+// failures.csv) through the runner's verdict types and writers: one item, the layer as a case of
+// the gemm or conv2d op, the chip against the reference.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -11,8 +14,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "conformance/chip/check.hpp"
 #include "cli/commands.hpp"
+#include "conformance/bundled/bundled.hpp"
+#include "conformance/chip/check.hpp"
+#include "conformance/core/build_info.hpp"
+#include "conformance/core/sha256.hpp"
+#include "conformance/ops/derive.hpp"
 #include "impls/chip/timing/timing.hpp"
 #include "spec/chip/config.hpp"
 #include "spec/chip/layer.hpp"
@@ -26,7 +33,7 @@ using nlohmann::ordered_json;
 
 struct ChipRunArguments {
   std::string array = "32x32", dataflow = "ws", timing = "scalesim", layer, gemm;
-  std::string preset = "int8-inference", config, data = "random";
+  std::string preset = "int8-inference", config, data = "random", out;
   uint64_t seed = kDefaultSeed, check_rows = 128;
   bool json = false, no_values = false;
 };
@@ -144,8 +151,53 @@ void print_fields(const ordered_json& out, bool json) {
     std::cout << key << "=" << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
 }
 
-int run_chip(const ChipRunArguments& a) {
+// The values' verdict as a run of one item: the layer as a case of the gemm or conv2d op (its item
+// parameters the preset or config and the data set), the chip against the reference, under the
+// chip's verification mode; excluded accumulators count as unspecified, as in `run`.
+RunResult values_run(const ChipRun& run, const ChipRunArguments& a, const chip::conformance::ValueVerdict& v, const std::string& command) {
+  const ops::OpSchema& op = *ops::find_op(run.layer_text.starts_with("gemm:") ? "gemm" : "conv2d");
+  RunResult r;
+  r.suite_version = LPC_VERSION;
+  r.suite_commit = suite_commit();
+  r.subject = &chip_implementation();
+  r.oracle = &reference_implementation();
+  r.profile.name = "chip-run";
+  r.profile.version = "1.0";
+  r.profile.title = "lpconform chip run: " + run.layer_text + " on a " + a.array + " array";
+  r.profile.sha256 = sha256_hex(command);
+  r.seed = a.seed;
+  r.command = command;
+  r.started = r.finished = utc_now();
+  r.threads = 1;
+  r.environment = run_environment();
+  ItemResult item;
+  item.item.op = Op::Registered;
+  item.item.schema = &op;
+  std::vector<std::pair<std::string, std::string>> params{{"data", a.data}};
+  if (a.config.empty()) params.emplace_back("preset", a.preset);
+  else params.emplace_back("config", a.config);
+  item.item.op_params = ops::make_params(op, params);
+  item.item.inputs.random = 1;  // one seeded case: the layer's operands
+  item.signature = item.item.signature(r.subject->name);
+  item.status = v.pass ? Status::Pass : Status::Fail;
+  item.verification = op.verification;
+  item.verification.text = v.mode;
+  item.checked = v.compared + v.exact_checked;
+  item.mismatches = v.mismatches;
+  item.unspecified = v.excluded;
+  if (!v.pass) item.message = std::to_string(v.mismatches) + " of " + std::to_string(item.checked) + " outputs disagree";
+  for (const auto& m : v.first_mismatches)
+    item.first_mismatches.push_back({m.stage + " at [" + std::to_string(m.row) + "," + std::to_string(m.col) + "]", "", m.got, m.want, "", "", v.repro});
+  r.items.push_back(std::move(item));
+  return r;
+}
+
+int run_chip(const ChipRunArguments& a, const std::string& command) {
   const ChipRun run = parse_run(a);
+  if (!a.out.empty()) {
+    if (a.no_values) throw UsageError("--out writes the values' verdict: give it without --no-values");
+    check_out_option(a.out);
+  }
   ordered_json out;
   add_setup_fields(out, run);
   chip::TimingReport timing;
@@ -163,12 +215,21 @@ int run_chip(const ChipRunArguments& a) {
   const chip::conformance::ValueVerdict verdict = chip::conformance::check_layer(run.config, run.layer, run.data, a.seed, a.check_rows);
   add_values_fields(out, run, verdict);
   print_fields(out, a.json);
-  return verdict.pass ? 0 : 1;
+  if (a.out.empty()) return verdict.pass ? 0 : 1;
+  reports::Document document = reports::report_document(values_run(run, a, verdict, command));
+  if (!verdict.pass) document["items"][0]["rerun"] = verdict.repro;  // this command, not a profile run
+  if (a.json) {  // stdout holds the one JSON object: say where the reports went on stderr
+    std::streambuf* saved = std::cout.rdbuf(std::cerr.rdbuf());
+    const int status = write_reports_and_exit_status(document, a.out);
+    std::cout.rdbuf(saved);
+    return status;
+  }
+  return write_reports_and_exit_status(document, a.out);
 }
 
 }  // namespace
 
-Command add_chip(CLI::App& app) {
+Command add_chip(CLI::App& app, const std::string& command_line) {
   auto* sub = app.add_subcommand("chip", "The bundled chip model: a systolic-array accelerator (spec/chip.md, spec/chip_timing.md)");
   sub->require_subcommand(1);
   auto a = std::make_shared<ChipRunArguments>();
@@ -200,7 +261,10 @@ Command add_chip(CLI::App& app) {
       ->capture_default_str();
   run->add_flag("--no-values", a->no_values, "Timing only: skip the value model and its check");
   run->add_flag("--json", a->json, "Print one JSON object instead of key=value lines");
-  return {sub, [a] { return run_chip(*a); }};
+  run->add_option("--out", a->out,
+                  "Also write the values' verdict as a report set (report.json, junit.xml, summary.md, failures.csv)\n"
+                  "into this directory of its own: one item, the layer as a gemm or conv2d case, chip against reference");
+  return {sub, [a, command_line] { return run_chip(*a, command_line); }};
 }
 
 }  // namespace lpc::cli
