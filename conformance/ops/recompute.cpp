@@ -143,10 +143,10 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
         shapes.push_back(t);
       }
   for (uint32_t i = 0; i < inputs.random; ++i) {
-    const int64_t n = std::uniform_int_distribution<int64_t>(1, 64)(rng);
+    const int64_t n = std::uniform_int_distribution<int64_t>(1, 32)(rng);
     const int64_t k = std::uniform_int_distribution<int64_t>(0, n)(rng);
     const int64_t slots = std::uniform_int_distribution<int64_t>(1, n)(rng);
-    shapes.push_back({n, std::uniform_int_distribution<int64_t>(1, 8)(rng), rng() % 2 ? "varied" : "uniform", std::uniform_int_distribution<int64_t>(1, 4)(rng),
+    shapes.push_back({n, std::uniform_int_distribution<int64_t>(1, 6)(rng), rng() % 2 ? "varied" : "uniform", std::uniform_int_distribution<int64_t>(1, 3)(rng),
                       kind == "auto" ? 4 + static_cast<int64_t>(rng() % 4) : k, slots});
   }
   std::vector<OpCase> out;
@@ -193,10 +193,7 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   const std::string request = "schedule " + c.params.text("schedule") + ", n " + std::to_string(b.size()) + ", budget " + std::to_string(u(c.params, "budget"));
   auto check = [&](bool ok, const std::string& what, const std::string& got_text, const std::string& want_text) {
     ++sink.checked;
-    if (!ok) {
-      ++sink.mismatches;
-      sink.mismatch(request + ": " + what, got_text, want_text);
-    }
+    if (!ok) sink.mismatch(request + ": " + what, got_text, want_text);
   };
   auto one = [](const Tensor& t) { return t.size() == 1 ? t.ints[0] : int64_t{-1}; };
   // 1. The subject's list on the reference's schedule machine (§2).
@@ -216,15 +213,12 @@ void compare(const OpCase& c, std::span<const Tensor> got, std::span<const Tenso
   // 3. The gradients of executing the list, bit for bit against exact plain backprop (§4.3).
   ++sink.checked;
   if (got[4].size() != want[4].size()) {
-    ++sink.mismatches;
     sink.mismatch(request + ": gradients", std::to_string(got[4].size()) + " values", std::to_string(want[4].size()));
     return;
   }
   for (size_t i = 0; i < want[4].size(); ++i)
-    if (!same_element(got[4], i, want[4], i)) {
-      ++sink.mismatches;
+    if (!same_element(got[4], i, want[4], i))
       sink.mismatch(request + ": weight gradient " + std::to_string(i), float32_text(got[4].floats[i]), float32_text(want[4].floats[i]));
-    }
 }
 
 OpSchema make_schema() {
