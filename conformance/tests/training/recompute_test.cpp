@@ -13,6 +13,7 @@
 
 #include "conformance/ops/derive.hpp"
 #include "conformance/tests/support/property.hpp"
+#include "impls/chip/training/recompute_timing.hpp"
 #include "impls/fast/training/recompute.hpp"
 #include "reference/training/recompute.hpp"
 
@@ -456,4 +457,47 @@ TEST_CASE("the op's comparison catches planted faults", "[recompute][op]") {
   planted = got;  // a valid list with one recompute more: x_0's first forward done twice
   planted[0].ints.insert(planted[0].ints.begin(), {0, 6});
   CHECK(mismatches(planted) >= 1u);
+}
+
+TEST_CASE("the chip model times a schedule against keep-everything", "[recompute][chip]") {
+  // spec/recompute.md §6 worked by hand: widths 4, 4, 4 (n = 2), batch 2, an 8 x 8 weight-stationary
+  // array (spec/chip_timing.md §3: cycles = folds·(2R + C + T - 2) - 1). Forward (M 2, N 4, K 4):
+  // Sr 4, Sc 4, T 2: 2·8 + 8 + 2 - 2 - 1 = 23. Weight gradient (M 4, N 4, K 2): T 4: 25. Data
+  // gradient (M 2, N 4, K 4): 23. Keep everything (F0 F1 L B1 B0): 23 + 23 + (23 + 25 + 23) + (23 + 25)
+  // = 165; activation reads 4 x 32 bytes (x_0 and x_1 by F and B), writes 32 (x_1). The patent with k = 2 (F0 keep, F1
+  // overwrite, L, F0 keep, B1, B0) adds one forward of layer 0: 188 cycles, 23 recomputed, reads
+  // 160, writes 64.
+  const std::vector<uint64_t> widths = {4, 4, 4};
+  lpc::chip::ScheduleTiming all, patent;
+  REQUIRE(!lpc::chip::schedule_timing(widths, 2, std::vector<int64_t>{0, 4, 3, 6, 2}, {8, 8}, lpc::chip::Dataflow::WeightStationary, all));
+  CHECK(all.cycles == 165u);
+  CHECK(all.recompute_cycles == 0u);
+  CHECK(all.activation_reads == 128u);
+  CHECK(all.activation_writes == 32u);
+  REQUIRE(!lpc::chip::schedule_timing(widths, 2, std::vector<int64_t>{0, 5, 3, 0, 6, 2}, {8, 8}, lpc::chip::Dataflow::WeightStationary, patent));
+  CHECK(patent.cycles == 188u);
+  CHECK(patent.recompute_cycles == 23u);
+  CHECK(patent.activation_reads == 160u);
+  CHECK(patent.activation_writes == 64u);
+  // The identity on larger plans: a schedule's cycles are keep-everything's plus its recomputed
+  // forwards' (every schedule runs the same backward actions and each layer's first forward once).
+  std::mt19937_64 rng(99);
+  for (int trial = 0; trial < 30; ++trial) {
+    const uint64_t n = 1 + rng() % 30, batch = 1 + rng() % 16;
+    std::vector<uint64_t> w(n + 1), bytes(n);
+    for (uint64_t i = 0; i < n; ++i) {
+      w[i] = 1 + rng() % 200;
+      bytes[i] = 4 * batch * w[i];
+    }
+    w[n] = w[n - 1];
+    lpc::chip::ScheduleTiming base, timed;
+    REQUIRE(!lpc::chip::schedule_timing(w, batch, plan_or_fail(RecomputeKind::All, bytes, 0, 0, 0).actions, {32, 32}, lpc::chip::Dataflow::OutputStationary, base));
+    const auto plan = plan_or_fail(RecomputeKind::Revolve, bytes, 0, 0, 1 + rng() % n);
+    REQUIRE(!lpc::chip::schedule_timing(w, batch, plan.actions, {32, 32}, lpc::chip::Dataflow::OutputStationary, timed));
+    CHECK(timed.cycles == base.cycles + timed.recompute_cycles);
+    CHECK((plan.recompute == 0) == (timed.recompute_cycles == 0));
+    CHECK(timed.activation_writes >= base.activation_writes);
+  }
+  lpc::chip::ScheduleTiming bad;
+  CHECK(lpc::chip::schedule_timing(widths, 2, std::vector<int64_t>{0, 8}, {8, 8}, lpc::chip::Dataflow::WeightStationary, bad));
 }
