@@ -156,10 +156,10 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
     p.set("width", s.width);
     p.set("widths", std::string(s.widths));
     p.set("batch", s.batch);
+    p.set("budget", int64_t{0});  // (schema order: set again below for auto)
     p.set("k", kind == "auto" ? int64_t{0} : s.k);
     p.set("slots", s.slots);
     p.set("seed", static_cast<int64_t>(rng() >> 2));
-    p.set("budget", int64_t{0});
     if (kind == "auto") {
       OpCase probe{nullptr, p, inputs_of(p)};
       int64_t sum = 0, max = 0;
@@ -233,23 +233,26 @@ OpSchema make_schema() {
   ParamSpec dropout{"dropout", ParamType::Int, ParamScope::Item, "p/256, the dropout rate (0: none), replayed from Philox4x32-10", "spec/recompute.md §4.1", "0"};
   dropout.max = 128;
   dropout.signature_join = "-p";
-  auto integer = [](const char* name, const char* doc, const char* clause, const char* fallback, int64_t min, int64_t max) {
+  // Fuzzing draws small networks (the exact reference's cost grows with n·batch·width²).
+  auto integer = [](const char* name, const char* doc, const char* clause, const char* fallback, int64_t min, int64_t max, int64_t fuzz_max = 0) {
     ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, clause, fallback};
     s.min = min;
     s.max = max;
+    s.fuzz_min = min;
+    s.fuzz_max = fuzz_max;
     return s;
   };
   ParamSpec widths{"widths", ParamType::Choice, ParamScope::Case, "uniform (every layer w) or varied (1..w from the seed)", "spec/recompute.md §5.2", "uniform"};
   widths.choices = [] { return std::vector<std::string>{"uniform", "varied"}; };
   op.params = {schedule,
                dropout,
-               integer("n", "the layers", "spec/recompute.md §2", "8", 1, kMaxLayers),
-               integer("width", "w, the layers' width (the largest with varied widths)", "spec/recompute.md §5.2", "4", 1, kMaxWidth),
+               integer("n", "the layers", "spec/recompute.md §2", "8", 1, kMaxLayers, 16),
+               integer("width", "w, the layers' width (the largest with varied widths)", "spec/recompute.md §5.2", "4", 1, kMaxWidth, 6),
                widths,
-               integer("batch", "the batch; layer i's activation is 4·batch·w_i bytes", "spec/recompute.md §5.2", "2", 1, kMaxBatch),
-               integer("budget", "the memory budget in bytes for live activations (0: none)", "spec/recompute.md §3.7", "0", 0, int64_t{1} << 40),
-               integer("k", "the segment length of patent and segments (0: ⌈√n⌉)", "spec/recompute.md §3.2", "0", 0, kMaxLayers),
-               integer("slots", "revolve's snapshots s (0: as many as the budget allows)", "spec/recompute.md §3.5", "0", 0, kMaxLayers),
+               integer("batch", "the batch; layer i's activation is 4·batch·w_i bytes", "spec/recompute.md §5.2", "2", 1, kMaxBatch, 3),
+               integer("budget", "the memory budget in bytes for live activations (0: none)", "spec/recompute.md §3.7", "0", 0, int64_t{1} << 40, 4096),
+               integer("k", "the segment length of patent and segments (0: ⌈√n⌉)", "spec/recompute.md §3.2", "0", 0, kMaxLayers, 16),
+               integer("slots", "revolve's snapshots s (0: as many as the budget allows)", "spec/recompute.md §3.5", "0", 0, kMaxLayers, 16),
                integer("seed", "widths, weights, input, target and the dropout key", "spec/recompute.md §5.2", "1", 0, int64_t{1} << 62)};
   op.inputs = {{"bytes", ElemType::Int, {}, "n: layer i's activation bytes, 4·batch·w_i"},
                {"weights", ElemType::Float32, {}, "W_0..W_{n-1} row-major (w_i x w_{i+1}), in [-1/16, 1/16]"},
