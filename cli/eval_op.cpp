@@ -308,11 +308,13 @@ int run_op(const OpArguments& args) {
               << (error.empty() ? "" : ": " + error) << "\n";
     return 1;
   }
-  // A decoder that rejects its input says where in an error_offset output (spec/weight_codecs.md §4).
+  // A decoder that rejects its input says where in an error_offset output (spec/weight_codecs.md §4):
+  // bad input, exit 2, except in vector mode, where the rejection is the result to record.
   for (size_t k = 0; k < op.outputs.size(); ++k)
     if (op.outputs[k].name == "error_offset" && outputs[k].size() == 1 && outputs[k].ints[0] >= 0) {
-      std::cerr << "lpconform: eval " << op.name << ": " << op.inputs.front().name << ": byte " << outputs[k].ints[0] << (error.empty() ? "" : ": " + error) << "\n";
-      return 2;
+      std::cerr << "lpconform: eval " << op.name << ": " << op.inputs.front().name << ": byte " << outputs[k].ints[0] << (error.empty() ? "" : ": " + error)
+                << (args.npy_out.empty() ? "" : " (recorded in " + args.npy_out + "error_offset.npy)") << "\n";
+      if (args.npy_out.empty()) return 2;
     }
   if (!args.npy_out.empty()) {
     write_npy_outputs(args.npy_out, op, outputs);

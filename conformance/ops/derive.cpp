@@ -682,7 +682,9 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
       for (size_t k = 0; k < op.inputs.size(); ++k) {
         const TensorSpec& spec = op.inputs[k];
         Tensor& t = c.inputs[k];
-        if (spec.type == ElemType::Float32) {
+        if (spec.fuzz_draw_real) {
+          t.floats.push_back(spec.fuzz_draw_real(c.params, i, bytes));
+        } else if (spec.type == ElemType::Float32) {
           const float v = std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)));
           t.floats.push_back((spec.finite && !std::isfinite(v)) || (spec.not_nan && std::isnan(v)) ? 0.0 : spec.non_negative ? std::fabs(v) : v);
         } else if (spec.type == ElemType::Real) {

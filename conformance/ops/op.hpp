@@ -100,6 +100,9 @@ struct TensorSpec {
   // for a domain uniform draws rarely hit (a sparse matrix's zeros, metadata words of valid fields);
   // null: uniformly in the element range.
   std::function<int64_t(const Params& p, size_t index, ByteReader& bytes)> fuzz_draw;
+  // Float32/Real list inputs likewise (ulq's clips β > 0, its non-decreasing partition ratios);
+  // null: any bit pattern, folded by finite, not_nan and non_negative.
+  std::function<double(const Params& p, size_t index, ByteReader& bytes)> fuzz_draw_real;
 };
 
 // Where a comparison puts what it finds: counts, and the first mismatches described.

@@ -5,6 +5,7 @@
 // value (and the partition step), per tensor the scale, support, n1, LAQ's iterations and whether
 // they converged. Checked exactly.
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -296,6 +297,25 @@ OpSchema make_schema() {
       {"grad", ElemType::Float32, {}, "activation_proxy: each element's gradient", true},
       {"beta", ElemType::Float32, {}, "activation: the candidate clips β, each finite and > 0", true},
       {"ratio", ElemType::Real, {}, "the §5.7 partition's schedule, ratios in (0, 1], non-decreasing (partition: required; others: optional)", true}};
+  // Fuzzing draws inside the domain (random bits almost never give 64 positive curvatures or a
+  // non-decreasing schedule): w and grad any finite value one time in four, else moderate values of
+  // either sign; d and β moderate and positive; ratio i in [(i + 1)/4, (i + 2)/4), the fourth 1.
+  auto moderate = [](ByteReader& bytes) { return (1 + static_cast<double>(bytes.take(255)) / 256) * std::ldexp(1.0, static_cast<int>(bytes.take(16)) - 8); };
+  auto signed_value = [moderate](const Params&, size_t, ByteReader& bytes) {
+    if (bytes.take(3) == 0) {
+      const float v = std::bit_cast<float>(static_cast<uint32_t>(bytes.take(UINT32_MAX)));
+      return std::isfinite(v) ? static_cast<double>(v) : 0.0;
+    }
+    return (bytes.take(1) ? -1 : 1) * static_cast<double>(static_cast<float>(moderate(bytes)));
+  };
+  auto positive = [moderate](const Params&, size_t, ByteReader& bytes) { return static_cast<double>(static_cast<float>(moderate(bytes))); };
+  op.inputs[kW].fuzz_draw_real = signed_value;
+  op.inputs[kGrad].fuzz_draw_real = signed_value;
+  op.inputs[kD].fuzz_draw_real = positive;
+  op.inputs[kBeta].fuzz_draw_real = positive;
+  op.inputs[kRatio].fuzz_draw_real = [](const Params&, size_t i, ByteReader& bytes) {
+    return std::min(1.0, (static_cast<double>(i) + 1 + static_cast<double>(bytes.take(255)) / 256) / 4);
+  };
   op.outputs = {{"code", ElemType::Int, {}, "each element's code"},
                 {"value", ElemType::Float32, {}, "each element's dequantized value"},
                 {"scale", ElemType::Float32, {}, "α (binary .. laq), 2^n1 (pow2), the chosen β (activation)"},

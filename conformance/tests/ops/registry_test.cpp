@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <bit>
+#include <map>
 #include <random>
 #include <cstdio>
 #include <cstdlib>
@@ -271,6 +272,25 @@ TEST_CASE("registry: fuzz bytes decode to valid cases of every op fast binds", "
       if (consume_case(*op, bytes, 64)) ++valid;
     }
     CHECK(valid >= 20);  // at least 1 in 200
+  }
+}
+
+TEST_CASE("registry: fuzz bytes reach every ulq variant, its schedules and clips included", "[registry]") {
+  // ulq's curvatures (> 0 each), clips β (> 0) and partition ratios (non-decreasing in (0, 1]) are
+  // drawn inside their domain (TensorSpec::fuzz_draw_real): from uniform bits a 64-element lab or
+  // laq case, or a partition schedule, would almost never be valid. Seeded: std::mt19937_64(20261208).
+  const OpSchema& ulq = *find_op("ulq");
+  std::mt19937_64 rng(20261208);
+  std::map<std::string, size_t> valid;
+  for (int t = 0; t < 6000; ++t) {
+    std::vector<uint8_t> data(768);
+    for (uint8_t& b : data) b = static_cast<uint8_t>(rng());
+    ByteReader bytes{data};
+    if (const auto c = consume_case(ulq, bytes, 64)) ++valid[c->params.text("variant")];
+  }
+  for (const std::string& variant : ulq.param("variant")->choices()) {
+    INFO(variant);
+    CHECK(valid[variant] >= 5);
   }
 }
 
