@@ -33,6 +33,7 @@ const OpSchema& adacomp_compress_op();     // error_feedback.cpp
 const OpSchema& adacomp_decode_op();       // error_feedback.cpp
 const OpSchema& ef_signsgd_compress_op();  // error_feedback.cpp
 const OpSchema& ef_signsgd_decode_op();    // error_feedback.cpp
+const OpSchema& grad_exchange_op();        // grad_exchange.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -43,6 +44,7 @@ std::span<const OpSchema* const> registered_ops() {
       &wc_encode_op(),     &wc_decode_op(),
       &conv_transpose2d_op(),
       &adacomp_compress_op(), &adacomp_decode_op(), &ef_signsgd_compress_op(), &ef_signsgd_decode_op(),
+      &grad_exchange_op(),
   };
   return ops;
 }
