@@ -232,8 +232,8 @@ std::vector<OpCase> cases(const Params& item, const InputSpec& inputs, uint64_t 
   std::vector<OpCase> out;
   for (const Shape& s : shapes) {
     Params p = item;
+    p.set("layers", std::string(s.layers));  // in schema order: a case's parameters compare as a list
     p.set("ranks", s.ranks);
-    p.set("layers", std::string(s.layers));
     p.set("portion", s.portion);
     p.set("first_cap", s.first_cap);
     p.set("cap", s.cap);
