@@ -9,7 +9,10 @@
 #include <benchmark/benchmark.h>
 
 #include <cstring>
+#include <optional>
 #include <random>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "impls/fast/distributed/grad_exchange.hpp"
@@ -74,24 +77,18 @@ void reduce_rank_order(benchmark::State& state) {
 }
 BENCHMARK(reduce_rank_order)->Name("grad_exchange/reduce/fast_4ranks_50layers")->Unit(benchmark::kMicrosecond);
 
-void plan_fast(benchmark::State& state) {
+// Plan + check of the 50-layer network by one implementation (fast:: or ref::).
+template <lpc::ExchangeSchedule (*Plan)(const lpc::ExchangeConfig&),
+          std::optional<std::string> (*Check)(std::span<const uint64_t>, std::span<const lpc::ExchangeSegment>)>
+void plan_and_check(benchmark::State& state) {
   const lpc::ExchangeConfig c = fifty_layers();
   for (auto _ : state) {
-    const lpc::ExchangeSchedule s = lpc::fast::plan_exchange(c);
-    auto e = lpc::fast::plan_error(c.layer_elements, s.segments);
+    const lpc::ExchangeSchedule s = Plan(c);
+    auto e = Check(c.layer_elements, s.segments);
     benchmark::DoNotOptimize(e);
   }
 }
-BENCHMARK(plan_fast)->Name("grad_exchange/plan_and_check/fast_50layers")->Unit(benchmark::kMicrosecond);
-
-void plan_reference(benchmark::State& state) {
-  const lpc::ExchangeConfig c = fifty_layers();
-  for (auto _ : state) {
-    const lpc::ExchangeSchedule s = lpc::ref::plan_exchange(c);
-    auto e = lpc::ref::plan_error(c.layer_elements, s.segments);
-    benchmark::DoNotOptimize(e);
-  }
-}
-BENCHMARK(plan_reference)->Name("grad_exchange/plan_and_check/reference_50layers")->Unit(benchmark::kMicrosecond);
+BENCHMARK(plan_and_check<lpc::fast::plan_exchange, lpc::fast::plan_error>)->Name("grad_exchange/plan_and_check/fast_50layers")->Unit(benchmark::kMicrosecond);
+BENCHMARK(plan_and_check<lpc::ref::plan_exchange, lpc::ref::plan_error>)->Name("grad_exchange/plan_and_check/reference_50layers")->Unit(benchmark::kMicrosecond);
 
 }  // namespace
