@@ -154,6 +154,14 @@ void reduce_float32(std::span<const uint64_t> layer_elements, std::span<const Ex
       }
       continue;
     }
+    if (order == ReductionOrder::Free) {  // fast's own free order: the ranks folded from the last one down
+      std::memcpy(out.data() + begin, ranks.data() + (rank_count - 1) * n + begin, g.count * sizeof(float));
+      for (uint32_t r = rank_count - 1; r-- > 0;) {
+        const float* row = ranks.data() + r * n;
+        for (size_t i = begin; i < end; ++i) out[i] += row[i];
+      }
+      continue;
+    }
     for (size_t i = begin; i < end; ++i) {
       for (uint32_t r = 0; r < rank_count; ++r) column[r] = ranks[r * n + i];
       out[i] = pairwise(column, rank_count);

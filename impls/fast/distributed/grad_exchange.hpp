@@ -22,7 +22,8 @@ ExchangeSchedule plan_exchange(const ExchangeConfig& c);
 // field, or nullopt. Untrusted input: any values are handled.
 std::optional<std::string> plan_error(std::span<const uint64_t> layer_elements, std::span<const ExchangeSegment> segments);
 
-// §5.2: out[i] = the ranks' element i added in `order` (Free: Pairwise), unit by unit in the plan's
+// §5.2: out[i] = the ranks' element i added in `order` (Free: fast's own, ((g_{R−1} + g_{R−2}) + …) + g_0,
+// judged by the bound), unit by unit in the plan's
 // issue order, each element exactly once. `ranks` holds R rows of n = Σ layer_elements values,
 // row-major. Preconditions: plan_error(...) is nullopt; out.size() == n.
 void reduce_float32(std::span<const uint64_t> layer_elements, std::span<const ExchangeSegment> plan, std::span<const float> ranks, uint32_t rank_count,
