@@ -55,7 +55,7 @@ def main():
     got, limits = dist._compute_bucket_assignment_by_size(known, [1 << 20, 25 << 20], [False] * 5)
     if got != [[0, 1], [2, 3, 4]] or limits != [1 << 20, 25 << 20]:
         raise SystemExit(f"torch's known answer changed: {got} {limits}")
-    for case in range(150):
+    for case in range(60):
         arith, dtype, size = rng.choice([("float32", torch.float32, 4), ("int64", torch.int64, 8)])
         sizes = [rng.choice([1, 2, 3, rng.randint(1, 40), rng.randint(1, 400)]) for _ in range(rng.randint(1, 12))]
         total = sum(sizes) * size
