@@ -17,6 +17,7 @@ packages=(
   libgemmlowp-dev                # gemmlowp headers: external oracle for requantization (DOUBLE_ROUND)
   libxml2-utils                  # xmllint: the gating tests validate junit.xml against a schema
   python3-torch                  # PyTorch 1.13: the dataflow oracle tier (dataflows.torch_oracle; skips where absent)
+  openmpi-bin libopenmpi-dev     # Open MPI 4.1: the gradient exchange's real engine (lpc_mpi_exchange; not built where absent)
 )
 
 missing=()

@@ -34,6 +34,7 @@ const OpSchema& adacomp_decode_op();       // error_feedback.cpp
 const OpSchema& ef_signsgd_compress_op();  // error_feedback.cpp
 const OpSchema& ef_signsgd_decode_op();    // error_feedback.cpp
 const OpSchema& recompute_schedule_op();    // recompute.cpp
+const OpSchema& grad_exchange_op();        // grad_exchange.cpp
 
 std::span<const OpSchema* const> registered_ops() {
   static const OpSchema* const ops[] = {
@@ -45,6 +46,7 @@ std::span<const OpSchema* const> registered_ops() {
       &conv_transpose2d_op(),
       &adacomp_compress_op(), &adacomp_decode_op(), &ef_signsgd_compress_op(), &ef_signsgd_decode_op(),
       &recompute_schedule_op(),
+      &grad_exchange_op(),
   };
   return ops;
 }
