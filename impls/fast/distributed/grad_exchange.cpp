@@ -181,18 +181,6 @@ void reduce_int64(std::span<const uint64_t> layer_elements, std::span<const Exch
   }
 }
 
-std::optional<size_t> first_bit_difference(std::span<const float> a, std::span<const float> b) {
-  constexpr size_t kBlock = 16;  // 64 bytes
-  const size_t n = std::min(a.size(), b.size());
-  size_t i = 0;
-  for (; i + kBlock <= n; i += kBlock)
-    if (std::memcmp(a.data() + i, b.data() + i, kBlock * sizeof(float)) != 0) break;
-  for (; i < n; ++i)
-    if (std::memcmp(a.data() + i, b.data() + i, sizeof(float)) != 0) return i;
-  if (a.size() != b.size()) return n;
-  return std::nullopt;
-}
-
 uint64_t portion_for_efficiency(const ExchangeConfig& c, uint32_t percent) {
   uint64_t largest = 1;
   for (uint64_t n : c.layer_elements) largest = std::max(largest, n);

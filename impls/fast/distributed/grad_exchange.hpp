@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "impls/fast/common/bit_compare.hpp"
+
 #include "spec/distributed/grad_exchange.hpp"
 
 namespace lpc::fast {
@@ -31,9 +33,7 @@ void reduce_float32(std::span<const uint64_t> layer_elements, std::span<const Ex
 void reduce_int64(std::span<const uint64_t> layer_elements, std::span<const ExchangeSegment> plan, std::span<const int64_t> ranks, uint32_t rank_count,
                   std::span<int64_t> out);
 
-// The first index where a and b differ in their bits, or nullopt (sizes equal). The gradient
-// comparison of §5.3's bit-equality checks, 64 bytes at a time.
-std::optional<size_t> first_bit_difference(std::span<const float> a, std::span<const float> b);
+// §5.3's bit-equality checks: first_bit_difference (impls/fast/common/bit_compare.hpp).
 
 // §4.3 (claim 14, link efficiency): the fewest elements per portion whose link efficiency
 // B / (B + latency_ps / ps_per_byte) reaches percent/100 (B the portion's bytes); 1 with a free link.

@@ -324,16 +324,4 @@ Execution execute_schedule(const DenseNet& d, std::span<const int64_t> actions, 
   return ex;
 }
 
-size_t first_bit_difference(std::span<const float> a, std::span<const float> b) {
-  // 4 KiB at a time by memcmp (the library's vector compare), then the element inside the block.
-  const size_t n = a.size();
-  constexpr size_t kBlock = 1024;
-  size_t i = 0;
-  for (; i + kBlock <= n; i += kBlock)
-    if (std::memcmp(a.data() + i, b.data() + i, kBlock * sizeof(float)) != 0) break;
-  for (; i < n; ++i)
-    if (std::bit_cast<uint32_t>(a[i]) != std::bit_cast<uint32_t>(b[i])) return i;
-  return n;
-}
-
 }  // namespace lpc::fast

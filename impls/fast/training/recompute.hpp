@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "impls/fast/common/bit_compare.hpp"
+
 namespace lpc::fast {
 
 enum class RecomputeKind : uint8_t { All, Patent, Segments, Revolve, Auto };
@@ -60,8 +62,6 @@ struct Execution {
 };
 Execution execute_schedule(const DenseNet& net, std::span<const int64_t> actions, std::span<float> gradients);
 
-// The first index where a and b differ bit for bit, or a.size() when they agree (precondition:
-// equal sizes). The bitwise gradient check of §4.3.
-size_t first_bit_difference(std::span<const float> a, std::span<const float> b);
+// The bitwise gradient check of §4.3: first_bit_difference (impls/fast/common/bit_compare.hpp).
 
 }  // namespace lpc::fast
