@@ -41,14 +41,8 @@ chip::Layer layer_of(const OpCase& c) {
   return chip::conv_layer(conv);
 }
 
-ParamSpec dim(const char* name, const char* doc, const char* fallback) {
-  ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, "spec/chip.md §1.4", fallback};
-  s.min = 1;
-  s.max = 4096;
-  s.fuzz_min = 1;
-  s.fuzz_max = 12;  // fuzzing: layers the exact references finish quickly
-  return s;
-}
+// Fuzzing draws 1..12: layers the exact references finish quickly.
+ParamSpec dim(const char* name, const char* doc, const char* fallback) { return case_int(name, doc, "spec/chip.md §1.4", fallback, 1, 4096, 1, 12); }
 
 // The operands of a case: seeded by its data set (spec/chip.md §5.3), shaped by its parameters.
 std::vector<Tensor> inputs_of(const Params& p) {

@@ -203,12 +203,6 @@ std::vector<std::pair<std::string, Binding>> bindings() {
   return {{"reference", reference}, {"fast", fast}, {"chip", chip}};
 }
 
-ParamSpec int_param(const char* name, const char* doc, const char* fallback, int64_t min, int64_t max, int64_t fuzz_min, int64_t fuzz_max) {
-  ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, "spec/convolution.md §2", fallback};
-  s.min = min, s.max = max, s.fuzz_min = fuzz_min, s.fuzz_max = fuzz_max;
-  return s;
-}
-
 OpSchema make_schema() {
   OpSchema op;
   op.name = "conv-transpose2d";
@@ -224,25 +218,25 @@ OpSchema make_schema() {
   ParamSpec seed{"seed", ParamType::Int, ParamScope::Case, "seed of the operands (std::mt19937_64)", "spec/convolution.md §2.6", "1"};
   seed.max = int64_t{1} << 62;
   op.params = {convention, data, seed};
-  op.params.push_back(int_param("h", "input height", "3", 1, 4096, 1, 8));
-  op.params.push_back(int_param("w", "input width", "3", 1, 4096, 1, 8));
-  op.params.push_back(int_param("c", "input channels C_in", "2", 1, 4096, 1, 6));
-  op.params.push_back(int_param("m", "output channels C_out", "2", 1, 4096, 1, 6));
-  op.params.push_back(int_param("r", "kernel height KH", "3", 1, 4096, 1, 5));
-  op.params.push_back(int_param("s", "kernel width KW", "3", 1, 4096, 1, 5));
-  op.params.push_back(int_param("stride_h", "stride of the height axis", "2", 1, 4096, 1, 5));
-  op.params.push_back(int_param("stride_w", "stride of the width axis", "2", 1, 4096, 1, 5));
-  op.params.push_back(int_param("dilation_h", "dilation of the height axis (pytorch)", "1", 1, 4096, 1, 3));
-  op.params.push_back(int_param("dilation_w", "dilation of the width axis (pytorch)", "1", 1, 4096, 1, 3));
-  op.params.push_back(int_param("groups", "groups: c and m divide by it (pytorch)", "1", 1, 4096, 1, 3));
-  op.params.push_back(int_param("padding_h", "PyTorch padding of the height axis: out_pad_top = -padding", "0", 0, 4096, 0, 3));
-  op.params.push_back(int_param("padding_w", "PyTorch padding of the width axis", "0", 0, 4096, 0, 3));
-  op.params.push_back(int_param("output_padding_h", "PyTorch output_padding of the height axis (< max(stride, dilation))", "0", 0, 4096, 0, 4));
-  op.params.push_back(int_param("output_padding_w", "PyTorch output_padding of the width axis", "0", 0, 4096, 0, 4));
-  op.params.push_back(int_param("pad_top", "TOSA out_pad_top (> -KH)", "0", -4096, 4096, -4, 3));
-  op.params.push_back(int_param("pad_bottom", "TOSA out_pad_bottom (> -KH)", "0", -4096, 4096, -4, 3));
-  op.params.push_back(int_param("pad_left", "TOSA out_pad_left (> -KW)", "0", -4096, 4096, -4, 3));
-  op.params.push_back(int_param("pad_right", "TOSA out_pad_right (> -KW)", "0", -4096, 4096, -4, 3));
+  op.params.push_back(case_int("h", "input height", "spec/convolution.md §2", "3", 1, 4096, 1, 8));
+  op.params.push_back(case_int("w", "input width", "spec/convolution.md §2", "3", 1, 4096, 1, 8));
+  op.params.push_back(case_int("c", "input channels C_in", "spec/convolution.md §2", "2", 1, 4096, 1, 6));
+  op.params.push_back(case_int("m", "output channels C_out", "spec/convolution.md §2", "2", 1, 4096, 1, 6));
+  op.params.push_back(case_int("r", "kernel height KH", "spec/convolution.md §2", "3", 1, 4096, 1, 5));
+  op.params.push_back(case_int("s", "kernel width KW", "spec/convolution.md §2", "3", 1, 4096, 1, 5));
+  op.params.push_back(case_int("stride_h", "stride of the height axis", "spec/convolution.md §2", "2", 1, 4096, 1, 5));
+  op.params.push_back(case_int("stride_w", "stride of the width axis", "spec/convolution.md §2", "2", 1, 4096, 1, 5));
+  op.params.push_back(case_int("dilation_h", "dilation of the height axis (pytorch)", "spec/convolution.md §2", "1", 1, 4096, 1, 3));
+  op.params.push_back(case_int("dilation_w", "dilation of the width axis (pytorch)", "spec/convolution.md §2", "1", 1, 4096, 1, 3));
+  op.params.push_back(case_int("groups", "groups: c and m divide by it (pytorch)", "spec/convolution.md §2", "1", 1, 4096, 1, 3));
+  op.params.push_back(case_int("padding_h", "PyTorch padding of the height axis: out_pad_top = -padding", "spec/convolution.md §2", "0", 0, 4096, 0, 3));
+  op.params.push_back(case_int("padding_w", "PyTorch padding of the width axis", "spec/convolution.md §2", "0", 0, 4096, 0, 3));
+  op.params.push_back(case_int("output_padding_h", "PyTorch output_padding of the height axis (< max(stride, dilation))", "spec/convolution.md §2", "0", 0, 4096, 0, 4));
+  op.params.push_back(case_int("output_padding_w", "PyTorch output_padding of the width axis", "spec/convolution.md §2", "0", 0, 4096, 0, 4));
+  op.params.push_back(case_int("pad_top", "TOSA out_pad_top (> -KH)", "spec/convolution.md §2", "0", -4096, 4096, -4, 3));
+  op.params.push_back(case_int("pad_bottom", "TOSA out_pad_bottom (> -KH)", "spec/convolution.md §2", "0", -4096, 4096, -4, 3));
+  op.params.push_back(case_int("pad_left", "TOSA out_pad_left (> -KW)", "spec/convolution.md §2", "0", -4096, 4096, -4, 3));
+  op.params.push_back(case_int("pad_right", "TOSA out_pad_right (> -KW)", "spec/convolution.md §2", "0", -4096, 4096, -4, 3));
   op.inputs = {{"input", ElemType::Int, {"h", "w", "c"}, "the input, H x W x C_in int8 values (NHWC, batch 1)"},
                {"weight", ElemType::Int, {"r", "s", "c", "m"}, "the weight, KH x KW x C_in x C_out/groups int8 values (PyTorch's (C_in, C_out/groups, KH, KW) permuted)"}};
   op.outputs = {{"output", ElemType::Int, {"oh", "ow", "m"},

@@ -182,6 +182,16 @@ Value parse_value(const ParamSpec& spec, std::string_view text) {
   throw std::logic_error("parse_value: unknown parameter type");
 }
 
+ParamSpec case_int(std::string name, std::string doc, std::string clause, std::string fallback, int64_t min, int64_t max, int64_t fuzz_min,
+                   int64_t fuzz_max) {
+  ParamSpec s{std::move(name), ParamType::Int, ParamScope::Case, std::move(doc), std::move(clause), std::move(fallback)};
+  s.min = min;
+  s.max = max;
+  s.fuzz_min = fuzz_min;
+  s.fuzz_max = fuzz_max;
+  return s;
+}
+
 Params make_params(const OpSchema& op, const std::vector<std::pair<std::string, std::string>>& given) {
   for (size_t i = 0; i < given.size(); ++i) {
     if (!op.param(given[i].first))

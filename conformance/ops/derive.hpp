@@ -19,6 +19,10 @@ namespace lpc::ops {
 // expected ..., got '...'" (range, choices, syntax).
 Value parse_value(const ParamSpec& spec, std::string_view text);
 
+// A case parameter of type Int in [min, max], `fallback` its default; fuzzing draws it from
+// [fuzz_min, fuzz_max] when fuzz_max is set (cases the exact references finish quickly).
+ParamSpec case_int(std::string name, std::string doc, std::string clause, std::string fallback, int64_t min, int64_t max,
+                   int64_t fuzz_min = 0, int64_t fuzz_max = 0);
 // The op's full parameter set from (name, text) pairs: every given name must be a parameter of
 // the op and appear once; a missing parameter takes its default (a required one throws); then the
 // op's params_error. Throws std::invalid_argument naming the op and the parameter.

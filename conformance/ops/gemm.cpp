@@ -30,12 +30,7 @@ chip::Layer generated_layer(const Params& p) {
   return layer;
 }
 
-ParamSpec dim(const char* name, const char* doc, int64_t max, const char* fallback) {
-  ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, "spec/chip.md §1.4", fallback};
-  s.min = 1;
-  s.max = max;
-  return s;
-}
+ParamSpec dim(const char* name, const char* doc, int64_t max, const char* fallback) { return case_int(name, doc, "spec/chip.md §1.4", fallback, 1, max); }
 
 // The operands of a case: seeded by its data set (spec/chip.md §5.3), shaped by its parameters.
 std::vector<Tensor> inputs_of(const Params& p) {

@@ -253,15 +253,6 @@ ParamSpec choice(const char* name, const char* doc, const char* clause, std::vec
   return s;
 }
 
-ParamSpec integer(const char* name, const char* doc, const char* clause, const char* fallback, int64_t min, int64_t max, int64_t fuzz_max) {
-  ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, clause, fallback};
-  s.min = min;
-  s.max = max;
-  s.fuzz_min = min;
-  s.fuzz_max = fuzz_max;
-  return s;
-}
-
 OpSchema make_schema() {
   OpSchema op;
   op.name = "grad-exchange";
@@ -279,14 +270,14 @@ OpSchema make_schema() {
                    "spec/grad_exchange.md §2.3", "8,8"};
   layers.fuzz_values = {"1", "8,8", "3,5,2,7", "1,1,1,1,1,1", "40", "17,1,33"};
   op.params.push_back(layers);
-  op.params.push_back(integer("ranks", "R, the ranks whose gradients are reduced", "spec/grad_exchange.md §5", "4", 1, kExchangeMaxRanks, 9));
-  op.params.push_back(integer("portion", "portions: the most elements per portion (claim 14 picks it: §4.3)", "spec/grad_exchange.md §2.1", "4", 1, int64_t{1} << 40, 20));
-  op.params.push_back(integer("first_cap", "ddp: the first bucket's cap in bytes (DDP: 1 MiB)", "spec/grad_exchange.md §2.2", "1048576", 1, int64_t{1} << 40, 200));
-  op.params.push_back(integer("cap", "ddp: every later bucket's cap in bytes (DDP: bucket_cap_mb = 25)", "spec/grad_exchange.md §2.2", "26214400", 1, int64_t{1} << 40, 400));
-  op.params.push_back(integer("compute_ps", "backward compute time per gradient element, ps", "spec/grad_exchange.md §4.1", "100", 0, int64_t{1} << 30, 300));
-  op.params.push_back(integer("latency_ps", "the link's time per unit, ps", "spec/grad_exchange.md §4.1", "1000", 0, int64_t{1} << 40, 3000));
-  op.params.push_back(integer("ps_per_byte", "the link's time per byte, ps", "spec/grad_exchange.md §4.1", "10", 0, int64_t{1} << 30, 30));
-  op.params.push_back(integer("seed", "the seed of the generated gradients", "spec/grad_exchange.md §5.1", "1", 0, INT64_MAX, 1000));
+  op.params.push_back(case_int("ranks", "R, the ranks whose gradients are reduced", "spec/grad_exchange.md §5", "4", 1, kExchangeMaxRanks, 1, 9));
+  op.params.push_back(case_int("portion", "portions: the most elements per portion (claim 14 picks it: §4.3)", "spec/grad_exchange.md §2.1", "4", 1, int64_t{1} << 40, 1, 20));
+  op.params.push_back(case_int("first_cap", "ddp: the first bucket's cap in bytes (DDP: 1 MiB)", "spec/grad_exchange.md §2.2", "1048576", 1, int64_t{1} << 40, 1, 200));
+  op.params.push_back(case_int("cap", "ddp: every later bucket's cap in bytes (DDP: bucket_cap_mb = 25)", "spec/grad_exchange.md §2.2", "26214400", 1, int64_t{1} << 40, 1, 400));
+  op.params.push_back(case_int("compute_ps", "backward compute time per gradient element, ps", "spec/grad_exchange.md §4.1", "100", 0, int64_t{1} << 30, 0, 300));
+  op.params.push_back(case_int("latency_ps", "the link's time per unit, ps", "spec/grad_exchange.md §4.1", "1000", 0, int64_t{1} << 40, 0, 3000));
+  op.params.push_back(case_int("ps_per_byte", "the link's time per byte, ps", "spec/grad_exchange.md §4.1", "10", 0, int64_t{1} << 30, 0, 30));
+  op.params.push_back(case_int("seed", "the seed of the generated gradients", "spec/grad_exchange.md §5.1", "1", 0, INT64_MAX, 0, 1000));
   op.inputs = {{"gradients", ElemType::Real, {"rank", "element"}, "R x n gradients, element index over the layers in parameter order (float32 values or integers)"}};
   op.outputs = {{"sum", ElemType::Real, {}, "the n reduced gradients"},
                 {"unit", ElemType::Int, {}, "per segment in issue order: its unit (0, 1, ...)"},

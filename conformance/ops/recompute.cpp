@@ -234,26 +234,18 @@ OpSchema make_schema() {
   dropout.max = 128;
   dropout.signature_join = "-p";
   // Fuzzing draws small networks (the exact reference's cost grows with n·batch·width²).
-  auto integer = [](const char* name, const char* doc, const char* clause, const char* fallback, int64_t min, int64_t max, int64_t fuzz_max = 0) {
-    ParamSpec s{name, ParamType::Int, ParamScope::Case, doc, clause, fallback};
-    s.min = min;
-    s.max = max;
-    s.fuzz_min = min;
-    s.fuzz_max = fuzz_max;
-    return s;
-  };
   ParamSpec widths{"widths", ParamType::Choice, ParamScope::Case, "uniform (every layer w) or varied (1..w from the seed)", "spec/recompute.md §5.2", "uniform"};
   widths.choices = [] { return std::vector<std::string>{"uniform", "varied"}; };
   op.params = {schedule,
                dropout,
-               integer("n", "the layers", "spec/recompute.md §2", "8", 1, kMaxLayers, 16),
-               integer("width", "w, the layers' width (the largest with varied widths)", "spec/recompute.md §5.2", "4", 1, kMaxWidth, 6),
+               case_int("n", "the layers", "spec/recompute.md §2", "8", 1, kMaxLayers, 1, 16),
+               case_int("width", "w, the layers' width (the largest with varied widths)", "spec/recompute.md §5.2", "4", 1, kMaxWidth, 1, 6),
                widths,
-               integer("batch", "the batch; layer i's activation is 4·batch·w_i bytes", "spec/recompute.md §5.2", "2", 1, kMaxBatch, 3),
-               integer("budget", "the memory budget in bytes for live activations (0: none)", "spec/recompute.md §3.7", "0", 0, int64_t{1} << 40, 4096),
-               integer("k", "the segment length of patent and segments (0: ⌈√n⌉)", "spec/recompute.md §3.2", "0", 0, kMaxLayers, 16),
-               integer("slots", "revolve's snapshots s (0: as many as the budget allows)", "spec/recompute.md §3.5", "0", 0, kMaxLayers, 16),
-               integer("seed", "widths, weights, input, target and the dropout key", "spec/recompute.md §5.2", "1", 0, int64_t{1} << 62)};
+               case_int("batch", "the batch; layer i's activation is 4·batch·w_i bytes", "spec/recompute.md §5.2", "2", 1, kMaxBatch, 1, 3),
+               case_int("budget", "the memory budget in bytes for live activations (0: none)", "spec/recompute.md §3.7", "0", 0, int64_t{1} << 40, 0, 4096),
+               case_int("k", "the segment length of patent and segments (0: ⌈√n⌉)", "spec/recompute.md §3.2", "0", 0, kMaxLayers, 0, 16),
+               case_int("slots", "revolve's snapshots s (0: as many as the budget allows)", "spec/recompute.md §3.5", "0", 0, kMaxLayers, 0, 16),
+               case_int("seed", "widths, weights, input, target and the dropout key", "spec/recompute.md §5.2", "1", 0, int64_t{1} << 62)};
   op.inputs = {{"bytes", ElemType::Int, {}, "n: layer i's activation bytes, 4·batch·w_i"},
                {"weights", ElemType::Float32, {}, "W_0..W_{n-1} row-major (w_i x w_{i+1}), in [-1/16, 1/16]"},
                {"x", ElemType::Float32, {}, "the input, batch x w_0, in [-1, 1]"},
