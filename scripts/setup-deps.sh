@@ -17,6 +17,8 @@ packages=(
   libgemmlowp-dev                # gemmlowp headers: external oracle for requantization (DOUBLE_ROUND)
   libxml2-utils                  # xmllint: the gating tests validate junit.xml against a schema
   python3-torch                  # PyTorch 1.13: the dataflow oracle tier (dataflows.torch_oracle; skips where absent)
+  chromium                       # headless browser: reports.html_browser opens the HTML report (skips where absent)
+  help2man                       # the man page lpconform.1, generated from --help at build time
 )
 
 missing=()
