@@ -47,13 +47,15 @@ std::vector<std::string> parts(const std::string& name) {
   return out;
 }
 
-// Parts equal at the same place from the start, plus from the end (never counting a part twice).
+// How much two names share: twice each part equal at the same place from the start or from the
+// end (never counting a part twice), plus once each part of `a` found anywhere in `b`.
 size_t shared_parts(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   const size_t n = std::min(a.size(), b.size());
-  size_t front = 0, back = 0;
+  size_t front = 0, back = 0, anywhere = 0;
   while (front < n && a[front] == b[front]) ++front;
   while (back < n - front && a[a.size() - 1 - back] == b[b.size() - 1 - back]) ++back;
-  return front + back;
+  for (const std::string& part : a) anywhere += std::find(b.begin(), b.end(), part) != b.end();
+  return 2 * (front + back) + anywhere;
 }
 
 std::string fixed(double v, int digits) {

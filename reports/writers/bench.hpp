@@ -38,8 +38,8 @@ struct BenchRun {
 BenchRun parse_bench(const nlohmann::json& document, const std::string& origin);
 
 // A benchmark set against its in-run peer: the memcpy benchmark whose name shares the most
-// '/'-separated parts with it at the same place from the start plus from the end (at least one;
-// the first such in file order on a tie). ratio = time / peer time: how many times memcpy of the
+// '/'-separated parts with it (each part equal at the same place from the start or the end counts
+// twice, each part found anywhere once; at least one part; the first such in file order on a tie). ratio = time / peer time: how many times memcpy of the
 // same bytes it takes.
 struct PeerRatio {
   const BenchEntry* entry = nullptr;

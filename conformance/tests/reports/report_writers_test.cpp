@@ -459,16 +459,18 @@ TEST_CASE("bench: each benchmark against the memcpy peer sharing most of its nam
   const auto run = lpc::reports::parse_bench(
       bench_file({bench_entry("memcpy/f32_bytes/1Mi/1t", 100), bench_entry("memcpy/f32_bytes/128Ki/1t", 10), bench_entry("codecs/x/memcpy/65536", 50),
                   bench_entry("impls/fast/encode/e4m3/1Mi/1t", 400), bench_entry("impls/fast/encode/e4m3/128Ki/1t", 30),
-                  bench_entry("codecs/x/fast/65536", 150), bench_entry("lonely", 7)}),
+                  bench_entry("codecs/x/fast/65536", 150), bench_entry("lonely", 7), bench_entry("sampler/memcpy_words", 20),
+                  bench_entry("words_stream/sampler/philox10/scalar", 60)}),
       "f.json");
   const auto ratios = lpc::reports::peer_ratios(run);
-  REQUIRE(ratios.size() == 4);  // the three peers are not set against themselves
+  REQUIRE(ratios.size() == 5);  // the four peers are not set against themselves
   std::map<std::string, std::pair<std::string, double>> got;
   for (const auto& r : ratios) got[r.entry->name] = {r.peer ? r.peer->name : "-", r.ratio};
   CHECK(got["impls/fast/encode/e4m3/1Mi/1t"] == std::pair<std::string, double>{"memcpy/f32_bytes/1Mi/1t", 4.0});
   CHECK(got["impls/fast/encode/e4m3/128Ki/1t"] == std::pair<std::string, double>{"memcpy/f32_bytes/128Ki/1t", 3.0});
   CHECK(got["codecs/x/fast/65536"] == std::pair<std::string, double>{"codecs/x/memcpy/65536", 3.0});
   CHECK(got["lonely"] == std::pair<std::string, double>{"-", 0.0});
+  CHECK(got["words_stream/sampler/philox10/scalar"] == std::pair<std::string, double>{"sampler/memcpy_words", 3.0});  // "sampler", elsewhere
 }
 
 TEST_CASE("bench: two runs compared by median time, noise named", "[bench]") {
