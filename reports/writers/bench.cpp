@@ -109,7 +109,7 @@ BenchRun parse_bench(const nlohmann::json& document, const std::string& origin) 
     const auto& b = benchmarks[i];
     const std::string name = need(b, "name", &nlohmann::json::is_string, "a string", where).get<std::string>();
     const std::string run_name = b.contains("run_name") && b["run_name"].is_string() ? b["run_name"].get<std::string>() : name;
-    if (b.value("error_occurred", false)) continue;
+    if (b.contains("error_occurred") && !(b["error_occurred"].is_boolean() && !b["error_occurred"].get<bool>())) continue;
     const double real = need(b, "real_time", &nlohmann::json::is_number, "a number", where).get<double>();
     if (!std::isfinite(real) || real < 0) throw std::invalid_argument(where + ".real_time: expected a finite number >= 0");
     const std::string run_type = b.contains("run_type") && b["run_type"].is_string() ? b["run_type"].get<std::string>() : "iteration";

@@ -90,7 +90,7 @@ void runs_section(std::string& out, const std::vector<Document>& reports) {
     const auto& counts = doc["counts"];
     const std::string verdict = doc["verdict"];
     out += "<tr class=\"run\"><td>" + html_text(column_label(doc)) + "</td><td>" + html_text(detail::profile_identity(doc)) +
-           "</td><td class=\"verdict " + status_class(verdict == "ERROR" ? "ERROR" : verdict) + "\">" + html_text(verdict) +
+           "</td><td class=\"verdict " + status_class(verdict) + "\">" + html_text(verdict) +
            "</td><td class=\"num\">" + detail::thousands(counts["items"].get<uint64_t>()) + "</td>";
     for (Status s : kAllStatuses) out += "<td class=\"num\">" + detail::thousands(counts["status"][to_string(s)].get<uint64_t>()) + "</td>";
     const auto& suite = doc["suite"];
@@ -219,9 +219,9 @@ void failures_section(std::string& out, const std::vector<Document>& reports, si
 // of the line are slower. Drawn as inline SVG.
 std::string bar_chart(const std::string& id, const std::string& title, const std::vector<std::pair<std::string, double>>& bars, const std::string& unit) {
   constexpr int kLabel = 380, kPlot = 420, kRow = 16, kTop = 34;
-  double span = 1;  // log2 range shown either side of 1
+  double span = 1;  // log2 range shown either side of 1, at most 2^20
   for (const auto& [label, v] : bars)
-    if (v > 0) span = std::max(span, std::ceil(std::fabs(std::log2(v))));
+    if (v > 0 && std::isfinite(v)) span = std::clamp(std::ceil(std::fabs(std::log2(v))), span, 20.0);
   const int height = kTop + kRow * static_cast<int>(bars.size()) + 24;
   const double mid = kLabel + kPlot / 2.0, scale = kPlot / 2.0 / span;
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"" + id + "\" class=\"plot\" width=\"" + std::to_string(kLabel + kPlot + 90) +
@@ -236,7 +236,7 @@ std::string bar_chart(const std::string& id, const std::string& title, const std
   for (size_t i = 0; i < bars.size(); ++i) {
     const auto& [label, v] = bars[i];
     const int y = kTop + kRow * static_cast<int>(i);
-    const double x = v > 0 ? mid + std::clamp(std::log2(v), -span, span) * scale : mid;
+    const double x = v > 0 && !std::isnan(v) ? mid + std::clamp(std::log2(v), -span, span) * scale : mid;
     svg += "<text x=\"" + std::to_string(kLabel - 6) + "\" y=\"" + std::to_string(y + 11) + "\" text-anchor=\"end\">" + html_text(label) + "</text><rect class=\"" +
            (v > 1 ? "bar slow" : "bar") + "\" x=\"" + fixed(std::min(x, mid), 1) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + fixed(std::max(std::fabs(x - mid), 1.0), 1) +
            "\" height=\"" + std::to_string(kRow - 4) + "\"><title>" + html_text(label) + ": " + fixed(v, 3) + unit + "</title></rect><text x=\"" +
