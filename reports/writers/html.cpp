@@ -83,8 +83,7 @@ svg text{font:11px system-ui,sans-serif}svg .bar{fill:#4a7bb7}svg .slow{fill:#c0
 
 void runs_section(std::string& out, const std::vector<Document>& reports) {
   out += "<h2 id=\"runs\">Runs</h2>\n<table id=\"runs-table\"><thead><tr><th>implementation</th><th>profile</th><th>verdict</th>"
-         "<th>items</th>";
-  for (Status s : kAllStatuses) out += std::string("<th>") + to_string(s) + "</th>";
+         "<th>items</th><th>by status</th>";
   out += "<th>inputs checked</th><th>suite</th><th>environment</th><th>seed</th><th>threads</th><th>duration</th><th>finished</th></tr></thead><tbody>\n";
   for (const Document& doc : reports) {
     const auto& counts = doc["counts"];
@@ -92,7 +91,11 @@ void runs_section(std::string& out, const std::vector<Document>& reports) {
     out += "<tr class=\"run\"><td>" + html_text(column_label(doc)) + "</td><td>" + html_text(detail::profile_identity(doc)) +
            "</td><td class=\"verdict " + status_class(verdict) + "\">" + html_text(verdict) +
            "</td><td class=\"num\">" + detail::thousands(counts["items"].get<uint64_t>()) + "</td>";
-    for (Status s : kAllStatuses) out += "<td class=\"num\">" + detail::thousands(counts["status"][to_string(s)].get<uint64_t>()) + "</td>";
+    std::string by_status;
+    for (Status s : kAllStatuses)
+      if (const uint64_t n = counts["status"][to_string(s)].get<uint64_t>())
+        by_status += (by_status.empty() ? "" : ", ") + detail::thousands(n) + " " + to_string(s);
+    out += "<td>" + by_status + "</td>";
     const auto& suite = doc["suite"];
     const Document environment = doc.contains("environment") ? doc["environment"] : Document::object();
     std::string where;

@@ -92,6 +92,7 @@ check("\x1b" not in text and "\x07" not in text, "a control character reached th
 runs = [t for t in dom.tables if t["id"] == "runs-table"]
 check(len(runs) == 1 and len(runs[0]["rows"]) == 4, "runs table: header and 3 runs")
 check([r[2] for r in runs[0]["rows"][1:]] == ["PASS", "PASS", "FAIL"], "verdicts %s" % [r[2] for r in runs[0]["rows"][1:]])
+check(runs[0]["rows"][3][4] == "%d PASS, 1 FAIL" % (items - 1), "counts recomputed from the items: %s" % runs[0]["rows"][3][4])
 matrix = [t for t in dom.tables if t["class"] == "matrix"]
 check(len(matrix) == 1, "one matrix (one profile), got %d" % len(matrix))
 rows = matrix[0]["rows"]
