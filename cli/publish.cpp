@@ -115,8 +115,10 @@ Command add_bench(CLI::App& app) {
                                         "Each run's benchmarks against their in-run memcpy peer (x peer = time / peer's time) and, with two or more\n"
                                         "runs, every later run against the first (change of the median time; '(within noise)' under twice the cv or 2%).");
   compare->add_option("runs", *paths, "Google Benchmark JSON files (--benchmark_out): the base first")->required();
-  return {bench, [paths] {
-            std::cout << reports::render_bench_text(bench_runs(*paths));
+  auto markdown = std::make_shared<bool>(false);
+  compare->add_flag("--markdown", *markdown, "Markdown tables (for the README's performance figures) instead of plain text");
+  return {bench, [paths, markdown] {
+            std::cout << reports::render_bench_text(bench_runs(*paths), *markdown);
             return 0;
           }};
 }

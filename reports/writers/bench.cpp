@@ -185,30 +185,63 @@ std::vector<BenchDelta> compare_runs(const BenchRun& base, const BenchRun& curre
   return out;
 }
 
-std::string render_bench_text(const std::vector<BenchRun>& runs) {
+namespace {
+
+// Rows under a header, as padded plain text (indented two spaces) or as a Markdown table.
+std::string table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows, bool markdown) {
+  std::string out;
+  if (markdown) {
+    const auto line = [&out](const std::vector<std::string>& cells) {
+      for (const std::string& c : cells) out += "| " + detail::markdown_cell(c) + " ";
+      out += "|\n";
+    };
+    line(header);
+    for (size_t i = 0; i < header.size(); ++i) out += i ? "|---:" : "|---";
+    out += "|\n";
+    for (const auto& row : rows) line(row);
+    return out;
+  }
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    width[i] = header[i].size();
+    for (const auto& row : rows) width[i] = std::max(width[i], row[i].size());
+  }
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string text = " ";
+    for (size_t i = 0; i < cells.size(); ++i) text += " " + (i + 1 < cells.size() ? padded(cells[i], width[i]) : cells[i]) + " ";
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text + "\n";
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  return out;
+}
+
+}  // namespace
+
+std::string render_bench_text(const std::vector<BenchRun>& runs, bool markdown) {
   std::string out;
   for (const BenchRun& run : runs) {
-    out += run.origin + ": " + std::to_string(run.entries.size()) + " benchmarks" + (run.commit.empty() ? "" : ", commit " + run.commit) +
-           (run.host.empty() ? "" : ", host " + run.host) + (run.date.empty() ? "" : ", " + run.date) + "\n";
-    size_t width = 9;
-    for (const BenchEntry& e : run.entries) width = std::max(width, e.name.size());
-    out += "  " + padded("benchmark", width) + "  " + padded("time", 10) + "  cv     x peer   peer\n";
+    out += (markdown ? "\n" : "") + run.origin + ": " + std::to_string(run.entries.size()) + " benchmarks" + (run.commit.empty() ? "" : ", commit " + run.commit) +
+           (run.host.empty() ? "" : ", host " + run.host) + (run.date.empty() ? "" : ", " + run.date) + (markdown ? "\n\n" : "\n");
+    std::vector<std::vector<std::string>> rows;
     for (const PeerRatio& r : peer_ratios(run))
-      out += "  " + padded(r.entry->name, width) + "  " + padded(format_duration_ns(r.entry->time_ns), 10) + "  " +
-             padded(fixed(100 * r.entry->cv, 1) + "%", 6) + " " + padded(r.peer ? fixed(r.ratio, 2) : "-", 7) + "  " +
-             (r.peer ? r.peer->name : "(no memcpy peer)") + "\n";
+      rows.push_back({r.entry->name, format_duration_ns(r.entry->time_ns), fixed(100 * r.entry->cv, 1) + "%", r.peer ? fixed(r.ratio, 2) : "-",
+                      r.peer ? r.peer->name : "(no memcpy peer)"});
+    out += table({"benchmark", "time", "cv", "x peer", "peer"}, rows, markdown);
   }
   for (size_t i = 1; i < runs.size(); ++i) {
     const auto deltas = compare_runs(runs[0], runs[i]);
     out += "\n" + runs[i].origin + " against " + runs[0].origin + ": " + std::to_string(deltas.size()) + " benchmarks in both (" +
            std::to_string(runs[i].entries.size() - deltas.size()) + " only in " + runs[i].origin + ", " +
-           std::to_string(runs[0].entries.size() - deltas.size()) + " only in " + runs[0].origin + ")\n";
-    size_t width = 9;
-    for (const BenchDelta& d : deltas) width = std::max(width, d.name.size());
-    out += "  " + padded("benchmark", width) + "  " + padded("base", 10) + "  " + padded("current", 10) + "  change\n";
-    for (const BenchDelta& d : deltas)
-      out += "  " + padded(d.name, width) + "  " + padded(format_duration_ns(d.base_ns), 10) + "  " + padded(format_duration_ns(d.current_ns), 10) +
-             "  " + (d.ratio >= 1 ? "+" : "") + fixed(100 * (d.ratio - 1), 1) + "%" + (d.significant ? "" : " (within noise)") + "\n";
+           std::to_string(runs[0].entries.size() - deltas.size()) + " only in " + runs[0].origin + ")" + (markdown ? "\n\n" : "\n");
+    std::vector<std::vector<std::string>> rows;
+    for (const BenchDelta& d : deltas) {
+      char change[64];
+      std::snprintf(change, sizeof change, "%+.1f%%%s", 100 * (d.ratio - 1), d.significant ? "" : " (within noise)");
+      rows.push_back({d.name, format_duration_ns(d.base_ns), format_duration_ns(d.current_ns), change});
+    }
+    out += table({"benchmark", "base", "current", "change"}, rows, markdown);
   }
   return out;
 }

@@ -57,9 +57,10 @@ struct BenchDelta {
 };
 std::vector<BenchDelta> compare_runs(const BenchRun& base, const BenchRun& current);  // in current's order
 
-// The plain-text tables `lpconform bench compare` prints: each run's ratios against its peers, and
-// with two runs the deltas (names only in one run are counted, not listed).
-std::string render_bench_text(const std::vector<BenchRun>& runs);
+// The tables `lpconform bench compare` prints: each run's ratios against its peers, and with two
+// runs the deltas (names only in one run are counted, not listed); plain text, or Markdown tables
+// (`--markdown`, for the README's performance figures) with '|' in names escaped.
+std::string render_bench_text(const std::vector<BenchRun>& runs, bool markdown = false);
 
 // "1.25 ms", "830 ns": a time in ns with three significant digits and a unit.
 std::string format_duration_ns(double ns);

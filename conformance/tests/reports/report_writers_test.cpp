@@ -493,6 +493,8 @@ TEST_CASE("bench: two runs compared by median time, noise named", "[bench]") {
   CHECK(text.find("3 benchmarks in both (1 only in b.json, 1 only in a.json)") != std::string::npos);
   CHECK(text.find("-50.0%\n") != std::string::npos);
   CHECK(text.find("+30.0% (within noise)") != std::string::npos);
+  const std::string markdown = lpc::reports::render_bench_text({base, current}, true);
+  CHECK(markdown.find("| benchmark | base | current | change |\n|---|---:|---:|---:|\n| b/fast | 100 ns | 50.0 ns | -50.0% |\n") != std::string::npos);
 }
 
 TEST_CASE("bench: a results file from outside is checked key by key", "[bench]") {
