@@ -74,7 +74,7 @@ int dispatch(int argc, char** argv) {
   app.set_version_flag("--version", std::string("lpconform ") + LPC_VERSION + " (commit " + suite_commit() + ")");
   app.require_subcommand(1);
   const Command commands[] = {add_list(app), add_run(app, command_line), add_eval(app), add_explain(app), add_vectors(app, command_line),
-                              add_report(app, command_line), add_chip(app, command_line)};
+                              add_report(app, command_line), add_chip(app, command_line), add_bench(app), add_completion(app)};
   try {
     app.parse(argc, argv);
     for (const Command& c : commands)

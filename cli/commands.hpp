@@ -48,6 +48,9 @@ Command add_explain(CLI::App& app);
 Command add_vectors(CLI::App& app, const std::string& command_line);  // vectors gen | check (cli/vectors.cpp)
 Command add_report(CLI::App& app, const std::string& command_line);   // report merge (cli/report_merge.cpp)
 Command add_chip(CLI::App& app, const std::string& command_line);      // chip run (cli/chip.cpp)
+Command add_report_html(CLI::App& report);                             // report html (cli/publish.cpp)
+Command add_bench(CLI::App& app);                                      // bench compare (cli/publish.cpp)
+Command add_completion(CLI::App& app);                                 // completion bash|commands, hidden (cli/completion.cpp)
 
 // A CLI11 transform for an unsigned option (`->transform(whole_number(0, 64))`): decimal digits
 // from `min` to `max`, else a usage error (exit 2). CLI11 alone reads "-1" as 2^64-1, wraps what

@@ -28,7 +28,7 @@ reports::Document read_report(const std::string& path) {
 }  // namespace
 
 Command add_report(CLI::App& app, const std::string& command_line) {
-  auto* sub = app.add_subcommand("report", "Work with report.json files");
+  auto* sub = app.add_subcommand("report", "Work with report.json files: merge shards, render HTML");
   sub->require_subcommand(1);
   auto a = std::make_shared<MergeArguments>();
   auto* merge = sub->add_subcommand("merge",
@@ -39,7 +39,9 @@ Command add_report(CLI::App& app, const std::string& command_line) {
   merge->add_option("--out", a->out,
                     "Directory of its own for report.json, junit.xml, summary.md, failures.csv, replaced as one set "
                     "(default: reports/out/IMPL, IMPL the implementation's name)");
-  return {sub, [a, command_line] {
+  const Command html = add_report_html(*sub);
+  return {sub, [a, command_line, html] {
+            if (html.app->parsed()) return html.run();
             if (!a->out.empty()) check_out_option(a->out);
             std::vector<reports::Document> shards;
             for (const std::string& path : a->reports) shards.push_back(read_report(path));

@@ -31,7 +31,8 @@ struct RunArguments {
   plugin::IsolationOptions isolation;  // --timeout, --memory-limit (plugin:PATH subjects)
 };
 
-// A progress line on stderr, redrawn four times a second, while the run lasts. Only on a
+// A progress line on stderr, redrawn four times a second, while the run lasts: items
+// done/total, inputs/s and an ETA from the estimated cost done (RunProgress::eta_seconds). Only on a
 // terminal, and never when CI is set (logs would fill with carriage returns).
 class ProgressLine {
  public:
@@ -44,7 +45,7 @@ class ProgressLine {
         const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         const size_t done = progress_.items_done, total = progress_.items_total;
         const double rate = progress_.inputs_done / std::max(elapsed, 1e-9);
-        const double eta = done ? elapsed * static_cast<double>(total - done) / static_cast<double>(done) : 0;
+        const double eta = progress_.eta_seconds(elapsed);
         std::fprintf(stderr, "\r  %zu/%zu items  %3.0f%%  %7.1f M inputs/s  ETA %d:%02d ", done, total,
                      total ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0.0, rate / 1e6,
                      static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);

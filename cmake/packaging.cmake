@@ -2,8 +2,12 @@
 #   bin/lpconform, bin/lpconform-worker               the CLI and the worker that runs plugins
 #   lib/lpconform/liblpconform_fast_plugin.so         the bundled fast implementation as a plugin
 #   include/lpconform/vendor.h                        the vendor C ABI
-#   lib/cmake/lpconform/lpconform{Config,ConfigVersion,Targets}.cmake
-#                                                     find_package(lpconform) -> lpconform::vendor_abi
+#   lib/cmake/lpconform/lpconform{Config,ConfigVersion,Targets,ConformanceTest}.cmake
+#                                                     find_package(lpconform) -> lpconform::vendor_abi,
+#                                                     lpconform::lpconform, lpconform_add_conformance_test()
+#   share/man/man1/lpconform.1                        the man page (help2man, when installed at build time)
+#   share/bash-completion/completions/lpconform       bash completion
+#   share/doc/lpconform/LICENSE                       MIT
 #   lib/pkgconfig/lpconform.pc                        pkg-config --cflags lpconform
 # The example plugin impls/plugin/examples/minimal builds against this (ctest plugins.install).
 include(GNUInstallDirs)
@@ -11,7 +15,7 @@ include(CMakePackageConfigHelpers)
 
 set(LPC_PACKAGE_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/lpconform")
 
-install(TARGETS lpconform lpconform-worker RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
+install(TARGETS lpconform lpconform-worker EXPORT lpconformTargets RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}")
 install(TARGETS lpconform_fast_plugin LIBRARY DESTINATION "${CMAKE_INSTALL_LIBDIR}/lpconform")
 install(FILES "${PROJECT_SOURCE_DIR}/impls/plugin/include/lpconform/vendor.h" DESTINATION "${CMAKE_INSTALL_INCLUDEDIR}/lpconform")
 install(TARGETS lpc_vendor_abi EXPORT lpconformTargets)
@@ -28,3 +32,9 @@ configure_file("${PROJECT_SOURCE_DIR}/cmake/lpconform.pc.in" "${PROJECT_BINARY_D
 install(FILES "${PROJECT_BINARY_DIR}/package/lpconformConfig.cmake" "${PROJECT_BINARY_DIR}/package/lpconformConfigVersion.cmake"
         DESTINATION "${LPC_PACKAGE_CMAKE_DIR}")
 install(FILES "${PROJECT_BINARY_DIR}/package/lpconform.pc" DESTINATION "${CMAKE_INSTALL_LIBDIR}/pkgconfig")
+install(FILES "${PROJECT_SOURCE_DIR}/cmake/lpconformConformanceTest.cmake" DESTINATION "${LPC_PACKAGE_CMAKE_DIR}")
+install(FILES "${PROJECT_BINARY_DIR}/share/lpconform.bash" DESTINATION "${CMAKE_INSTALL_DATADIR}/bash-completion/completions" RENAME lpconform)
+if(LPC_HELP2MAN)
+  install(FILES "${PROJECT_BINARY_DIR}/share/lpconform.1" DESTINATION "${CMAKE_INSTALL_MANDIR}/man1")
+endif()
+install(FILES "${PROJECT_SOURCE_DIR}/LICENSE" DESTINATION "${CMAKE_INSTALL_DOCDIR}")

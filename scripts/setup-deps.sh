@@ -18,6 +18,8 @@ packages=(
   libxml2-utils                  # xmllint: the gating tests validate junit.xml against a schema
   python3-torch                  # PyTorch 1.13: the dataflow oracle tier (dataflows.torch_oracle; skips where absent)
   openmpi-bin libopenmpi-dev     # Open MPI 4.1: the gradient exchange's real engine (lpc_mpi_exchange; not built where absent)
+  chromium                       # headless browser: reports.html_browser opens the HTML report (skips where absent)
+  help2man                       # the man page lpconform.1, generated from --help at build time
 )
 
 missing=()

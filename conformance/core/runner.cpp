@@ -149,7 +149,12 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   std::stable_sort(costed.begin(), costed.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
   std::vector<std::vector<size_t>> groups;
   for (auto& [c, members] : costed) groups.push_back(std::move(members));
-  if (options.progress) options.progress->items_total = selected.size();
+  if (options.progress) {
+    options.progress->items_total = selected.size();
+    uint64_t total_cost = 0;
+    for (const auto& [c, members] : costed) total_cost += c;
+    options.progress->cost_total = total_cost;
+  }
 
   // 2. Workers take groups in order; each writes only its own items' slots.
   run.items.resize(selected.size());
@@ -170,7 +175,10 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
         // checks.cpp words every error that is not the subject's "oracle ..." or "harness: ...".
         r.infrastructure = r.status == Status::Error && !r.message.starts_with("subject");
         if (const int w = find_waiver(run.waivers, r); w >= 0) waive(r, run.waivers[static_cast<size_t>(w)].waiver);
-        if (options.progress) ++options.progress->items_done;
+        if (options.progress) {
+          options.progress->cost_done += cost(item);
+          ++options.progress->items_done;
+        }
       }
     }
   };

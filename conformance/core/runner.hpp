@@ -20,6 +20,15 @@ inline constexpr uint64_t kDefaultSeed = 20230620;  // OCP OFP8 1.0's date: any 
 struct RunProgress {
   std::atomic<size_t> items_total{0}, items_done{0};
   std::atomic<uint64_t> inputs_done{0};
+  // The items' estimated cost (the one sharding deals by: inputs, weighted per op), for an ETA
+  // that follows the work rather than the item count.
+  std::atomic<uint64_t> cost_total{0}, cost_done{0};
+  // The time left if the rest of the cost goes at the rate the cost done went, given the seconds
+  // since the run started; 0 before any cost is done and once all of it is.
+  double eta_seconds(double elapsed) const {
+    const uint64_t done = cost_done, total = cost_total;
+    return done == 0 || done >= total ? 0 : elapsed * static_cast<double>(total - done) / static_cast<double>(done);
+  }
 };
 
 // The current time, ISO 8601 UTC: "2026-06-26T12:00:00Z".

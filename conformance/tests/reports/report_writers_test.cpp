@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -18,7 +19,9 @@
 
 #include "conformance/bundled/bundled.hpp"
 #include "conformance/core/profile.hpp"
+#include "conformance/core/runner.hpp"
 #include "conformance/core/sha256.hpp"
+#include "reports/writers/html.hpp"
 #include "reports/writers/report.hpp"
 
 namespace {
@@ -371,4 +374,163 @@ TEST_CASE("the report set is written as one unit", "[write]") {
     std::ofstream(s.dir / "file") << "";
     CHECK_THROWS_WITH(lpc::reports::check_report_directory(s.dir / "file" / "out"), Catch::Contains("Not a directory"));
   }
+}
+
+// ---- The HTML report (reports/writers/html.hpp) and benchmark results (reports/writers/bench.hpp).
+
+TEST_CASE("html: one matrix row per item, one column per run, hostile text escaped", "[html]") {
+  const std::string hostile = "<script>alert(1)</script> \xff \x1b[31m & \"q\" 'a'";
+  const lpc::Profile profile = lpc::load_profile(std::string(LPC_GATING_PROFILE));
+  const Document pass = lpc::reports::report_document(pretend_run(profile, lpc::fast_implementation()));
+  lpc::Implementation vendor = lpc::fast_implementation();
+  vendor.name = "vendor";
+  vendor.description = hostile;
+  lpc::RunResult failing = pretend_run(profile, vendor);
+  failing.items[0].status = lpc::Status::Fail;
+  failing.items[0].message = hostile;
+  failing.items[0].first_mismatches = {{"0x3f800000", "", "0x39", "", "0x38", "", "printf 'input\\n0x3f800000\\n' | lpconform eval encode"}};
+  const Document fail = lpc::reports::report_document(failing);
+
+  const std::string page = lpc::reports::render_html({{pass, fail}, {}});
+  CHECK(page.find("<script") == std::string::npos);
+  CHECK(page.find("&lt;script&gt;alert(1)&lt;/script&gt; \xEF\xBF\xBD \xEF\xBF\xBD[31m &amp; &quot;q&quot; &#39;a&#39;") != std::string::npos);
+  CHECK(page.find('\x1b') == std::string::npos);
+  size_t rows = 0;
+  for (size_t at = 0; (at = page.find("<tr class=\"item\">", at)) != std::string::npos; ++at) ++rows;
+  CHECK(rows == profile.items.size());  // fast-X and vendor-X are one row: the key drops the name
+  CHECK(page.find("<th class=\"impl\">fast " LPC_VERSION "</th><th class=\"impl\">vendor " LPC_VERSION "</th>") != std::string::npos);
+  // The first row: fast passes, the vendor fails; verdicts recomputed from the items.
+  const std::string first = page.substr(page.find("<tr class=\"item\">"), page.find("</tr>", page.find("<tr class=\"item\">")) - page.find("<tr class=\"item\">"));
+  CHECK(first.find("<td class=\"s-pass\">PASS</td><td class=\"s-fail\">FAIL</td>") != std::string::npos);
+  CHECK(page.find("printf &#39;input\\n0x3f800000\\n&#39; | lpconform eval encode") != std::string::npos);
+  CHECK(page.find("1 gating items.") != std::string::npos);
+  CHECK(page.find("Content-Security-Policy") != std::string::npos);
+}
+
+namespace {
+
+nlohmann::json bench_entry(const std::string& name, double real_time, const std::string& unit = "ns") {
+  return {{"name", name}, {"run_name", name}, {"run_type", "iteration"}, {"real_time", real_time}, {"cpu_time", real_time}, {"time_unit", unit}};
+}
+
+nlohmann::json bench_file(std::vector<nlohmann::json> entries, const std::string& commit = "") {
+  nlohmann::json context = {{"date", "2026-01-01"}, {"host_name", "h"}, {"num_cpus", 2}};
+  if (!commit.empty()) context["commit"] = commit;
+  return {{"context", context}, {"benchmarks", entries}};
+}
+
+const lpc::reports::BenchEntry& entry(const lpc::reports::BenchRun& run, const std::string& name) {
+  for (const auto& e : run.entries)
+    if (e.name == name) return e;
+  FAIL("no benchmark " << name);
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("bench: repetitions summarized by their median, units to ns, errors left out", "[bench]") {
+  auto aggregated = bench_entry("b/agg", 999, "us");
+  aggregated["run_type"] = "aggregate";
+  aggregated["aggregate_name"] = "median";
+  auto cv = bench_entry("b/agg", 0.25);
+  cv["run_type"] = "aggregate";
+  cv["aggregate_name"] = "cv";
+  auto broken = bench_entry("b/broken", 1);
+  broken["error_occurred"] = true;
+  const auto run = lpc::reports::parse_bench(
+      bench_file({bench_entry("b/reps", 100, "us"), bench_entry("b/reps", 300, "us"), bench_entry("b/reps", 200, "us"), bench_entry("b/ms", 1.5, "ms"),
+                  bench_entry("b/agg", 1, "us"), bench_entry("b/agg", 2, "us"), aggregated, cv, broken},
+                 "abc"),
+      "f.json");
+  CHECK(run.commit == "abc");
+  CHECK(run.num_cpus == 2);
+  REQUIRE(run.entries.size() == 3);
+  const auto& reps = entry(run, "b/reps");
+  CHECK(reps.time_ns == 200'000);  // median of 100, 300, 200 us
+  CHECK(reps.repetitions == 3);
+  CHECK(reps.cv == Approx(0.5));   // sample sd 100 over mean 200
+  CHECK(entry(run, "b/ms").time_ns == 1'500'000);
+  CHECK(entry(run, "b/ms").cv == 0);
+  CHECK(entry(run, "b/agg").time_ns == 999'000);  // the file's median aggregate, not the iterations'
+  CHECK(entry(run, "b/agg").cv == 0.25);
+}
+
+TEST_CASE("bench: each benchmark against the memcpy peer sharing most of its name", "[bench]") {
+  const auto run = lpc::reports::parse_bench(
+      bench_file({bench_entry("memcpy/f32_bytes/1Mi/1t", 100), bench_entry("memcpy/f32_bytes/128Ki/1t", 10), bench_entry("codecs/x/memcpy/65536", 50),
+                  bench_entry("impls/fast/encode/e4m3/1Mi/1t", 400), bench_entry("impls/fast/encode/e4m3/128Ki/1t", 30),
+                  bench_entry("codecs/x/fast/65536", 150), bench_entry("lonely", 7), bench_entry("sampler/memcpy_words", 20),
+                  bench_entry("words_stream/sampler/philox10/scalar", 60)}),
+      "f.json");
+  const auto ratios = lpc::reports::peer_ratios(run);
+  REQUIRE(ratios.size() == 5);  // the four peers are not set against themselves
+  std::map<std::string, std::pair<std::string, double>> got;
+  for (const auto& r : ratios) got[r.entry->name] = {r.peer ? r.peer->name : "-", r.ratio};
+  CHECK(got["impls/fast/encode/e4m3/1Mi/1t"] == std::pair<std::string, double>{"memcpy/f32_bytes/1Mi/1t", 4.0});
+  CHECK(got["impls/fast/encode/e4m3/128Ki/1t"] == std::pair<std::string, double>{"memcpy/f32_bytes/128Ki/1t", 3.0});
+  CHECK(got["codecs/x/fast/65536"] == std::pair<std::string, double>{"codecs/x/memcpy/65536", 3.0});
+  CHECK(got["lonely"] == std::pair<std::string, double>{"-", 0.0});
+  CHECK(got["words_stream/sampler/philox10/scalar"] == std::pair<std::string, double>{"sampler/memcpy_words", 3.0});  // "sampler", elsewhere
+}
+
+TEST_CASE("bench: two runs compared by median time, noise named", "[bench]") {
+  auto noisy = bench_entry("b/noisy", 100);
+  auto noisy_cv = bench_entry("b/noisy", 0.2);
+  noisy_cv["run_type"] = "aggregate";
+  noisy_cv["aggregate_name"] = "cv";
+  const auto base = lpc::reports::parse_bench(bench_file({bench_entry("b/fast", 100), bench_entry("b/same", 100), noisy, noisy_cv, bench_entry("b/gone", 1)}), "a.json");
+  const auto current = lpc::reports::parse_bench(bench_file({bench_entry("b/fast", 50), bench_entry("b/same", 101), bench_entry("b/noisy", 130), bench_entry("b/new", 1)}), "b.json");
+  const auto deltas = lpc::reports::compare_runs(base, current);
+  REQUIRE(deltas.size() == 3);
+  CHECK(deltas[0].name == "b/fast");
+  CHECK(deltas[0].ratio == 0.5);
+  CHECK(deltas[0].significant);
+  CHECK(deltas[1].ratio == Approx(1.01));
+  CHECK_FALSE(deltas[1].significant);  // 1% is under the 2% floor
+  CHECK(deltas[2].ratio == Approx(1.3));
+  CHECK_FALSE(deltas[2].significant);  // 30% is under twice the base's cv of 20%
+  const std::string text = lpc::reports::render_bench_text({base, current});
+  CHECK(text.find("3 benchmarks in both (1 only in b.json, 1 only in a.json)") != std::string::npos);
+  CHECK(text.find("-50.0%\n") != std::string::npos);
+  CHECK(text.find("+30.0% (within noise)") != std::string::npos);
+  const std::string markdown = lpc::reports::render_bench_text({base, current}, true);
+  CHECK(markdown.find("| benchmark | base | current | change |\n|---|---:|---:|---:|\n| b/fast | 100 ns | 50.0 ns | -50.0% |\n") != std::string::npos);
+}
+
+TEST_CASE("bench: a results file from outside is checked key by key", "[bench]") {
+  using lpc::reports::parse_bench;
+  CHECK_THROWS_WITH(parse_bench(nlohmann::json::array(), "f.json"), Catch::Contains("f.json: expected a JSON object"));
+  CHECK_THROWS_WITH(parse_bench({{"benchmarks", nlohmann::json::array()}}, "f.json"), Catch::Contains("f.json.context: expected an object"));
+  auto no_time = bench_entry("x", 1);
+  no_time.erase("real_time");
+  CHECK_THROWS_WITH(parse_bench(bench_file({bench_entry("a", 1), no_time}), "f.json"), Catch::Contains("f.json: benchmarks[1].real_time: expected a number"));
+  CHECK_THROWS_WITH(parse_bench(bench_file({bench_entry("a", 1, "fortnights")}), "f.json"), Catch::Contains("benchmarks[0].time_unit: expected ns, us, ms or s"));
+  CHECK_THROWS_WITH(parse_bench(bench_file({bench_entry("a", -1)}), "f.json"), Catch::Contains("benchmarks[0].real_time: expected a finite number >= 0"));
+  auto name = bench_entry("a", 1);
+  name["name"] = 3;
+  CHECK_THROWS_WITH(parse_bench(bench_file({name}), "f.json"), Catch::Contains("benchmarks[0].name: expected a string"));
+}
+
+TEST_CASE("progress: the ETA follows the estimated cost, not the item count", "[eta]") {
+  lpc::RunProgress progress;
+  progress.items_total = 2;
+  progress.cost_total = 1000;
+  CHECK(progress.eta_seconds(5) == 0);  // nothing done yet: no estimate
+  progress.items_done = 1;              // half the items, a tenth of the cost
+  progress.cost_done = 100;
+  CHECK(progress.eta_seconds(5) == 45);
+  progress.cost_done = 1000;
+  CHECK(progress.eta_seconds(50) == 0);
+  // A run fills the counters: every item's cost done by its end.
+  lpc::RunOptions options;
+  options.progress = &progress;
+  progress.cost_done = 0;
+  progress.items_done = 0;
+  options.threads = 1;
+  const lpc::Profile profile = lpc::load_profile(std::string(LPC_GATING_PROFILE));
+  const lpc::RunResult run = lpc::run_profile(profile, lpc::fast_implementation(), lpc::reference_implementation(), options);
+  CHECK(progress.items_done == profile.items.size());
+  CHECK(run.items.size() == profile.items.size());
+  CHECK(progress.cost_total == progress.cost_done);
+  CHECK(progress.cost_total > profile.items.size());
 }
