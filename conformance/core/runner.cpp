@@ -151,6 +151,12 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
   for (auto& [c, members] : costed) groups.push_back(std::move(members));
   if (options.progress) options.progress->items_total = selected.size();
 
+  // Bonferroni's m: the Statistical items of the whole profile (not of this filter or shard), so
+  // an item's level, and its verdict, do not depend on which items run beside it.
+  uint64_t statistical_items = 0;
+  for (const Item& item : profile.items)
+    statistical_items += item.op == Op::Registered && ops::item_verification(item).kind == Verification::Kind::Statistical;
+
   // 2. Workers take groups in order; each writes only its own items' slots.
   run.items.resize(selected.size());
   std::atomic<size_t> next_group{0};
@@ -159,7 +165,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
       for (size_t i : groups[g]) {
         const Item& item = *selected[i];
         const CheckContext context{&subject, &checking_oracle, item_seed(options.seed, item), options.max_mismatches,
-                                   options.progress ? &options.progress->inputs_done : nullptr};
+                                   options.progress ? &options.progress->inputs_done : nullptr, statistical_items};
         const auto start = std::chrono::steady_clock::now();
         run.items[i] = item.op == Op::Registered ? ops::check_item(item, context)
                        : item.op == Op::Encode ? check_encode(item, context)

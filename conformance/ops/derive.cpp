@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "conformance/core/profile.hpp"  // glob_match
+#include "conformance/statistics/chi_square.hpp"
 
 namespace lpc::ops {
 
@@ -725,12 +727,106 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
   return c;
 }
 
+Verification item_verification(const Item& item) {
+  const OpSchema& op = *item.schema;
+  return op.item_verification ? op.item_verification(item.op_params) : op.verification;
+}
+
+namespace {
+
+// A Statistical item (verdict.hpp; op.hpp StatisticalDeclaration): the oracle's distribution, N
+// for the declared power at the item's Bonferroni level, the subject's draws counted per cell, and
+// the χ² verdict — PASS, QUALITY_WARNING or FAIL — with the test as run in r.statistical.
+void check_statistical(const OpSchema& op, const Item& item, const CheckContext& context, ItemResult& r) {
+  const StatisticalDeclaration& st = *op.statistical;
+  StatisticalRecord record;
+  record.seed = context.seed;
+  record.tests = std::max<uint64_t>(1, context.statistical_items);
+  record.family_false_failure_rate = r.verification.false_failure_rate;
+  record.effect_size = r.verification.effect_size;
+  record.power = r.verification.power;
+  statistics::ChiSquarePlan plan;
+  plan.family_false_failure_rate = record.family_false_failure_rate;
+  plan.tests = record.tests;
+  record.alpha = plan.alpha();
+  // 1. The distribution, from the oracle, under the first case of the item's draws.
+  std::vector<OpCase> first = st.draws(item.op_params, context.seed, 1);
+  if (first.empty()) throw std::logic_error(op.name + ": a statistical item without draws");
+  first[0].op = &op;
+  std::vector<double> probabilities;
+  std::string error;
+  if (const OpStatus s = st.distribution(first[0], *context.oracle, probabilities, error); s != OpStatus::Ok) {
+    not_ok(r, s, "oracle", error);
+    return;
+  }
+  // 2. N: enough for the stated power at α on the cells that can be drawn (before pooling).
+  const int df = std::max(1, static_cast<int>(std::count_if(probabilities.begin(), probabilities.end(), [](double p) { return p > 0; })) - 1);
+  record.samples = statistics::chi_square_samples(record.effect_size, df, record.alpha, record.power);
+  // 3. The subject's draws, counted.
+  std::vector<uint64_t> counts(probabilities.size());
+  for (OpCase& c : st.draws(item.op_params, context.seed, record.samples)) {
+    c.op = &op;
+    std::vector<Tensor> got;
+    if (const OpStatus s = run_case(*context.subject, c, got, error); s != OpStatus::Ok) {
+      not_ok(r, s, "subject", error);
+      return;
+    }
+    if (auto bad = st.tally(c, got, counts)) {
+      r.status = Status::Fail;
+      r.message = "statistical (seed " + std::to_string(context.seed) + "): " + *bad;
+      r.mismatches = 1;
+      r.first_mismatches.push_back({*bad, "", "a draw outside the distribution's cells", "a draw of a cell", "", "", repro_command(c, impl_argument(*context.subject))});
+      r.statistical = record;
+      return;
+    }
+    const uint64_t drawn = std::accumulate(counts.begin(), counts.end(), uint64_t{0});
+    if (context.inputs_done) *context.inputs_done += drawn - r.checked;
+    r.checked = drawn;
+  }
+  // 4. The verdict.
+  const statistics::ChiSquareResult chi = statistics::chi_square_goodness_of_fit(counts, probabilities, plan);
+  record.statistic = chi.statistic;
+  record.p_value = chi.p_value;
+  record.critical = chi.critical;
+  record.degrees_of_freedom = chi.degrees_of_freedom;
+  record.cells = chi.cells;
+  r.statistical = record;
+  r.status = chi.status;
+  r.message = "statistical, seed " + std::to_string(context.seed) + ", N = " + std::to_string(r.checked) + ": " + chi.message;
+  if (chi.status == Status::Fail) {
+    r.mismatches = 1;
+    std::string got, want;
+    for (size_t j = 0; j < counts.size(); ++j) {
+      got += (j ? " " : "") + std::to_string(counts[j]);
+      char e[32];
+      std::snprintf(e, sizeof e, "%s%.1f", j ? " " : "", probabilities[j] * static_cast<double>(r.checked));
+      want += e;
+    }
+    std::vector<OpCase> rerun = st.draws(item.op_params, context.seed, record.samples);
+    rerun[0].op = &op;
+    r.first_mismatches.push_back({"counts per cell of " + std::to_string(r.checked) + " draws", "", got, "expected " + want, "", "",
+                                  "lpconform run --impl " + impl_argument(*context.subject) + " --only " + r.signature + " (item seed " +
+                                      std::to_string(context.seed) + "); first case: " + repro_command(rerun[0], impl_argument(*context.subject))});
+  }
+}
+
+}  // namespace
+
 ItemResult check_item(const Item& item, const CheckContext& context) {
   const OpSchema& op = *item.schema;
   ItemResult r;
   r.item = item;
   r.signature = item.signature(context.subject->name);
-  r.verification = op.item_verification ? op.item_verification(item.op_params) : op.verification;
+  r.verification = item_verification(item);
+  if (r.verification.kind == Verification::Kind::Statistical && op.statistical) {
+    try {
+      check_statistical(op, item, context, r);
+    } catch (const std::exception& e) {
+      r.status = Status::Error;
+      r.message = std::string("harness: ") + e.what();
+    }
+    return r;
+  }
   try {
     for (OpCase& c : op.cases(item.op_params, item.inputs, context.seed)) {
       c.op = &op;

@@ -90,8 +90,12 @@ struct ByteReader {
 // the op takes tensors with dimensions.
 std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements);
 
+// The verification of an item of a registry op: its item_verification, else the op's.
+Verification item_verification(const Item& item);
+
 // Checks an item of a registry op: its cases, oracle and subject, compared under the op's mode
-// (the compare hook; else Ulp or Exact).
+// (the compare hook; else Ulp or Exact). A Statistical item of an op with a statistical declaration
+// runs the χ² test instead (op.hpp StatisticalDeclaration), at α = the family rate / context.statistical_items.
 ItemResult check_item(const Item& item, const CheckContext& context);
 
 // The entry point of a bundled implementation named `name`: the op's binding for that name, or

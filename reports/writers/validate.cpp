@@ -83,7 +83,7 @@ void check_item(const Fields& item) {
   for (const char* k : {"signature", "op", "verification"}) item.string(k);
   item.whole_number("index");
   item.one_of("requirement", {"required", "optional"});
-  item.one_of("status", {"PASS", "FAIL", "UNSUPPORTED", "WAIVED", "CRASH", "TIMEOUT", "ERROR"});
+  item.one_of("status", {"PASS", "FAIL", "UNSUPPORTED", "WAIVED", "CRASH", "TIMEOUT", "ERROR", "QUALITY_WARNING"});
   for (const char* k : {"checked", "mismatches", "unspecified"}) item.whole_number(k);
   item.seconds("seconds");
   if (item.has("infrastructure_error")) item.boolean("infrastructure_error");
