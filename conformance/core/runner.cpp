@@ -153,9 +153,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
 
   // Bonferroni's m: the Statistical items of the whole profile (not of this filter or shard), so
   // an item's level, and its verdict, do not depend on which items run beside it.
-  uint64_t statistical_items = 0;
-  for (const Item& item : profile.items)
-    statistical_items += item.op == Op::Registered && ops::item_verification(item).kind == Verification::Kind::Statistical;
+  const uint64_t statistical_items = ops::statistical_item_count(profile.items);
 
   // 2. Workers take groups in order; each writes only its own items' slots.
   run.items.resize(selected.size());

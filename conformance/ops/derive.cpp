@@ -732,6 +732,35 @@ Verification item_verification(const Item& item) {
   return op.item_verification ? op.item_verification(item.op_params) : op.verification;
 }
 
+uint64_t statistical_item_count(std::span<const Item> items) {
+  uint64_t m = 0;
+  for (const Item& item : items) m += item.op == Op::Registered && item.schema->statistical && item_verification(item).kind == Verification::Kind::Statistical;
+  return m;
+}
+
+StatisticalDraws statistical_draws(const Item& item, const Implementation& oracle, uint64_t seed, uint64_t statistical_items) {
+  const OpSchema& op = *item.schema;
+  const StatisticalDeclaration& st = *op.statistical;
+  StatisticalDraws d;
+  d.verification = item_verification(item);
+  statistics::ChiSquarePlan plan;
+  plan.family_false_failure_rate = d.verification.false_failure_rate;
+  plan.tests = std::max<uint64_t>(1, statistical_items);
+  d.alpha = plan.alpha();
+  // 1. The distribution, from the oracle, under the first case of the item's draws.
+  std::vector<OpCase> first = st.draws(item.op_params, seed, 1);
+  if (first.empty()) throw std::logic_error(op.name + ": a statistical item without draws");
+  first[0].op = &op;
+  d.oracle_status = st.distribution(first[0], oracle, d.probabilities, d.error);
+  if (d.oracle_status != OpStatus::Ok) return d;
+  // 2. N: enough for the stated power at α on the cells that can be drawn (before pooling).
+  const int df = std::max(1, static_cast<int>(std::count_if(d.probabilities.begin(), d.probabilities.end(), [](double p) { return p > 0; })) - 1);
+  d.samples = statistics::chi_square_samples(d.verification.effect_size, df, d.alpha, d.verification.power);
+  d.cases = st.draws(item.op_params, seed, d.samples);
+  for (OpCase& c : d.cases) c.op = &op;
+  return d;
+}
+
 namespace {
 
 // A Statistical item (verdict.hpp; op.hpp StatisticalDeclaration): the oracle's distribution, N
@@ -748,24 +777,19 @@ void check_statistical(const OpSchema& op, const Item& item, const CheckContext&
   statistics::ChiSquarePlan plan;
   plan.family_false_failure_rate = record.family_false_failure_rate;
   plan.tests = record.tests;
-  record.alpha = plan.alpha();
-  // 1. The distribution, from the oracle, under the first case of the item's draws.
-  std::vector<OpCase> first = st.draws(item.op_params, context.seed, 1);
-  if (first.empty()) throw std::logic_error(op.name + ": a statistical item without draws");
-  first[0].op = &op;
-  std::vector<double> probabilities;
-  std::string error;
-  if (const OpStatus s = st.distribution(first[0], *context.oracle, probabilities, error); s != OpStatus::Ok) {
-    not_ok(r, s, "oracle", error);
+  // 1-2. The oracle's distribution, N and the cases that draw it.
+  StatisticalDraws draws = statistical_draws(item, *context.oracle, context.seed, context.statistical_items);
+  record.alpha = draws.alpha;
+  record.samples = draws.samples;
+  if (draws.oracle_status != OpStatus::Ok) {
+    not_ok(r, draws.oracle_status, "oracle", draws.error);
     return;
   }
-  // 2. N: enough for the stated power at α on the cells that can be drawn (before pooling).
-  const int df = std::max(1, static_cast<int>(std::count_if(probabilities.begin(), probabilities.end(), [](double p) { return p > 0; })) - 1);
-  record.samples = statistics::chi_square_samples(record.effect_size, df, record.alpha, record.power);
+  const std::vector<double>& probabilities = draws.probabilities;
+  std::string error;
   // 3. The subject's draws, counted.
   std::vector<uint64_t> counts(probabilities.size());
-  for (OpCase& c : st.draws(item.op_params, context.seed, record.samples)) {
-    c.op = &op;
+  for (const OpCase& c : draws.cases) {
     std::vector<Tensor> got;
     if (const OpStatus s = run_case(*context.subject, c, got, error); s != OpStatus::Ok) {
       not_ok(r, s, "subject", error);
@@ -802,8 +826,7 @@ void check_statistical(const OpSchema& op, const Item& item, const CheckContext&
       std::snprintf(e, sizeof e, "%s%.1f", j ? " " : "", probabilities[j] * static_cast<double>(r.checked));
       want += e;
     }
-    std::vector<OpCase> rerun = st.draws(item.op_params, context.seed, record.samples);
-    rerun[0].op = &op;
+    const std::vector<OpCase>& rerun = draws.cases;
     r.first_mismatches.push_back({"counts per cell of " + std::to_string(r.checked) + " draws", "", got, "expected " + want, "", "",
                                   "lpconform run --impl " + impl_argument(*context.subject) + " --only " + r.signature + " (item seed " +
                                       std::to_string(context.seed) + "); first case: " + repro_command(rerun[0], impl_argument(*context.subject))});
