@@ -307,7 +307,7 @@ OpSchema make_multinomial() {
                    "spec/sampler.md §2.10-2.11", "exact"};
   verify.choices = [] { return std::vector<std::string>{"exact", "boundary", "statistical"}; };
   verify.omit_default = true;
-  op.params.insert(op.params.end(), {replacement, generator, seed, row, samples, verify});
+  op.params.insert(op.params.end(), {replacement, generator, verify, seed, row, samples});
   TensorSpec random{"random", ElemType::Code, {}, "one 32-bit word per sample, u = its top 24 bits × 2^-24 (rng words; empty otherwise)"};
   random.optional = true;
   op.inputs = {weights_spec(), random};

@@ -1,7 +1,7 @@
 // lpconform fuzz — the sample words of spec/sampler.md §3.3: fast::sample_words (every ISA path the
 // machine has: a batch of blocks, transposed, with carries into the block number) against
 // ref::sample_word one word at a time, for any generator, seed σ, row, first sample index (near
-// 2^64 too, where the block number wraps) and count 0..300.
+// 2^64 - 1 too, the block number's last carries) and count 0..300.
 //
 // Bytes (FuzzedDataProvider): generator, ISA, seed, row, first, count.
 #include <cstdint>
@@ -21,8 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!fast::isa_available(isa)) return 0;
   const uint64_t seed = provider.ConsumeIntegral<uint64_t>();
   const uint32_t row = provider.ConsumeIntegral<uint32_t>();
-  const uint64_t first = provider.ConsumeIntegral<uint64_t>();
+  uint64_t first = provider.ConsumeIntegral<uint64_t>();
   const size_t count = provider.ConsumeIntegralInRange<size_t>(0, 300);
+  // Sample indices are 0 .. 2^64 - 1 (§3.3): a batch ends at the last one instead of wrapping past it
+  // (the fuzzer's first finding: fast continued to block 2^62 where the reference wrapped to 0).
+  if (first > UINT64_MAX - count) first = UINT64_MAX - count;
   std::vector<uint32_t> words(count);
   fast::sample_words(philox ? fast::CounterRng::Philox : fast::CounterRng::Threefry, seed, row, first, words, isa);
   for (size_t i = 0; i < count; ++i) {
