@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
@@ -80,12 +81,17 @@ void fill_vector_table(const VectorManifest& manifest, VectorTable& table) {
     const Item& item = manifest.profile.items[index];
     VectorItem& v = table[item_id(item)];
     v.item = &item;
-    if (item.op == Op::Registered) v.cases = item_cases(item, item_seed(manifest.seed, item));
+    if (item.op == Op::Registered) v.cases = item_cases(item, item_seed(manifest.seed, item), ops::statistical_item_count(manifest.profile.items));
     else v.inputs = make_case(item, item_seed(manifest.seed, item));
   }
 }
 
-std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed) {
+std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed, uint64_t statistical_items) {
+  if (item.schema->statistical && ops::item_verification(item).kind == Verification::Kind::Statistical) {
+    ops::StatisticalDraws draws = ops::statistical_draws(item, *find_implementation("reference"), seed, statistical_items);
+    if (draws.oracle_status != OpStatus::Ok) throw std::runtime_error(item.schema->name + ": the reference's distribution: " + draws.error);
+    return std::move(draws.cases);
+  }
   std::vector<ops::OpCase> cases = item.schema->cases(item.op_params, item.inputs, seed);
   for (ops::OpCase& c : cases) c.op = item.schema;
   return cases;

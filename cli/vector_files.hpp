@@ -62,7 +62,9 @@ void fill_vector_table(const VectorManifest& manifest, VectorTable& table);
 // Registry ops in vector mode (spec/vectors.md): the cases `run` generates for an item and seed;
 // the parameters file of an item ("op,case,NAME,...", a row per case, every parameter); the file
 // of tensor `name` of case k, in the item's input or results directory.
-std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed);
+// A Statistical item's cases are its draws (ops::statistical_draws: N from the reference's
+// distribution at the Bonferroni level over the profile's `statistical_items`).
+std::vector<ops::OpCase> item_cases(const Item& item, uint64_t seed, uint64_t statistical_items);
 std::string cases_csv(const Item& item, const std::vector<ops::OpCase>& cases);
 std::string tensor_file(size_t k, const std::string& name);
 

@@ -122,7 +122,7 @@ int generate(const GenArguments& a, const std::string& command_line) {
       const Item& item = profile.items[index];
       const uint64_t seed = item_seed(a.seed, item);
       if (item.op == Op::Registered) {
-        const std::vector<ops::OpCase> op_cases = item_cases(item, seed);
+        const std::vector<ops::OpCase> op_cases = item_cases(item, seed, ops::statistical_item_count(profile.items));
         write_op_inputs(tmp / "inputs" / item_id(item), item, op_cases);
         items.push_back(manifest_op_item(item, index, seed, op_cases.size()));
         cases += op_cases.size();

@@ -16,6 +16,7 @@ struct CheckContext {
   uint64_t seed = 0;                             // this item's seed (derived by the runner)
   size_t max_mismatches = 10;                    // how many mismatches to record (all are counted)
   std::atomic<uint64_t>* inputs_done = nullptr;  // progress counter, may be null
+  uint64_t statistical_items = 1;                // m: the profile's Statistical items (Bonferroni)
 };
 
 }  // namespace lpc

@@ -156,6 +156,10 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
     options.progress->cost_total = total_cost;
   }
 
+  // Bonferroni's m: the Statistical items of the whole profile (not of this filter or shard), so
+  // an item's level, and its verdict, do not depend on which items run beside it.
+  const uint64_t statistical_items = ops::statistical_item_count(profile.items);
+
   // 2. Workers take groups in order; each writes only its own items' slots.
   run.items.resize(selected.size());
   std::atomic<size_t> next_group{0};
@@ -164,7 +168,7 @@ RunResult run_profile(const Profile& profile, const Implementation& subject, con
       for (size_t i : groups[g]) {
         const Item& item = *selected[i];
         const CheckContext context{&subject, &checking_oracle, item_seed(options.seed, item), options.max_mismatches,
-                                   options.progress ? &options.progress->inputs_done : nullptr};
+                                   options.progress ? &options.progress->inputs_done : nullptr, statistical_items};
         const auto start = std::chrono::steady_clock::now();
         run.items[i] = item.op == Op::Registered ? ops::check_item(item, context)
                        : item.op == Op::Encode ? check_encode(item, context)

@@ -88,7 +88,7 @@ std::vector<WaiverUse> start_waivers(const std::vector<Waiver>& waivers, const I
 }
 
 int find_waiver(const std::vector<WaiverUse>& uses, const ItemResult& result) {
-  if (result.status == Status::Pass || result.status == Status::Unsupported || result.infrastructure) return -1;
+  if (result.status == Status::Pass || result.status == Status::QualityWarning || result.status == Status::Unsupported || result.infrastructure) return -1;
   for (size_t i = 0; i < uses.size(); ++i) {
     const bool active = uses[i].state == WaiverState::Unmatched || uses[i].state == WaiverState::Used;
     if (active && glob_match(uses[i].waiver.signature, result.signature)) return static_cast<int>(i);
@@ -104,7 +104,7 @@ void waive(ItemResult& result, const Waiver& waiver) {
 
 bool RunResult::required_passed() const {
   for (const ItemResult& r : items)
-    if (r.item.required && r.status != Status::Pass && r.status != Status::Waived) return false;
+    if (r.item.required && !non_failing(r.status)) return false;
   return true;
 }
 

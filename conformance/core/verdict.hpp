@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,25 +17,35 @@ namespace lpc {
 // point or declines the combination (never a pass). WAIVED: failed, but a waiver covers it.
 // CRASH / TIMEOUT: an out-of-process subject died or hung. ERROR: the subject or the oracle
 // reported an error or threw. QUALITY_WARNING: a Statistical item within its bound but biased
-// (conformance/statistics/chi_square.hpp); not a pass, so a required one still gates.
+// (conformance/statistics/chi_square.hpp): not a pass, but not a failure either — it never gates
+// (non_failing), and reports list it apart.
 enum class Status : uint8_t { Pass, Fail, Unsupported, Waived, Crash, Timeout, Error, QualityWarning };
 inline constexpr Status kAllStatuses[] = {Status::Pass,  Status::Fail,    Status::Unsupported, Status::Waived,
                                           Status::Crash, Status::Timeout, Status::Error,       Status::QualityWarning};
 const char* to_string(Status);  // "PASS", "FAIL", ...
+// PASS, WAIVED and QUALITY_WARNING: an item that does not fail a run.
+inline bool non_failing(Status s) { return s == Status::Pass || s == Status::Waived || s == Status::QualityWarning; }
 
 // How a subject's result is compared with the oracle's: explicit data, printed next to every
 // verdict (DESIGN.md "Verification mode"). The formats family is Exact; the registry's ops declare
 // theirs (lsq-init Ulp with ulps = 1; requantize under TOSA INEXACT_ROUND PermittedSet, the oracle
 // giving the allowed range per input).
 // DotProductBound: within an error bound of the exact dot product for a free or declared
-// accumulation order (TOSA's DOT_PRODUCT); Statistical: a test with a stated false-failure rate.
+// accumulation order (TOSA's DOT_PRODUCT); Statistical: a test with a stated false-failure rate
+// (conformance/ops/derive.cpp check_item, any op with an OpSchema::statistical declaration);
+// BoundaryBounded: a result may differ from the exact-real one only where its input lies within a
+// stated rounding bound of a decision boundary (the oracle gives the permitted range per input, as
+// for PermittedSet; multinomial's undeclared association, spec/sampler.md §2.10).
 struct Verification {
-  enum class Kind : uint8_t { Exact, PermittedSet, Ulp, DotProductBound, Statistical } kind = Kind::Exact;
+  enum class Kind : uint8_t { Exact, PermittedSet, Ulp, DotProductBound, Statistical, BoundaryBounded } kind = Kind::Exact;
   int ulps = 0;              // Ulp: the largest distance in float32 ulps that passes
   bool flags = false;        // encode: flags compared too (both implementations produce them)
   bool nan_as_class = true;  // any NaN code (encode) / any NaN value (decode) matches a NaN
   bool unspecified_any = true;  // encode: where the oracle says "unspecified", any code matches
   double false_failure_rate = 0;  // Statistical: the probability that a conforming subject fails
+                                  // any Statistical item of the run (split over them by Bonferroni)
+  double effect_size = 0;         // Statistical: the Cohen's w the sample size is chosen to detect
+  double power = 0;               // Statistical: the probability of detecting it at the item's α
   std::string text;  // registry ops: the mode in words, from the op's declaration
   // "exact: code+flags; NaN as a class; unspecified accepts any code"
   std::string describe(Op op) const;
@@ -47,6 +58,17 @@ struct Mismatch {
   std::string got, want;   // encode: codes ("0x7f", want may be "any NaN" / "any"); decode: exact values
   std::string got_flags, want_flags;  // letters per spec/formats.md §5.4; empty when not compared
   std::string repro;       // one-line command
+};
+
+// A Statistical item's test as it ran, for the report: everything needed to judge and rerun it.
+struct StatisticalRecord {
+  uint64_t seed = 0;     // the item's seed (its draws' generator seed derives from it)
+  uint64_t samples = 0;  // N, the subject's draws
+  uint64_t tests = 1;    // m, the Statistical items of the profile the rate is split over
+  double family_false_failure_rate = 0, alpha = 0, effect_size = 0, power = 0;
+  double statistic = 0, p_value = 1, critical = 0;
+  int degrees_of_freedom = 0;
+  uint64_t cells = 0;  // after pooling cells expected below 5
 };
 
 struct ItemResult {
@@ -62,6 +84,7 @@ struct ItemResult {
   double seconds = 0;
   size_t index = 0;             // the item's position in the expanded profile (stable across shards)
   bool infrastructure = false;  // ERROR caused by the oracle or the harness, not the subject: exit 3
+  std::optional<StatisticalRecord> statistical;  // Statistical items
 };
 
 // A known, accepted failure (Khronos CTS style: keyed to the implementation and its version, with

@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <numeric>
 #include <stdexcept>
 
 #include <nlohmann/json.hpp>
 
 #include "conformance/core/profile.hpp"  // glob_match
+#include "conformance/statistics/chi_square.hpp"
 
 namespace lpc::ops {
 
@@ -737,12 +739,129 @@ std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t
   return c;
 }
 
+Verification item_verification(const Item& item) {
+  const OpSchema& op = *item.schema;
+  return op.item_verification ? op.item_verification(item.op_params) : op.verification;
+}
+
+uint64_t statistical_item_count(std::span<const Item> items) {
+  uint64_t m = 0;
+  for (const Item& item : items) m += item.op == Op::Registered && item.schema->statistical && item_verification(item).kind == Verification::Kind::Statistical;
+  return m;
+}
+
+StatisticalDraws statistical_draws(const Item& item, const Implementation& oracle, uint64_t seed, uint64_t statistical_items) {
+  const OpSchema& op = *item.schema;
+  const StatisticalDeclaration& st = *op.statistical;
+  StatisticalDraws d;
+  d.verification = item_verification(item);
+  statistics::ChiSquarePlan plan;
+  plan.family_false_failure_rate = d.verification.false_failure_rate;
+  plan.tests = std::max<uint64_t>(1, statistical_items);
+  d.alpha = plan.alpha();
+  // 1. The distribution, from the oracle, under the first case of the item's draws.
+  std::vector<OpCase> first = st.draws(item.op_params, seed, 1);
+  if (first.empty()) throw std::logic_error(op.name + ": a statistical item without draws");
+  first[0].op = &op;
+  d.oracle_status = st.distribution(first[0], oracle, d.probabilities, d.error);
+  if (d.oracle_status != OpStatus::Ok) return d;
+  // 2. N: enough for the stated power at α on the cells that can be drawn (before pooling).
+  const int df = std::max(1, static_cast<int>(std::count_if(d.probabilities.begin(), d.probabilities.end(), [](double p) { return p > 0; })) - 1);
+  d.samples = statistics::chi_square_samples(d.verification.effect_size, df, d.alpha, d.verification.power);
+  d.cases = st.draws(item.op_params, seed, d.samples);
+  for (OpCase& c : d.cases) c.op = &op;
+  return d;
+}
+
+namespace {
+
+// A Statistical item (verdict.hpp; op.hpp StatisticalDeclaration): the oracle's distribution, N
+// for the declared power at the item's Bonferroni level, the subject's draws counted per cell, and
+// the χ² verdict — PASS, QUALITY_WARNING or FAIL — with the test as run in r.statistical.
+void check_statistical(const OpSchema& op, const Item& item, const CheckContext& context, ItemResult& r) {
+  const StatisticalDeclaration& st = *op.statistical;
+  StatisticalRecord record;
+  record.seed = context.seed;
+  record.tests = std::max<uint64_t>(1, context.statistical_items);
+  record.family_false_failure_rate = r.verification.false_failure_rate;
+  record.effect_size = r.verification.effect_size;
+  record.power = r.verification.power;
+  statistics::ChiSquarePlan plan;
+  plan.family_false_failure_rate = record.family_false_failure_rate;
+  plan.tests = record.tests;
+  // 1-2. The oracle's distribution, N and the cases that draw it.
+  StatisticalDraws draws = statistical_draws(item, *context.oracle, context.seed, context.statistical_items);
+  record.alpha = draws.alpha;
+  record.samples = draws.samples;
+  if (draws.oracle_status != OpStatus::Ok) {
+    not_ok(r, draws.oracle_status, "oracle", draws.error);
+    return;
+  }
+  const std::vector<double>& probabilities = draws.probabilities;
+  std::string error;
+  // 3. The subject's draws, counted.
+  std::vector<uint64_t> counts(probabilities.size());
+  for (const OpCase& c : draws.cases) {
+    std::vector<Tensor> got;
+    if (const OpStatus s = run_case(*context.subject, c, got, error); s != OpStatus::Ok) {
+      not_ok(r, s, "subject", error);
+      return;
+    }
+    if (auto bad = st.tally(c, got, counts)) {
+      r.status = Status::Fail;
+      r.message = "statistical (seed " + std::to_string(context.seed) + "): " + *bad;
+      r.mismatches = 1;
+      r.first_mismatches.push_back({*bad, "", "a draw outside the distribution's cells", "a draw of a cell", "", "", repro_command(c, impl_argument(*context.subject))});
+      r.statistical = record;
+      return;
+    }
+    const uint64_t drawn = std::accumulate(counts.begin(), counts.end(), uint64_t{0});
+    if (context.inputs_done) *context.inputs_done += drawn - r.checked;
+    r.checked = drawn;
+  }
+  // 4. The verdict.
+  const statistics::ChiSquareResult chi = statistics::chi_square_goodness_of_fit(counts, probabilities, plan);
+  record.statistic = chi.statistic;
+  record.p_value = chi.p_value;
+  record.critical = chi.critical;
+  record.degrees_of_freedom = chi.degrees_of_freedom;
+  record.cells = chi.cells;
+  r.statistical = record;
+  r.status = chi.status;
+  r.message = "statistical, seed " + std::to_string(context.seed) + ", N = " + std::to_string(r.checked) + ": " + chi.message;
+  if (chi.status == Status::Fail) {
+    r.mismatches = 1;
+    std::string got, want;
+    for (size_t j = 0; j < counts.size(); ++j) {
+      got += (j ? " " : "") + std::to_string(counts[j]);
+      char e[32];
+      std::snprintf(e, sizeof e, "%s%.1f", j ? " " : "", probabilities[j] * static_cast<double>(r.checked));
+      want += e;
+    }
+    const std::vector<OpCase>& rerun = draws.cases;
+    r.first_mismatches.push_back({"counts per cell of " + std::to_string(r.checked) + " draws", "", got, "expected " + want, "", "",
+                                  "lpconform run --impl " + impl_argument(*context.subject) + " --only " + r.signature + " (item seed " +
+                                      std::to_string(context.seed) + "); first case: " + repro_command(rerun[0], impl_argument(*context.subject))});
+  }
+}
+
+}  // namespace
+
 ItemResult check_item(const Item& item, const CheckContext& context) {
   const OpSchema& op = *item.schema;
   ItemResult r;
   r.item = item;
   r.signature = item.signature(context.subject->name);
-  r.verification = op.item_verification ? op.item_verification(item.op_params) : op.verification;
+  r.verification = item_verification(item);
+  if (r.verification.kind == Verification::Kind::Statistical && op.statistical) {
+    try {
+      check_statistical(op, item, context, r);
+    } catch (const std::exception& e) {
+      r.status = Status::Error;
+      r.message = std::string("harness: ") + e.what();
+    }
+    return r;
+  }
   try {
     for (OpCase& c : op.cases(item.op_params, item.inputs, context.seed)) {
       c.op = &op;

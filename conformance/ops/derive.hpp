@@ -94,8 +94,29 @@ struct ByteReader {
 // the op takes tensors with dimensions.
 std::optional<OpCase> consume_case(const OpSchema& op, ByteReader& bytes, size_t max_elements);
 
+// The verification of an item of a registry op: its item_verification, else the op's.
+Verification item_verification(const Item& item);
+
+// A Statistical item's draws (op.hpp StatisticalDeclaration): the oracle's distribution (the
+// probability of each cell), the item's α (the family rate over `statistical_items` by
+// Bonferroni), N for the declared power, and the cases drawing N samples. check_item and vector
+// mode (`vectors gen` writes these cases) both call it. oracle_status not Ok: error says why.
+struct StatisticalDraws {
+  Verification verification;
+  OpStatus oracle_status = OpStatus::Ok;
+  std::string error;
+  std::vector<double> probabilities;
+  double alpha = 0;
+  uint64_t samples = 0;
+  std::vector<OpCase> cases;
+};
+StatisticalDraws statistical_draws(const Item& item, const Implementation& oracle, uint64_t seed, uint64_t statistical_items);
+// The Statistical items of a profile (Bonferroni's m): the runner and vector mode count the same.
+uint64_t statistical_item_count(std::span<const Item> items);
+
 // Checks an item of a registry op: its cases, oracle and subject, compared under the op's mode
-// (the compare hook; else Ulp or Exact).
+// (the compare hook; else Ulp or Exact). A Statistical item of an op with a statistical declaration
+// runs the χ² test instead (op.hpp StatisticalDeclaration), at α = the family rate / context.statistical_items.
 ItemResult check_item(const Item& item, const CheckContext& context);
 
 // The entry point of a bundled implementation named `name`: the op's binding for that name, or

@@ -118,6 +118,22 @@ struct CompareSink {
   void mismatch(std::string input, std::string got, std::string want, OpCase repro_case = {});
 };
 
+// What a Statistical item of an op needs (Verification::Kind::Statistical; conformance/ops/derive.cpp
+// check_item runs it for any op that declares it): the subject's outputs are draws from a
+// distribution the oracle gives; their counts per cell go to a χ² test at the item's Bonferroni
+// level, with N chosen for the declared power against the declared effect size.
+struct StatisticalDeclaration {
+  // The cases that draw `n` samples in all (n >= 1) from one distribution, generated from the
+  // item and its seed; every case draws from the distribution of the first.
+  std::function<std::vector<OpCase>(const Params& item, uint64_t seed, uint64_t n)> draws;
+  // The probability of each cell under case `c`, from the oracle (Σ = 1); not Ok: the oracle's
+  // status, its message in `error`.
+  std::function<OpStatus(const OpCase& c, const Implementation& oracle, std::vector<double>& probabilities, std::string& error)> distribution;
+  // Adds the subject's draws in outputs `got` of case `c` to `counts` (one per cell); a draw outside
+  // every cell is returned as the reason the item fails ("sample 3: index 12 of 10 categories").
+  std::function<std::optional<std::string>(const OpCase& c, std::span<const Tensor> got, std::vector<uint64_t>& counts)> tally;
+};
+
 // A bundled implementation's binding of one op: fill `outputs` (in schema order) from `c`.
 using Binding = std::function<OpStatus(const OpCase& c, std::vector<Tensor>& outputs, std::string& error)>;
 
@@ -178,6 +194,8 @@ struct OpSchema {
   std::function<uint64_t(const Params& item, const InputSpec& inputs)> cost;
   // Compares the subject's outputs with the oracle's under the verification mode.
   std::function<void(const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink)> compare;
+  // Statistical items (item_verification's kind Statistical): how their draws are made and counted.
+  std::optional<StatisticalDeclaration> statistical;
   // Bundled implementations by name ("reference", "fast", "chip").
   std::vector<std::pair<std::string, Binding>> bindings;
   // Declared variants of this op (legitimate departures a subject declares, as spec/formats.md §7's

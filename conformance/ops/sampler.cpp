@@ -19,6 +19,8 @@
 
 namespace lpc::ops {
 
+const OpSchema& cumsum_banked_op();  // below; a statistical item's oracle distribution runs it
+
 namespace {
 
 constexpr const char* kFormats[] = {"float32", "bfloat16", "float16"};
@@ -208,6 +210,74 @@ std::vector<OpCase> multinomial_cases(const Params& item, const InputSpec& input
 
 std::vector<uint32_t> case_words(const OpCase& c) { return std::vector<uint32_t>(c.inputs[1].ints.begin(), c.inputs[1].ints.end()); }
 
+// The verification an item declares (spec/sampler.md §2.10, §2.11): exact (the declared
+// association), boundary (undeclared association: the exact-real index, or a neighbour within the
+// rounding bound), statistical (the subject's own draws against the oracle's probabilities).
+const std::string& verify_of(const Params& p) { return p.text("verify"); }
+
+// A weight that F rounds to +0 (§2.2): at most half F's smallest subnormal (the tie goes to even, 0).
+bool rounds_to_zero(float w, SamplerFormat f) { return w <= tiny_of(f) / 2; }
+
+// ---- Statistical items (§2.11) ---------------------------------------------------------------------
+
+constexpr uint64_t kMaxSamplesPerCase = uint64_t{1} << 20;
+
+// The row a statistical item draws from: ten categories, one of them (at a seeded place) zero, the
+// others seeded in [1/2, 2).
+std::vector<float> statistical_row(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<float> w(10);
+  for (float& x : w) x = std::uniform_real_distribution<float>(0.5f, 2.0f)(rng);
+  w[rng() % w.size()] = 0;
+  return w;
+}
+
+std::vector<OpCase> statistical_draws(const Params& item, uint64_t seed, uint64_t n) {
+  const std::vector<float> w = statistical_row(seed);
+  const int64_t generator_seed = static_cast<int64_t>(seed >> 1);
+  std::vector<OpCase> out;
+  for (uint64_t done = 0, row = 0; done < n; ++row) {
+    const uint64_t k = std::min(kMaxSamplesPerCase, n - done);
+    Params params = item;
+    params.set("seed", generator_seed);
+    params.set("row", static_cast<int64_t>(row));
+    params.set("samples", static_cast<int64_t>(k));
+    out.push_back({nullptr, params, {Tensor::real_list(std::vector<double>(w.begin(), w.end())), Tensor::integer_list({})}});
+    done += k;
+  }
+  return out;
+}
+
+// The probability of category j: the share of the 2^24 values of u (§2.7) in [Ĉ_{j-1}, Ĉ_j), the
+// sums Ĉ (normalize total) from the oracle's cumsum-banked.
+OpStatus statistical_distribution(const OpCase& c, const Implementation& oracle, std::vector<double>& probabilities, std::string& error) {
+  Params params;
+  for (const char* name : {"element", "banks", "normalize"}) params.set(name, *c.params.find(name));
+  const OpCase sums_case{&cumsum_banked_op(), params, {c.inputs[0]}};
+  std::vector<Tensor> sums;
+  if (const OpStatus s = run_case(oracle, sums_case, sums, error); s != OpStatus::Ok) return s;
+  probabilities.clear();
+  double below = 0;  // ceil(Ĉ_{j-1} · 2^24)
+  for (size_t j = 0; j < sums[0].size(); ++j) {
+    const double at = std::min(std::ceil(std::ldexp(sums[0].floats[j], 24)), std::ldexp(1.0, 24));
+    probabilities.push_back(std::ldexp(at - below, -24));  // Ĉ is non-decreasing, so at >= below
+    below = at;
+  }
+  return OpStatus::Ok;
+}
+
+std::optional<std::string> statistical_tally(const OpCase& c, std::span<const Tensor> got, std::vector<uint64_t>& counts) {
+  if (got.empty() || got[0].size() != sample_count(c)) return "the subject returned " + std::to_string(got.empty() ? 0 : got[0].size()) + " indices for " + std::to_string(sample_count(c)) + " samples";
+  for (size_t s = 0; s < got[0].size(); ++s) {
+    const int64_t k = got[0].ints[s];
+    if (k < 0 || static_cast<uint64_t>(k) >= counts.size())
+      return "row " + std::to_string(c.params.integer("row")) + ", sample " + std::to_string(s) + ": index " + std::to_string(k) + " of " +
+             std::to_string(counts.size()) + " categories";
+    ++counts[static_cast<size_t>(k)];
+  }
+  return std::nullopt;
+}
+
 OpSchema make_multinomial() {
   OpSchema op;
   op.name = "multinomial";
@@ -231,14 +301,51 @@ OpSchema make_multinomial() {
   samples.max = 1 << 20;
   samples.fuzz_min = 0;
   samples.fuzz_max = 64;
-  op.params.insert(op.params.end(), {replacement, generator, seed, row, samples});
+  ParamSpec verify{"verify", ParamType::Choice, ParamScope::Item,
+                   "exact (the declared association), boundary (undeclared association: the exact-real index or a neighbour within the rounding bound), "
+                   "or statistical (χ² of the subject's draws)",
+                   "spec/sampler.md §2.10-2.11", "exact"};
+  verify.choices = [] { return std::vector<std::string>{"exact", "boundary", "statistical"}; };
+  verify.omit_default = true;
+  op.params.insert(op.params.end(), {replacement, generator, verify, seed, row, samples});
   TensorSpec random{"random", ElemType::Code, {}, "one 32-bit word per sample, u = its top 24 bits × 2^-24 (rng words; empty otherwise)"};
   random.optional = true;
   op.inputs = {weights_spec(), random};
-  op.outputs = {{"index", ElemType::Int, {}, "the category of each sample, 0 .. N-1; -1 past the total (normalize none)"}};
+  op.outputs = {{"index", ElemType::Int, {}, "the category of each sample, 0 .. N-1; -1 past the total (normalize none)"},
+                {"low", ElemType::Int, {}, "verify boundary: the least index §2.10 permits (the reference; implementations leave it empty)", true},
+                {"high", ElemType::Int, {}, "verify boundary: the greatest index §2.10 permits, N for -1 (the reference)", true}};
   op.verification.kind = Verification::Kind::Exact;
   op.verification.text = "exact: every index";
-  op.params_error = [](const Params& p) { return sampler_params_error(params_of(p)); };
+  op.item_verification = [](const Params& item) {
+    Verification v;
+    const std::string& mode = verify_of(item);
+    if (mode == "boundary") {
+      v.kind = Verification::Kind::BoundaryBounded;
+      v.text = "boundary-bounded: the exact-real index, or a neighbour where u lies within the rounding bound of every boundary between them "
+               "(spec/sampler.md §2.10); never a zero-weight category";
+    } else if (mode == "statistical") {
+      v.kind = Verification::Kind::Statistical;
+      v.false_failure_rate = 1e-6;
+      v.effect_size = 0.0149;
+      v.power = 0.99;
+      v.text = "statistical: chi2 goodness of fit of the subject's draws against the oracle's probabilities, family-wise false-failure rate 1e-06 "
+               "(Bonferroni over the profile's statistical items), N for power 0.99 at Cohen's w = 0.0149 (+5% on one of ten categories), "
+               "cells expected below 5 pooled (spec/sampler.md §2.11)";
+    } else {
+      v.kind = Verification::Kind::Exact;
+      v.text = "exact: every index";
+    }
+    return v;
+  };
+  op.statistical = StatisticalDeclaration{statistical_draws, statistical_distribution, statistical_tally};
+  op.params_error = [](const Params& p) -> std::optional<std::string> {
+    if (auto e = sampler_params_error(params_of(p))) return e;
+    const std::string& mode = verify_of(p);
+    if (mode != "exact" && p.text("replacement") != "with") return "verify " + mode + " needs replacement with (spec/sampler.md §2.10-2.11)";
+    if (mode == "statistical" && (p.text("rng") == "words" || p.text("normalize") != "total"))
+      return "verify statistical needs rng philox or threefry and normalize total (spec/sampler.md §2.11)";
+    return std::nullopt;
+  };
   op.element_range = [](const Params&, size_t input) -> std::optional<std::pair<int64_t, int64_t>> {
     if (input == 1) return std::pair<int64_t, int64_t>{0, UINT32_MAX};
     return std::nullopt;
@@ -250,15 +357,34 @@ OpSchema make_multinomial() {
       if (r < 0 || r > UINT32_MAX) return "random word " + std::to_string(r) + " outside 0 .. 2^32 - 1";
     return ref::sampler_weights_error(params_of(c.params), weights_of(c), sample_count(c));
   };
-  op.output_forms = [](const OpCase& c) { return list_forms(c, {sample_count(c)}); };
+  op.output_forms = [](const OpCase& c) {
+    const size_t n = sample_count(c);
+    return list_forms(c, {n, n, n});
+  };
   op.cases = multinomial_cases;
   op.cost = [](const Params& item, const InputSpec& inputs) {
+    if (verify_of(item) == "statistical") return uint64_t{4000};
     const uint64_t per_row = item.text("replacement") == "without" ? 16 * 64 : 300;
     return (uint64_t{inputs.boundary ? 8u : 0u} + inputs.random) * per_row;
   };
   // Sample by sample; with replacement a mismatch reruns that sample's word alone.
   op.compare = [](const OpCase& c, std::span<const Tensor> got, std::span<const Tensor> want, CompareSink& sink) {
     if (!same_size(c, 0, got, want, sink)) return;
+    if (verify_of(c.params) == "boundary") {
+      // §2.10: index within the oracle's low..high (N standing for -1), never a zero-weight category.
+      const int64_t n = static_cast<int64_t>(c.inputs[0].size());
+      const SamplerFormat f = params_of(c.params).format;
+      for (size_t s = 0; s < want[0].size(); ++s) {
+        ++sink.checked;
+        const int64_t k = got[0].ints[s] == -1 ? n : got[0].ints[s];
+        const bool in_range = k >= want[1].ints[s] && k <= want[2].ints[s] && k >= 0 && k <= n;
+        if (in_range && (k == n || !rounds_to_zero(static_cast<float>(c.inputs[0].floats[static_cast<size_t>(k)]), f))) continue;
+        sink.mismatch("sample " + std::to_string(s) + (c.params.text("rng") == "words" ? ", word " + std::to_string(c.inputs[1].ints[s]) : std::string()),
+                      element_text(got[0], s) + (in_range ? " (a zero-weight category)" : ""),
+                      "exact-real " + element_text(want[0], s) + ", permitted " + std::to_string(want[1].ints[s]) + " .. " + std::to_string(want[2].ints[s]));
+      }
+      return;
+    }
     const bool words = c.params.text("rng") == "words", alone = words && c.params.text("replacement") == "with";
     for (size_t s = 0; s < want[0].size(); ++s) {
       ++sink.checked;
@@ -282,12 +408,21 @@ OpSchema make_multinomial() {
            for (size_t s = 0; s < sample_count(c); ++s)
              words.push_back(ref::sample_word(g, static_cast<uint64_t>(c.params.integer("seed")), static_cast<uint32_t>(c.params.integer("row")), s));
          }
+         if (verify_of(c.params) == "boundary") {
+           const ref::BoundedOutcome b = ref::multinomial_bounded(params_of(c.params), weights_of(c), words);
+           if (!b.ok) {
+             error = "reference multinomial: " + b.error;
+             return OpStatus::Error;
+           }
+           out = {Tensor::integer_list(b.index), Tensor::integer_list(b.low), Tensor::integer_list(b.high)};
+           return OpStatus::Ok;
+         }
          const ref::IndexOutcome r = ref::multinomial(params_of(c.params), weights_of(c), words);
          if (!r.ok) {
            error = "reference multinomial: " + r.error;
            return OpStatus::Error;
          }
-         out = {Tensor::integer_list(r.index)};
+         out = {Tensor::integer_list(r.index), Tensor::integer_list({}), Tensor::integer_list({})};
          return OpStatus::Ok;
        }},
       {"fast",
@@ -303,7 +438,7 @@ OpSchema make_multinomial() {
            error = "fast multinomial: " + *e;
            return OpStatus::Error;
          }
-         out = {Tensor::integer_list(std::move(index))};
+         out = {Tensor::integer_list(std::move(index)), Tensor::integer_list({}), Tensor::integer_list({})};
          return OpStatus::Ok;
        }},
   };

@@ -2,16 +2,25 @@
 #include "conformance/statistics/chi_square.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <vector>
 
 #include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/non_central_chi_squared.hpp>
 
 namespace lpc::statistics {
 
 double chi_square_critical(int degrees_of_freedom, double alpha) {
   return boost::math::quantile(boost::math::complement(boost::math::chi_squared(degrees_of_freedom), alpha));
+}
+
+uint64_t chi_square_samples(double effect_size, int degrees_of_freedom, double alpha, double power) {
+  const double critical = chi_square_critical(degrees_of_freedom, alpha);
+  // P(χ²(df, λ) > critical) = power, i.e. cdf(critical) = 1 - power.
+  const double lambda = boost::math::non_central_chi_squared::find_non_centrality(degrees_of_freedom, critical, 1 - power);
+  return static_cast<uint64_t>(std::ceil(lambda / (effect_size * effect_size)));
 }
 
 ChiSquareResult chi_square_goodness_of_fit(std::span<const uint64_t> observed, std::span<const double> probabilities, const ChiSquarePlan& plan) {

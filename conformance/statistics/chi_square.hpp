@@ -37,6 +37,12 @@ struct ChiSquareResult {
 // The (1 - alpha) quantile of χ² with `degrees_of_freedom` (Boost.Math).
 double chi_square_critical(int degrees_of_freedom, double alpha);
 
+// The smallest N at which the χ² test with `degrees_of_freedom` at level `alpha` detects an effect of
+// Cohen's w = `effect_size` with probability `power`: the non-centrality λ at which the
+// non-central χ²'s tail beyond the critical value is `power`, divided by w² (research notes §6:
+// power 0.99 at α = 1e-6 and df 9 needs 7.2e3 / 8.0e4 / 7.2e5 draws for w = 0.1 / 0.03 / 0.01).
+uint64_t chi_square_samples(double effect_size, int degrees_of_freedom, double alpha, double power);
+
 // Tests counts observed[j] of N = Σ observed draws against probabilities[j] (Σ = 1). A category of
 // probability 0 that was drawn fails outright (an impossible draw, the zero-weight bugs). Cells
 // expected below plan.min_expected are pooled into one, which joins the smallest other cell while

@@ -46,6 +46,8 @@ class Arithmetic {
   }
   // §2.6: RN_F(c / total), or c / total exactly. Precondition: total finite and > 0, c finite.
   Sum divide(const Sum& c, const Sum& total) const { return round_sums_ ? round(c.value / total.value) : Sum{false, c.value / total.value}; }
+  int precision() const { return precision_; }
+  int emin() const { return emin_; }
 
  private:
   bool round_sums_;
@@ -89,13 +91,33 @@ std::vector<Sum> normalized_sums(const Arithmetic& f, const std::vector<Sum>& w,
   return c;
 }
 
-// §2.7-2.8: k = #{j : u >= Ĉ_j}, u = floor(x / 2^8) · 2^-24; k = N is -1 ("no category").
-int64_t select(const std::vector<Sum>& sums, uint32_t word) {
-  const cpp_rational u(word >> 8, 1 << 24);
-  int64_t k = 0;
-  for (const Sum& c : sums) k += !c.infinite && u >= c.value;
-  return k == static_cast<int64_t>(sums.size()) ? -1 : k;
-}
+// §2.7-2.8: k = #{j : u >= Ĉ_j}, u = m · 2^-24 with m = floor(x / 2^8); k = N is -1 ("no category").
+// For an integer m, m · 2^-24 >= c exactly when m >= ceil(c · 2^24), so each sum becomes one integer
+// threshold, computed exactly once per row; +inf (and any sum above 1) is never reached by m < 2^24.
+class Selection {
+ public:
+  explicit Selection(const std::vector<Sum>& sums) {
+    constexpr int32_t kNever = int32_t{1} << 24;  // above every m
+    for (const Sum& c : sums) {
+      if (c.infinite || c.value >= 1) {
+        thresholds_.push_back(kNever);
+        continue;
+      }
+      thresholds_.push_back(static_cast<int32_t>(exact_math::ceil_of(c.value * kNever)));  // in [0, 2^24]
+    }
+  }
+  int64_t operator()(uint32_t word) const {
+    const int32_t m = static_cast<int32_t>(word >> 8);
+    uint32_t k = 0;  // N <= 2^32 - 1 (a row's categories are counted in 32 bits)
+    for (int32_t t : thresholds_) k += m >= t;
+    return k == thresholds_.size() ? -1 : static_cast<int64_t>(k);
+  }
+
+ private:
+  std::vector<int32_t> thresholds_;
+};
+
+int64_t select(const std::vector<Sum>& sums, uint32_t word) { return Selection(sums)(word); }
 
 std::string format_name(SamplerFormat f) { return format_of(f).name; }
 
@@ -108,8 +130,8 @@ IndexOutcome draw(const SamplerParams& p, std::span<const float> weights, std::s
   const Arithmetic f(p.format, round_sums);
   std::vector<Sum> w = rounded_weights(f, weights);
   if (p.replacement == Replacement::With) {
-    const std::vector<Sum> sums = normalized_sums(f, w, p);
-    for (uint32_t x : words) out.index.push_back(select(sums, x));
+    const Selection select_word(normalized_sums(f, w, p));
+    for (uint32_t x : words) out.index.push_back(select_word(x));
   } else {
     // Sequential removal: each draw on the weights with every category drawn so far set to +0.
     for (uint32_t x : words) {
@@ -167,6 +189,48 @@ IndexOutcome multinomial(const SamplerParams& p, std::span<const float> weights,
 
 IndexOutcome multinomial_exact_real(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words) {
   return draw(p, weights, words, false);
+}
+
+BoundedOutcome multinomial_bounded(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words) {
+  BoundedOutcome out;
+  if (auto e = sampler_weights_error(p, weights, words.size())) {
+    out.error = *e;
+    return out;
+  }
+  const Arithmetic exact(p.format, false);
+  const std::vector<Sum> w = rounded_weights(exact, weights);
+  // C*_j: the exact sums of the rounded weights (normalized by the exact total under total).
+  const std::vector<Sum> c = normalized_sums(exact, w, p);
+  const size_t n = w.size();
+  cpp_rational total = 0;
+  for (const Sum& x : w) total += x.value;
+  // §2.10: ε = 2^-p, η = 2^(emin-p+1) (F's smallest subnormal); γ_k = kε / (1 - kε).
+  const cpp_rational eps = exact_math::pow2(-exact.precision()), eta = exact_math::pow2(exact.emin() - exact.precision() + 1);
+  const bool total_norm = p.normalize == Normalization::Total;
+  const cpp_rational k_eps = cpp_rational(total_norm ? 2 * n + 2 : n) * eps;
+  const bool unbounded = k_eps >= 1;  // the bound says nothing: every index is permitted
+  const cpp_rational gamma = unbounded ? cpp_rational(0) : k_eps / (1 - k_eps);
+  const cpp_rational absolute = total_norm ? cpp_rational(4 * n) * eta / total + eta : cpp_rational(n) * eta;
+  std::vector<cpp_rational> beta(n);
+  for (size_t j = 0; j < n; ++j) beta[j] = gamma * c[j].value + absolute;
+  for (uint32_t x : words) {
+    const cpp_rational u(x >> 8, 1 << 24);
+    size_t k = 0;
+    while (k < n && u >= c[k].value) ++k;  // C* is non-decreasing
+    size_t low = k, high = k;
+    if (unbounded) {
+      low = 0, high = total_norm ? n - 1 : n;
+    } else {
+      while (high < n && u >= c[high].value - beta[high]) ++high;    // boundaries above u within β
+      while (low > 0 && u < c[low - 1].value + beta[low - 1]) --low;  // boundaries at or below u within β
+      if (total_norm && high == n) high = n - 1;                       // u < 1 = Ĉ_{N-1} under total
+    }
+    out.index.push_back(k == n ? -1 : static_cast<int64_t>(k));
+    out.low.push_back(static_cast<int64_t>(low));
+    out.high.push_back(static_cast<int64_t>(high));
+  }
+  out.ok = true;
+  return out;
 }
 
 }  // namespace lpc::ref

@@ -43,4 +43,17 @@ IndexOutcome multinomial(const SamplerParams& p, std::span<const float> weights,
 // p.banks; the properties check that.
 IndexOutcome multinomial_exact_real(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words);
 
+struct BoundedOutcome {
+  bool ok = false;
+  std::vector<int64_t> index;      // the exact-real index of each word (-1 past the total)
+  std::vector<int64_t> low, high;  // the categories spec/sampler.md §2.10 permits, low..high (N: "no category", -1)
+  std::string error;
+};
+
+// §2.10 (Boundary-bounded, with replacement): the exact-real index of each word, and the range of
+// indices an implementation of undeclared association may return: a neighbour k of the exact-real
+// index k* is permitted when u lies within the rounding bound β_j of every exact-real boundary C*_j
+// between k and k*.
+BoundedOutcome multinomial_bounded(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words);
+
 }  // namespace lpc::ref

@@ -2,7 +2,9 @@
 // Threefry4x32-20 words per second (the sample-word stream of §3.3 and counter blocks, scalar and
 // AVX-512) beside memcpy of the same bytes; the banked cumulative sum of 4 Ki categories per
 // format and bank count (categories per second); selection of 4 Ki samples on 1 Ki categories
-// (samples per second, cumulative sum included); the exact reference for scale.
+// (samples per second, cumulative sum included); the exact reference for scale; issue 18's three
+// targets: banked cumsum + one draw from 64 Ki categories (categories per second, beside memcpy of
+// the weights), exact verification of 10^6 samples over 10^3 categories, the χ² gate at 10^7.
 //
 //   lpconform_bench --benchmark_filter='sampler/'
 #include <benchmark/benchmark.h>
@@ -12,6 +14,9 @@
 #include <random>
 #include <vector>
 
+#include "conformance/core/implementation.hpp"
+#include "conformance/ops/derive.hpp"
+#include "conformance/statistics/chi_square.hpp"
 #include "impls/fast/sampler/multinomial.hpp"
 #include "impls/fast/sampler/random123.hpp"
 #include "reference/sampler/multinomial.hpp"
@@ -119,6 +124,90 @@ void selection(benchmark::State& state) {
   state.counters["categories_scanned_per_s"] = benchmark::Counter(static_cast<double>(state.iterations() * samples * n), benchmark::Counter::kIsRate);
 }
 BENCHMARK(selection)->Name("sampler/multinomial_select/float32/b16");
+
+// Issue 18's target, banked cumsum + selection >= 1 G categories scanned per second: one row of
+// 64 Ki categories (a vocabulary; 256 KiB of weights, in L2) summed by the banked algorithm and
+// one draw selected from it, as a language model samples a token (categories per second).
+void cumsum_select(benchmark::State& state, lpc::SamplerFormat format) {
+  const size_t n = 1 << 16;
+  const lpc::SamplerParams p{format, static_cast<uint32_t>(state.range(0)), lpc::Normalization::Total, lpc::Replacement::With};
+  const std::vector<float> w = weights(n);
+  std::vector<uint32_t> word(1);
+  std::vector<int64_t> index(1);
+  uint64_t first = 0;
+  for (auto _ : state) {
+    lpc::fast::sample_words(lpc::fast::CounterRng::Philox, 1, 0, first++, word);
+    benchmark::DoNotOptimize(lpc::fast::multinomial(p, w, word, index));
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * sizeof(float)));
+}
+BENCHMARK_CAPTURE(cumsum_select, sampler/cumsum_select/float32, lpc::SamplerFormat::Float32)->Arg(1)->Arg(16)->Arg(64);
+BENCHMARK_CAPTURE(cumsum_select, sampler/cumsum_select/bfloat16, lpc::SamplerFormat::Bfloat16)->Arg(1)->Arg(16)->Arg(64);
+BENCHMARK_CAPTURE(cumsum_select, sampler/cumsum_select/float16, lpc::SamplerFormat::Float16)->Arg(1)->Arg(16)->Arg(64);
+
+// The peer: memcpy of the same 256 KiB of weights (items: categories).
+void weights_memcpy(benchmark::State& state) {
+  const size_t n = 1 << 16;
+  std::vector<float> in(n, 1.0f), out(n);
+  for (auto _ : state) {
+    std::memcpy(out.data(), in.data(), n * sizeof(float));
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * n * sizeof(float)));
+}
+BENCHMARK(weights_memcpy)->Name("sampler/memcpy_weights");
+
+// Issue 18's target, exact verification of 10^6 samples over 10^3 categories in <= 1 s: one
+// multinomial case (float32, 16 banks, rng philox, 10^6 samples) checked as the runner checks it
+// (conformance/ops/derive.hpp check_case): the fast subject's draws, the exact reference's (words
+// and sums in exact arithmetic), compared sample by sample. Items: samples.
+void exact_verification(benchmark::State& state) {
+  const lpc::ops::OpSchema& op = *lpc::ops::find_op("multinomial");
+  lpc::ops::OpCase c{&op, lpc::ops::make_params(op, {{"element", "float32"}, {"banks", "16"}, {"rng", "philox"}, {"seed", "20261812"}, {"samples", "1000000"}}),
+                     {}};
+  const std::vector<float> w = weights(1000);
+  c.inputs = {lpc::ops::Tensor::real_list(std::vector<double>(w.begin(), w.end())), lpc::ops::Tensor::integer_list({})};
+  const lpc::Implementation& fast = *lpc::find_implementation("fast");
+  const lpc::Implementation& reference = *lpc::find_implementation("reference");
+  for (auto _ : state) {
+    lpc::ItemResult r;
+    if (!lpc::ops::check_case(c, fast, reference, 10, r) || r.mismatches || r.checked != 1000000) return state.SkipWithError("the check did not pass");
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * 1000000));
+}
+BENCHMARK(exact_verification)->Name("sampler/exact_verification/1e6_samples/1e3_categories")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Issue 18's target, the χ² gate at 10^7 samples in <= 2 s: the statistical item's own path
+// (conformance/ops/op.hpp StatisticalDeclaration): the oracle's distribution, 10^7 draws of the
+// fast subject in cases of 2^20, counted, and the χ² test. Items: samples.
+void chi_square_gate(benchmark::State& state) {
+  const lpc::ops::OpSchema& op = *lpc::ops::find_op("multinomial");
+  const lpc::ops::Params item = lpc::ops::make_params(op, {{"element", "float32"}, {"banks", "8"}, {"rng", "philox"}, {"verify", "statistical"}});
+  const lpc::Implementation& fast = *lpc::find_implementation("fast");
+  const lpc::Implementation& reference = *lpc::find_implementation("reference");
+  const uint64_t n = 10000000;
+  for (auto _ : state) {
+    std::vector<lpc::ops::OpCase> cases = op.statistical->draws(item, 20261813, n);
+    std::vector<double> probabilities;
+    std::string error;
+    cases[0].op = &op;
+    if (op.statistical->distribution(cases[0], reference, probabilities, error) != lpc::OpStatus::Ok) return state.SkipWithError(error.c_str());
+    std::vector<uint64_t> counts(probabilities.size());
+    for (lpc::ops::OpCase& c : cases) {
+      c.op = &op;
+      std::vector<lpc::ops::Tensor> got;
+      if (lpc::ops::run_case(fast, c, got, error) != lpc::OpStatus::Ok || op.statistical->tally(c, got, counts)) return state.SkipWithError("draws failed");
+    }
+    const auto chi = lpc::statistics::chi_square_goodness_of_fit(counts, probabilities, {});
+    if (chi.status == lpc::Status::Fail) return state.SkipWithError(chi.message.c_str());
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * n));
+}
+BENCHMARK(chi_square_gate)->Name("sampler/chi_square_gate/1e7_samples")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The exact reference, for scale: 64 samples on 1 Ki categories.
 void selection_reference(benchmark::State& state) {

@@ -39,7 +39,7 @@ void count_items(Document& doc) {
     const bool is_required = item["requirement"] == "required";
     status_counts[status] = status_counts[status].get<uint64_t>() + 1;
     required += is_required;
-    required_not_passed += is_required && status != "PASS" && status != "WAIVED";
+    required_not_passed += is_required && status != "PASS" && status != "WAIVED" && status != "QUALITY_WARNING";
     infrastructure += item.value("infrastructure_error", false);
     inputs += item["checked"].get<uint64_t>();
     mismatches += item["mismatches"].get<uint64_t>();
@@ -97,6 +97,20 @@ Document report_document(const RunResult& run) {
     j["unspecified"] = r.unspecified;
     j["seconds"] = r.seconds;
     if (r.infrastructure) j["infrastructure_error"] = true;
+    if (const auto& st = r.statistical) {
+      j["statistical"] = {{"seed", st->seed},
+                          {"samples", st->samples},
+                          {"tests", st->tests},
+                          {"family_false_failure_rate", st->family_false_failure_rate},
+                          {"alpha", st->alpha},
+                          {"effect_size", st->effect_size},
+                          {"power", st->power},
+                          {"statistic", st->statistic},
+                          {"degrees_of_freedom", st->degrees_of_freedom},
+                          {"cells", st->cells},
+                          {"p_value", st->p_value},
+                          {"critical", st->critical}};
+    }
     if (r.status != Status::Pass) {
       j["message"] = r.message;
       j["rerun"] = "lpconform run --impl " + impl_argument(*run.subject) + " --profile " + run.profile.name + " --seed " +

@@ -93,6 +93,10 @@ std::string render_markdown(const nlohmann::ordered_json& doc) {
   }
   if (const std::string optional = optional_not_passing(doc); !optional.empty())
     md << "\nOptional items not passing (never gating; each is in `failures.csv`): " << optional << ".\n";
+  if (const auto warnings = quality_warnings(doc); !warnings.empty()) {
+    md << "\n### Quality warnings (within the statistical bound but biased; never gating)\n\n";
+    for (const std::string& w : warnings) md << "- " << markdown_cell(w) << "\n";
+  }
 
   if (!doc["waivers"].empty()) {
     md << "\n### Waivers\n\n| state | items waived | implementation | version | signature | expires | reason | where |\n|---|--:|---|---|---|---|---|---|\n";
@@ -155,6 +159,7 @@ std::string render_summary_text(const nlohmann::ordered_json& doc, size_t max_li
   }
   if (const std::string optional = optional_not_passing(doc); !optional.empty())
     out << "\noptional, not passing (never gating; each is in failures.csv): " << optional << "\n";
+  for (const std::string& w : quality_warnings(doc)) out << "QUALITY_WARNING (never gating) " << one_line(w) << "\n";
   bool first_waiver = true;
   for (const auto& w : doc["waivers"])
     if (w["state"] != "used")

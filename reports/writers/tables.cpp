@@ -22,9 +22,16 @@ std::vector<GroupRow> rows_by_op_and_source(const nlohmann::ordered_json& docume
 std::vector<const nlohmann::ordered_json*> gating_not_passing(const nlohmann::ordered_json& document) {
   std::vector<const nlohmann::ordered_json*> out;
   for (const auto& item : document["items"]) {
-    const bool failed = item["status"] != "PASS" && item["status"] != "WAIVED";
+    const bool failed = item["status"] != "PASS" && item["status"] != "WAIVED" && item["status"] != "QUALITY_WARNING";
     if ((failed && item["requirement"] == "required") || item.value("infrastructure_error", false)) out.push_back(&item);
   }
+  return out;
+}
+
+std::vector<std::string> quality_warnings(const nlohmann::ordered_json& document) {
+  std::vector<std::string> out;
+  for (const auto& item : document["items"])
+    if (item["status"] == "QUALITY_WARNING") out.push_back(item["signature"].get<std::string>() + ": " + item.value("message", ""));
   return out;
 }
 

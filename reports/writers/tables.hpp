@@ -29,6 +29,9 @@ std::vector<const nlohmann::ordered_json*> gating_not_passing(const nlohmann::or
 // The optional items that did not pass (never gating, so never listed one by one), counted by
 // status: "58 UNSUPPORTED, 2 FAIL"; empty when there are none.
 std::string optional_not_passing(const nlohmann::ordered_json& document);
+// The QUALITY_WARNING items (Statistical, within the bound but biased; never gating):
+// "SIGNATURE: message" each, in report order.
+std::vector<std::string> quality_warnings(const nlohmann::ordered_json& document);
 
 // 375123456 -> "375,123,456".
 std::string thousands(uint64_t n);

@@ -69,6 +69,24 @@ TEST_CASE("sampler: fast equals the reference on arbitrary rows", "[property]") 
     RC_PRE(want.ok);  // without replacement, more draws than non-zero weights
     RC_ASSERT(fast_indices(p, w, words) == want.index);
   });
+  lpc::test::property("few draws from many categories (fast's search over unnormalized sums), banks side by side", 40, [] {
+    const SamplerParams p{*rc::gen::element(SamplerFormat::Float32, SamplerFormat::Bfloat16, SamplerFormat::Float16),
+                          *rc::gen::element(1u, 8u, 13u, 64u), Normalization::Total, Replacement::With};
+    const std::vector<float> w = gen_row(800);
+    std::vector<uint32_t> words = gen_words(*rc::gen::inRange<size_t>(1, 4));
+    // One word on a boundary Ĉ_j (as a word, when Ĉ_j is a multiple of 2^-24) and one step below it.
+    const auto sums = lpc::ref::cumsum_banked(p, w);
+    RC_PRE(sums.ok);
+    const float c = sums.sums[*rc::gen::inRange<size_t>(0, w.size())];
+    if (c < 1 && std::ldexp(c, 24) == std::floor(std::ldexp(c, 24))) {
+      const uint32_t at = static_cast<uint32_t>(std::ldexp(c, 24)) << 8;
+      words.push_back(at);
+      if (at) words.push_back(at - 0x100);
+    }
+    const auto want = lpc::ref::multinomial(p, w, words);
+    RC_PRE(want.ok);
+    RC_ASSERT(fast_indices(p, w, words) == want.index);
+  });
 }
 
 TEST_CASE("sampler: the index is non-decreasing in u", "[property]") {

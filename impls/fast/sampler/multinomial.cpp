@@ -96,7 +96,69 @@ template <SamplerFormat F>
   for (size_t i = 0; i < n; ++i) c[i] = quotient<F>(c[i], total);
 }
 
+// §2.4 for the first `full` banks (each holding `length` categories) side by side: each bank's
+// chain runs kRun steps (a cache line) before the next bank's, so consecutive chains are
+// independent and the core overlaps them (eight streams a category at a time, at a power-of-two
+// stride, thrash one L1 set). Kept scalar: across banks a vector would gather and scatter.
+template <SamplerFormat F>
+[[gnu::always_inline]] inline void bank_sums_interleaved(const float* __restrict w, float* __restrict c, size_t length, uint32_t full,
+                                                         float* __restrict totals) {
+  // A wavefront: at step t bank b runs its block t - b, so consecutive chains touch offsets one
+  // block apart (a power-of-two bank length would otherwise put them a multiple of 4 KiB apart,
+  // and every load would wait on the previous chain's stores: 4 KiB aliasing).
+  constexpr size_t kRun = 16;
+  const size_t blocks = (length + kRun - 1) / kRun;
+  std::fill(totals, totals + full, 0.0f);
+  for (size_t t = 0; t + 1 < blocks + full; ++t)
+    for (size_t b = t >= blocks ? t - blocks + 1 : 0; b < full && b <= t; ++b) {
+      const size_t i0 = (t - b) * kRun, i1 = std::min(length, i0 + kRun);
+      float s = totals[b];
+      const float* wb = w + b * length;
+      float* cb = c + b * length;
+      if (i1 - i0 == kRun) {
+#pragma GCC unroll 16
+        for (size_t i = 0; i < kRun; ++i) cb[i0 + i] = s = to_format<F>(s + wb[i0 + i]);
+      } else {
+        for (size_t i = i0; i < i1; ++i) cb[i] = s = to_format<F>(s + wb[i]);
+      }
+      totals[b] = s;
+    }
+}
+
+// §2.2 and §2.9 for a block of at most 2^30 weights: w = RN_F(weights) with -0 read as +0
+// (+ 0.0f), the count of positive ones into `positive`; returns non-zero when some weight is NaN,
+// negative, infinite or rounds to +inf. 32-bit lane counters and no early exit, so it vectorizes.
+template <SamplerFormat F>
+[[gnu::always_inline]] inline uint32_t round_weights(const float* __restrict in, float* __restrict w, size_t n, uint32_t& positive) {
+  uint32_t bad = 0, count = 0;
+  for (size_t j = 0; j < n; ++j) {
+    const float x = in[j], r = to_format<F>(x) + 0.0f;
+    bad |= static_cast<uint32_t>(!(x >= 0.0f)) | static_cast<uint32_t>(r == kInf);
+    count += static_cast<uint32_t>(r > 0.0f);
+    w[j] = r;
+  }
+  positive = count;
+  return bad;
+}
+
 #define LPC_SAMPLER_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#define LPC_SAMPLER_ROUND(F, suffix)                                                                 \
+  LPC_SAMPLER_CLONES uint32_t round_weights_##suffix(const float* in, float* w, size_t n, uint32_t& positive) { \
+    return round_weights<F>(in, w, n, positive);                                                     \
+  }
+LPC_SAMPLER_ROUND(SamplerFormat::Float32, f32)
+LPC_SAMPLER_ROUND(SamplerFormat::Bfloat16, bf16)
+LPC_SAMPLER_ROUND(SamplerFormat::Float16, f16)
+#undef LPC_SAMPLER_ROUND
+#define LPC_SAMPLER_INTERLEAVED(F, suffix)                                                                                             \
+  __attribute__((optimize("no-tree-vectorize"))) void bank_sums_interleaved_##suffix(const float* w, float* c, size_t length, uint32_t full, \
+                                                                                   float* totals) {                                   \
+    bank_sums_interleaved<F>(w, c, length, full, totals);                                                                               \
+  }
+LPC_SAMPLER_INTERLEAVED(SamplerFormat::Float32, f32)
+LPC_SAMPLER_INTERLEAVED(SamplerFormat::Bfloat16, bf16)
+LPC_SAMPLER_INTERLEAVED(SamplerFormat::Float16, f16)
+#undef LPC_SAMPLER_INTERLEAVED
 #define LPC_SAMPLER_KERNELS(F, suffix)                                                                                                   \
   LPC_SAMPLER_CLONES void bank_sums_##suffix(const float* w, float* c, size_t n, size_t length, uint32_t banks, float* totals, float* staging) { \
     bank_sums_parallel<F>(w, c, n, length, banks, totals, staging);                                                                       \
@@ -126,12 +188,38 @@ int64_t select(std::span<const float> sums, uint32_t word) {
   return k == sums.size() ? -1 : static_cast<int64_t>(k);
 }
 
+// §2.8 under total with Ĉ_j = RN_F(C_j / total) computed only where the search looks: C is
+// non-decreasing and x -> RN_F(x / total) is monotone, so Ĉ is non-decreasing and a binary search
+// over j needs ceil(log2 N) quotients. Ĉ_{N-1} = 1 > u, so the count is below N.
+template <SamplerFormat F>
+int64_t select_unnormalized(const float* c, size_t n, float total, uint32_t word) {
+  const float u = static_cast<float>(word >> 8) * 0x1p-24f;  // exact
+  size_t first = 0, count = n;                                 // upper_bound over Ĉ
+  while (count > 0) {
+    const size_t half = count / 2;
+    if (quotient<F>(c[first + half], total) <= u) {
+      first += half + 1;
+      count -= half + 1;
+    } else {
+      count = half;
+    }
+  }
+  return static_cast<int64_t>(first);
+}
+
 // The global sums of §2.3-2.5 of weights already in F (w'), unnormalized. `staging` is scratch.
 template <SamplerFormat F>
 void global_sums(uint32_t banks, const float* w, float* c, size_t n, std::vector<float>& staging) {
   const size_t length = (n + banks - 1) / banks;
   float totals[kMaxBanks];
-  if (banks >= kParallelBanks && length > 1) {
+  if (banks >= kParallelBanks && length > 1 && n / length >= kParallelBanks) {
+    // The full banks interleaved, then the one partial bank (if any) alone; banks past it are empty.
+    const uint32_t full = static_cast<uint32_t>(n / length);
+    if constexpr (F == SamplerFormat::Float32) bank_sums_interleaved_f32(w, c, length, full, totals);
+    if constexpr (F == SamplerFormat::Bfloat16) bank_sums_interleaved_bf16(w, c, length, full, totals);
+    if constexpr (F == SamplerFormat::Float16) bank_sums_interleaved_f16(w, c, length, full, totals);
+    if (full < banks && size_t{full} * length < n) totals[full] = bank_sums_sequential<F>(w + full * length, c + full * length, n - full * length);
+  } else if (banks >= kParallelBanks && length > 1) {
     staging.resize(length * banks);
     if constexpr (F == SamplerFormat::Float32) bank_sums_f32(w, c, n, length, banks, totals, staging.data());
     if constexpr (F == SamplerFormat::Bfloat16) bank_sums_bf16(w, c, n, length, banks, totals, staging.data());
@@ -169,11 +257,15 @@ template <SamplerFormat F>
 std::optional<std::string> rounded_weights(std::span<const float> weights, float* w, size_t& positive) {
   bool bad = false;
   size_t count = 0;
-  for (size_t j = 0; j < weights.size(); ++j) {
-    const float x = weights[j], r = to_format<F>(x) + 0.0f;  // + 0 turns -0 into +0
-    bad |= !(x >= 0.0f) | (r == kInf);
-    count += r > 0.0f;
-    w[j] = r;
+  constexpr size_t kBlock = size_t{1} << 30;  // the 32-bit counters' reach
+  for (size_t begin = 0; begin < weights.size(); begin += kBlock) {
+    const size_t m = std::min(kBlock, weights.size() - begin);
+    uint32_t block_positive = 0, block_bad = 0;
+    if constexpr (F == SamplerFormat::Float32) block_bad = round_weights_f32(weights.data() + begin, w + begin, m, block_positive);
+    if constexpr (F == SamplerFormat::Bfloat16) block_bad = round_weights_bf16(weights.data() + begin, w + begin, m, block_positive);
+    if constexpr (F == SamplerFormat::Float16) block_bad = round_weights_f16(weights.data() + begin, w + begin, m, block_positive);
+    bad |= block_bad != 0;
+    count += block_positive;
   }
   positive = count;
   if (!bad) return std::nullopt;
@@ -191,7 +283,10 @@ std::optional<std::string> run(const SamplerParams& p, std::span<const float> we
                                std::span<int64_t> index) {
   const size_t n = weights.size();
   if (n == 0) return "no weights";
-  std::vector<float> w(n), staging;
+  // Scratch kept per thread: a vocabulary-sized row allocated (and, past malloc's mmap threshold,
+  // page-faulted) on every call cost more than summing it.
+  thread_local std::vector<float> w, staging;
+  if (w.size() < n) w.resize(n);
   size_t positive = 0;
   if (auto e = rounded_weights<F>(weights, w.data(), positive)) return e;
   if (sampling && positive == 0) return "an all-zero row";
@@ -202,6 +297,12 @@ std::optional<std::string> run(const SamplerParams& p, std::span<const float> we
   if (total) {  // the total must be finite and non-zero before anything is divided by it
     if (c[n - 1] == kInf) return std::string("the total overflows ") + format_name(F);
     if (c[n - 1] == 0.0f) return std::string("an all-zero row");
+    // Few draws from many categories (one token from a vocabulary): the quotients the searches
+    // look at, instead of all N.
+    if (sampling && p.replacement == Replacement::With && words.size() * 32 < n) {
+      for (size_t s = 0; s < words.size(); ++s) index[s] = select_unnormalized<F>(c, n, c[n - 1], words[s]);
+      return std::nullopt;
+    }
     normalized<F>(c, n);
   }
   if (!sampling) return std::nullopt;
@@ -241,7 +342,8 @@ std::optional<std::string> cumsum_banked(const SamplerParams& p, std::span<const
 }
 
 std::optional<std::string> multinomial(const SamplerParams& p, std::span<const float> weights, std::span<const uint32_t> words, std::span<int64_t> index) {
-  std::vector<float> c(weights.size());
+  thread_local std::vector<float> c;
+  if (c.size() < weights.size()) c.resize(weights.size());
   return dispatch(p, weights, true, words, c.data(), index);
 }
 

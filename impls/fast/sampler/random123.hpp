@@ -27,6 +27,7 @@ void random123_blocks(const CounterRngSpec& spec, std::span<const uint32_t> coun
 
 // §3.3: out[i] = x_s of sample s = first + i of `row` under `seed`, at the generator's default
 // rounds (spec.rounds and spec.key are ignored: the key is the seed's).
+// Precondition: first + out.size() <= 2^64 (sample indices do not wrap).
 void sample_words(CounterRng generator, uint64_t seed, uint32_t row, uint64_t first, std::span<uint32_t> out, Isa isa = Isa::Auto);
 
 }  // namespace lpc::fast
